@@ -105,6 +105,10 @@ def _as_rate(value, n: int, name: str):
     return arr
 
 
+_SHARED: dict = {}
+_MAX_SHARED = 4096
+
+
 class Richardson:
     """The linear Richardson system for n states.
 
@@ -191,12 +195,23 @@ class Richardson:
         return self._a.copy()
 
     def _exact(self, years: float) -> np.ndarray:
-        """[Phi(h) | Gamma(h)] for h = ``years``, shape (n, 2n), not cached."""
+        """[Phi(h) | Gamma(h)] for h = ``years``, shape (n, 2n).
+
+        Shared by every model with the same system and step length (runs of an
+        ensemble repeat them), so the matrix exponential is computed once per process.
+        """
         h = float(years)
         if not (math.isfinite(h) and h >= 0.0):
             raise ValueError(f"years must be finite and >= 0, got {years!r}")
-        # expm([[A, I], [0, 0]] h) = [[Phi, Gamma], [0, I]]; keep the top rows.
-        return np.ascontiguousarray(expm(self._augmented * h)[: self._n])
+        key = (self._augmented.tobytes(), self._n, h)
+        prop = _SHARED.get(key)
+        if prop is None:
+            # expm([[A, I], [0, 0]] h) = [[Phi, Gamma], [0, I]]; keep the top rows.
+            prop = np.ascontiguousarray(expm(self._augmented * h)[: self._n])
+            if len(_SHARED) >= _MAX_SHARED:
+                _SHARED.clear()
+            _SHARED[key] = prop
+        return prop.copy()
 
     def _propagator(self, years: float) -> np.ndarray:
         """Cached [Phi(h) | Gamma(h)] for h = ``years``."""

@@ -1,0 +1,1 @@
+"""The bundled scenario files (one YAML file each); see ``sim.bundled_scenarios()``."""

@@ -1,0 +1,95 @@
+"""The run's calendar: the date of every step and its length in years.
+
+Step k (k = 1..N) covers the interval from ``dates[k-1]`` to ``dates[k]`` and
+happens at ``dates[k]``; index 0 is the start. Events dated within a step's
+interval fire in that step. Times are compared as integer *stamps*: the
+ordinal day for a dated scenario, the step number for a dateless one (turns).
+Rates everywhere in the model are per year, and each step passes its own
+length in years, so a weekly and a monthly calendar describe the same dynamics.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+
+import numpy as np
+
+from sim.scenario import Calendar as CalendarSpec
+
+DAYS_PER_YEAR = 365.25
+
+
+def add_months(day: dt.date, months: float) -> dt.date:
+    """The date `months` calendar months later (fractions of a month in days of 30.44)."""
+    whole = int(months)
+    y, m = divmod(day.month - 1 + whole, 12)
+    year, month = day.year + y, m + 1
+    d = min(day.day, _cal.monthrange(year, month)[1])
+    out = dt.date(year, month, d)
+    return out + dt.timedelta(days=round((months - whole) * DAYS_PER_YEAR / 12))
+
+
+class Calendar:
+    """Dates, stamps and step lengths of a run.
+
+    Attributes:
+        n_steps: number of steps N.
+        stamps: (N+1,) integer time of each index (ordinal day, or step number).
+        years: (N+1,) time since the start (years).
+        step_years: (N+1,) length of the step ending at each index (years; 0 at index 0).
+        labels: (N+1,) the date (YYYY-MM-DD) or "turn k" of each index.
+    """
+
+    def __init__(self, spec: CalendarSpec):
+        self.spec = spec
+        self.dateless = spec.step == "turn"
+        if self.dateless:
+            self.dates = None
+            self.n_steps = spec.steps
+            self.stamps = np.arange(spec.steps + 1)
+            self.years = self.stamps * spec.turn_years
+            self.labels = [f"turn {k}" for k in self.stamps]
+        else:
+            self.dates = self._dates(spec)
+            self.n_steps = len(self.dates) - 1
+            self.stamps = np.array([d.toordinal() for d in self.dates])
+            self.years = (self.stamps - self.stamps[0]) / DAYS_PER_YEAR
+            self.labels = [d.isoformat() for d in self.dates]
+        if self.dateless:
+            self.step_years = np.full(len(self.stamps), spec.turn_years)
+            self.step_years[0] = 0.0
+        else:
+            # from whole days, so that equal steps have exactly equal lengths
+            self.step_years = np.diff(self.stamps, prepend=self.stamps[0]) / DAYS_PER_YEAR
+
+    @staticmethod
+    def _dates(spec: CalendarSpec) -> list[dt.date]:
+        dates = [spec.start]
+        k = 0
+        while dates[-1] < spec.end:
+            k += 1
+            if spec.step == "month":
+                dates.append(add_months(spec.start, k))
+            else:
+                dates.append(spec.start + dt.timedelta(days=k * (7 if spec.step == "week" else 1)))
+        return dates
+
+    def stamp(self, date: dt.date | None = None, step: int | None = None) -> int:
+        """The stamp of a date (dated scenario) or of a step number (dateless)."""
+        return step if self.dateless else date.toordinal()
+
+    def step_of(self, stamp: int) -> int:
+        """The step in which something at this stamp happens (1..N; the start counts as step 1)."""
+        k = int(np.searchsorted(self.stamps, stamp, side="left"))
+        return max(1, min(k, self.n_steps))
+
+    def label(self, stamp: int) -> str:
+        """A stamp as the log shows it: YYYY-MM-DD or 'turn k'."""
+        return f"turn {stamp}" if self.dateless else dt.date.fromordinal(int(stamp)).isoformat()
+
+    def years_at(self, stamp: int) -> float:
+        """Time of a stamp since the start (years)."""
+        if self.dateless:
+            return stamp * self.spec.turn_years
+        return (stamp - self.stamps[0]) / DAYS_PER_YEAR

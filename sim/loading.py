@@ -1,0 +1,473 @@
+"""Reading scenario files: safe YAML with line numbers, ``extends:``, overrides, and located errors.
+
+A scenario file is YAML. Loading it:
+
+1. refuses what could harm the reader before parsing it: files over
+   ``MAX_BYTES``, nesting deeper than ``MAX_DEPTH``, more than ``MAX_ALIASES``
+   aliases (an "alias bomb"), and any tag that would build a Python object;
+   nothing in a file can run code;
+2. parses it, keeping the file and line of every key and list item;
+3. if it ``extends:`` another scenario, loads that one first and lays this
+   file over it: mappings merge key by key; lists of named items (states,
+   verification levels, freeze options) merge by ``name`` and events by
+   ``id``; an item with ``remove: true`` deletes the inherited one; any other
+   list replaces the inherited list;
+4. applies overrides (``--set dotted.path=value``), where a path may name a
+   list item by its ``name`` or ``id`` (``states.US.utility.discount``);
+5. validates the result against the schema (:mod:`sim.scenario`) and the
+   cross-field checks (:mod:`sim.checks`).
+
+Every problem becomes a :class:`ScenarioError` naming the file, the line, the
+field and what was expected.
+"""
+
+from __future__ import annotations
+
+import io
+import typing
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from sim.checks import Path as FieldPath
+from sim.checks import check_scenario, format_path
+from sim.scenario import Scenario
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 24
+MAX_ALIASES = 64
+MAX_EXTENDS = 8
+SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+KEYED_LISTS = {"states": "name", "verification_levels": "name", "freeze_options": "name", "events": "id"}
+
+
+class ScenarioError(ValueError):
+    """A problem with a scenario, located: file, line, field and what was expected."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None, field: str | None = None, more: list["ScenarioError"] | None = None):
+        self.message, self.file, self.line, self.field = message, file, line, field
+        self.more = more or []
+        super().__init__(str(self))
+
+    def location(self) -> str:
+        where = self.file or "<scenario>"
+        return f"{where}:{self.line}" if self.line else where
+
+    def __str__(self) -> str:
+        field = f" {self.field}:" if self.field else ""
+        extra = f" (and {len(self.more)} more problem{'s' if len(self.more) > 1 else ''})" if self.more else ""
+        return f"{self.location()}:{field} {self.message}{extra}"
+
+    def all(self) -> list["ScenarioError"]:
+        """This error and the others found with it."""
+        return [self] + self.more
+
+
+# ---------------------------------------------------------------------------- located data
+class LDict(dict):
+    """A dict that remembers where each key was written: ``where[key] = (file, line)``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.where: dict[Any, tuple[str, int | None]] = {}
+
+
+class LList(list):
+    """A list that remembers where each item was written."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.where: dict[int, tuple[str, int | None]] = {}
+
+
+def _plain(node: Any, file: str) -> Any:
+    """ruamel's round-trip nodes -> LDict / LList / plain scalars, keeping lines (1-based)."""
+    if isinstance(node, dict):
+        out = LDict()
+        for key, value in node.items():
+            out[str(key) if not isinstance(key, (int, float, bool)) else key] = _plain(value, file)
+            pos = node.lc.key(key) if hasattr(node, "lc") else None
+            out.where[key] = (file, pos[0] + 1 if pos else None)
+        return out
+    if isinstance(node, list):
+        out = LList(_plain(v, file) for v in node)
+        for i in range(len(node)):
+            pos = node.lc.item(i) if hasattr(node, "lc") else None
+            out.where[i] = (file, pos[0] + 1 if pos else None)
+        return out
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node  # dates
+
+
+# ---------------------------------------------------------------------------- reading a file
+def _prescan(text: str, file: str) -> None:
+    """Refuse deep nesting, alias bombs and object-building tags before anything is built."""
+    depth = aliases = 0
+    try:
+        for event in YAML().parse(io.StringIO(text)):
+            name = type(event).__name__
+            tag = getattr(event, "tag", None)
+            tag = getattr(tag, "value", tag)
+            line = event.start_mark.line + 1
+            if tag is not None and tag not in SAFE_TAGS and tag != "!":
+                raise ScenarioError(f"the tag '{tag}' is not allowed: scenario files hold plain data only (mappings, lists, text, numbers, dates)", file, line)
+            if name in ("MappingStartEvent", "SequenceStartEvent"):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ScenarioError(f"nesting deeper than {MAX_DEPTH} levels", file, line)
+            elif name in ("MappingEndEvent", "SequenceEndEvent"):
+                depth -= 1
+            elif name == "AliasEvent":
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise ScenarioError(f"more than {MAX_ALIASES} aliases (*name): refused, as it could expand without bound", file, line)
+    except MarkedYAMLError as exc:
+        raise _yaml_error(exc, file) from None
+
+
+def _yaml_error(exc: MarkedYAMLError, file: str) -> ScenarioError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    problem = (exc.problem or str(exc)).strip()
+    context = f" ({exc.context.strip()})" if exc.context else ""
+    return ScenarioError(f"malformed YAML: {problem}{context}", file, line)
+
+
+def read_yaml(path: Path) -> LDict:
+    """A YAML mapping with lines, after the safety checks; ScenarioError on any problem."""
+    file = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file) from None
+    if size > MAX_BYTES:
+        raise ScenarioError(f"the file is {size / 1e6:.1f} MB; scenario files are limited to {MAX_BYTES / 1e6:g} MB", file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"not UTF-8 text (byte {exc.start})", file) from None
+    return parse_yaml(text, file)
+
+
+def parse_yaml(text: str, file: str = "<scenario>") -> LDict:
+    """Parse scenario text (from a file or the dashboard's editor) into located data."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise ScenarioError(f"the text is over {MAX_BYTES / 1e6:g} MB; scenario files are limited to that", file)
+    _prescan(text, file)
+    try:
+        node = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        raise _yaml_error(exc, file) from None
+    except YAMLError as exc:
+        raise ScenarioError(f"malformed YAML: {exc}", file) from None
+    if node is None:
+        raise ScenarioError("the file is empty; expected a mapping of scenario fields (name, calendar, states, ...)", file, 1)
+    if not isinstance(node, dict):
+        raise ScenarioError(f"expected a mapping of scenario fields at the top level, found a {type(node).__name__}", file, 1)
+    return _plain(node, file)
+
+
+# ---------------------------------------------------------------------------- names and paths
+def bundled_dir() -> Path:
+    """Where the bundled scenarios are installed."""
+    return Path(str(resources.files("scenarios")))
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the bundled scenarios."""
+    return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """The file of a bundled scenario's name, or a path (relative to an extending file's folder)."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
+        path = Path(text)
+        if not path.is_absolute() and relative_to is not None and not path.exists():
+            path = relative_to / path
+        return path
+    path = bundled_dir() / f"{text}.yaml"
+    if not path.exists():
+        raise ScenarioError(f"no bundled scenario named '{text}'; expected one of {', '.join(bundled_scenarios())} or a path to a .yaml file")
+    return path
+
+
+# ---------------------------------------------------------------------------- extends and overrides
+def load_raw(name_or_path: str | Path, _chain: tuple[str, ...] = (), relative_to: Path | None = None) -> LDict:
+    """A scenario file's data with every ``extends:`` resolved (not yet validated)."""
+    path = scenario_path(name_or_path, relative_to)
+    key = str(path.resolve())
+    if key in _chain:
+        raise ScenarioError("extends: goes round in a circle: " + " -> ".join(Path(c).name for c in _chain + (key,)), str(path))
+    if len(_chain) >= MAX_EXTENDS:
+        raise ScenarioError(f"extends: more than {MAX_EXTENDS} levels deep", str(path))
+    data = read_yaml(path)
+    parent = data.get("extends")
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError("expected the name of a bundled scenario or a path", str(path), data.where.get("extends", (None, None))[1], "extends")
+    try:
+        base = load_raw(parent, _chain + (key,), path.parent)
+    except ScenarioError as exc:
+        if exc.file is None:
+            exc.file, exc.line, exc.field = str(path), data.where["extends"][1], "extends"
+        raise
+    merged = merge(base, data)
+    merged.pop("extends", None)
+    return merged
+
+
+def merge(base: Any, over: Any) -> Any:
+    """Lay `over` on `base` (see the module docstring for the rules)."""
+    if not (isinstance(base, dict) and isinstance(over, dict)):
+        return over
+    out = LDict(base)
+    out.where = dict(getattr(base, "where", {}))
+    for key, value in over.items():
+        old = base.get(key)
+        if key in KEYED_LISTS and isinstance(value, list) and isinstance(old, list):
+            out[key] = merge_keyed(old, value, KEYED_LISTS[key])
+        elif isinstance(old, dict) and isinstance(value, dict):
+            out[key] = merge(old, value)
+        else:
+            out[key] = value
+        out.where[key] = getattr(over, "where", {}).get(key, out.where.get(key))
+    return out
+
+
+def merge_keyed(base: list, over: list, key: str) -> LList:
+    """Merge two lists of items identified by `key`; items without one are appended."""
+    out = LList(base)
+    out.where = dict(getattr(base, "where", {}))
+    index = {item.get(key): i for i, item in enumerate(base) if isinstance(item, dict) and item.get(key) is not None}
+    removed = set()
+    for j, item in enumerate(over):
+        where = getattr(over, "where", {}).get(j)
+        ident = item.get(key) if isinstance(item, dict) else None
+        if ident is not None and ident in index:
+            i = index[ident]
+            if item.get("remove") is True:
+                removed.add(i)
+                continue
+            out[i] = merge(base[i], item)
+            out.where[i] = where
+        elif isinstance(item, dict) and item.get("remove") is True:
+            raise ScenarioError(f"remove: nothing inherited has {key} '{ident}'", *(where or (None, None)))
+        else:
+            out.append(item)
+            out.where[len(out) - 1] = where
+    kept = LList(v for i, v in enumerate(out) if i not in removed)
+    positions = [i for i in range(len(out)) if i not in removed]
+    kept.where = {new: out.where.get(old) for new, old in enumerate(positions)}
+    return kept
+
+
+def parse_value(text: str) -> Any:
+    """A --set value, read as a YAML scalar or flow collection ('0.5', 'true', '[1, 2]', 'onsite')."""
+    try:
+        node = YAML(typ="safe", pure=True).load(text)
+    except YAMLError:
+        return text
+    return text if node is None and text.strip() not in ("null", "~", "") else node
+
+
+def apply_overrides(data: LDict, overrides: dict[str, Any]) -> LDict:
+    """Set each dotted path to its value; lists are indexed by position, or by an item's name or id."""
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        node: Any = data
+        for depth, part in enumerate(parts[:-1]):
+            node = _child(node, part, dotted, parts[: depth + 1])
+        last = parts[-1]
+        if isinstance(node, list):
+            node[_list_index(node, last, dotted)] = value
+        elif isinstance(node, dict):
+            node[last] = value
+            if isinstance(node, LDict):
+                node.where[last] = (f"--set {dotted}", None)
+        else:
+            raise ScenarioError(f"cannot set '{last}' inside a {type(node).__name__}", f"--set {dotted}")
+    return data
+
+
+def _child(node: Any, part: str, dotted: str, so_far: list[str]) -> Any:
+    if isinstance(node, dict):
+        if part not in node:
+            node[part] = LDict()
+        return node[part]
+    if isinstance(node, list):
+        return node[_list_index(node, part, dotted)]
+    raise ScenarioError(f"'{'.'.join(so_far[:-1])}' is a value, not a section", f"--set {dotted}")
+
+
+def _list_index(node: list, part: str, dotted: str) -> int:
+    if part.lstrip("-").isdigit():
+        i = int(part)
+        if not -len(node) <= i < len(node):
+            raise ScenarioError(f"index {i} is out of range (the list has {len(node)} items)", f"--set {dotted}")
+        return i
+    for i, item in enumerate(node):
+        if isinstance(item, dict) and part in (item.get("name"), item.get("id")):
+            return i
+    names = [str(item.get("name") or item.get("id")) for item in node if isinstance(item, dict)]
+    raise ScenarioError(f"no item named '{part}'; expected an index or one of {', '.join(names)}", f"--set {dotted}")
+
+
+# ---------------------------------------------------------------------------- validation
+def validate(data: LDict, file: str | None = None) -> Scenario:
+    """Validate located data into a Scenario; ScenarioError pointing at the first problem."""
+    try:
+        scn = Scenario.model_validate(data, context={"defer_checks": True})
+    except ValidationError as exc:
+        raise _first(_locate(data, e["loc"], _message(data, e), file) for e in exc.errors()) from None
+    problems = check_scenario(scn)
+    if problems:
+        raise _first(_locate(data, path, msg, file) for path, msg in problems)
+    return scn
+
+
+def _first(errors) -> ScenarioError:
+    errors = list(errors)
+    errors[0].more = errors[1:]
+    errors[0].args = (str(errors[0]),)
+    return errors[0]
+
+
+def _clean_loc(data: Any, loc: tuple) -> FieldPath:
+    """Drop the union tags pydantic puts in a location, keeping only real keys and indices."""
+    out: list = []
+    node = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and last and isinstance(part, str) and not _looks_like_tag(part):
+            out.append(part)  # a missing or unknown key
+    return tuple(out)
+
+
+def _looks_like_tag(part: str) -> bool:
+    return any(c in part for c in "[]|,") or part in ("str", "int", "float", "bool", "date", "StrategyChoice") or part[:1].isupper()
+
+
+def _locate(data: LDict, loc: tuple, message: str, file: str | None) -> ScenarioError:
+    path = _clean_loc(data, loc)
+    node, where = data, (file, None)
+    for part in path:
+        got = getattr(node, "where", {}).get(part)
+        if got:
+            where = got
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return ScenarioError(message, where[0] or file, where[1], format_path(path))
+
+
+def _message(data: LDict, err: dict) -> str:
+    kind, msg = err["type"], err["msg"]
+    if kind == "missing":
+        return "missing required field"
+    if kind == "extra_forbidden":
+        expected = _allowed_keys(data, _clean_loc(data, err["loc"])[:-1])
+        return "unknown key" + (f"; expected one of {', '.join(expected)}" if expected else "")
+    if kind == "union_tag_invalid":
+        return f"unknown event kind {err['input'].get('kind')!r}; expected one of {err['ctx']['expected_tags']}" if isinstance(err.get("input"), dict) else msg
+    got = err.get("input")
+    shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+    return msg.replace("Value error, ", "") + shown
+
+
+def _allowed_keys(data: Any, path: FieldPath) -> list[str]:
+    """The field names of the schema class that holds `path` (best effort)."""
+    cls: Any = Scenario
+    node = data
+    for part in path:
+        node = node[part] if isinstance(node, (dict, list)) else None
+        if isinstance(part, int):
+            continue
+        field = cls.model_fields.get(part) if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+        if field is None:
+            return []
+        cls = _model_in(field.annotation, node)
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return [f.alias or name for name, f in cls.model_fields.items()]
+    return []
+
+
+def _model_in(annotation: Any, node: Any) -> Any:
+    """The BaseModel class inside an annotation (list[X], X | None, a tagged union picked by node['kind'])."""
+    args = typing.get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    candidates = [a for a in args for a in ([a] if not typing.get_args(a) else [_model_in(a, node)]) if isinstance(a, type) and issubclass(a, BaseModel)]
+    if len(candidates) > 1 and isinstance(node, dict):
+        for c in candidates:
+            kind = c.model_fields.get("kind")
+            if kind is not None and node.get("kind") in typing.get_args(kind.annotation):
+                return c
+    return candidates[0] if candidates else None
+
+
+# ---------------------------------------------------------------------------- the public entry points
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load a bundled scenario by name, or a scenario file by path, with optional overrides.
+
+    Args:
+        name_or_path: e.g. "new_start_2021" or "my_case.yaml".
+        overrides: {dotted.path: value}, e.g. {"states.US.utility.discount": 0.8}.
+
+    Raises:
+        ScenarioError: naming the file, line, field and what was expected.
+    """
+    data = load_raw(name_or_path)
+    path = str(scenario_path(name_or_path))
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return validate(data, path)
+
+
+def load_scenario_text(text: str, file: str = "<editor>", overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load a scenario from text (the dashboard's editor); ``extends:`` names a bundled scenario."""
+    data = parse_yaml(text, file)
+    parent = data.get("extends")
+    if isinstance(parent, str):
+        data = merge(load_raw(parent), data)
+        data.pop("extends", None)
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return validate(data, file)
+
+
+def resolve_scenario(scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A Scenario from a Scenario, a name or a path, with overrides applied."""
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        data = _to_located(scenario.model_dump(by_alias=True, exclude_none=True, exclude={"extends"}))
+        return validate(apply_overrides(data, overrides), f"<{scenario.name}>")
+    return load_scenario(scenario, overrides)
+
+
+def _to_located(value: Any) -> Any:
+    if isinstance(value, dict):
+        return LDict({k: _to_located(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return LList(_to_located(v) for v in value)
+    return value

@@ -1,0 +1,87 @@
+"""Outcome classification: what a run ended in, in one word and one sentence.
+
+In order of precedence:
+
+* ``withdrawn``: a party's withdrawal took effect and ended the treaty;
+* ``extended``: the treaty in force at the start was extended on the same terms
+  (label "extended N years");
+* ``new_terms``: an agreement changed the terms (verification, freeze,
+  parties) or created a treaty where there was none;
+* ``lapsed``: the treaty expired without agreement;
+* ``arms_race``: no treaty at the end and total forces grew by more than
+  ``outcomes.arms_race_growth``;
+* ``crisis``: no treaty at the end and tension reached the crisis band;
+* ``in_force``: the treaty still stands, unchanged;
+* ``no_agreement``: there was no treaty and none was agreed.
+
+Whether a crisis occurred and whether forces raced are also reported as flags
+whatever the category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.model import ArmsControlModel
+
+CATEGORIES = ("extended", "new_terms", "lapsed", "withdrawn", "arms_race", "crisis", "in_force", "no_agreement")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended.
+
+    Attributes:
+        category: one of CATEGORIES.
+        label: e.g. "extended 5 years".
+        reason: one sentence.
+        years: term agreed (years), if any.
+        agreement_step, agreement_date: when it was agreed, if it was.
+        before_deadline: days (steps, when dateless) from agreement to the talks' deadline.
+        crisis: whether tension reached the crisis band at any time.
+        arms_race: whether total forces grew beyond the arms-race threshold.
+    """
+
+    category: str
+    label: str
+    reason: str
+    years: int | None = None
+    agreement_step: int | None = None
+    agreement_date: str | None = None
+    before_deadline: int | None = None
+    crisis: bool = False
+    arms_race: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def classify(model: "ArmsControlModel") -> Outcome:
+    """The outcome of a finished (or stopped) run."""
+    t, scn = model.treaty, model.scenario
+    start_forces, end_forces = model.initial_total_forces, sum(s.forces for s in model.states)
+    race = start_forces > 0 and (end_forces - start_forces) / start_forces > scn.outcomes.arms_race_growth
+    flags = dict(crisis=model.crisis_count > 0, arms_race=bool(race and not t.in_force))
+    agreement = t.agreement
+    when = {}
+    if agreement:
+        when = dict(years=agreement["years"], agreement_step=agreement["step"], agreement_date=agreement["date"], before_deadline=agreement["before_deadline"])
+    if t.ended == "withdrawn":
+        who = model.states[t.ended_by].name
+        return Outcome("withdrawn", "withdrawn", f"{who}'s withdrawal took effect on {model.calendar.label(t.ended_at)}.", **when, **flags)
+    if agreement:
+        same = t.existed_at_start and agreement["same_terms"]
+        if same:
+            return Outcome("extended", f"extended {agreement['years']} years", f"{scn.treaty.name} was extended by {agreement['years']} years on {agreement['date']}, on the same terms.", **when, **flags)
+        return Outcome("new_terms", "new terms", f"Agreement on {agreement['date']}: {agreement['text']}.", **when, **flags)
+    if t.ended == "expired":
+        return Outcome("lapsed", "lapsed", f"{scn.treaty.name} expired on {model.calendar.label(t.ended_at)} without agreement.", **flags)
+    if not t.in_force and flags["arms_race"]:
+        return Outcome("arms_race", "arms race", f"No treaty, and total forces grew from {start_forces:.0f} to {end_forces:.0f}.", **flags)
+    if not t.in_force and flags["crisis"]:
+        return Outcome("crisis", "crisis", "No treaty, and tension reached the crisis band.", **flags)
+    if t.in_force:
+        return Outcome("in_force", "in force", f"{scn.treaty.name} still stands, unchanged.", **flags)
+    return Outcome("no_agreement", "no agreement", "There was no treaty and none was agreed.", **flags)
