@@ -1,0 +1,358 @@
+"""Ensembles: many replicates of one scenario, to turn an outcome into a probability.
+
+``sim.ensemble("new_start_2021", n=500, seed=0)`` runs 500 replicates and
+returns an :class:`EnsembleResult`: one row per replicate, the share of each
+outcome with a 95% (Wilson) interval, percentile bands of recorded series,
+and when agreements came.
+
+Seeds. Replicate ``r`` runs with the integer seed
+``replicate_seed(seed, r)``: the first 32-bit word of child ``r`` of
+``numpy.random.SeedSequence(seed)`` (what ``SeedSequence(seed).spawn(n)[r]``
+gives). So replicate ``r`` can be rerun alone with
+``sim.run(scenario, seed=replicate_seed(seed, r), overrides=...)``, and a
+result depends only on (scenario, overrides, seed, r), never on the number of
+workers or the order in which they finish.
+
+Workers. ``workers=1`` runs in this process (no pickling); ``workers>1``
+runs chunks of replicates on a process pool; ``executor=`` takes any
+:class:`concurrent.futures.Executor`, for instance a Dask client's
+``get_executor()``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.model import ArmsControlModel
+from sim.outcomes import CATEGORIES
+from sim.scenario import Scenario
+
+WILSON_Z = 1.959963984540054  # two-sided 95% normal quantile
+BAND_PERCENTILES = (5, 25, 50, 75, 95)
+CHUNKS_PER_WORKER = 4  # chunks handed to each worker: fewer costs balance, more costs pickling
+
+OUTCOME_FIELDS = ("category", "label", "years", "agreement_date", "agreement_step", "before_deadline", "crisis", "arms_race")
+Progress = Callable[[int, int], Any]
+
+
+# ---------------------------------------------------------------------------- seeds
+def replicate_seed(seed: int, r: int) -> int:
+    """The integer seed of replicate r: child r of ``SeedSequence(seed)``, first 32-bit word."""
+    child = np.random.SeedSequence(seed, spawn_key=(r,))
+    return int(child.generate_state(1, dtype=np.uint32)[0])
+
+
+def replicate_seeds(seed: int, n: int, start: int = 0) -> list[int]:
+    """Seeds of replicates start..start+n-1 (equal to ``SeedSequence(seed).spawn``'s children)."""
+    return [replicate_seed(seed, r) for r in range(start, start + n)]
+
+
+# ---------------------------------------------------------------------------- recorded series
+def series_names(model: ArmsControlModel) -> list[str]:
+    """Names of the series a run records: tension, total_forces, treaty_in_force, talks_open,
+    agreed, and per state forces_<S>, cap_<S>, target_<S>, score_<S>, trust_<A>_<B>."""
+    names = ["tension", "total_forces", "treaty_in_force", "talks_open", "agreed"]
+    states = [s.name for s in model.states]
+    for a in states:
+        names += [f"forces_{a}", f"cap_{a}", f"target_{a}", f"score_{a}"]
+        names += [f"trust_{a}_{b}" for b in states if b != a]
+    return names
+
+
+def series_values(model: ArmsControlModel, name: str) -> np.ndarray:
+    """A recorded series as floats, one value per calendar index (NaN after an early end).
+
+    Units: warheads for forces, caps and total_forces; 0-1 for tension and trust;
+    1/0 for the flags treaty_in_force, talks_open and agreed.
+    """
+    rec = model.recorder
+    idx = {s.name: s.index for s in model.states}
+    if name == "tension":
+        out = rec.tension.astype(float)
+    elif name == "total_forces":
+        out = rec.forces.sum(axis=1)
+    elif name in ("treaty_in_force", "talks_open", "agreed"):
+        out = {"treaty_in_force": rec.in_force, "talks_open": rec.talks_open, "agreed": rec.agreed}[name].astype(float)
+    else:
+        out = _state_series(rec, idx, name)
+        if out is None:
+            raise KeyError(f"no recorded series '{name}'; expected one of {', '.join(series_names(model))}")
+    out = np.array(out, dtype=float)
+    out[rec.last + 1:] = np.nan
+    return out
+
+
+def _state_series(rec, idx: dict[str, int], name: str) -> np.ndarray | None:
+    kind, _, rest = name.partition("_")
+    if kind == "trust":
+        for a, i in idx.items():
+            if rest.startswith(a + "_") and rest[len(a) + 1:] in idx and rest[len(a) + 1:] != a:
+                return rec.trust[:, i, idx[rest[len(a) + 1:]]]
+        return None
+    arrays = {"forces": rec.forces, "cap": rec.caps, "target": rec.targets, "score": rec.scores}
+    if kind in arrays and rest in idx:
+        values = arrays[kind][:, idx[rest]].astype(float)
+        return np.where(np.isinf(values), np.nan, values) if kind == "cap" else values
+    return None
+
+
+# ---------------------------------------------------------------------------- one replicate
+def simulate(scenario: Scenario, seed: int) -> ArmsControlModel:
+    """Run one replicate to its end and return the finished model."""
+    return ArmsControlModel(scenario, rng=seed).run()
+
+
+def outcome_row(model: ArmsControlModel) -> dict[str, Any]:
+    """The outcome of a finished run as a flat row, with final_tension (0-1) and
+    final_total_forces (warheads)."""
+    o = model.outcome
+    row = {f: getattr(o, f) for f in OUTCOME_FIELDS}
+    row["final_tension"] = float(model.tension)
+    row["final_total_forces"] = float(sum(s.forces for s in model.states))
+    return row
+
+
+def _run_chunk(scenario: Scenario, items: Sequence[tuple[int, int]], series: Sequence[str]) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Run replicates [(r, seed), ...]; rows plus each series as an (items, N+1) array."""
+    rows, arrays = [], {name: [] for name in series}
+    for r, seed in items:
+        model = simulate(scenario, seed)
+        rows.append({"replicate": r, "seed": seed, **outcome_row(model)})
+        for name in series:
+            arrays[name].append(series_values(model, name))
+    return rows, {k: np.vstack(v) if v else np.empty((0, 0)) for k, v in arrays.items()}
+
+
+# ---------------------------------------------------------------------------- pools
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def shared_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool of this size, kept for the next call (its start-up costs more than a small ensemble)."""
+    pool = _POOLS.get(workers)
+    if pool is None:
+        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers)
+    return pool
+
+
+@atexit.register
+def _close_pools() -> None:
+    for pool in _POOLS.values():
+        pool.shutdown(wait=False, cancel_futures=True)
+    _POOLS.clear()
+
+
+def chunks(items: list, n_chunks: int) -> list[list]:
+    """Split a list into at most n_chunks contiguous, nearly equal pieces."""
+    n_chunks = max(1, min(n_chunks, len(items)))
+    size = math.ceil(len(items) / n_chunks) if items else 1
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+# ---------------------------------------------------------------------------- the ensemble
+def wilson_interval(k: np.ndarray | int, n: int, z: float = WILSON_Z) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval (lo, hi) for k successes out of n (Wilson 1927)."""
+    k = np.asarray(k, dtype=float)
+    if n == 0:
+        return np.full(k.shape, np.nan), np.full(k.shape, np.nan)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+@dataclass
+class EnsembleResult:
+    """Replicates of one scenario.
+
+    Attributes:
+        scenario: the scenario as run (overrides applied).
+        seed: the ensemble's seed; replicate r ran with ``replicate_seed(seed, r)``.
+        overrides: {dotted.path: value} applied.
+        runs: one row per replicate (replicate, seed, category, label, years,
+            agreement_date, agreement_step, before_deadline, crisis, arms_race,
+            final_tension, final_total_forces), ordered by replicate.
+        series: {name: (n, N+1) array} of each recorded series by calendar index.
+        dates: the calendar's labels (YYYY-MM-DD, or "turn k"), one per index.
+        dateless: True when the calendar counts turns, not days.
+    """
+
+    scenario: Scenario
+    seed: int
+    overrides: dict[str, Any]
+    runs: pd.DataFrame
+    series: dict[str, np.ndarray] = field(repr=False)
+    dates: list[str] = field(repr=False)
+    dateless: bool = False
+
+    @property
+    def n(self) -> int:
+        return len(self.runs)
+
+    def shares(self, by: str = "category", all_categories: bool = False) -> pd.DataFrame:
+        """Share of each outcome with its Wilson 95% interval.
+
+        Columns: <by>, count, share, lo, hi (shares are fractions 0-1). Rows in
+        the order of :data:`sim.outcomes.CATEGORIES` when by="category" (all of
+        them when all_categories, else those that occurred); by count otherwise.
+        """
+        counts = self.runs[by].value_counts()
+        if by == "category":
+            keys = list(CATEGORIES) if all_categories else [c for c in CATEGORIES if c in counts.index]
+            keys += [c for c in counts.index if c not in keys]
+            counts = counts.reindex(keys, fill_value=0)
+        lo, hi = wilson_interval(counts.to_numpy(), self.n)
+        return pd.DataFrame({by: counts.index, "count": counts.to_numpy(), "share": counts.to_numpy() / max(self.n, 1),
+                             "lo": lo, "hi": hi})
+
+    def share(self, category: str) -> float:
+        """Share (0-1) of replicates that ended in this category."""
+        return float((self.runs["category"] == category).mean()) if self.n else float("nan")
+
+    def bands(self, variable: str = "tension", percentiles: Iterable[float] = BAND_PERCENTILES) -> pd.DataFrame:
+        """Percentile bands of a recorded series across replicates, one row per calendar index.
+
+        Columns: step, date, mean and p5, p25, p50, p75, p95 (in the series' units).
+        """
+        if variable not in self.series:
+            raise KeyError(f"the series '{variable}' was not recorded; recorded: {', '.join(self.series) or 'none'} "
+                           f"(pass series=(..., '{variable}') to ensemble)")
+        values = self.series[variable]
+        percentiles = tuple(percentiles)
+        out = pd.DataFrame({"step": np.arange(values.shape[1]), "date": self.dates[: values.shape[1]]})
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out["mean"] = np.nanmean(values, axis=0)
+                qs = np.nanpercentile(values, percentiles, axis=0) if values.size else np.full((len(percentiles), 0), np.nan)
+        for p, q in zip(percentiles, qs):
+            out[f"p{p:g}"] = q
+        return out
+
+    @property
+    def timing_unit(self) -> str:
+        """'days' for a dated calendar, 'steps' for a dateless one."""
+        return "steps" if self.dateless else "days"
+
+    def agreement_timing(self) -> pd.Series:
+        """Time from each agreement to the talks' deadline (days, or steps when dateless),
+        one value per replicate that reached one; for the histogram."""
+        col = self.runs["before_deadline"].dropna().astype(int)
+        return col.rename(f"{self.timing_unit}_before_deadline").reset_index(drop=True)
+
+    def summary(self) -> str:
+        """The ensemble in a few readable lines: shares with intervals, then timing."""
+        title = self.scenario.title or self.scenario.name
+        lines = [f"{title}: {self.n} replicates, seed {self.seed}"]
+        if self.overrides:
+            lines.append("with " + ", ".join(f"{k}={v}" for k, v in self.overrides.items()))
+        width = max([len(str(c)) for c in self.runs["category"]] + [8])
+        for row in self.shares().itertuples(index=False):
+            lines.append(f"  {row.category:<{width}}  {row.share:6.1%}  (95% interval {row.lo:.1%} to {row.hi:.1%}; {row.count} runs)")
+        timing = self.agreement_timing()
+        if len(timing):
+            q = np.percentile(timing, [25, 50, 75])
+            lines.append(f"Agreements: {len(timing)}; {self.timing_unit} before the deadline: median {q[1]:g} "
+                         f"(middle half {q[0]:g} to {q[2]:g})")
+        else:
+            lines.append("No replicate reached an agreement.")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Shares and timing as plain data (what ``acsim ensemble --json`` prints)."""
+        timing = self.agreement_timing()
+        return {
+            "scenario": self.scenario.name, "n": self.n, "seed": self.seed, "overrides": self.overrides,
+            "shares": self.shares().to_dict(orient="records"),
+            "timing": {"unit": self.timing_unit, "count": int(len(timing)),
+                       "median": float(timing.median()) if len(timing) else None,
+                       "values": [int(v) for v in timing]},
+        }
+
+
+def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: int = 0, workers: int = 1,
+             overrides: dict[str, Any] | None = None, progress: Progress | None = None,
+             executor: Executor | None = None, series: Sequence[str] = ("tension",)) -> EnsembleResult:
+    """Run n replicates of a scenario.
+
+    Args:
+        scenario: a Scenario, a bundled scenario's name or a YAML path.
+        n: number of replicates.
+        seed: the ensemble's seed (replicate seeds come from ``SeedSequence(seed)``).
+        workers: 1 runs in this process; more uses a process pool of that size.
+        overrides: {dotted.path: value} applied to the scenario.
+        progress: called as progress(done, total) as replicates finish.
+        executor: any concurrent.futures.Executor (e.g. ``distributed.Client(...).get_executor()``);
+            when given, workers only sets how many chunks to cut.
+        series: recorded series to keep for :meth:`EnsembleResult.bands` (see :func:`series_names`).
+
+    Raises:
+        ScenarioError: for a bad scenario or override, located.
+        ValueError: for n < 0, workers < 1, or an unknown series name.
+    """
+    from sim.loading import resolve_scenario
+
+    if n < 0 or int(n) != n:
+        raise ValueError(f"n must be a whole number of replicates, at least 0 (got {n!r})")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1 (got {workers!r})")
+    overrides = dict(overrides or {})
+    scn = resolve_scenario(scenario, overrides)
+    probe = ArmsControlModel(scn, rng=0)
+    series = tuple(series)
+    known = series_names(probe)
+    unknown = [s for s in series if s not in known]
+    if unknown:
+        raise ValueError(f"unknown series {', '.join(unknown)}; expected some of {', '.join(known)}")
+    items = list(zip(range(n), replicate_seeds(seed, n)))
+    rows: list[dict] = []
+    parts: dict[int, dict[str, np.ndarray]] = {}
+    if executor is None and workers == 1:
+        step = max(1, n // 100)
+        arrays = {name: [] for name in series}
+        for r, s in items:
+            model = simulate(scn, s)
+            rows.append({"replicate": r, "seed": s, **outcome_row(model)})
+            for name in series:
+                arrays[name].append(series_values(model, name))
+            if progress is not None and ((r + 1) % step == 0 or r + 1 == n):
+                progress(r + 1, n)
+        parts[0] = {k: np.vstack(v) if v else np.empty((0, probe.calendar.n_steps + 1)) for k, v in arrays.items()}
+    else:
+        pool = executor or shared_pool(workers)
+        pieces = chunks(items, workers * CHUNKS_PER_WORKER)
+        futures = {pool.submit(_run_chunk, scn, piece, series): piece[0][0] for piece in pieces}
+        done = 0
+        for fut in as_completed(futures):
+            chunk_rows, chunk_arrays = fut.result()
+            rows.extend(chunk_rows)
+            parts[futures[fut]] = chunk_arrays
+            done += len(chunk_rows)
+            if progress is not None:
+                progress(done, n)
+    runs = pd.DataFrame(rows, columns=["replicate", "seed", *OUTCOME_FIELDS, "final_tension", "final_total_forces"])
+    runs = runs.sort_values("replicate", kind="stable").reset_index(drop=True)
+    width = probe.calendar.n_steps + 1
+    series_arrays = {name: np.vstack([parts[k][name] for k in sorted(parts)]) if parts else np.empty((0, width))
+                     for name in series}
+    return EnsembleResult(scenario=scn, seed=seed, overrides=overrides, runs=runs, series=series_arrays,
+                          dates=list(probe.calendar.labels), dateless=probe.calendar.dateless)
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
