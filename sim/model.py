@@ -20,7 +20,7 @@ Every decision adds a dated line to ``model.log`` with its reason.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from mesa import Model
@@ -73,6 +73,7 @@ class ArmsControlModel(Model):
         self.space = OfferSpace(scn)
         self.step_index = 0
         self.pending_offers: list[tuple[int, int, str, int]] = []
+        self.deciders: dict[int, Callable] = {}  # state index -> a player's decisions (see decide_for)
         self.ultimatums: list[tuple[int, int, int, float]] = []
         self.states = [State(self, spec, i) for i, spec in enumerate(scn.states)]
         self.state_by_name = {s.name: s for s in self.states}
@@ -194,11 +195,26 @@ class ArmsControlModel(Model):
                 p = self.proposer
                 offer = choose_offer(p, self.utilities, self.targets, self.states[p].allowed, self.space.party)
                 why, stamp = None, None
+                if p in self.deciders:
+                    offer, why = self.deciders[p]("propose", offer, offer), "the player's choice"
             else:
                 break
             if self._propose(p, offer, why, stamp):
                 return
             self.proposer = (p + 1) % len(self.states)
+
+    def decide_for(self, state: int, decider: Callable[[str, int | None, Any], Any] | None) -> None:
+        """Let a player make state ``state``'s bargaining moves in place of its rules (the dashboard's Play view).
+
+        ``decider("propose", offer, offer)`` is called when the state proposes, with the offer its
+        rules would make, and returns the offer index to make (None: no offer);
+        ``decider("answer", offer, yes)`` when it answers, with its rules' answer, and returns True
+        to accept. Scripted offers still come from the timeline. None hands the state back to its rules.
+        """
+        if decider is None:
+            self.deciders.pop(state, None)
+        else:
+            self.deciders[state] = decider
 
     def _propose(self, p: int, offer: int | None, why: str | None, stamp: int | None = None) -> bool:
         """One offer and its answers; True when it is agreed."""
@@ -220,6 +236,11 @@ class ArmsControlModel(Model):
     def _answer(self, j: int, offer: int, stamp: int | None) -> bool:
         s, u, tg = self.states[j], self.utilities[offer, j], self.targets[j]
         yes = respond(j, offer, self.utilities, self.targets, s.allowed)
+        if j in self.deciders:
+            yes = bool(self.deciders[j]("answer", offer, yes))
+            verb = "accepts" if yes else "rejects"
+            self.note(s.name, "accept" if yes else "reject", f"{verb} (the player's choice): worth {u:.2f} to it; its target {tg:.2f}.", stamp=stamp)
+            return yes
         if yes:
             self.note(s.name, "accept", f"accepts: worth {u:.2f} to it, at least its target of {tg:.2f}.", stamp=stamp)
         elif not s.allowed[offer]:
