@@ -40,6 +40,7 @@ from sim.scenario import Scenario
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 24
 MAX_ALIASES = 64
+MAX_VALUES = 200_000  # values in the parsed file, aliases expanded: a bomb of few aliases stops here
 MAX_EXTENDS = 8
 SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 KEYED_LISTS = {"states": "name", "verification_levels": "name", "freeze_options": "name", "events": "id"}
@@ -84,17 +85,28 @@ class LList(list):
         self.where: dict[int, tuple[str, int | None]] = {}
 
 
-def _plain(node: Any, file: str) -> Any:
-    """ruamel's round-trip nodes -> LDict / LList / plain scalars, keeping lines (1-based)."""
+def _plain(node: Any, file: str, _count: list[int] | None = None, _depth: int = 0) -> Any:
+    """ruamel's round-trip nodes -> LDict / LList / plain scalars, keeping lines (1-based).
+
+    Aliases are expanded here, so the number of values and the depth are capped again
+    (``MAX_VALUES``, ``MAX_DEPTH``): a few aliases nested in each other can stand for
+    billions of values, or for a structure that contains itself.
+    """
+    _count = [0] if _count is None else _count
+    _count[0] += 1
+    if _count[0] > MAX_VALUES:
+        raise ScenarioError(f"more than {MAX_VALUES:,} values once aliases (*name) are expanded: refused", file)
+    if _depth > MAX_DEPTH:
+        raise ScenarioError(f"nesting deeper than {MAX_DEPTH} levels once aliases (*name) are expanded", file)
     if isinstance(node, dict):
         out = LDict()
         for key, value in node.items():
-            out[str(key) if not isinstance(key, (int, float, bool)) else key] = _plain(value, file)
+            out[str(key) if not isinstance(key, (int, float, bool)) else key] = _plain(value, file, _count, _depth + 1)
             pos = node.lc.key(key) if hasattr(node, "lc") else None
             out.where[key] = (file, pos[0] + 1 if pos else None)
         return out
     if isinstance(node, list):
-        out = LList(_plain(v, file) for v in node)
+        out = LList(_plain(v, file, _count, _depth + 1) for v in node)
         for i in range(len(node)):
             pos = node.lc.item(i) if hasattr(node, "lc") else None
             out.where[i] = (file, pos[0] + 1 if pos else None)
@@ -157,6 +169,8 @@ def read_yaml(path: Path) -> LDict:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"not UTF-8 text (byte {exc.start})", file) from None
+    except OSError as exc:  # a directory, no permission
+        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file) from None
     return parse_yaml(text, file)
 
 
@@ -174,7 +188,7 @@ def parse_yaml(text: str, file: str = "<scenario>") -> LDict:
     if node is None:
         raise ScenarioError("the file is empty; expected a mapping of scenario fields (name, calendar, states, ...)", file, 1)
     if not isinstance(node, dict):
-        raise ScenarioError(f"expected a mapping of scenario fields at the top level, found a {type(node).__name__}", file, 1)
+        raise ScenarioError(f"expected a mapping of scenario fields at the top level, found a {'list' if isinstance(node, list) else 'single value'}", file, 1)
     return _plain(node, file)
 
 
