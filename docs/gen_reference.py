@@ -19,7 +19,6 @@ import types
 import typing
 from pathlib import Path
 
-import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -30,7 +29,6 @@ from sim.scenario import Scenario
 DOCS = Path(__file__).resolve().parent
 REFERENCE = DOCS / "reference.md"
 SCHEMA = DOCS / "scenario.schema.json"
-SCHEMA_ID = "https://acsim.example.org/scenario.schema.json"
 
 # Sections in the order a scenario file is usually written; nested classes follow their parent.
 EVENT_CLASSES = [schema.Statement, schema.OfferEvent, schema.LeadershipChange, schema.Accusation, schema.Deployment,
@@ -336,16 +334,11 @@ def _events_section() -> list[str]:
     return lines
 
 
-def json_schema() -> dict:
-    """The JSON Schema of a scenario file (for editors: completion, hover text, errors as you type)."""
-    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID}
-    out.update(Scenario.model_json_schema(by_alias=True))
-    out["title"] = "acsim scenario"
-    return out
-
-
 def schema_text() -> str:
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    """The JSON Schema of a scenario file, exactly as ``acsim schema`` prints it (for editors)."""
+    from sim.cli import scenario_schema
+
+    return json.dumps(scenario_schema(), indent=2) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
