@@ -383,6 +383,10 @@ class ArmsControlModel(Model):
 
     def _move_forces(self, moves: list[str]) -> None:
         states, dt = self.states, self.dt
+        caps = self.treaty.cap_vector(len(states))
+        if self._forces_static and D not in moves and all(s.forces <= c for s, c in zip(states, caps)):
+            self._step_inputs.growth_per_year = 0.0
+            return  # nothing moves: no dynamics, no cheating, every state within its cap
         x = np.array([s.forces for s in states])
         complying = np.array([m == C for m in moves])
         build = np.array([s.spec.build_rate for s in states])
@@ -391,7 +395,6 @@ class ArmsControlModel(Model):
         else:
             grievance = np.array([s.spec.grievance * (1.0 - s.min_trust()) for s in states])
             proposed = self.richardson.step(x, grievance, dt)
-        caps = self.treaty.cap_vector(len(states))
         new = limit_forces(proposed, x, caps, complying, build, np.array([s.spec.dismantle_rate for s in states]), dt)
         open_build = ~complying & np.isinf(caps)
         new = np.where(open_build, new + build * dt, new)

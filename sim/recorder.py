@@ -46,7 +46,6 @@ class Recorder:
         self.seen = np.zeros((n, s), np.int8)
         self.targets = np.full((n, s), np.nan)
         self.scores = np.zeros((n, s))
-        self._agenda_reporters: dict = {}
 
     def record(self, k: int) -> None:
         """Store the model's state at calendar index k."""
@@ -91,8 +90,9 @@ class Recorder:
         rows = slice(0, self.last + 1)
         out = {"tension": list(self.tension[rows]), "treaty_in_force": list(self.in_force[rows]),
                "agreed": list(self.agreed[rows]), "total_forces": list(self.forces[rows].sum(axis=1))}
+        # the run's final outcome on every row (batch_run reads the row before the last step)
         outcome = self.model.outcome.category if self.model.outcome else None
-        out["outcome"] = [None] * self.last + [outcome]
+        out["outcome"] = [outcome] * (self.last + 1)
         return out
 
     @property

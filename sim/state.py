@@ -13,7 +13,7 @@ from mesa import Agent
 
 from sim.agenda import red_line_mask
 from sim.scenario import StateChanges, StateSpec
-from sim.strategies import C, ComplianceView, make_strategy
+from sim.strategies import C, CheckedView, ComplianceView, make_strategy
 
 
 class State(Agent):
@@ -36,7 +36,7 @@ class State(Agent):
         self.name = spec.name
         self.label = spec.label or spec.name
         self.index = index
-        self.spec = spec.model_copy(deep=True)
+        self.spec = spec  # shared, never mutated: a leadership change builds a new spec
         self.type = self._draw_type(spec)
         self.forces = float(spec.forces)
         self.trust = self._initial_trust(spec, model.scenario.state_names)
@@ -86,13 +86,13 @@ class State(Agent):
 
     def min_trust(self) -> float:
         """Its lowest trust in any rival."""
-        others = np.delete(self.trust, self.index)
-        return float(others.min())
+        t, i = self.trust, self.index
+        return float(min(t[j] for j in range(len(t)) if j != i))
 
     def compliance_view(self, detection: float) -> ComplianceView:
         """What it knows when it chooses to comply or cheat this step."""
         s, m = self.spec, self.model.scenario.compliance.payoffs
-        return ComplianceView(
+        return CheckedView(
             own=self.moves, seen=self.seen, rng=self.model.rng, state_type=self.type,
             trust=self.min_trust(), detection=detection, cheat_gain=s.compliance.cheat_gain,
             cooperation_value=s.compliance.cooperation_value, discount=s.utility.discount,

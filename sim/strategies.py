@@ -181,6 +181,13 @@ class ComplianceView:
             raise ValueError(f"payoffs must be four numbers T, R, P, S, got {self.payoffs!r}")
 
 
+
+class CheckedView(ComplianceView):
+    """A view built by the model from a validated scenario: it skips the checks, which run every step otherwise."""
+
+    def __post_init__(self) -> None:
+        pass
+
 # --------------------------------------------------------------------------
 # Helpers others reuse
 # --------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Performance measurements; run them all with ``make bench`` (``python -m benchmarks``)."""
