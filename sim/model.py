@@ -114,6 +114,8 @@ class ArmsControlModel(Model):
         elif self.treaty.expires is not None:
             deadline = self.treaty.expires
         self.talks_opens, self.deadline = opens, deadline
+        self._opens_years = cal.years_at(opens)
+        self._horizon_years = cal.years_at(deadline) - self._opens_years if deadline is not None else np.inf
         first = talks.first_proposer or self.states[0].name
         self.proposer = self.state_by_name[first].index
 
@@ -168,14 +170,12 @@ class ArmsControlModel(Model):
 
     def current_targets(self, utilities: np.ndarray) -> np.ndarray:
         """Each state's target utility now (see :mod:`sim.bargaining`)."""
-        talks, cal = self.scenario.talks, self.calendar
-        elapsed = cal.years_at(self.now) - cal.years_at(self.talks_opens)
-        horizon = (cal.years_at(self.deadline) - cal.years_at(self.talks_opens)) if self.deadline is not None else np.inf
-        progress = concession_progress(elapsed, horizon, talks.deadline_kind, talks.hazard_per_year)
+        talks = self.scenario.talks
+        elapsed = self.calendar.years_at(self.now) - self._opens_years
+        progress = concession_progress(elapsed, self._horizon_years, talks.deadline_kind, talks.hazard_per_year)
         out = np.empty(len(self.states))
         for s in self.states:
-            b = s.spec.bargaining
-            mine = s.allowed & self.space.party[:, s.index]
+            b, mine = s.spec.bargaining, s.own_offers
             u_max = utilities[mine, s.index].max() if mine.any() else -np.inf
             out[s.index] = target(u_max, b.reservation + b.hardening * self.tension, progress, b.concession)
         return out

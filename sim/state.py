@@ -64,6 +64,7 @@ class State(Agent):
 
     def refresh_red_lines(self) -> None:
         self.allowed, self.red_line_why = red_line_mask(self.model.space, self.spec.red_lines)
+        self.own_offers = self.allowed & self.model.space.party[:, self.index]  # what it could ever agree to
 
     def apply_changes(self, changes: StateChanges) -> list[str]:
         """Replace the parameters a leadership change names; returns what changed, in words."""
