@@ -232,11 +232,20 @@ def load_raw(name_or_path: str | Path, _chain: tuple[str, ...] = (), relative_to
         return data
     if not isinstance(parent, str):
         raise ScenarioError("expected the name of a bundled scenario or a path", str(path), data.where.get("extends", (None, None))[1], "extends")
+    line = data.where.get("extends", (None, None))[1]
     try:
-        base = load_raw(parent, _chain + (key,), path.parent)
+        # Checked here rather than in the call below, so that the error points at this `extends:` line.
+        parent_path = scenario_path(parent, path.parent)
+        if not parent_path.is_file():
+            raise ScenarioError(f"no scenario file '{parent}' (looked for {parent_path}); expected a bundled scenario's name or a path to a .yaml file", str(path), line, "extends")
+        chain = _chain + (key,)
+        if str(parent_path.resolve()) in chain:
+            names = [Path(c).name for c in chain[chain.index(str(parent_path.resolve())):]] + [parent_path.name]
+            raise ScenarioError("goes round in a circle: " + " -> ".join(names), str(path), line, "extends")
+        base = load_raw(parent_path, chain)
     except ScenarioError as exc:
         if exc.file is None:
-            exc.file, exc.line, exc.field = str(path), data.where["extends"][1], "extends"
+            exc.file, exc.line, exc.field = str(path), line, "extends"
         raise
     merged = merge(base, data)
     merged.pop("extends", None)
