@@ -1,0 +1,575 @@
+"""Parameter sweeps: a grid of scenario variants, replicated, streamed to Parquet, resumable.
+
+A sweep spec is a YAML file in the spirit of NetLogo's BehaviorSpace::
+
+    scenario: new_start_2021            # a bundled name, or a path relative to this file
+    overrides: {talks.rounds_per_step: 1}            # fixed for every run (optional)
+    parameters:                          # the grid: every combination of these
+      states.RU.utility.secrecy_cost: {start: 0.5, stop: 3.0, step: 0.5}   # stop included
+      states.US.utility.lock_in: [0.0, 0.35, 0.7]
+    zip:                                 # parameters that vary together (one grid axis each)
+      - {states.US.utility.discount: [0.8, 0.9], states.RU.utility.discount: [0.8, 0.9]}
+    replicates: 50
+    seed: 0
+    metrics:
+      outcome: [category, label, years, before_deadline, crisis, arms_race, final_tension]
+      series: {tension: final, trust_US_RU: {every: 4}}
+    output: results/new_start_sweep      # a directory, relative to where the sweep is started
+
+Run index. Combinations are numbered in the order the axes are written
+(``parameters`` first, then each ``zip`` group), the last axis varying
+fastest; run ``i`` is replicate ``i % replicates`` of combination
+``i // replicates``. Its seed is child ``i`` of ``SeedSequence(seed)``
+(:func:`sim.ensemble.replicate_seed`), or child ``replicate`` with
+``common_seeds: true`` (the same random numbers in every combination). So a
+result depends only on the spec and the run index, never on the workers,
+their order or the executor.
+
+Output. Chunks of consecutive runs are written as ``part-XXXXX.parquet``
+(to a temporary name, then renamed, so a part is whole or absent) and listed
+in ``manifest.json`` (spec hash, total runs, chunk size, done chunks). A
+sweep that was killed resumes with ``resume=True`` and ends with every run
+present exactly once. A run that fails is kept with its error text in the
+``error`` column, and the sweep goes on. Table columns: run, combo,
+replicate, seed, one column per parameter (named by its dotted path), the
+outcome metrics, one column per series metric (a number for ``final``; for
+``{every: k}`` a list of the values at calendar indices 0, k, 2k, ...), error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.ensemble import OUTCOME_FIELDS, default_workers, pool_context, outcome_row, replicate_seed, series_names, series_values, simulate
+from sim.loading import LDict, ScenarioError, read_yaml, resolve_scenario
+from sim.model import ArmsControlModel
+from sim.scenario import Scenario
+
+MANIFEST = "manifest.json"
+PART = "part-{:05d}.parquet"
+MAX_CHUNK = 500  # runs per part file at most
+MIN_CHUNK = 10  # runs per part file at least (when there are that many)
+CHUNKS_TARGET = 50  # aim for about this many part files in a mid-sized sweep
+INFLIGHT_PER_WORKER = 2  # chunks queued per worker: keeps workers busy, memory flat
+OUTCOME_METRICS = ("category", "label", "reason", "years", "agreement_step", "agreement_date", "before_deadline",
+                   "crisis", "arms_race", "final_tension", "final_total_forces")
+DEFAULT_OUTCOME = ("category", "label", "years", "agreement_date", "before_deadline", "crisis", "arms_race", "final_tension")
+OUTCOME_TYPES = {"category": pa.string(), "label": pa.string(), "reason": pa.string(), "years": pa.int64(),
+                 "agreement_step": pa.int64(), "agreement_date": pa.string(), "before_deadline": pa.int64(),
+                 "crisis": pa.bool_(), "arms_race": pa.bool_(), "final_tension": pa.float64(), "final_total_forces": pa.float64()}
+
+
+class SweepError(ScenarioError):
+    """A problem with a sweep spec or its output, located: file, line, field and what was expected."""
+
+
+# ---------------------------------------------------------------------------- the spec
+class Every(BaseModel):
+    """Record a series every k steps (calendar indices 0, k, 2k, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+    every: int = Field(ge=1)
+
+
+class Metrics(BaseModel):
+    """What each run records: outcome fields, and series by name (``final`` or ``{every: k}``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcome: list[Literal[OUTCOME_METRICS]] = Field(default_factory=lambda: list(DEFAULT_OUTCOME))  # type: ignore[valid-type]
+    series: dict[str, Literal["final"] | Every] = Field(default_factory=dict)
+
+
+class SweepSpec(BaseModel):
+    """A sweep: a base scenario, the parameters to vary, replicates, metrics and where to write.
+
+    Parameter values here are already lists (ranges are expanded when the file is read).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    description: str | None = None
+    scenario: str
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, list[Any]] = Field(default_factory=dict)
+    zip: list[dict[str, list[Any]]] = Field(default_factory=list)
+    replicates: int = Field(1, ge=1)
+    seed: int = Field(0, ge=0)
+    common_seeds: bool = False
+    metrics: Metrics = Field(default_factory=Metrics)
+    output: str
+    chunk_size: int | None = Field(None, ge=1)
+
+    @field_validator("parameters")
+    @classmethod
+    def _non_empty(cls, value: dict[str, list]) -> dict[str, list]:
+        for path, values in value.items():
+            if not values:
+                raise ValueError(f"'{path}' has no values")
+        return value
+
+    @field_validator("zip")
+    @classmethod
+    def _same_lengths(cls, groups: list[dict[str, list]]) -> list[dict[str, list]]:
+        for g, group in enumerate(groups):
+            lengths = {len(v) for v in group.values()}
+            if not group or 0 in lengths:
+                raise ValueError(f"zip group {g} must list at least one parameter with at least one value")
+            if len(lengths) > 1:
+                shown = ", ".join(f"{k} has {len(v)}" for k, v in group.items())
+                raise ValueError(f"the parameters of a zip group vary together, so they need as many values each ({shown})")
+        return groups
+
+    @model_validator(mode="after")
+    def _each_path_once(self) -> "SweepSpec":
+        seen: set[str] = set(self.parameters)
+        for group in self.zip:
+            for path in group:
+                if path in seen:
+                    raise ValueError(f"'{path}' is varied twice (in parameters and zip, or in two zip groups)")
+                seen.add(path)
+        return self
+
+    # -- the design
+    def axes(self) -> list[tuple[tuple[str, ...], list[tuple]]]:
+        """The grid's axes: (paths, value tuples), ``parameters`` first, then each zip group."""
+        out = [((path,), [(v,) for v in values]) for path, values in self.parameters.items()]
+        for group in self.zip:
+            paths = tuple(group)
+            out.append((paths, list(zip(*(group[p] for p in paths)))))
+        return out
+
+    @property
+    def parameter_paths(self) -> list[str]:
+        return [p for paths, _ in self.axes() for p in paths]
+
+    @property
+    def n_combos(self) -> int:
+        return math.prod(len(values) for _, values in self.axes())
+
+    @property
+    def total_runs(self) -> int:
+        return self.n_combos * self.replicates
+
+    def combo(self, c: int) -> dict[str, Any]:
+        """The overrides of combination c (mixed radix, last axis fastest)."""
+        out: dict[str, Any] = {}
+        for paths, values in reversed(self.axes()):
+            c, k = divmod(c, len(values))
+            out.update(zip(paths, values[k]))
+        return {p: out[p] for p in self.parameter_paths}
+
+    def run_seed(self, i: int) -> int:
+        """The seed of run i."""
+        return replicate_seed(self.seed, i % self.replicates if self.common_seeds else i)
+
+    def hash(self, scenario: Scenario) -> str:
+        """Identifies the experiment: the spec (without output or prose) and the scenario it resolves to."""
+        body = self.model_dump(mode="json", exclude={"output", "name", "description"})
+        body["scenario_content"] = scenario.model_dump(mode="json")
+        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------- reading a spec
+def expand_values(node: Any) -> list[Any]:
+    """A parameter's values: a list, ``{values: [...]}``, or ``{start, stop, step}`` (stop included)."""
+    if isinstance(node, list):
+        return list(node)
+    if isinstance(node, dict) and set(node) == {"values"} and isinstance(node["values"], list):
+        return list(node["values"])
+    if isinstance(node, dict) and set(node) == {"start", "stop", "step"}:
+        start, stop, step = (node[k] for k in ("start", "stop", "step"))
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, stop, step)):
+            raise ValueError("start, stop and step must be numbers")
+        if step <= 0:
+            raise ValueError(f"step must be positive (got {step})")
+        if stop < start:
+            raise ValueError(f"stop ({stop}) is below start ({start})")
+        n = int(math.floor((stop - start) / step + 1e-9)) + 1
+        whole = all(isinstance(v, int) for v in (start, stop, step))
+        return [start + k * step if whole else round(start + k * step, 12) for k in range(n)]
+    raise ValueError("expected a list of values, {values: [...]}, or {start: ..., stop: ..., step: ...}")
+
+
+def _where(data: Any, *path: Any) -> int | None:
+    """The line of a key path in located data (the deepest one known)."""
+    line, node = None, data
+    for part in path:
+        got = getattr(node, "where", {}).get(part)
+        if got and got[1]:
+            line = got[1]
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def load_spec(spec_or_path: SweepSpec | dict | str | Path) -> tuple[SweepSpec, str, Any]:
+    """Read and validate a sweep spec; returns (spec, file name, located raw data).
+
+    Raises:
+        SweepError: naming the file, the line and the field, and what was expected.
+    """
+    if isinstance(spec_or_path, SweepSpec):
+        return spec_or_path, "<sweep>", {}
+    if isinstance(spec_or_path, dict):
+        data, file = spec_or_path, "<sweep>"
+    else:
+        path = Path(spec_or_path)
+        file = str(path)
+        if not path.exists():
+            raise SweepError("no such sweep file", file)
+        try:
+            data = read_yaml(path)
+        except ScenarioError as exc:
+            raise SweepError(exc.message, exc.file, exc.line, exc.field) from None
+    data = dict(data) if not isinstance(data, LDict) else data
+    plain = dict(data)
+    for key in ("parameters",):
+        if isinstance(data.get(key), dict):
+            plain[key] = {}
+            for p, node in data[key].items():
+                try:
+                    plain[key][p] = expand_values(node)
+                except ValueError as exc:
+                    raise SweepError(str(exc), file, _where(data, key, p), f"{key}.{p}") from None
+    try:
+        spec = SweepSpec.model_validate(plain)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in ("list", "dict"))))
+        msg = err["msg"].replace("Value error, ", "")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; expected one of " + ", ".join(_allowed(loc[:-1]))
+        elif err["type"] == "missing":
+            msg = "missing required field"
+        got = err.get("input")
+        if err["type"] not in ("extra_forbidden", "missing") and not isinstance(got, (dict, list)) and got is not None:
+            msg += f" (got {got!r})"
+        raise SweepError(msg, file, _where(data, *loc) or (1 if file != "<sweep>" else None), field or None) from None
+    return spec, file, data
+
+
+def _allowed(loc: tuple) -> list[str]:
+    cls: Any = SweepSpec
+    for part in loc:
+        f = cls.model_fields.get(part) if isinstance(part, str) else None
+        if f is None or not (isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)):
+            break
+        cls = f.annotation
+    return list(cls.model_fields)
+
+
+def _scenario_ref(spec: SweepSpec, file: str) -> str:
+    ref = spec.scenario
+    if ref.endswith((".yaml", ".yml")) and not Path(ref).is_absolute() and file.startswith("<") is False:
+        candidate = Path(file).parent / ref
+        if candidate.exists() or not Path(ref).exists():
+            return str(candidate)
+    return ref
+
+
+def prepare(spec: SweepSpec, file: str, data: Any) -> tuple[Scenario, list[str]]:
+    """Load the base scenario and check every path and value against it (located errors).
+
+    Returns the base scenario (fixed overrides applied) and the recorded series names.
+    """
+    try:
+        base = resolve_scenario(_scenario_ref(spec, file), spec.overrides)
+    except ScenarioError as exc:
+        if exc.file and exc.file.startswith("--set "):
+            key = exc.file[len("--set "):]
+            raise SweepError(exc.message, file, _where(data, "overrides", key), f"overrides.{key}") from None
+        if exc.line is None and "scenario" not in (exc.file or ""):
+            raise SweepError(f"scenario '{spec.scenario}': {exc.message}", file, _where(data, "scenario"), "scenario") from None
+        raise
+    for paths, values in spec.axes():
+        section = "parameters" if len(paths) == 1 and paths[0] in spec.parameters else "zip"
+        for value in values:
+            try:
+                resolve_scenario(base, dict(zip(paths, value)))
+            except ScenarioError as exc:
+                shown = ", ".join(f"{p}={v!r}" for p, v in zip(paths, value))
+                g = next((i for i, grp in enumerate(spec.zip) if paths[0] in grp), None)
+                line = _where(data, "parameters", paths[0]) if section == "parameters" else _where(data, "zip", g, paths[0])
+                field = f"parameters.{paths[0]}" if section == "parameters" else f"zip.{g}"
+                raise SweepError(f"{shown}: {exc.message}" + (f" ({exc.field})" if exc.field else ""), file, line, field) from None
+    names = series_names(ArmsControlModel(base, rng=0))
+    for name in spec.metrics.series:
+        if name not in names:
+            raise SweepError(f"unknown series '{name}'; expected one of {', '.join(names)}", file,
+                             _where(data, "metrics", "series", name), f"metrics.series.{name}")
+    return base, names
+
+
+# ---------------------------------------------------------------------------- running a chunk
+def run_one(scenario: Scenario, seed: int, metrics: Metrics) -> dict[str, Any]:
+    """One run's metrics (outcome fields, then series)."""
+    model = simulate(scenario, seed)
+    row = outcome_row(model)
+    out = {k: row[k] if k in row else getattr(model.outcome, k) for k in metrics.outcome}
+    for name, when in metrics.series.items():
+        values = series_values(model, name)
+        last = model.recorder.last
+        if when == "final":
+            out[name] = float(values[last])
+        else:
+            out[name] = [float(v) for v in values[: last + 1: when.every]]
+    return out
+
+
+def run_chunk(spec: SweepSpec, base: Scenario, start: int, stop: int, dry_run: bool = False) -> list[dict[str, Any]]:
+    """Rows of runs start..stop-1 (a worker's job). A failing run gives a row with its error."""
+    rows, cache = [], {}
+    for i in range(start, stop):
+        c, r = divmod(i, spec.replicates)
+        combo = spec.combo(c)
+        seed = spec.run_seed(i)
+        row: dict[str, Any] = {"run": i, "combo": c, "replicate": r, "seed": seed, **combo, "error": None}
+        if dry_run:
+            rows.append(row)
+            continue
+        try:
+            if c not in cache:
+                cache.clear()
+                cache[c] = resolve_scenario(base, combo) if combo else base
+            row.update(run_one(cache[c], seed, spec.metrics))
+        except Exception as exc:  # noqa: BLE001 - a failing run is recorded, and the sweep goes on
+            row["error"] = f"{type(exc).__name__}: {exc}"
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------- the table
+def _param_type(values: list[Any]) -> tuple[pa.DataType, bool]:
+    """Arrow type for a parameter column; (type, as_json) when the values mix types."""
+    try:
+        return pa.array(values).type, False
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pa.string(), True
+
+
+def table_schema(spec: SweepSpec) -> tuple[pa.Schema, set[str]]:
+    """The fixed schema of every part file, and the parameter columns stored as JSON text."""
+    fields = [pa.field("run", pa.int64()), pa.field("combo", pa.int64()), pa.field("replicate", pa.int64()),
+              pa.field("seed", pa.int64())]
+    as_json = set()
+    for paths, values in spec.axes():
+        for j, p in enumerate(paths):
+            t, js = _param_type([v[j] for v in values])
+            fields.append(pa.field(p, t))
+            if js:
+                as_json.add(p)
+    fields += [pa.field(k, OUTCOME_TYPES[k]) for k in spec.metrics.outcome]
+    for name, when in spec.metrics.series.items():
+        fields.append(pa.field(name, pa.float64() if when == "final" else pa.list_(pa.float64())))
+    fields.append(pa.field("error", pa.string()))
+    return pa.schema(fields), as_json
+
+
+def _to_table(rows: list[dict], schema: pa.Schema, as_json: set[str]) -> pa.Table:
+    if as_json:
+        rows = [{**r, **{p: json.dumps(r[p], default=str) for p in as_json}} for r in rows]
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    _write_atomic(out / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=1)))
+
+
+def load_results(output: str | Path) -> pd.DataFrame:
+    """The results of a sweep (finished or not) as one table, ordered by run index.
+
+    Raises:
+        SweepError: when the directory holds no sweep results.
+    """
+    out = Path(output)
+    parts = sorted(out.glob("part-*.parquet"))
+    if not parts:
+        raise SweepError("no sweep results here (no part-*.parquet files)", str(out))
+    table = pa.concat_tables([pq.read_table(p) for p in parts])
+    return table.to_pandas().sort_values("run", kind="stable").reset_index(drop=True)
+
+
+def read_manifest(output: str | Path) -> dict | None:
+    """The sweep's manifest (spec hash, total runs, chunk size, done chunks), or None."""
+    path = Path(output) / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SweepError(f"unreadable manifest: {exc}", str(path)) from None
+
+
+# ---------------------------------------------------------------------------- the sweep
+def default_chunk_size(total: int) -> int:
+    """Runs per part file: about CHUNKS_TARGET files, within [MIN_CHUNK, MAX_CHUNK]."""
+    return max(1, min(total, min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(total / CHUNKS_TARGET)))))
+
+
+def _done_chunks(out: Path, manifest: dict, sizes: dict[int, int]) -> set[int]:
+    done = set(manifest.get("done", []))
+    for p in out.glob("part-*.parquet"):
+        try:
+            k = int(p.stem.split("-")[1])
+            if k in sizes and pq.read_metadata(p).num_rows == sizes[k]:
+                done.add(k)  # written whole, but the manifest had not caught up
+        except (ValueError, OSError, pa.ArrowException):
+            p.unlink(missing_ok=True)
+    return {k for k in done if (out / PART.format(k)).exists()}
+
+
+def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = None, scheduler: str | None = None,
+          resume: bool = False, progress: bool | Callable[[int, int], Any] = True, executor: Executor | None = None,
+          output: str | Path | None = None, dry_run: bool = False, load: bool = True) -> pd.DataFrame | None:
+    """Run a sweep and return its table (see the module docstring for the spec and the columns).
+
+    Args:
+        spec_or_path: a YAML file, a dict with the same fields, or a SweepSpec.
+        workers: processes (default: the cores available); 1 runs in this process.
+        scheduler: address of a Dask scheduler (``tcp://host:8786``); runs go to its workers.
+        resume: finish a sweep whose output already holds part of this spec's results.
+        progress: True for a progress bar on stderr (rate and time left), False for none,
+            or a callable progress(done, total).
+        executor: any concurrent.futures.Executor to run the chunks on (overrides workers and scheduler).
+        output: write here instead of the spec's ``output``.
+        dry_run: go through chunking, writing and resuming without running the model (metrics empty).
+        load: return the table (False: return None, for sweeps too large to hold in memory).
+
+    Raises:
+        SweepError: a bad spec (located), or an output that holds another sweep's results.
+    """
+    spec, file, data = load_spec(spec_or_path)
+    out = Path(output if output is not None else spec.output)
+    base, _ = prepare(spec, file, data)
+    digest, total = spec.hash(base), spec.total_runs
+    manifest = read_manifest(out)
+    if manifest is not None:
+        if manifest.get("spec_hash") != digest:
+            raise SweepError(f"this output holds the results of a different sweep (spec {manifest.get('spec_hash')}, "
+                             f"this one is {digest}); choose another output or remove it", str(out))
+        if manifest.get("done") and not resume:
+            raise SweepError(f"this output already holds {len(manifest['done'])} of {manifest['n_chunks']} chunks of this "
+                             "sweep; resume it (--resume) or remove it", str(out))
+        chunk = int(manifest["chunk_size"])
+    else:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise SweepError("exists and is not a sweep output; refusing to write into it", str(out))
+        chunk = spec.chunk_size or default_chunk_size(total)
+    n_chunks = math.ceil(total / chunk) if total else 0
+    sizes = {k: min(chunk, total - k * chunk) for k in range(n_chunks)}
+    out.mkdir(parents=True, exist_ok=True)
+    for tmp in out.glob("*.tmp"):
+        tmp.unlink(missing_ok=True)
+    manifest = manifest or {"spec_hash": digest, "total_runs": total, "chunk_size": chunk, "n_chunks": n_chunks,
+                            "parameters": spec.parameter_paths, "spec": spec.model_dump(mode="json"),
+                            "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "done": []}
+    done = _done_chunks(out, manifest, sizes)
+    manifest["done"] = sorted(done)
+    _write_manifest(out, manifest)
+    todo = [k for k in range(n_chunks) if k not in done]
+    schema, as_json = table_schema(spec)
+
+    bar, report = None, None
+    if callable(progress):
+        report = progress
+    elif progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=sum(sizes[k] for k in done), unit="run", file=sys.stderr,
+                   desc=spec.name or out.name, dynamic_ncols=True)
+
+    def finished(k: int, rows: list[dict]) -> None:
+        _write_atomic(out / PART.format(k), lambda p: pq.write_table(_to_table(rows, schema, as_json), p))
+        done.add(k)
+        manifest["done"] = sorted(done)
+        _write_manifest(out, manifest)
+        if bar is not None:
+            bar.update(len(rows))
+        if report is not None:
+            report(sum(sizes[j] for j in done), total)
+
+    own: Any = None
+    try:
+        if executor is None and scheduler is not None:
+            from distributed import Client
+
+            own = Client(scheduler)
+            executor = own.get_executor()
+        n_workers = workers or default_workers()
+        if executor is None and n_workers == 1:
+            for k in todo:
+                finished(k, run_chunk(spec, base, k * chunk, k * chunk + sizes[k], dry_run))
+        else:
+            if executor is None:
+                own = executor = ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context())
+            _drive(executor, todo, lambda k: (run_chunk, spec, base, k * chunk, k * chunk + sizes[k], dry_run),
+                   finished, INFLIGHT_PER_WORKER * n_workers)
+    finally:
+        if bar is not None:
+            bar.close()
+        if own is not None:
+            own.close() if hasattr(own, "scheduler_info") else own.shutdown(wait=True, cancel_futures=True)
+    manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    _write_manifest(out, manifest)
+    return load_results(out) if load and total else None
+
+
+def _drive(executor: Executor, todo: list[int], job: Callable[[int], tuple], finished: Callable[[int, list], None],
+           inflight: int) -> None:
+    """Keep at most `inflight` chunks queued on the executor; write each as it comes back."""
+    queue = iter(todo)
+    running: dict = {}
+    try:
+        for k in itertools.islice(queue, inflight):
+            fn, *args = job(k)
+            running[executor.submit(fn, *args)] = k
+        while running:
+            ready, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in ready:
+                k = running.pop(fut)
+                finished(k, fut.result())
+                for nxt in itertools.islice(queue, 1):
+                    fn, *args = job(nxt)
+                    running[executor.submit(fn, *args)] = nxt
+    except BaseException:
+        for fut in running:
+            fut.cancel()
+        raise
+
+
+def summarize(table: pd.DataFrame, parameters: list[str], metric: str = "category") -> pd.DataFrame:
+    """Share of each value of `metric` per parameter combination (a tidy summary for printing)."""
+    ok = table[table["error"].isna()] if "error" in table else table
+    if not parameters:
+        return ok[metric].value_counts(normalize=True).rename("share").reset_index()
+    shares = ok.groupby(parameters, dropna=False)[metric].value_counts(normalize=True).rename("share")
+    return shares.reset_index()
+
+
+sweep.load_results = load_results  # type: ignore[attr-defined]
+sweep.load_spec = load_spec  # type: ignore[attr-defined]
+sweep.SweepError = SweepError  # type: ignore[attr-defined]
