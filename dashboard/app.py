@@ -1,0 +1,94 @@
+"""The classroom dashboard: ``acsim dashboard`` or ``make dashboard`` serves it on http://localhost:5006.
+
+Each browser session gets its own :class:`~dashboard.state.Session` (one model
+per session); the views are built from it and redraw when it changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import panel as pn
+
+from dashboard.state import Session
+from dashboard.views.bargaining import BargainingView
+from dashboard.views.common import esc
+from dashboard.views.compare import CompareView
+from dashboard.views.controls import ControlsView
+from dashboard.views.export import ExportView
+from dashboard.views.odds import OddsView
+from dashboard.views.play import PlayView
+from dashboard.views.scenario_editor import ScenarioView
+from dashboard.views.timeline import TimelineView
+
+TITLE = "acsim: arms-control negotiation"
+TAB_NAMES = ("Timeline", "Bargaining", "Odds", "Compare", "Play", "Scenario", "Export")
+
+
+def create_app(session: Session | None = None) -> pn.viewable.Viewable:
+    """The page for one browser session (a new Session unless one is given)."""
+    pn.extension("codeeditor", notifications=False)
+    session = session or Session()
+    alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width", css_classes=["app-error"])
+
+    def show_error(*_: Any) -> None:
+        alert.object = f"**Problem:** {esc(session.error)}" if session.error else ""
+        alert.visible = bool(session.error)
+
+    session.param.watch(show_error, "error")
+    header = pn.pane.Markdown("", sizing_mode="stretch_width")
+
+    def show_header(*_: Any) -> None:
+        scn = session.scenario
+        size = "28px" if session.large_text else "20px"
+        header.object = f"## {esc(scn.title or scn.name)}"
+        header.styles = {"font-size": size}
+
+    session.param.watch(show_header, ["scenario_name", "large_text", "version"])
+    show_header()
+    views = {
+        "Timeline": TimelineView(session), "Bargaining": BargainingView(session), "Odds": OddsView(session),
+        "Compare": CompareView(session), "Play": PlayView(session), "Scenario": ScenarioView(session),
+        "Export": ExportView(session),
+    }
+    controls = ControlsView(session)
+    tabs = pn.Tabs(*[(name, views[name].panel) for name in TAB_NAMES], dynamic=False, sizing_mode="stretch_width")
+    page = pn.Row(
+        pn.Column(f"## {TITLE}", controls.panel, width=360),
+        pn.Column(header, alert, tabs, sizing_mode="stretch_width"),
+        sizing_mode="stretch_width")
+    page.session, page.views, page.controls, page.tabs = session, views, controls, tabs  # for tests and scripts
+    return page
+
+
+def serve(host: str = "localhost", port: int = 5006, allowed_origins: list[str] | None = None, show: bool = False,
+          **kwargs: Any):
+    """Serve the dashboard until interrupted (one Session per browser session).
+
+    Args:
+        host: the address to listen on ("0.0.0.0" for the classroom network).
+        port: TCP port.
+        allowed_origins: extra host:port origins allowed to open the websocket (besides host:port).
+        show: open a browser tab.
+        **kwargs: passed to :func:`panel.serve` (e.g. threaded=True, start=False).
+    """
+    origins = [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *(allowed_origins or [])]
+    return pn.serve({"/": create_app}, address=host, port=port, allow_websocket_origin=origins, show=show,
+                    title=TITLE, **kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dashboard.app --port 5006``."""
+    parser = argparse.ArgumentParser(description="Serve the acsim dashboard.")
+    parser.add_argument("--host", default="localhost")
+    parser.add_argument("--port", type=int, default=5006)
+    parser.add_argument("--allow-origin", action="append", default=[])
+    parser.add_argument("--show", action="store_true")
+    args = parser.parse_args(argv)
+    serve(args.host, args.port, args.allow_origin, args.show)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The dashboard's views: each is built from a Session and redraws when it changes."""

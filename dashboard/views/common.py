@@ -1,0 +1,83 @@
+"""What the views share: colours, text sizes and running heavy work off the event loop."""
+
+from __future__ import annotations
+
+import html
+import threading
+from typing import Any, Callable
+
+import panel as pn
+from bokeh.plotting import figure
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+BAND_COLOURS = {"calm": "#e8f5e9", "strained": "#fffde7", "confrontation": "#fff3e0", "crisis": "#ffebee"}
+TEXT_SIZES = {False: ("12px", "14px", "15px"), True: ("18px", "22px", "22px")}  # ticks, axis labels, body text
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def new_figure(title: str, y_label: str, *, x_type: str = "auto", height: int = 260,
+               tools: str = "pan,wheel_zoom,box_zoom,reset,save,hover", **kw: Any):
+    """A Bokeh figure that stretches to its column, with the save tool for PNG export."""
+    fig = figure(title=title, height=height, sizing_mode="stretch_width", x_axis_type=x_type,
+                 tools=tools, toolbar_location="right", **kw)
+    fig.yaxis.axis_label = y_label
+    fig.title.text_font_size = "14px"
+    return fig
+
+
+def set_text_size(figures: list, panes: list, large: bool) -> None:
+    """Projector mode: bigger ticks, labels, titles and body text."""
+    tick, label, body = TEXT_SIZES[large]
+    for fig in figures:
+        fig.title.text_font_size = label
+        for axis in fig.axis:
+            axis.major_label_text_font_size = tick
+            axis.axis_label_text_font_size = label
+        for legend in fig.legend:
+            legend.label_text_font_size = tick
+    for pane in panes:
+        pane.styles = {**(pane.styles or {}), "font-size": body}
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text))
+
+
+def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callable[[Any], None],
+             on_error: Callable[[Exception], None], on_progress: Callable[[int, int], None]) -> None:
+    """Run work(progress) in a thread; its progress, result or error come back on the session's event loop.
+
+    Without a server (tests) the work runs at once, in this thread.
+    """
+    doc = pn.state.curdoc
+    if doc is None or not pn.state.served:
+        try:
+            result = work(on_progress)
+        except Exception as exc:
+            on_error(exc)
+        else:
+            on_done(result)
+        return
+
+    def later(fn: Callable, *args: Any) -> None:
+        def call() -> None:
+            with pn.io.state.set_curdoc(doc):
+                fn(*args)
+
+        try:
+            doc.add_next_tick_callback(call)
+        except Exception:  # the session was closed meanwhile
+            pass
+
+    def target() -> None:
+        try:
+            result = work(lambda done, total: later(on_progress, done, total))
+        except Exception as exc:
+            later(on_error, exc)
+        else:
+            later(on_done, result)
+
+    threading.Thread(target=target, daemon=True).start()

@@ -1,0 +1,116 @@
+"""Compare: two variants side by side (two scenarios, or one scenario with a parameter changed):
+the share of each outcome, and tension and forces across replicates."""
+
+from __future__ import annotations
+
+import time
+
+import panel as pn
+
+import sim
+from dashboard.state import Session, bundled, describe_error, ensemble_series
+from dashboard.views.common import esc, off_loop, set_text_size
+from dashboard.views.odds import fan_figure, run_ensemble, shares_figure, shares_text
+
+DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
+
+
+class Variant:
+    """One side of the comparison: a scenario and at most one changed field."""
+
+    def __init__(self, title: str, scenario: str, session: Session):
+        self.session = session
+        names = list(session.param.scenario_name.objects)
+        self.scenario = pn.widgets.Select(name=f"{title}: scenario", options=names, value=scenario if scenario in names else names[0])
+        self.path = pn.widgets.TextInput(name="change a field (dotted path, optional)", placeholder="e.g. states.RU.utility.secrecy_cost")
+        self.value = pn.widgets.TextInput(name="to the value", placeholder="e.g. 0.5")
+        self.summary = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.charts = pn.Column(sizing_mode="stretch_width")
+        self.panel = pn.Column(f"### {title}", self.scenario, pn.Row(self.path, self.value), self.summary, self.charts,
+                               sizing_mode="stretch_width")
+
+    def settings(self) -> tuple[sim.Scenario, dict]:
+        from sim.loading import parse_value
+
+        name = self.scenario.value
+        scn = self.session.uploaded.get(name) or bundled(name)
+        overrides = {}
+        if self.path.value.strip():
+            if not self.value.value.strip():
+                raise ValueError(f"give a value for {self.path.value.strip()}")
+            overrides[self.path.value.strip()] = parse_value(self.value.value.strip())
+        return scn, overrides
+
+    def label(self, overrides: dict) -> str:
+        extra = ", ".join(f"{k} = {v}" for k, v in overrides.items())
+        return self.scenario.value + (f" with {extra}" if extra else "")
+
+
+class CompareView:
+    """Two ensembles with the same seeds, side by side."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.a = Variant("A", DEFAULT_A, session)
+        self.b = Variant("B", DEFAULT_B, session)
+        self.n = pn.widgets.IntSlider(name="Replicates of each", start=10, end=1000, step=10, value=100, width=320)
+        self.run_button = pn.widgets.Button(name="Compare", button_type="primary", width=160)
+        self.progress = pn.indicators.Progress(name="progress", value=0, max=100, width=320, visible=False)
+        self.status = pn.pane.Markdown("Pick two variants and press Compare.", sizing_mode="stretch_width")
+        self.run_button.on_click(lambda *_: self.start())
+        self.running = False
+        self.panel = pn.Column(pn.Row(self.n, self.run_button, self.progress), self.status,
+                               pn.Row(self.a.panel, self.b.panel, sizing_mode="stretch_width"), sizing_mode="stretch_width")
+        session.param.watch(self._scenarios_changed, "scenario_name")
+        session.param.watch(lambda *_: set_text_size([], [self.a.summary, self.b.summary, self.status], session.large_text), "large_text")
+
+    def _scenarios_changed(self, *_) -> None:
+        names = list(self.session.param.scenario_name.objects)
+        for v in (self.a, self.b):
+            v.scenario.options = names
+
+    def start(self) -> None:
+        if self.running:
+            return
+        try:
+            (sa, oa), (sb, ob) = self.a.settings(), self.b.settings()
+            seed, n = self.session.seed, int(self.n.value)
+            series_a = ensemble_series(sim.ArmsControlModel(sa, rng=0, overrides=oa or None))
+            series_b = ensemble_series(sim.ArmsControlModel(sb, rng=0, overrides=ob or None))
+        except Exception as exc:
+            self.session.error = describe_error(exc)
+            return
+        self.running, self.run_button.disabled = True, True
+        self.progress.value, self.progress.visible = 0, True
+        self.status.object = f"Running {n} replicates of each…"
+        self.started = time.perf_counter()
+        self.labels = (self.a.label(oa), self.b.label(ob))
+
+        def work(progress):
+            ra = run_ensemble(sa, n, seed, oa, series_a, lambda d, t: progress(d, 2 * t))
+            rb = run_ensemble(sb, n, seed, ob, series_b, lambda d, t: progress(t + d, 2 * t))
+            return ra, rb
+
+        off_loop(work, self._done, self._failed, self._progress)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.value = int(100 * done / max(total, 1))
+
+    def _failed(self, exc: Exception) -> None:
+        self.running, self.run_button.disabled, self.progress.visible = False, False, False
+        self.status.object = "The comparison could not run."
+        self.session.error = describe_error(exc)
+
+    def _done(self, results) -> None:
+        self.running, self.run_button.disabled, self.progress.visible = False, False, False
+        self.results = results
+        self.status.object = f"{results[0].n} replicates of each, same seeds, in {time.perf_counter() - self.started:.1f} s."
+        for v, r, label in zip((self.a, self.b), results, self.labels):
+            v.summary.object = f"**{esc(label)}**\n\n" + shares_text(r)
+            model = sim.ArmsControlModel(r.scenario, rng=0)
+            names = [st.name for st in model.states]
+            figs = [shares_figure(r, "Outcomes (95% interval)"),
+                    fan_figure("Tension", "tension (0-1)", r, model, [("tension", "tension")]),
+                    fan_figure("Forces", "warheads", r, model, [(f"forces_{n}", n) for n in names])]
+            set_text_size(figs, [v.summary], self.session.large_text)
+            v.charts.objects = [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in figs]

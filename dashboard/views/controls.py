@@ -1,0 +1,105 @@
+"""Controls: scenario picker and upload, the scenario's key parameters as sliders with units and
+help, the seed, Run / Step / Play-Pause / Reset with a speed, and the large-text toggle."""
+
+from __future__ import annotations
+
+import panel as pn
+
+import sim
+from dashboard.state import Session, describe_error, key_parameters
+from dashboard.views.common import esc, set_text_size
+
+
+class ControlsView:
+    """The sidebar. Play steps the run with a periodic callback of this session only."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.callback = None
+        self.scenario = pn.widgets.Select.from_param(session.param.scenario_name, name="Scenario", sizing_mode="stretch_width")
+        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", name="Open a scenario file", sizing_mode="stretch_width")
+        self.seed = pn.widgets.IntInput(name="Seed", value=session.seed, start=0, width=120)
+        self.run = pn.widgets.Button(name="Run to end", button_type="primary", width=110)
+        self.step = pn.widgets.Button(name="Step", width=80)
+        self.play = pn.widgets.Toggle(name="▶ Play", button_type="success", width=100)
+        self.reset = pn.widgets.Button(name="Reset", width=80)
+        self.speed = pn.widgets.FloatSlider.from_param(session.param.speed, name="Speed (steps per second)", sizing_mode="stretch_width")
+        self.large = pn.widgets.Toggle.from_param(session.param.large_text, name="Large text (projector)", sizing_mode="stretch_width")
+        self.status = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["run-status"])
+        self.sliders = pn.Column(sizing_mode="stretch_width")
+        self.run.on_click(lambda *_: session.guarded(session.run_to_end))
+        self.step.on_click(lambda *_: session.guarded(session.step))
+        self.reset.on_click(lambda *_: session.guarded(session.reset))
+        self.play.param.watch(lambda e: setattr(session, "playing", e.new), "value")
+        self.seed.param.watch(lambda e: session.guarded(session.set_seed, e.new), "value")
+        self.upload.param.watch(self._uploaded, "value")
+        session.param.watch(self._playing, "playing")
+        session.param.watch(self._speed, "speed")
+        session.param.watch(lambda *_: self._build_sliders(), "scenario_name")
+        session.param.watch(lambda *_: self.update(), ["version", "large_text"])
+        self.panel = pn.Column(
+            self.scenario, self.upload, pn.Row(self.run, self.step), pn.Row(self.play, self.reset), self.speed,
+            self.seed, self.status, "#### Parameters", self.sliders, self.large, width=340)
+        self._build_sliders()
+        self.update()
+
+    # -- the key parameters
+    def _build_sliders(self) -> None:
+        widgets = []
+        for p in key_parameters(self.session.scenario):
+            w = pn.widgets.FloatSlider(name=f"{p.label} ({p.unit})", start=p.start, end=max(p.end, p.value), step=p.step,
+                                       value=p.value, sizing_mode="stretch_width")
+            w.param.watch(lambda e, path=p.path: self.session.guarded(self.session.set_override, path, e.new), "value_throttled")
+            widgets.append(pn.Column(w, pn.pane.Markdown(p.help, styles={"font-size": "11px", "color": "#555"}, margin=(-12, 10, 0, 10)),
+                                     sizing_mode="stretch_width"))
+        self.sliders.objects = widgets
+
+    def _uploaded(self, event) -> None:
+        if event.new is None:
+            return
+        name = self.upload.filename or "uploaded.yaml"
+        try:
+            scn = sim.load_scenario_text(event.new.decode("utf-8"), file=name)
+        except (sim.ScenarioError, UnicodeDecodeError) as exc:
+            self.session.error = f"{name}: {describe_error(exc)}"
+            return
+        self.session.guarded(self.session.add_scenario, scn)
+
+    # -- Play / Pause
+    def _playing(self, event) -> None:
+        self.play.value = event.new
+        self.play.name = "❚❚ Pause" if event.new else "▶ Play"
+        if event.new:
+            if self.session.model is not None and not self.session.model.running:
+                self.session.reset()
+                self.session.playing = True
+            if self.callback is None:
+                self.callback = pn.state.add_periodic_callback(self._tick, period=self._period())
+        elif self.callback is not None:
+            self.callback.stop()
+            self.callback = None
+
+    def _period(self) -> int:
+        return int(1000 / self.session.speed)
+
+    def _speed(self, event) -> None:
+        if self.callback is not None:
+            self.callback.period = self._period()
+
+    def _tick(self) -> None:
+        s = self.session
+        if s.model is None or not s.model.running or s.question is not None:
+            s.playing = False
+            return
+        s.guarded(s.step)
+
+    def update(self) -> None:
+        st = self.session.status()
+        lines = [f"**{esc(st['date'])}** (step {st['step']} of {st['steps']})",
+                 f"Tension {st['tension']:.2f}: {st['band']}; treaty {st['treaty']}"]
+        if st["outcome"]:
+            lines.append(f"**Outcome: {esc(st['outcome'])}**  \n{esc(st['reason'])}")
+        self.status.object = "\n\n".join(lines)
+        if self.seed.value != self.session.seed:
+            self.seed.value = self.session.seed
+        set_text_size([], [self.status], self.session.large_text)
