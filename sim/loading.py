@@ -321,7 +321,7 @@ def apply_overrides(data: LDict, overrides: dict[str, Any]) -> LDict:
             if isinstance(node, LDict):
                 node.where[last] = (f"--set {dotted}", None)
         else:
-            raise ScenarioError(f"cannot set '{last}' inside a {type(node).__name__}", f"--set {dotted}")
+            raise ScenarioError(f"'{'.'.join(parts[:-1])}' is a value ({node!r}), not a section: it has no '{last}'", f"--set {dotted}")
     return data
 
 
@@ -332,7 +332,7 @@ def _child(node: Any, part: str, dotted: str, so_far: list[str]) -> Any:
         return node[part]
     if isinstance(node, list):
         return node[_list_index(node, part, dotted)]
-    raise ScenarioError(f"'{'.'.join(so_far[:-1])}' is a value, not a section", f"--set {dotted}")
+    raise ScenarioError(f"'{'.'.join(so_far[:-1])}' is a value ({node!r}), not a section: it has no '{part}'", f"--set {dotted}")
 
 
 def _list_index(node: list, part: str, dotted: str) -> int:
