@@ -248,6 +248,8 @@ def load_spec(spec_or_path: SweepSpec | dict | str | Path) -> tuple[SweepSpec, s
                     plain[key][p] = expand_values(node)
                 except ValueError as exc:
                     raise SweepError(str(exc), file, _where(data, key, p), f"{key}.{p}") from None
+    if isinstance(data.get("zip"), list):
+        plain["zip"] = [_zip_group(data, g, group, file) for g, group in enumerate(data["zip"])]
     try:
         spec = SweepSpec.model_validate(plain)
     except ValidationError as exc:
@@ -264,6 +266,23 @@ def load_spec(spec_or_path: SweepSpec | dict | str | Path) -> tuple[SweepSpec, s
             msg += f" (got {got!r})"
         raise SweepError(msg, file, _where(data, *loc) or (1 if file != "<sweep>" else None), field or None) from None
     return spec, file, data
+
+
+def _zip_group(data: Any, g: int, group: Any, file: str) -> Any:
+    """A zip group with its ranges expanded, checked for equal lengths (located)."""
+    if not isinstance(group, dict) or not group:
+        raise SweepError("expected a mapping of parameter paths to values", file, _where(data, "zip", g), f"zip.{g}")
+    out = {}
+    for p, node in group.items():
+        try:
+            out[p] = expand_values(node)
+        except ValueError as exc:
+            raise SweepError(str(exc), file, _where(data, "zip", g, p), f"zip.{g}.{p}") from None
+    if len({len(v) for v in out.values()}) > 1:
+        shown = ", ".join(f"{k} has {len(v)}" for k, v in out.items())
+        raise SweepError(f"the parameters of a zip group vary together, so they need as many values each ({shown})",
+                         file, _where(data, "zip", g), f"zip.{g}")
+    return out
 
 
 def _allowed(loc: tuple) -> list[str]:

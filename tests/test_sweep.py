@@ -1,0 +1,204 @@
+"""Sweeps: the spec and its errors, run indices and seeds, executors, streaming, resume after SIGKILL."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.ensemble import replicate_seed
+from sim.sweep import SweepError, load_results, load_spec, read_manifest, sweep
+
+SWEEP_MODULE = sys.modules["sim.sweep"]
+GRID = {
+    "scenario": "classroom_basic",
+    "parameters": {"tension.initial": [0.1, 0.4], "states.Red.utility.secrecy_cost": {"start": 0.2, "stop": 1.0, "step": 0.4}},
+    "replicates": 3,
+    "seed": 11,
+    "metrics": {"outcome": ["category", "years", "final_tension"], "series": {"tension": "final", "forces_Red": {"every": 12}}},
+    "chunk_size": 4,
+}
+
+
+def spec(tmp_path, **changes) -> dict:
+    return {**GRID, "output": str(tmp_path / "out"), **changes}
+
+
+def write(tmp_path, text: str, name: str = "sweep.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+# ---------------------------------------------------------------------------- the design
+def test_run_index_fixes_combination_replicate_and_seed(tmp_path):
+    s, _, _ = load_spec(spec(tmp_path))
+    assert s.parameters["states.Red.utility.secrecy_cost"] == [0.2, 0.6, 1.0]  # stop included
+    assert s.n_combos == 6 and s.total_runs == 18
+    # the last axis varies fastest
+    assert s.combo(0) == {"tension.initial": 0.1, "states.Red.utility.secrecy_cost": 0.2}
+    assert s.combo(1) == {"tension.initial": 0.1, "states.Red.utility.secrecy_cost": 0.6}
+    assert s.combo(3) == {"tension.initial": 0.4, "states.Red.utility.secrecy_cost": 0.2}
+    assert s.run_seed(7) == int(np.random.SeedSequence(11).spawn(18)[7].generate_state(1, dtype=np.uint32)[0])
+    common, _, _ = load_spec(spec(tmp_path, common_seeds=True))
+    assert common.run_seed(7) == common.run_seed(4) == replicate_seed(11, 1)
+
+
+def test_zip_groups_vary_together(tmp_path):
+    s, _, _ = load_spec(spec(tmp_path, parameters={"tension.initial": [0.1, 0.4]},
+                             zip=[{"states.Blue.utility.discount": [0.8, 0.9], "states.Red.utility.discount": [0.8, 0.9]}]))
+    assert s.n_combos == 4
+    assert [s.combo(c)["states.Blue.utility.discount"] == s.combo(c)["states.Red.utility.discount"] for c in range(4)] == [True] * 4
+
+
+# ---------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("body, line, field, words", [
+    ("scenario: classroom_basic\noutput: o\nreplicate: 3\n", 3, "replicate", "unknown key"),
+    ("scenario: classroom_basic\noutput: o\nparameters:\n  tension.initial: {start: 0.5, stop: 0.1, step: 0.1}\n", 4, "parameters.tension.initial", "below start"),
+    ("scenario: classroom_basic\noutput: o\nparameters:\n  tension.initial: 0.5\n", 4, "parameters.tension.initial", "expected a list"),
+    ("scenario: classroom_basic\noutput: o\nreplicates: 0\n", 3, "replicates", "greater than or equal to 1"),
+    ("scenario: classroom_basic\noutput: o\nzip:\n  - {tension.initial: [0.1, 0.2], tension.decay: [1]}\n", 4, "zip.0", "as many values"),
+    ("scenario: classroom_basic\noutput: o\nmetrics:\n  outcome: [category, colour]\n", 4, "metrics.outcome.1", "category"),
+])
+def test_spec_errors_are_located(tmp_path, body, line, field, words):
+    path = write(tmp_path, body)
+    with pytest.raises(SweepError) as err:
+        sweep(path, workers=1, progress=False)
+    e = err.value
+    assert (e.file, e.line, e.field) == (str(path), line, field)
+    assert words in e.message
+
+
+def test_a_path_the_scenario_does_not_have_is_located_at_its_line(tmp_path):
+    path = write(tmp_path, """\
+        scenario: classroom_basic
+        output: o
+        parameters:
+          tension.initial: [0.1]
+          states.Red.utility.secrecy: [0.5, 1.0]
+        """)
+    with pytest.raises(SweepError) as err:
+        sweep(path, workers=1, progress=False)
+    assert (err.value.line, err.value.field) == (5, "parameters.states.Red.utility.secrecy")
+    assert "unknown key" in err.value.message
+
+
+def test_bad_values_and_series_are_located(tmp_path):
+    path = write(tmp_path, "scenario: classroom_basic\noutput: o\nparameters:\n  tension.initial: [0.1, 3]\n")
+    with pytest.raises(SweepError, match=r"sweep.yaml:4: parameters.tension.initial: tension.initial=3"):
+        sweep(path, workers=1, progress=False)
+    path = write(tmp_path, "scenario: classroom_basic\noutput: o\nmetrics:\n  series: {forces_Green: final}\n")
+    with pytest.raises(SweepError, match="sweep.yaml:4: metrics.series.forces_Green: unknown series"):
+        sweep(path, workers=1, progress=False)
+    path = write(tmp_path, "scenario: no_such_case\noutput: o\n")
+    with pytest.raises(SweepError, match="sweep.yaml:1: scenario:"):
+        sweep(path, workers=1, progress=False)
+
+
+# ---------------------------------------------------------------------------- results
+def test_same_table_on_one_worker_two_workers_and_a_dask_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    one = sweep(spec(tmp_path), workers=1, progress=False, output=tmp_path / "one")
+    two = sweep(spec(tmp_path), workers=2, progress=False, output=tmp_path / "two")
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        dask = sweep(spec(tmp_path), progress=False, output=tmp_path / "dask", scheduler=cluster.scheduler_address, workers=2)
+    assert list(one["run"]) == list(range(18))
+    assert one["error"].isna().all()
+    pd.testing.assert_frame_equal(one, two)
+    pd.testing.assert_frame_equal(one, dask)
+    assert list(one.columns[:6]) == ["run", "combo", "replicate", "seed", "tension.initial", "states.Red.utility.secrecy_cost"]
+    assert len(one["forces_Red"][0]) == len(range(0, 37, 12))  # indices 0, 12, 24, 36
+
+
+def test_a_row_reruns_alone(tmp_path):
+    table = sweep(spec(tmp_path), workers=1, progress=False)
+    row = table.iloc[10]
+    alone = sim.run("classroom_basic", seed=int(row.seed), overrides={
+        "tension.initial": row["tension.initial"], "states.Red.utility.secrecy_cost": row["states.Red.utility.secrecy_cost"]})
+    assert alone.outcome.category == row.category
+    assert alone.model.tension == row.final_tension == row.tension
+    assert list(alone.timeseries["forces_Red"][::12]) == list(row.forces_Red)
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    real = SWEEP_MODULE.run_one
+
+    def sometimes(scenario, seed, metrics):
+        if scenario.tension.initial == 0.4:
+            raise RuntimeError("the model broke")
+        return real(scenario, seed, metrics)
+
+    monkeypatch.setattr(SWEEP_MODULE, "run_one", sometimes)
+    table = sweep(spec(tmp_path), workers=1, progress=False)
+    failed = table[table["tension.initial"] == 0.4]
+    assert len(table) == 18 and len(failed) == 9
+    assert (failed["error"] == "RuntimeError: the model broke").all()
+    assert failed["category"].isna().all()
+    assert table[table["tension.initial"] == 0.1]["error"].isna().all()
+
+
+def test_output_is_chunked_with_a_manifest_and_guarded(tmp_path):
+    out = tmp_path / "out"
+    sweep(spec(tmp_path), workers=1, progress=False)
+    m = read_manifest(out)
+    assert (m["total_runs"], m["chunk_size"], m["n_chunks"], m["done"]) == (18, 4, 5, [0, 1, 2, 3, 4])
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json"] + [f"part-{k:05d}.parquet" for k in range(5)]
+    with pytest.raises(SweepError, match="already holds 5 of 5 chunks.*--resume"):
+        sweep(spec(tmp_path), workers=1, progress=False)
+    with pytest.raises(SweepError, match="different sweep"):
+        sweep(spec(tmp_path, seed=12), workers=1, progress=False, resume=True)
+    again = sweep(spec(tmp_path), workers=1, progress=False, resume=True)
+    assert len(again) == 18
+    (tmp_path / "stranger").mkdir()
+    (tmp_path / "stranger" / "notes.txt").write_text("mine")
+    with pytest.raises(SweepError, match="not a sweep output"):
+        sweep(spec(tmp_path), workers=1, progress=False, output=tmp_path / "stranger")
+    with pytest.raises(SweepError, match="no sweep results"):
+        load_results(tmp_path / "stranger")
+    assert sim.sweep.load_results(out).equals(again)
+
+
+def test_dry_run_writes_every_row_without_running(tmp_path):
+    table = sweep(spec(tmp_path, replicates=100), workers=1, progress=False, dry_run=True)
+    assert list(table["run"]) == list(range(600))
+    assert table["category"].isna().all() and table["error"].isna().all()
+
+
+def test_a_sweep_killed_midway_resumes_with_every_run_exactly_once(tmp_path):
+    killed = spec(tmp_path, replicates=50, chunk_size=10, output=str(tmp_path / "killed"))  # 300 runs, 30 chunks
+    path = tmp_path / "killed.json"
+    path.write_text(json.dumps(killed))
+    code = f"import json; from sim.sweep import sweep; sweep(json.load(open({str(path)!r})), workers=1, progress=False)"
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    manifest = tmp_path / "killed" / "manifest.json"
+    deadline = time.monotonic() + 60
+    done = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        if manifest.exists():
+            try:
+                done = json.loads(manifest.read_text())["done"]
+            except (json.JSONDecodeError, KeyError):
+                done = []
+            if len(done) >= 3:
+                break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the sweep ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 3 <= len(read_manifest(tmp_path / "killed")["done"]) < 30
+    with pytest.raises(SweepError, match="resume"):
+        sweep(killed, workers=1, progress=False)
+    resumed = sweep(killed, workers=2, progress=False, resume=True)
+    assert list(resumed["run"]) == list(range(300))
+    assert not list((tmp_path / "killed").glob("*.tmp"))
+    whole = sweep(killed, workers=2, progress=False, output=tmp_path / "whole")
+    pd.testing.assert_frame_equal(resumed, whole)
