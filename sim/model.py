@@ -29,7 +29,7 @@ from sim import trust as bayes
 from sim.agenda import OfferSpace, UtilityModel
 from sim.bargaining import choose_offer, concession_progress, respond, target
 from sim.calendar import Calendar, add_months
-from sim.events import draw_random, fire
+from sim.events import draw_random, fire, fire_probability
 from sim.forces import Richardson, limit_forces
 from sim.log import DecisionLog
 from sim.outcomes import classify
@@ -140,7 +140,7 @@ class ArmsControlModel(Model):
             parts.append(f"{t.name} is in force" + (f" until {self.calendar.label(t.expires)}" if t.expires else ""))
         if self.talks_open and self.deadline is not None:
             parts.append(f"talks must conclude by {self.calendar.label(self.deadline)}")
-        return ". ".join(p[:1].upper() + p[1:] for p in parts) + "."
+        return ". ".join(_capital(p) for p in parts) + "."
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -149,8 +149,9 @@ class ArmsControlModel(Model):
         self.now, self.dt = int(self.calendar.stamps[k]), float(self.calendar.step_years[k])
         self._step_inputs = TensionInputs(treaty_in_force=self.treaty.in_force)
         self._fire_events(k)
+        self._treaty_dates(passed_only=True)
         self._bargain(k)
-        self._treaty_dates()
+        self._treaty_dates(passed_only=False)
         self._comply_and_arm()
         self._update_tension()
         self.recorder.record(k)
@@ -266,19 +267,20 @@ class ArmsControlModel(Model):
 
     def _agree(self, offer: int, desc: str, stamp: int | None = None) -> None:
         o, t = self.space.offers[offer], self.treaty
-        base = t.expires if (t.in_force and t.expires is not None and t.expires >= self.now) else self.now
+        when = self.now if stamp is None else stamp
+        base = t.expires if (t.in_force and t.expires is not None and t.expires >= when) else when
         same = t.in_force and o.verification == t.verification and o.freeze == t.freeze and set(o.parties) == {self.states[i].name for i in t.parties}
         t.expires = self._later(base, o.years)
         t.verification, t.freeze, t.in_force = o.verification, o.freeze, True
         t.parties = {self.state_by_name[n].index for n in o.parties}
         t.suspended.clear()
         self._apply_freeze(o.freeze, t.parties)
-        before = None if self.deadline is None else int(self.deadline - self.now)
-        t.agreement = dict(offer=offer, years=o.years, step=self.step_index, date=self.calendar.label(self.now),
+        before = None if self.deadline is None else int(self.deadline - when)
+        t.agreement = dict(offer=offer, years=o.years, step=self.step_index, date=self.calendar.label(when),
                            before_deadline=before, same_terms=same, text=desc)
         self.talks_open = False
         self._step_inputs.agreement = True
-        self.note("", "agreement", f"Agreement: {desc}. {t.name} now runs to {self.calendar.label(t.expires)}.", stamp=stamp)
+        self.note("", "agreement", f"Agreement: {desc}. {_capital(t.name)} now runs to {self.calendar.label(t.expires)}.", stamp=stamp)
 
     def _later(self, stamp: int, years: int) -> int:
         if self.calendar.dateless:
@@ -295,22 +297,28 @@ class ArmsControlModel(Model):
             self.treaty.caps[i] = min(self.treaty.caps[i], option.cap_fraction * self.states[i].forces)
 
     # ------------------------------------------------------------------ treaty dates
-    def _treaty_dates(self) -> None:
+    def _treaty_dates(self, passed_only: bool) -> None:
+        """Ultimatums, withdrawals, expiry and the deadline that fall due.
+
+        Called twice a step: before bargaining for what fell due before today
+        (``passed_only``: a treaty that expired during the step cannot be
+        extended in it), and after bargaining for what falls due today.
+        """
         t = self.treaty
-        for item in [u for u in self.ultimatums if u[0] <= self.now]:
+        due = (lambda stamp: stamp < self.now) if passed_only else (lambda stamp: stamp <= self.now)
+        for item in [u for u in self.ultimatums if due(u[0])]:
             self.ultimatums.remove(item)
             self._ultimatum_due(*item)
         for i, when in sorted(t.notices.items(), key=lambda kv: kv[1]):
-            if t.in_force and when <= self.now:
+            if t.in_force and due(when):
                 self._end_treaty("withdrawn", when, i, f"{self.states[i].name}'s withdrawal takes effect: {t.name} is no longer in force.")
-        if t.in_force and t.expires is not None and t.expires <= self.now:
+        if t.in_force and t.expires is not None and due(t.expires):
             self._end_treaty("expired", t.expires, None, f"{t.name} expires" + (" without agreement." if t.agreement is None else "."))
-        if self.talks_open and self.deadline is not None and self.now >= self.deadline and self.scenario.talks.deadline_kind == "hard":
+        hard = self.scenario.talks.deadline_kind == "hard"
+        if self.talks_open and hard and self.deadline is not None and due(self.deadline):
             self.talks_open = False
-            self.note("", "talks", "The deadline has come: talks close without agreement.")
-        elif self.talks_open and self.scenario.talks.deadline_kind == "uncertain":
-            from sim.events import fire_probability
-
+            self.note("", "talks", "The deadline has come: talks close without agreement.", stamp=self.deadline)
+        elif self.talks_open and not hard and not passed_only:
             if self.rng.random() < fire_probability(self.scenario.talks.hazard_per_year, self.dt):
                 self.talks_open = False
                 self.note("", "talks", "Talks break off: the uncertain deadline has come.")
@@ -326,7 +334,7 @@ class ArmsControlModel(Model):
     def _end_treaty(self, how: str, when: int, by: int | None, text: str) -> None:
         t = self.treaty
         t.in_force, t.ended, t.ended_by, t.ended_at = False, how, by, when
-        self.note("", "treaty", text, stamp=when)
+        self.note("", "treaty", _capital(text), stamp=when)
 
     def give_notice(self, actor: State, text: str, ev: Any = None) -> None:
         """The actor gives notice of withdrawal; it takes effect after the treaty's notice period."""
@@ -481,3 +489,8 @@ class ArmsControlModel(Model):
     def datacollector(self):
         """Mesa's data-collector interface over the recorded arrays (what ``mesa.batch_run`` reads)."""
         return self.recorder
+
+
+def _capital(text: str) -> str:
+    """A sentence that starts with a capital, whatever the treaty's name ("the INF Treaty expires")."""
+    return text[:1].upper() + text[1:]
