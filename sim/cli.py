@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import os
 import secrets
@@ -48,7 +47,8 @@ examples:
 
 Run 'acsim COMMAND --help' for the options of one command.""",
     "run": """\
-SCENARIO is a bundled scenario's name (see 'acsim list') or a path to a YAML file.
+SCENARIO is a bundled scenario's name (see 'acsim list') or a path to a YAML
+file.
 
 --set changes one field before the run; the path is dotted, and a list item is
 named by its position or by its name or id; the value is read as YAML:
@@ -359,8 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", action=argparse.BooleanOptionalAction, default=True, help="open a browser tab (default: yes)")
     p.set_defaults(func=cmd_dashboard)
 
-    if importlib.util.find_spec("sim.sweep_cli") is not None:
-        importlib.import_module("sim.sweep_cli").register(sub)
+    try:
+        sweep_cli = importlib.import_module("sim.sweep_cli")
+    except ModuleNotFoundError as exc:
+        if exc.name != "sim.sweep_cli":  # it exists but something it needs is missing
+            raise
+    else:
+        sweep_cli.register(sub)
     return parser
 
 
