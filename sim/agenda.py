@@ -12,6 +12,7 @@ Utility of offer o to state i, relative to no deal (utility units)::
                         + (G_i - C_i) w_f ]                   freeze: gain of freezing the rivals minus cost to own plans
              - K_i y                                          lock-in: leverage given up per year of term
              + sum_{j in parties} V_ij                        value of who is a party
+             + W_i sigma_i(o)                                 share of a surplus
 
 with A_i(y) = 1 + delta_i + ... + delta_i^(y-1) the discounted length of the term
 (years), tau_ij i's trust in j, T the tension, d_v and iota_v the detection
@@ -21,6 +22,11 @@ cheating exceeds the expected cost of being caught, see
 :func:`sim.strategies.greedy_would_cheat`), else 0. Sources: Nash (1950) for the
 bargaining point, Coe & Vaynman (2020) for the transparency-security trade-off,
 Kydd (2000) for the role of trust. A state that is not a party values the offer at 0.
+
+The optional share issue (``agenda.share``) divides a surplus worth W_i
+(``utility.surplus``, once) to state i: sigma_i(o) is i's fraction of it, the
+offer's share for the first state of the scenario and an equal part of the
+rest for each other party. It is the one-issue split of Rubinstein (1982).
 """
 
 from __future__ import annotations
@@ -33,8 +39,10 @@ import numpy as np
 from sim.scenario import RedLine, Scenario, StateSpec
 from sim.strategies import greedy_would_cheat
 
-ISSUES = ("years", "verification", "freeze", "parties")
+ISSUES = ("years", "verification", "freeze", "parties", "share")
 TERM_NAMES = ("predictability", "cheating_risk", "secrecy", "freeze_gain", "freeze_cost", "lock_in", "parties")
+# The share term is reported by UtilityModel.terms only when the agenda has a share issue.
+SHARE_TERM = "share"
 
 
 def issue_options(scn: Scenario) -> dict[str, list]:
@@ -43,7 +51,8 @@ def issue_options(scn: Scenario) -> dict[str, list]:
     verification = list(scn.agenda.verification) or [scn.treaty.verification or (levels[0] if levels else None)]
     freeze = list(scn.agenda.freeze) or [scn.treaty.freeze]
     parties = [tuple(p) for p in scn.agenda.parties] or [tuple(scn.state_names)]
-    return {"years": list(scn.agenda.years), "verification": verification, "freeze": freeze, "parties": parties}
+    share = list(scn.agenda.share) or [None]
+    return {"years": list(scn.agenda.years), "verification": verification, "freeze": freeze, "parties": parties, "share": share}
 
 
 @dataclass
@@ -54,9 +63,13 @@ class Offer:
     verification: str | None
     freeze: str | None
     parties: tuple[str, ...]
+    share: float | None = None
 
     def as_dict(self) -> dict:
-        return {"years": self.years, "verification": self.verification, "freeze": self.freeze, "parties": list(self.parties)}
+        out = {"years": self.years, "verification": self.verification, "freeze": self.freeze, "parties": list(self.parties)}
+        if self.share is not None:
+            out["share"] = self.share
+        return out
 
 
 class OfferSpace:
@@ -68,6 +81,7 @@ class OfferSpace:
         detection, false_alarm, intrusiveness: the verification level's figures, per offer (probabilities).
         freeze_weight: share of arsenals the freeze covers, per offer (0-1).
         party: (offers, states) boolean mask of who is a party.
+        share_of: (offers, states) each state's fraction of the surplus (0-1; all 0 without a share issue).
     """
 
     def __init__(self, scn: Scenario):
@@ -85,19 +99,20 @@ class OfferSpace:
         self.intrusiveness = np.array([levels[o.verification].intrusiveness if o.verification in levels else 0.0 for o in self.offers])
         self.freeze_weight = np.array([freezes[o.freeze].weight if o.freeze in freezes else 0.0 for o in self.offers])
         self.party = np.array([[n in o.parties for n in self.names] for o in self.offers], dtype=bool)
+        self.share_of = np.array([_shares(o, self.names) for o in self.offers]).reshape(len(self.offers), len(self.names))
 
     def __len__(self) -> int:
         return len(self.offers)
 
     @staticmethod
     def key(offer: Offer) -> tuple:
-        return (offer.years, offer.verification, offer.freeze, tuple(offer.parties))
+        return (offer.years, offer.verification, offer.freeze, tuple(offer.parties), offer.share)
 
     def find(self, partial: dict) -> int:
         """Index of the offer matching a written offer; issues left out take their first option."""
         values = {i: self.options[i][0] for i in ISSUES}
         values.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in partial.items()})
-        return self.index[(values["years"], values["verification"], values["freeze"], tuple(values["parties"]))]
+        return self.index[(values["years"], values["verification"], values["freeze"], tuple(values["parties"]), values["share"])]
 
     def describe(self, k: int, treaty_exists: bool = True) -> str:
         """An offer in words, e.g. '5-year extension, on-site inspections, no freeze'."""
@@ -109,7 +124,20 @@ class OfferSpace:
             parts.append(self.freezes[o.freeze].label or o.freeze)
         if len(self.options["parties"]) > 1:
             parts.append("parties " + "+".join(o.parties))
+        if o.share is not None:
+            parts.append(f"{o.share:.0%} of the surplus to {self.names[0]}")
         return ", ".join(parts)
+
+
+def _shares(offer: Offer, names: list[str]) -> list[float]:
+    """Each state's fraction of the surplus under an offer: the offer's share to the first state, the rest split equally."""
+    if offer.share is None:
+        return [0.0] * len(names)
+    first = names[0] if names[0] in offer.parties else None
+    rest = [n for n in offer.parties if n != first]
+    mine = offer.share if first is not None else 0.0
+    each = (1.0 - mine) / len(rest) if rest else 0.0
+    return [mine if n == first else (each if n in rest else 0.0) for n in names]
 
 
 def discounted_years(years: np.ndarray, discount: float) -> np.ndarray:
@@ -156,6 +184,7 @@ class UtilityModel:
                 "freeze_cost": -a * u.freeze_cost * sp.freeze_weight,
                 "lock_in": -u.lock_in * sp.years,
                 "parties": sp.party.astype(float) @ pv,
+                SHARE_TERM: u.surplus * sp.share_of[:, i],
             }
         self.fixed = np.stack([sum(self.fixed_terms[i].values()) for i in range(n)], axis=1)
 
@@ -177,12 +206,16 @@ class UtilityModel:
         return out
 
     def terms(self, k: int, i: int, trust_row: np.ndarray, tension: float) -> dict[str, float]:
-        """The named terms of offer k's utility to state i (they sum to the utility)."""
+        """The named terms of offer k's utility to state i (they sum to the utility).
+
+        The share term is included only when the agenda has a share issue.
+        """
+        names = TERM_NAMES + ((SHARE_TERM,) if self.space.options["share"] != [None] else ())
         if not self.space.party[k, i]:
-            return {name: 0.0 for name in TERM_NAMES}
+            return {name: 0.0 for name in names}
         out = {name: float(v[k]) for name, v in self.fixed_terms[i].items()}
         out["cheating_risk"] = float(self.cheating_risk(i, trust_row, tension)[k])
-        return {name: out[name] for name in TERM_NAMES}
+        return {name: out[name] for name in names}
 
 
 def red_line_mask(space: OfferSpace, red_lines: list[RedLine]) -> tuple[np.ndarray, list[str]]:

@@ -22,6 +22,19 @@ more than two states).
   accepts.
 * **Scripted offers** from the scenario's timeline replace the proposer's
   choice at their date, so history's offers appear where they happened.
+* **Backward induction** (``bargaining.tactic: backward_induction``): instead
+  of a concession curve the state aims at the subgame-perfect outcome of the
+  alternating-offers game with the rounds left before the deadline (Stahl
+  1972). In the last round the proposer gets the best offer every other
+  party still prefers to no deal; one round earlier, the best offer that
+  gives each other party at least its discounted value of what it would get
+  one round later; and so on back to now. The proposer's target is its value
+  of that offer; a responder's target is its discounted value of the next
+  round's outcome. Each round is discounted by the state's yearly discount
+  factor over the round's length, and, with an uncertain deadline, by the
+  chance that talks survive the round (Binmore, Rubinstein & Wolinsky 1986).
+  As the rounds left grow, the proposer's share of a one-issue split tends to
+  Rubinstein's (1982) (1 - d2) / (1 - d1 d2).
 * **Costly signals.** A proposer that offers less for itself than it did
   last time has paid a cost; observers treat it as evidence of a security
   seeker (see :mod:`sim.trust`).
@@ -93,3 +106,99 @@ def choose_offer(proposer: int, utilities: np.ndarray, targets: np.ndarray, allo
 def respond(responder: int, offer: int, utilities: np.ndarray, targets: np.ndarray, allowed: np.ndarray) -> bool:
     """Whether a party accepts: within its red lines and worth at least its target."""
     return bool(allowed[offer]) and utilities[offer, responder] >= targets[responder] - 1e-12
+
+
+
+# Backward induction over more rounds than this stops at the infinite-horizon limit.
+MAX_INDUCTION_ROUNDS = 100_000
+# Two continuation values closer than this (utility) count as equal when the induction turns periodic.
+PERIODIC_TOLERANCE = 1e-12
+
+
+@dataclass
+class InductionPlan:
+    """The subgame-perfect play from this round on, as the model needs it.
+
+    Attributes:
+        offer: the offer the current proposer makes in equilibrium (None: no deal is possible).
+        targets: (states,) the proposer's value of that offer; for each other
+            state, the least it accepts now: the larger of its reservation and
+            its discounted value of the equilibrium from the next round on.
+        rounds: how many rounds the induction went back (at most the rounds left).
+    """
+
+    offer: int | None
+    targets: np.ndarray
+    rounds: int
+
+
+def best_for_proposer(p: int, utilities: np.ndarray, allowed: np.ndarray, party: np.ndarray, floors: np.ndarray) -> int | None:
+    """The offer p likes best among those that every party to it allows and values at least at its floor.
+
+    Ties go to the offer whose worst-off other party does best, then to the first in agenda order.
+    """
+    ok = party[:, p] & allowed[:, p] & (utilities[:, p] >= floors[p] - 1e-12)
+    others = party & (np.arange(party.shape[1]) != p)[None, :]
+    ok &= np.where(others, allowed & (utilities >= floors[None, :] - 1e-12), True).all(axis=1)
+    if not ok.any():
+        return None
+    mine = np.where(ok, utilities[:, p], -np.inf)
+    ties = np.flatnonzero(mine >= mine.max() - 1e-12)
+    worst = np.where(others[ties], utilities[ties], np.inf).min(axis=1)
+    return int(ties[np.argmax(worst)])
+
+
+def backward_induction(proposer: int, utilities: np.ndarray, allowed: np.ndarray, party: np.ndarray,
+                       reservations: np.ndarray, round_discounts: np.ndarray, rounds_left: int | None) -> InductionPlan:
+    """Subgame-perfect offers of the alternating-offers game, by backward induction (Stahl 1972; Rubinstein 1982).
+
+    Round t's proposer makes the offer it likes best among those giving each
+    other party at least max(reservation, discount x its value of round t+1's
+    outcome); a party's value of a round where no such offer exists is its
+    value of waiting for the next one (its reservation at the end). The
+    proposers take turns in index order from ``proposer``.
+
+    Args:
+        proposer: the state proposing this round.
+        utilities: (offers, states) utility of each offer relative to no deal.
+        allowed: (offers, states) each state's red-line mask.
+        party: (offers, states) who is a party to each offer.
+        reservations: (states,) the least each state accepts (utility).
+        round_discounts: (states,) value now of one unit of utility one round later (0-1).
+        rounds_left: rounds before talks end, this one included; None for no end (the infinite-horizon limit).
+    """
+    n = utilities.shape[1]
+    horizon = MAX_INDUCTION_ROUNDS if rounds_left is None else max(int(rounds_left), 1)
+    res = np.asarray(reservations, dtype=float)
+    value = res.copy()  # each state's value of the game from the round after the current one
+    history: list[tuple[np.ndarray, int | None, np.ndarray]] = []  # per round counted from the end: (floors, offer, value)
+    for back in range(horizon):
+        p = (proposer + horizon - 1 - back) % n
+        floors = res.copy() if back == 0 else np.maximum(res, round_discounts * value)
+        offer = best_for_proposer(p, utilities, allowed, party, floors)
+        value = np.where(party[offer], utilities[offer], 0.0) if offer is not None else floors
+        history.append((floors, offer, value))
+        if back >= n and np.abs(value - history[back - n][2]).max() <= PERIODIC_TOLERANCE:
+            # the rounds repeat with period n from here on: round 0 looks like an earlier one with the same proposer
+            same = back - n + ((horizon - 1 - (back - n)) % n)
+            floors, offer, _ = history[same]
+            return InductionPlan(offer, _plan_targets(proposer, offer, utilities, floors), back + 1)
+    floors, offer, _ = history[-1]
+    return InductionPlan(offer, _plan_targets(proposer, offer, utilities, floors), horizon)
+
+
+def _plan_targets(proposer: int, offer: int | None, utilities: np.ndarray, floors: np.ndarray) -> np.ndarray:
+    targets = floors.astype(float).copy()
+    if offer is not None:
+        targets[proposer] = utilities[offer, proposer]
+    return targets
+
+
+def rubinstein_share(d_proposer: float, d_responder: float) -> float:
+    """The proposer's share of a unit surplus in Rubinstein's (1982) game: (1 - d2) / (1 - d1 d2)."""
+    return (1.0 - d_responder) / (1.0 - d_proposer * d_responder)
+
+
+def round_discounts(yearly: np.ndarray, round_years: float, hazard_per_year: float = 0.0) -> np.ndarray:
+    """Per-round discount factors: yearly discount over the round, times the chance talks survive it (0-1)."""
+    return np.asarray(yearly, dtype=float) ** round_years * math.exp(-hazard_per_year * round_years)

@@ -80,6 +80,7 @@ class Agenda(Strict):
     verification: list[str] = Field(default_factory=list, description="Verification levels on the table, from least to most intrusive (names from verification_levels). Empty: the treaty's current level only.")
     freeze: list[str] = Field(default_factory=list, description="Freeze scopes on the table, from narrowest to widest (names from freeze_options). Empty: no freeze issue.")
     parties: list[list[str]] = Field(default_factory=list, description="Possible sets of parties (state names). Empty: all states are parties.")
+    share: list[Probability] = Field(default_factory=list, description="Possible divisions of a surplus: the share going to the first state listed in states (0-1); the other parties divide the rest equally. Each state values its share at its utility.surplus. Empty: no share issue.")
 
 
 class RedLine(Strict):
@@ -104,6 +105,7 @@ class Utility(Strict):
     freeze_gain: NonNegative = Field(0.0, description="Gain from freezing the rivals' forces (utility per year at weight 1).")
     lock_in: float = Field(0.0, description="Cost of each year of being locked into the agreement, e.g. lost leverage (utility per year of term, undiscounted).")
     party_value: dict[str, float] = Field(default_factory=dict, description="Value of each state being a party (utility, once). Negative for a state's own reluctance to join.")
+    surplus: float = Field(0.0, description="Value of the whole surplus divided by the agenda's share issue (utility, once); the state receives its share of it. Used only when agenda.share is set.")
     discount: float = Field(0.9, gt=0.0, lt=1.0, description="Discount factor per year: how much next year counts against this one (0-1, the shadow of the future).")
     tension_sensitivity: NonNegative = Field(1.0, description="How much tension inflates the feared loss: loss x (1 + sensitivity x tension).")
 
@@ -114,6 +116,7 @@ class Bargaining(Strict):
     reservation: float = Field(0.0, description="Lowest utility the state accepts, relative to no deal (utility).")
     concession: float = Field(1.0, gt=0.0, le=50.0, description="Shape of the concession curve: below 1 Boulware (holds out until the deadline), 1 linear, above 1 conceder (gives early).")
     hardening: NonNegative = Field(0.0, description="Tension hardens bargaining: the reservation rises by hardening x tension (utility).")
+    tactic: Literal["concession", "backward_induction"] = Field("concession", description="concession: the target follows the time-dependent concession curve (Faratin et al. 1998). backward_induction: the target is the subgame-perfect offer of the alternating-offers game with the rounds left to the deadline, each round discounted by the state's discount factor (Stahl 1972; Rubinstein 1982); with no deadline or an uncertain one, its infinite-horizon limit.")
 
 
 class Compliance(Strict):
