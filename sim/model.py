@@ -27,7 +27,7 @@ from mesa import Model
 
 from sim import trust as bayes
 from sim.agenda import OfferSpace, UtilityModel
-from sim.bargaining import choose_offer, concession_progress, respond, target
+from sim.bargaining import backward_induction, choose_offer, concession_progress, respond, round_discounts, target
 from sim.calendar import Calendar, add_months
 from sim.events import draw_random, fire, fire_probability
 from sim.forces import Richardson, limit_forces
@@ -179,7 +179,23 @@ class ArmsControlModel(Model):
             b, mine = s.spec.bargaining, s.own_offers
             u_max = utilities[mine, s.index].max() if mine.any() else -np.inf
             out[s.index] = target(u_max, b.reservation + b.hardening * self.tension, progress, b.concession)
+        tactic = [s.index for s in self.states if s.spec.bargaining.tactic == "backward_induction"]
+        if tactic:
+            out[tactic] = self._induction_targets(utilities)[tactic]
         return out
+
+    def _induction_targets(self, utilities: np.ndarray) -> np.ndarray:
+        """Targets of the backward-induction tactic (see :func:`sim.bargaining.backward_induction`), refreshed each step."""
+        talks, k = self.scenario.talks, self.step_index
+        rounds = talks.rounds_per_step
+        hazard = talks.hazard_per_year if talks.deadline_kind == "uncertain" else 0.0
+        left = None
+        if self.deadline is not None and talks.deadline_kind == "hard":
+            left = int(np.count_nonzero(self.calendar.stamps[k:] <= self.deadline)) * rounds
+        floors = np.array([s.spec.bargaining.reservation + s.spec.bargaining.hardening * self.tension for s in self.states])
+        discounts = round_discounts(np.array([s.spec.utility.discount for s in self.states]), self.dt / rounds, hazard)
+        allowed = np.stack([s.allowed for s in self.states], axis=1)
+        return backward_induction(self.proposer, utilities, allowed, self.space.party, floors, discounts, left).targets
 
     def _bargain(self, k: int) -> None:
         scripted, self.pending_offers = self.pending_offers, []
