@@ -273,6 +273,10 @@ class EnsembleResult:
         width = max([len(str(c)) for c in self.runs["category"]] + [8])
         for row in self.shares().itertuples(index=False):
             lines.append(f"  {row.category:<{width}}  {row.share:6.1%}  (95% interval {row.lo:.1%} to {row.hi:.1%}; {row.count} runs)")
+        agreed = self.runs["label"][self.runs["years"].notna()]
+        if len(agreed):
+            terms = agreed.value_counts()
+            lines.append("Terms agreed: " + ", ".join(f"{label} {count / self.n:.1%}" for label, count in terms.items()))
         timing = self.agreement_timing()
         if len(timing):
             q = np.percentile(timing, [25, 50, 75])

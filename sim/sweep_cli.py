@@ -1,0 +1,199 @@
+"""The ``acsim ensemble``, ``acsim sweep`` and ``acsim plot`` commands.
+
+:func:`register` adds them to the main parser's subcommands; each handler
+returns an exit code: 0 success, 2 bad input (one located line on stderr,
+no traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+OK, INVALID, INTERRUPTED = 0, 2, 130
+
+EXAMPLES = {
+    "ensemble": """\
+examples:
+  acsim ensemble new_start_2021 -n 500 --seed 0 --workers 2
+  acsim ensemble new_start_2021_no_transition -n 500 --set states.RU.red_lines=[]
+  acsim ensemble classroom_basic -n 200 --json > shares.json
+  acsim ensemble classroom_basic -n 200 --csv > runs.csv
+
+Replicate r runs with child r of SeedSequence(SEED); its seed is in the
+'seed' column of --csv, and 'acsim run SCENARIO --seed THAT' repeats it.""",
+    "sweep": """\
+examples:
+  acsim sweep examples/sweep_new_start.yaml --workers 2
+  acsim sweep examples/sweep_new_start.yaml --resume
+  acsim sweep examples/sweep_new_start.yaml --scheduler tcp://10.0.0.5:8786
+
+Results go to the spec's output directory as part-XXXXX.parquet files with a
+manifest.json; a sweep stopped for any reason continues with --resume.""",
+    "plot": """\
+examples:
+  acsim plot results/sweep_new_start --x states.RU.utility.secrecy_cost \\
+      --y states.US.utility.lock_in --metric "category == 'extended'" --output heatmap.png
+  acsim plot results/sweep_new_start --x states.RU.utility.secrecy_cost \\
+      --metric final_tension --output tension.html
+
+--metric is a column (final_tension) or an expression over columns
+(category == 'extended', years == 5); true/false metrics are shown as shares.""",
+}
+
+
+def _parser(sub: Any, name: str, help: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=help, epilog=EXAMPLES[name],
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on an internal error")
+    return p
+
+
+def register(subparsers: Any) -> None:
+    """Add ``ensemble``, ``sweep`` and ``plot`` to the ``acsim`` subcommands."""
+    p = _parser(subparsers, "ensemble", "run many replicates of a scenario and report the share of each outcome")
+    p.add_argument("scenario", metavar="SCENARIO", help="a bundled scenario's name or a path to a YAML file")
+    p.add_argument("-n", type=int, default=500, metavar="N", help="replicates (default 500)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="the ensemble's seed (default 0)")
+    p.add_argument("--workers", type=int, default=1, metavar="W", help="processes (default 1)")
+    p.add_argument("--set", action="append", metavar="PATH=VALUE", help="change one field for every replicate (repeatable)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print shares and timing as JSON")
+    out.add_argument("--csv", action="store_true", help="print one row per replicate as CSV")
+    p.set_defaults(func=cmd_ensemble)
+
+    p = _parser(subparsers, "sweep", "run a parameter sweep from a YAML spec, streaming results to Parquet")
+    p.add_argument("spec", metavar="SPEC", help="the sweep spec (YAML)")
+    p.add_argument("--workers", type=int, metavar="N", help="processes (default: the cores available)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler to run on, e.g. tcp://host:8786")
+    p.add_argument("--resume", action="store_true", help="finish a sweep whose output already holds part of its results")
+    p.add_argument("--output", metavar="DIR", help="write here instead of the spec's output")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    p = _parser(subparsers, "plot", "plot sweep results: a heat map over two parameters or a line over one")
+    p.add_argument("results", metavar="RESULTS", help="a sweep's output directory")
+    p.add_argument("--x", required=True, metavar="PATH", help="the parameter across (its dotted path)")
+    p.add_argument("--y", metavar="PATH", help="the parameter up (gives a heat map)")
+    p.add_argument("--metric", default="category == 'extended'", metavar="EXPR",
+                   help="a column or an expression over columns (default: category == 'extended')")
+    p.add_argument("--output", required=True, metavar="FILE", help="a .png, .svg, .pdf or .html file")
+    p.add_argument("--title", help="the plot's title")
+    p.set_defaults(func=cmd_plot)
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return INVALID
+
+
+def _located(exc: Exception) -> int:
+    from sim.loading import ScenarioError
+
+    if isinstance(exc, ScenarioError):
+        for problem in exc.all():
+            field = f" {problem.field}:" if problem.field else ""
+            print(f"error: {problem.location()}:{field} {problem.message}", file=sys.stderr)
+        return INVALID
+    return _error(str(exc))
+
+
+def _sets(items: list[str] | None) -> dict[str, Any]:
+    from sim.loading import parse_value
+
+    out: dict[str, Any] = {}
+    for item in items or []:
+        path, eq, value = item.partition("=")
+        if not eq or not path.strip():
+            raise ValueError(f"--set {item}: expected PATH=VALUE, e.g. states.US.utility.discount=0.8")
+        out[path.strip()] = parse_value(value.strip())
+    return out
+
+
+def cmd_ensemble(args: argparse.Namespace) -> int:
+    """Print the shares of each outcome with their 95% intervals, and when agreements came."""
+    from sim.ensemble import ensemble
+    from sim.loading import ScenarioError
+
+    if args.n < 1:
+        return _error(f"-n: expected at least 1 replicate (got {args.n})")
+    if args.workers < 1:
+        return _error(f"--workers: expected at least 1 (got {args.workers})")
+    try:
+        result = ensemble(args.scenario, n=args.n, seed=args.seed, workers=args.workers, overrides=_sets(args.set),
+                          progress=_bar(args.n) if not (args.json or args.csv) and sys.stderr.isatty() else None)
+    except (ScenarioError, ValueError) as exc:
+        return _located(exc)
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1, default=str))
+    elif args.csv:
+        result.runs.to_csv(sys.stdout, index=False)
+    else:
+        print(result.summary())
+    return OK
+
+
+def _bar(total: int):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="run", file=sys.stderr, leave=False)
+
+    def update(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+        if done >= _total:
+            bar.close()
+
+    return update
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run the sweep, then say where the table is and how much of it failed."""
+    from sim.loading import ScenarioError
+    from sim.sweep import load_spec, read_manifest, sweep
+
+    if args.workers is not None and args.workers < 1:
+        return _error(f"--workers: expected at least 1 (got {args.workers})")
+    try:
+        table = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                      progress=not args.quiet, output=args.output)
+    except ScenarioError as exc:
+        return _located(exc)
+    except KeyboardInterrupt:
+        print("interrupted: finished chunks are kept; continue with --resume", file=sys.stderr)
+        return INTERRUPTED
+    except OSError as exc:  # e.g. a scheduler that cannot be reached, an output that cannot be written
+        return _error(f"{exc}")
+    if table is None:
+        print("the sweep has no runs")
+        return OK
+    spec, _, _ = load_spec(args.spec)
+    out = args.output or spec.output
+    failed = int(table["error"].notna().sum())
+    parts = (read_manifest(out) or {}).get("n_chunks", "?")
+    print(f"{len(table)} runs in {out} ({parts} parts); {failed} failed" + ("; see the 'error' column" if failed else ""))
+    if "category" in table.columns and spec.parameter_paths:
+        ok = table[table["error"].isna()]
+        shares = ok.groupby(spec.parameter_paths)["category"].value_counts(normalize=True).unstack(fill_value=0)
+        print("share of each outcome:")
+        print(shares.round(3).to_string())
+    print(f"load it with: sim.sweep.load_results({str(out)!r})")
+    return OK
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Draw the heat map (with --y) or the line and write it to --output."""
+    from sim.loading import ScenarioError
+    from sim.plot import PlotError, plot
+
+    try:
+        plot(args.results, x=args.x, y=args.y, metric=args.metric, output=args.output, title=args.title)
+    except (ScenarioError, PlotError) as exc:
+        return _located(exc)
+    except OSError as exc:
+        return _error(f"cannot write {args.output}: {exc.strerror or exc}")
+    print(f"wrote {args.output}")
+    return OK
