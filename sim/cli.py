@@ -113,10 +113,9 @@ def error_lines(exc: ScenarioError, default_file: str | None = None) -> list[str
     out = []
     for e in exc.all():
         file = e.file or default_file
-        where = (f"{file}:{e.line}" if e.line else file) if file else None
-        field = f" {e.field}:" if e.field else ""
+        parts = [f"{file}:{e.line}" if file and e.line else file, e.field]
         message = " ".join(str(e.message).split())  # one line, whatever the parser wrote
-        out.append(f"error: {where + ':' if where else ''}{field} {message}".replace("error:  ", "error: "))
+        out.append("error: " + "".join(f"{p}: " for p in parts if p) + message)
     return out
 
 
