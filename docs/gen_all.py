@@ -1,6 +1,7 @@
 """Run every generator of the documentation: ``python -m docs.gen_all``.
 
 * :mod:`docs.gen_reference`: the scenario reference page and the JSON Schema;
+* :mod:`docs.gen_scenarios`: one page per bundled scenario, with a run excerpt and outcome shares;
 * :mod:`docs.gen_validation`, when it exists: the validation table measured on the current code.
 """
 
@@ -10,7 +11,7 @@ import importlib
 import importlib.util
 import sys
 
-GENERATORS = ("docs.gen_reference", "docs.gen_validation")
+GENERATORS = ("docs.gen_reference", "docs.gen_scenarios", "docs.gen_validation")
 
 
 def main() -> int:

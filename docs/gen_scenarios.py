@@ -1,0 +1,209 @@
+"""Write one documentation page per bundled scenario: ``python -m docs.gen_scenarios``.
+
+Each page follows the Info tab of NetLogo's models library (what it is, how it
+works, how to use it, things to notice, things to try, extending it, related
+scenarios, sources). The text comes from the scenario file itself
+(``description``, ``notice``, ``try``, ``sources``); the structure (states,
+agenda, treaty, timeline) is read from the loaded scenario; the run excerpt and
+the outcome shares are measured on the current code when the page is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from pathlib import Path
+
+import sim
+from sim.ensemble import ensemble
+from sim.scenario import Scenario
+
+DOCS = Path(__file__).resolve().parent
+PAGES = DOCS / "scenarios"
+EXCERPT_SEED = 1
+ENSEMBLE_N = 200
+ENSEMBLE_SEED = 0
+EXCERPT_LINES = 14
+TERMINAL_COLUMNS = "80"
+
+# Scenarios that are best read together, with why.
+RELATED = {
+    "new_start_2021": [("new_start_2021_no_transition", "the same without the change of US administration"),
+                       ("new_start_2026", "the same treaty's suspension and expiry"),
+                       ("trilateral", "what a demand to bring in China does")],
+    "new_start_2021_no_transition": [("new_start_2021", "what history did")],
+    "new_start_2026": [("new_start_2021", "the extension five years earlier")],
+    "inf_1987": [("inf_2019", "the same treaty's end, thirty years later")],
+    "inf_2019": [("inf_1987", "how the treaty was made, with inspections")],
+    "classroom_basic": [("prisoners_dilemma", "the compliance game alone")],
+    "prisoners_dilemma": [("classroom_basic", "the game inside a negotiation")],
+    "trilateral": [("new_start_2021", "the bilateral treaty it starts from")],
+}
+
+
+def page_name(name: str) -> str:
+    return f"scenarios/{name}.md"
+
+
+def _bullets(text: str) -> str:
+    """Free text from a scenario file as Markdown (its '- ' items stay a list)."""
+    out, current = [], []
+    for line in text.strip().splitlines() + [""]:
+        s = line.strip()
+        if (not s or s.startswith("- ")) and current:
+            out.append(" ".join(current))
+            current = []
+        if s:
+            current.append(s)
+    return "\n".join(out)
+
+
+def how_it_works(scn: Scenario) -> list[str]:
+    cal, t = scn.calendar, scn.treaty
+    span = f"{cal.steps} turns of {cal.turn_years:g} years" if scn.dateless else f"{cal.start} to {cal.end}, one step a {cal.step}"
+    lines = [f"- **Calendar:** {span}."]
+    states = "; ".join(
+        f"{s.label or s.name} (`{s.name}`): forces {s.forces:g}, true type `{s.type}`, strategy `{s.strategy_choice().name}`"
+        for s in scn.states
+    )
+    lines.append(f"- **States:** {states}. The true type is hidden from the other states.")
+    if t.in_force:
+        expiry = t.expires or (f"step {t.expires_step}" if t.expires_step else "no expiry")
+        caps = ", ".join(f"{k} {v:g}" for k, v in t.caps.items()) or "none"
+        lines.append(f"- **Treaty at the start:** {t.name}, in force until {expiry}; verification `{t.verification}`; caps {caps}.")
+    else:
+        lines.append("- **Treaty at the start:** none in force.")
+    space = sim.ArmsControlModel(scn, rng=0).space
+    issues = []
+    for issue, options in space.options.items():
+        if len(options) > 1:
+            issues.append(f"{issue} ({', '.join(str(o if not isinstance(o, tuple) else '+'.join(o)) for o in options)})")
+    if scn.talks.enabled and len(space):
+        lines.append(f"- **Agenda:** {len(space)} possible offers" + (f"; issues: {'; '.join(issues)}" if issues else "") + ".")
+        deadline = scn.talks.deadline or scn.talks.deadline_step or "the treaty's expiry"
+        lines.append(f"- **Talks:** deadline {deadline} ({scn.talks.deadline_kind}); first proposer {scn.talks.first_proposer or scn.states[0].name}.")
+    else:
+        lines.append("- **Talks:** none; the run is about compliance and forces.")
+    red = [(s.name, rl) for s in scn.states for rl in s.red_lines]
+    if red:
+        lines.append("- **Red lines:** " + "; ".join(f"{n}: {rl.reason or rl.issue}" for n, rl in red) + ".")
+    if scn.random_events:
+        lines.append("- **Random events:** " + "; ".join(f"{r.label or r.kind} ({r.rate_per_year:g} a year)" for r in scn.random_events) + ".")
+    out = lines + [""]
+    if scn.events:
+        out += ["Scripted events:", "", "| when | actor | kind | what | source |", "|---|---|---|---|---|"]
+        for ev in scn.events:
+            when = ev.date if ev.date is not None else f"step {ev.step}"
+            text = (ev.text or "").replace("|", "\\|")
+            out.append(f"| {when} | {ev.actor} | `{ev.kind}` | {text} | {ev.source} |")
+        out.append("")
+    return out
+
+
+def run_excerpt(name: str) -> tuple[str, str]:
+    """The first lines and the outcome line of ``acsim run NAME --seed 1``, as a terminal of 80 columns shows them."""
+    from sim.cli import main
+
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = TERMINAL_COLUMNS
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf):
+            main(["run", name, "--seed", str(EXCERPT_SEED)])
+    finally:
+        if old is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = old
+    lines = buf.getvalue().rstrip("\n").splitlines()
+    body = lines[:EXCERPT_LINES]
+    tail_start = max(i for i, line in enumerate(lines) if line.startswith("Outcome:"))
+    excerpt = "\n".join(body + (["..."] if tail_start > EXCERPT_LINES else []) + [""] + lines[tail_start:])
+    return excerpt, " ".join(lines[tail_start:])
+
+
+def shares_table(name: str) -> list[str]:
+    result = ensemble(name, n=ENSEMBLE_N, seed=ENSEMBLE_SEED, workers=1)
+    rows = ["| outcome | runs | share | 95% interval |", "|---|---|---|---|"]
+    for r in result.shares(by="label").itertuples():
+        rows.append(f"| {r.label} | {r.count} | {r.share:.0%} | {r.lo:.0%} to {r.hi:.0%} |")
+    return rows
+
+
+def render(name: str) -> str:
+    scn = sim.load_scenario(name)
+    excerpt, _ = run_excerpt(name)
+    lines = [
+        f"# {scn.title or name}",
+        "",
+        f"<!-- Generated by docs/gen_scenarios.py from scenarios/{name}.yaml: do not edit by hand. -->",
+        "",
+        f"Bundled scenario `{name}`, in the file `scenarios/{name}.yaml`.",
+        "",
+        "## What it is",
+        "",
+        _bullets(scn.description) or "(no description)",
+        "",
+        "## How it works",
+        "",
+    ]
+    lines += how_it_works(scn)
+    lines += [
+        "The mechanics of each step are on [the model](../model.md) page.",
+        "",
+        "## How to use it",
+        "",
+        "In the dashboard, pick it from the scenario list and press Play. On the command line:",
+        "",
+        "```console",
+        f"$ acsim show {name}",
+        f"$ acsim run {name} --seed {EXCERPT_SEED}",
+        "```",
+        "",
+        excerpt_block(excerpt),
+        "",
+        f"Over {ENSEMBLE_N} replicates (`acsim ensemble {name} -n {ENSEMBLE_N} --seed {ENSEMBLE_SEED}`), measured when this page was written:",
+        "",
+    ]
+    lines += shares_table(name)
+    lines += ["", "## Things to notice", "", _bullets(scn.notice) or "(none listed)", "", "## Things to try", "",
+              _bullets(scn.try_) or "(none listed)", "", "## Extending it", ""]
+    lines += [
+        "Start a file of your own from this one and change what you need (see [Writing a scenario](../authoring.md#a-variant-with-extends)):",
+        "",
+        "```yaml",
+        f"name: my_{name}",
+        f"extends: {name}",
+        "title: \"My variant\"",
+        "```",
+        "",
+    ]
+    if scn.extends:
+        lines += [f"This scenario itself extends [`{scn.extends}`]({scn.extends}.md).", ""]
+    related = RELATED.get(name, [])
+    if related:
+        lines += ["## Related scenarios", ""]
+        lines += [f"- [{other}]({other}.md): {why}." for other, why in related if other in sim.bundled_scenarios()]
+        lines.append("")
+    lines += ["## Sources", ""]
+    lines += [f"- {s}" for s in scn.sources] or ["(none listed)"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def excerpt_block(text: str) -> str:
+    return "```text\n" + text + "\n```"
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = (argv or None) or sim.bundled_scenarios()
+    PAGES.mkdir(exist_ok=True)
+    for name in names:
+        (PAGES / f"{name}.md").write_text(render(name), encoding="utf-8")
+        print(f"wrote docs/{page_name(name)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
