@@ -31,7 +31,7 @@ from sim.loading import ScenarioError
 
 OK, INTERNAL, INVALID, INTERRUPTED = 0, 1, 2, 130
 SEED_BITS = 31  # a seed drawn for a run without --seed stays a small, typeable integer
-DATE_WIDTH = 12  # "2020-09-01  ": the hanging indent of a wrapped log line
+DATE_GAP = 2  # spaces after a log line's date ("2020-09-01  ", "turn 3  "); wrapped lines continue under the text
 DEFAULT_HOST, DEFAULT_PORT = "localhost", 5006
 
 EXAMPLES = {
@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print()
             for entry in result.model.log:
                 if entry.kind != "outcome":
-                    print(wrap(str(entry), DATE_WIDTH))
+                    print(wrap(str(entry), len(entry.date) + DATE_GAP))
             print()
         print(wrap(outcome_line(result.outcome)))
     return OK
