@@ -12,9 +12,12 @@ from sim.loading import ScenarioError, bundled_scenarios, load_scenario, load_sc
 from sim.model import ArmsControlModel
 from sim.runner import RunResult, run
 from sim.scenario import Scenario
+from sim.ensemble import EnsembleResult, ensemble
+from sim.sweep import sweep
 
 __all__ = [
     "ArmsControlModel", "RunResult", "Scenario", "ScenarioError",
     "bundled_scenarios", "load_scenario", "load_scenario_text", "run",
 ]
+__all__ += ["EnsembleResult", "ensemble", "sweep"]
 __version__ = "0.1.0"

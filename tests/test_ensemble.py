@@ -115,3 +115,20 @@ def test_bad_input_gets_clear_errors():
         ensemble("classroom_basic", n=2, overrides={"tension.initial": 7})
     with pytest.raises(ValueError, match="workers"):
         ensemble("classroom_basic", n=2, workers=0)
+
+
+def test_command_line_ensemble(capsys):
+    import json
+
+    from sim.cli import main
+
+    assert main(["ensemble", "classroom_basic", "-n", "20", "--seed", "3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    direct = ensemble("classroom_basic", n=20, seed=3)
+    assert [s["count"] for s in data["shares"]] == list(direct.shares()["count"])
+    assert data["timing"]["unit"] == "steps"
+    assert main(["ensemble", "classroom_basic", "-n", "4", "--workers", "2"]) == 0
+    assert "95% interval" in capsys.readouterr().out
+    assert main(["ensemble", "classroom_basic", "-n", "4", "--set", "tension.initial=4"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "tension.initial" in err[0] and "less than or equal to 1" in err[0]

@@ -202,3 +202,48 @@ def test_a_sweep_killed_midway_resumes_with_every_run_exactly_once(tmp_path):
     assert not list((tmp_path / "killed").glob("*.tmp"))
     whole = sweep(killed, workers=2, progress=False, output=tmp_path / "whole")
     pd.testing.assert_frame_equal(resumed, whole)
+
+
+# ---------------------------------------------------------------------------- plots and the command line
+def test_plots_show_shares_with_intervals(tmp_path):
+    from sim.plot import PlotError, aggregate, plot
+
+    table = sweep(spec(tmp_path), workers=1, progress=False)
+    cells = aggregate(table, ["tension.initial", "states.Red.utility.secrecy_cost"], "category == 'new_terms'")
+    assert len(cells) == 6 and (cells["n"] == 3).all() and cells.attrs["share"]
+    first = table[(table["tension.initial"] == 0.1) & (table["states.Red.utility.secrecy_cost"] == 0.2)]
+    assert cells["value"].iloc[0] == pytest.approx((first["category"] == "new_terms").mean())
+    assert ((cells["lo"] <= cells["value"]) & (cells["value"] <= cells["hi"])).all()
+    for name in ("heat.png", "heat.html"):
+        plot(table, x="states.Red.utility.secrecy_cost", y="tension.initial", metric="category == 'new_terms'", output=tmp_path / name)
+    plot(tmp_path / "out", x="tension.initial", metric="final_tension", output=tmp_path / "line.png")
+    assert (tmp_path / "heat.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Bokeh" in (tmp_path / "heat.html").read_text()
+    assert (tmp_path / "line.png").stat().st_size > 10_000
+    with pytest.raises(PlotError, match="no parameter column 'tension.initia'"):
+        plot(table, x="tension.initia", metric="final_tension", output=tmp_path / "x.png")
+    with pytest.raises(PlotError, match="cannot tell the format"):
+        plot(table, x="tension.initial", metric="final_tension", output=tmp_path / "x.gif")
+
+
+def test_command_line_sweep_and_plot(tmp_path, capsys, monkeypatch):
+    from sim.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "grid.yaml"
+    path.write_text(json.dumps({**GRID, "output": "results"}))
+    assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "18 runs in results (5 parts); 0 failed" in out
+    assert main(["sweep", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: results:") and "--resume" in err[0]
+    assert main(["plot", "results", "--x", "tension.initial", "--y", "states.Red.utility.secrecy_cost",
+                 "--metric", "years == 5", "--output", "h.png"]) == 0
+    assert (tmp_path / "h.png").exists()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: classroom_basic\noutput: o\nparameters:\n  tension.initial: {start: 0, stop: 1}\n")
+    assert main(["sweep", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {bad}:4: parameters.tension.initial: expected a list of values, {{values: [...]}}, "
+                   "or {start: ..., stop: ..., step: ...}"]
