@@ -1,0 +1,193 @@
+"""Sweep and ensemble performance, measured side by side in one run.
+
+    .venv/bin/python benchmarks/bench_sweep.py            # the table (a few minutes)
+    .venv/bin/python benchmarks/bench_sweep.py --quick    # smaller sizes
+    .venv/bin/python benchmarks/bench_sweep.py --profile  # where one run's time goes
+    .venv/bin/python benchmarks/bench_sweep.py --figures  # regenerate docs/images/sweep_*.png
+
+Rows: runs per second per core against ``mesa.batch_run`` on the same model
+and grid; two workers against one; a Dask LocalCluster against the process
+pool; 1,000 replicates of new_start_2021 on two cores; resident memory during
+a long streamed (dry) sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = "new_start_2021"
+GRID = [0.1, 0.2, 0.3, 0.4, 0.5]  # tension.initial
+ENSEMBLE_TARGET_S = 1.0  # 1,000 replicates on two cores (docs/product: speed users need)
+SCALING_TARGET = 1.8  # two workers against one
+
+
+def _spec(out: Path, replicates: int) -> dict:
+    return {"scenario": SCENARIO, "parameters": {"tension.initial": GRID}, "replicates": replicates, "seed": 0,
+            "metrics": {"outcome": ["category", "years", "final_tension"]}, "output": str(out)}
+
+
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def bench_batch_run(replicates: int, tmp: Path) -> tuple[float, float, int]:
+    """(our runs/s, mesa.batch_run runs/s, runs), both on one core, same grid and steps."""
+    import mesa  # importing mesa.batchrunner switches multiprocessing to spawn: only here
+
+    from sim import ArmsControlModel, load_scenario
+    from sim.sweep import sweep
+
+    steps = ArmsControlModel(SCENARIO, rng=0).calendar.n_steps
+    runs = len(GRID) * replicates
+    ours = _timed(lambda: sweep(_spec(tmp / "ours", replicates), workers=1, progress=False, load=True))
+    theirs = _timed(lambda: mesa.batch_run(ArmsControlModel, parameters={"scenario": SCENARIO, "tension.initial": GRID},
+                                          iterations=replicates, max_steps=steps, number_processes=1,
+                                          data_collection_period=-1, display_progress=False))
+    del load_scenario
+    return runs / ours, runs / theirs, runs
+
+
+def bench_workers(replicates: int, tmp: Path) -> tuple[float, float, int]:
+    """(seconds on one worker, seconds on two) for the same sweep."""
+    from sim.sweep import sweep
+
+    one = _timed(lambda: sweep(_spec(tmp / "w1", replicates), workers=1, progress=False))
+    two = _timed(lambda: sweep(_spec(tmp / "w2", replicates), workers=2, progress=False))
+    return one, two, len(GRID) * replicates
+
+
+def bench_dask(replicates: int, tmp: Path) -> tuple[float, float]:
+    """(seconds on a 2-process pool, seconds on a 2-worker Dask LocalCluster), cluster start-up excluded."""
+    from distributed import LocalCluster
+
+    from sim.sweep import sweep
+
+    pool = _timed(lambda: sweep(_spec(tmp / "pool", replicates), workers=2, progress=False))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = _timed(lambda: sweep(_spec(tmp / "dask", replicates), workers=2, progress=False,
+                                    scheduler=cluster.scheduler_address))
+    return pool, dask
+
+
+def bench_ensemble(n: int = 1000) -> tuple[float, float, float]:
+    """(seconds on one core, first call on two, second call on two: the pool kept warm)."""
+    from sim.ensemble import ensemble
+
+    one = _timed(lambda: ensemble(SCENARIO, n=n, seed=0, workers=1))
+    cold = _timed(lambda: ensemble(SCENARIO, n=n, seed=0, workers=2))
+    warm = _timed(lambda: ensemble(SCENARIO, n=n, seed=0, workers=2))
+    return one, cold, warm
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_memory(runs: int, tmp: Path) -> tuple[float, float, float, int]:
+    """RSS (MB) before, at a tenth of the way and at the peak of a long dry sweep, and the runs."""
+    from sim.sweep import sweep
+
+    samples: list[tuple[int, float]] = []
+    spec = {"scenario": SCENARIO, "parameters": {"tension.initial": GRID}, "replicates": runs // len(GRID), "seed": 0,
+            "metrics": {"series": {"tension": {"every": 1}}}, "output": str(tmp / "mem")}
+    before = _rss_mb()
+
+    def progress(done: int, total: int) -> None:
+        samples.append((done, _rss_mb()))
+
+    sweep(spec, workers=1, progress=progress, dry_run=True, load=False)
+    tenth = next(m for d, m in samples if d >= runs // 10)
+    return before, tenth, max(m for _, m in samples), runs
+
+
+def profile(n: int = 200) -> str:
+    """The functions where one run of new_start_2021 spends its time (cumulative and own)."""
+    from sim import load_scenario
+    from sim.ensemble import simulate
+
+    scn = load_scenario(SCENARIO)
+    prof = cProfile.Profile()
+    prof.enable()
+    for seed in range(n):
+        simulate(scn, seed)
+    prof.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("tottime").print_stats(12)
+    return out.getvalue()
+
+
+def figures() -> None:
+    """Run the worked example (examples/sweep_new_start.yaml) and draw the docs' figures."""
+    from sim.plot import plot
+    from sim.sweep import sweep
+
+    images = ROOT / "docs" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        table = sweep(ROOT / "examples" / "sweep_new_start.yaml", workers=2, output=Path(tmp) / "out")
+    x, y = "states.RU.utility.secrecy_cost", "states.US.utility.lock_in"
+    plot(table, x=x, y=y, metric="category == 'extended'", output=images / "sweep_heatmap.png",
+         title="New START without the transition or red lines: share extended")
+    plot(table[table[y] == 0.0], x=x, metric="final_tension", output=images / "sweep_line.png",
+         title="Final tension over Russia's secrecy cost (US lock-in 0)")
+    print(f"wrote {images / 'sweep_heatmap.png'} and {images / 'sweep_line.png'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--profile", action="store_true", help="print where one run's time goes, and stop")
+    parser.add_argument("--figures", action="store_true", help="regenerate the docs' sweep figures, and stop")
+    args = parser.parse_args(argv)
+    if args.profile:
+        print(profile())
+        return 0
+    if args.figures:
+        figures()
+        return 0
+    reps, long_runs = (20, 20_000) if args.quick else (60, 100_000)
+    tmp = Path(tempfile.mkdtemp(prefix="acsim-bench-"))
+    rows: list[tuple[str, str, str]] = []
+    try:
+        ours, theirs, runs = bench_batch_run(reps, tmp)
+        rows.append((f"runs/s per core, {runs} runs of {SCENARIO} ({len(GRID)} values x {reps})",
+                     f"sweep {ours:.0f}, mesa.batch_run {theirs:.0f}", f"{ours / theirs:.2f}x (target >= 1)"))
+        one, two, runs = bench_workers(reps * 2, tmp)
+        rows.append((f"two workers against one, {runs} runs", f"{one:.2f} s vs {two:.2f} s",
+                     f"{one / two:.2f}x (target >= {SCALING_TARGET})"))
+        pool, dask = bench_dask(reps * 2, tmp)
+        rows.append((f"Dask LocalCluster (2 processes) against the process pool, {runs} runs", f"{dask:.2f} s vs {pool:.2f} s",
+                     f"{dask / pool:.2f}x the time"))
+        single, cold, warm = bench_ensemble(1000)
+        rows.append(("1,000 replicates of new_start_2021, two cores (first call / pool kept)", f"{cold:.2f} s / {warm:.2f} s",
+                     f"target <= {ENSEMBLE_TARGET_S:g} s; one core {single:.2f} s"))
+        before, tenth, peak, runs = bench_memory(long_runs, tmp)
+        rows.append((f"RSS during a {runs:,}-run streamed dry sweep", f"{before:.0f} MB at start, {tenth:.0f} MB at 10%, peak {peak:.0f} MB",
+                     f"{peak - tenth:+.0f} MB from 10% to the end"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'measured':<44}  ratio")
+    for name, measured, ratio in rows:
+        print(f"{name:<{width}}  {measured:<44}  {ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
