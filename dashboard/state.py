@@ -12,6 +12,7 @@ dashboard never reimplements any of it.
 from __future__ import annotations
 
 import functools
+import logging
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -248,6 +249,8 @@ class Session(param.Parameterized):
             action(*args)
             return True
         except Exception as exc:  # anything: the page must stay alive
+            if not isinstance(exc, (sim.ScenarioError, ValueError)):
+                logging.getLogger("dashboard").exception("%s failed", getattr(action, "__name__", action))
             self.playing = False
             self.error = describe_error(exc)
             return False

@@ -8,7 +8,7 @@ import panel as pn
 from bokeh.models import ColumnDataSource, HoverTool, Span
 
 from dashboard.state import Session, bargaining_data, terms_table
-from dashboard.views.common import colour, new_figure, set_text_size
+from dashboard.views.common import Redraw, colour, new_figure, set_text_size
 
 
 class BargainingView:
@@ -16,14 +16,15 @@ class BargainingView:
 
     def __init__(self, session: Session):
         self.session = session
-        self.offers = ColumnDataSource({"index": [], "x": [], "y": [], "label": [], "made": [], "allowed": [],
+        self.offers = ColumnDataSource(name="offers", data={"index": [], "x": [], "y": [], "label": [], "made": [], "allowed": [],
                                         "color": [], "size": []})
         self.frontier = ColumnDataSource({"x": [], "y": []})
         self.nash = ColumnDataSource({"x": [], "y": [], "label": []})
         fig = self.fig = new_figure("Offers: utility to each side (relative to no deal)", "", height=520, tools="")
         fig.tools = []
         fig.add_tools(*_tools())
-        points = fig.scatter("x", "y", source=self.offers, size="size", color="color", alpha=0.8)
+        points = fig.scatter("x", "y", source=self.offers, size="size", color="color", alpha=0.8,
+                             nonselection_alpha=0.45, selection_line_color="black", selection_line_width=3)
         fig.line("x", "y", source=self.frontier, color="#333", line_width=2, legend_label="Pareto frontier")
         fig.scatter("x", "y", source=self.nash, marker="star", size=26, color="gold", line_color="black", legend_label="Nash point")
         fig.add_tools(HoverTool(renderers=[points], tooltips=[("offer", "@index: @label"), ("utilities", "@x{0.00}, @y{0.00}")]))
@@ -40,13 +41,14 @@ class BargainingView:
             "Grey: ruled out by a red line; blue: acceptable to all; **red ring: offered so far**. "
             "Dashed lines: each side's current target (an offer right of / above it meets that side's target). "
             "Tap an offer to see what it is worth to each side, term by term.", sizing_mode="stretch_width")
-        self.terms = pn.pane.HTML("<i>Tap an offer.</i>", sizing_mode="stretch_width")
+        self.terms = pn.pane.HTML("<i>Tap an offer.</i>", sizing_mode="stretch_width", css_classes=["offer-terms"])
         self.panel = pn.Row(
             pn.Column(pn.Row(self.x_pick, self.y_pick), pn.pane.Bokeh(fig, sizing_mode="stretch_width"), self.key_text,
                       sizing_mode="stretch_width"),
             pn.Column("### Utility terms of the selected offer", self.terms, width=520),
             sizing_mode="stretch_width")
-        session.param.watch(lambda *_: self.update(), ["version", "x_state", "y_state", "large_text", "selected_offer"])
+        self.redraw = Redraw(self.update)
+        session.param.watch(self.redraw, ["version", "x_state", "y_state", "large_text", "selected_offer"])
         self.update()
 
     def _tapped(self, attr, old, new) -> None:
@@ -65,6 +67,8 @@ class BargainingView:
         nash = d["nash"]
         self.nash.data = ({"x": [o["x"][nash]], "y": [o["y"][nash]], "label": [o["label"][nash]]} if nash is not None
                           else {"x": [], "y": [], "label": []})
+        self.fig.title.text = ("Offers: utility to each side (relative to no deal)" if nash is not None else
+                               "Offers: utility to each side (no Nash point: no offer is within every side's red lines)")
         self.fig.xaxis.axis_label = f"utility to {d['x_state']}"
         self.fig.yaxis.axis_label = f"utility to {d['y_state']}"
         for span, v in ((self.target_x, d["target_x"]), (self.target_y, d["target_y"])):

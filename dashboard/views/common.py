@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import panel as pn
 from bokeh.plotting import figure
+from panel.io.state import set_curdoc
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 BAND_COLOURS = {"calm": "#e8f5e9", "strained": "#fffde7", "confrontation": "#fff3e0", "crisis": "#ffebee"}
@@ -64,7 +65,7 @@ def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callabl
 
     def later(fn: Callable, *args: Any) -> None:
         def call() -> None:
-            with pn.io.state.set_curdoc(doc):
+            with set_curdoc(doc):
                 fn(*args)
 
         try:
@@ -81,3 +82,33 @@ def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callabl
             later(on_done, result)
 
     threading.Thread(target=target, daemon=True).start()
+
+
+class Redraw:
+    """Calls a view's redraw at most once per tick of its session.
+
+    In a served session, Bokeh models may only change while the session holds
+    its document's lock, which a widget's callback does not always hold; the
+    redraw is therefore run as the session's next-tick callback (which holds it).
+    Several changes within one tick cost one redraw. Without a server it runs at once.
+    """
+
+    def __init__(self, fn: Callable[[], None]):
+        self.fn = fn
+        self.pending = False
+
+    def __call__(self, *_: Any) -> None:
+        doc = pn.state.curdoc
+        if doc is None or getattr(doc, "session_context", None) is None:
+            self.fn()
+            return
+        if self.pending:
+            return
+        self.pending = True
+
+        def run() -> None:
+            self.pending = False
+            with set_curdoc(doc):
+                self.fn()
+
+        doc.add_next_tick_callback(run)

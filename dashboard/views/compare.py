@@ -24,7 +24,7 @@ class Variant:
         self.scenario = pn.widgets.Select(name=f"{title}: scenario", options=names, value=scenario if scenario in names else names[0])
         self.path = pn.widgets.TextInput(name="change a field (dotted path, optional)", placeholder="e.g. states.RU.utility.secrecy_cost")
         self.value = pn.widgets.TextInput(name="to the value", placeholder="e.g. 0.5")
-        self.summary = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.summary = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=[f"compare-{title.lower()}"])
         self.charts = pn.Column(sizing_mode="stretch_width")
         self.panel = pn.Column(f"### {title}", self.scenario, pn.Row(self.path, self.value), self.summary, self.charts,
                                sizing_mode="stretch_width")

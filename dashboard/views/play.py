@@ -56,7 +56,8 @@ class PlayView:
         self.no_offer = pn.widgets.Button(name="Make no offer", width=140)
         self.terms = pn.pane.HTML("", sizing_mode="stretch_width")
         self.log = pn.pane.HTML("", height=520, sizing_mode="stretch_width",
-                                styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"})
+                                styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
+                                css_classes=["play-log"])
         self.take.on_click(lambda *_: session.guarded(session.play_side, self.side.value))
         self.leave.on_click(lambda *_: session.guarded(self._leave))
         self.accept.on_click(lambda *_: session.guarded(session.decide, True))

@@ -8,7 +8,7 @@ import panel as pn
 from bokeh.models import BoxAnnotation, ColumnDataSource, HoverTool, Label, Range1d, Span
 
 from dashboard.state import Session, event_marks, log_rows, stamp_x, tension_bands, timeline_data, x_values
-from dashboard.views.common import BAND_COLOURS, colour, esc, new_figure, set_text_size
+from dashboard.views.common import BAND_COLOURS, Redraw, colour, esc, new_figure, set_text_size
 
 KIND_MARKS = {"agreement": "✔", "offer": "→", "accept": "✓", "reject": "✗", "event": "●", "outcome": "■",
               "crisis": "⚠", "violation": "⚠", "withdrawal": "⚠", "treaty": "§"}
@@ -36,10 +36,12 @@ class TimelineView:
         self.key = None
         self.plots = pn.Column(sizing_mode="stretch_width")
         self.log = pn.pane.HTML("", sizing_mode="stretch_width", height=760,
-                                styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"})
+                                styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
+                                css_classes=["run-log"])
         self.panel = pn.Row(pn.Column(self.plots, sizing_mode="stretch_width"),
                             pn.Column("### Log (newest first)", self.log, width=520), sizing_mode="stretch_width")
-        session.param.watch(lambda *_: self.update(), ["version", "large_text"])
+        self.redraw = Redraw(self.update)
+        session.param.watch(self.redraw, ["version", "large_text"])
         self.update()
 
     # -- building (once per scenario)
@@ -73,7 +75,7 @@ class TimelineView:
         self.tension.add_tools(HoverTool(renderers=[marks], tooltips=[("", "@label")]))
         self.figures = [self.forces, self.trust, self.tension]
         for fig in self.figures:
-            fig.legend.location = "bottom_left"
+            fig.legend.location = "bottom_left" if fig is not self.tension else "center_right"
             fig.legend.click_policy = "hide"
             fig.legend.background_fill_alpha = 0.6
             fig.toolbar.logo = None

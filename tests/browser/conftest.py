@@ -1,0 +1,101 @@
+"""Browser tests: the dashboard served in a subprocess, driven by Playwright in Debian's Chromium.
+
+No browser is ever downloaded: the tests use /usr/bin/chromium and skip when
+it is missing, unless ACSIM_REQUIRE_BROWSER=1 (then they fail).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES = ROOT / "docs" / "images"
+START_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def browser_missing_reason() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing (install Debian's chromium package)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """The dashboard, served on a free port by a subprocess, ready for requests."""
+    reason = browser_missing_reason()
+    if reason:
+        if os.environ.get("ACSIM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests required (ACSIM_REQUIRE_BROWSER=1) but {reason}")
+        pytest.skip(reason)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + START_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            err = proc.stderr.read().decode(errors="replace")[-2000:]
+            pytest.fail(f"the dashboard did not start on {url}:\n{err}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(server_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server_url):
+    """A fresh browser session on the dashboard, loaded and ready."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+    p = context.new_page()
+    p.set_default_timeout(20_000)
+    p.goto(server_url)
+    p.get_by_text("Run to end").wait_for()
+    p.locator(".run-status").get_by_text("step 0 of").wait_for()
+    yield p
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    """Save a screenshot the docs use (docs/images/<name>)."""
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMAGES / name))

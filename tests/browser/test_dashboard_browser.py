@@ -1,0 +1,177 @@
+"""The dashboard in a real browser: what a teacher and a student see and do.
+
+Each test drives its own browser session; the screenshots the docs use are
+saved into docs/images/ by these tests.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from dashboard.state import bundled_text
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+EXPECTED_OUTCOME = "extended 5 years"  # New START 2021, seed 1: agreement on 2021-01-26, as sim.run gives
+
+
+def status(page):
+    return page.locator(".run-status")
+
+
+def shown(locator) -> str:
+    """The text a user sees in a Panel component (its content lives in a shadow root)."""
+    return locator.evaluate("""e => {
+        const root = e.shadowRoot || e;
+        return Array.from(root.children).filter(c => !['STYLE', 'LINK'].includes(c.tagName))
+            .map(c => c.innerText || '').join('\\n');
+    }""")
+
+
+def wait_shown(locator, text: str, timeout_s: float = 20.0) -> str:
+    """Wait until a component shows `text`; return all it shows."""
+    end = time.monotonic() + timeout_s
+    while True:
+        seen = shown(locator)
+        if text in seen:
+            return seen
+        if time.monotonic() > end:
+            raise AssertionError(f"{text!r} never appeared; the page shows: {seen[:500]!r}")
+        time.sleep(0.1)
+
+
+def log_text(page) -> str:
+    return shown(page.locator(".run-log").first)
+
+
+def open_tab(page, name: str) -> None:
+    page.locator(".bk-tab", has_text=re.compile(f"^{name}$")).click()
+
+
+def set_slider(page, label: str, key: str, presses: int = 1) -> None:
+    """Move a slider by keyboard (what a user can do without a mouse)."""
+    handle = page.locator(".bk-input-group", has_text=label).locator(".noUi-handle").first
+    handle.focus()
+    for _ in range(presses):
+        handle.press(key)
+
+
+def test_play_new_start_to_its_end(page):
+    page.get_by_role("button", name="Step").click()
+    status(page).get_by_text("step 1 of 26").wait_for()
+    page.get_by_role("button", name="Run to end").click()
+    status(page).get_by_text(f"Outcome: {EXPECTED_OUTCOME}").wait_for()
+    assert "2021-03-02" in shown(status(page))
+    log = log_text(page)
+    assert "Agreement: 5-year extension, the New START regime (data exchanges and on-site inspections), no freeze" in log
+    assert "A new US administration takes office" in log
+    assert "rejects: it crosses its red line" in log
+    screenshot(page, "dashboard_timeline.png")
+
+
+def test_parameter_change_changes_outcome_and_plots(page):
+    page.get_by_role("button", name="Run to end").click()
+    status(page).get_by_text(f"Outcome: {EXPECTED_OUTCOME}").wait_for()
+    offers_y = "() => Array.from(Bokeh.documents[0].get_model_by_name('offers').data.y)"
+    before = page.evaluate(offers_y)
+    started = time.perf_counter()
+    set_slider(page, "RU secrecy cost", "End")
+    status(page).get_by_text("Outcome: lapsed").wait_for()
+    page.wait_for_function(f"(before) => JSON.stringify(({offers_y})()) !== JSON.stringify(before)", arg=before)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0, f"the page took {elapsed:.2f} s to redraw after a slider change"
+    after = page.evaluate(offers_y)
+    assert len(after) == len(before) == 20
+    assert after != before  # Russia values every verified offer less
+    open_tab(page, "Bargaining")
+    page.evaluate("() => { const s = Bokeh.documents[0].get_model_by_name('offers'); s.selected.indices = [16]; }")
+    terms = wait_shown(page.locator(".offer-terms"), "Offer 16: 5-year agreement")  # the treaty has lapsed
+    assert "secrecy cost of verification" in terms and "-8.19" in terms  # 5 x 0.4 x A(5 years at 0.9) = -8.19 for Russia
+    screenshot(page, "dashboard_bargaining.png")
+
+
+def test_ensemble_shows_shares(page):
+    open_tab(page, "Odds")
+    set_slider(page, "Replicates", "ArrowLeft", 5)  # 100 -> 50
+    page.get_by_text("Replicates: 50").wait_for()
+    page.get_by_role("button", name="Run replicates").click()
+    shares = page.locator(".odds-shares")
+    shares.get_by_text("extended 5 years").wait_for(timeout=30_000)
+    text = shown(shares)
+    assert re.search(r"extended 5 years: \d+% \(95% interval \d+% to \d+%; \d+ of 50\)", text), text
+    screenshot(page, "dashboard_odds.png")
+
+
+def test_play_a_side_to_an_agreement(page):
+    open_tab(page, "Play")
+    page.get_by_role("button", name="Take this side").click()
+    page.get_by_text("your turn to propose, US").wait_for()
+    select = page.locator("select").filter(has_text="crosses your red line").first
+    label = next(o for o in select.locator("option").all_inner_texts()
+                 if o.startswith("16: 5-year extension, the New START regime"))
+    select.select_option(label=label)
+    page.get_by_role("button", name="Propose").click()
+    log = wait_shown(page.locator(".play-log"), "Agreement: 5-year extension")
+    assert "US: offers 5-year extension, the New START regime (data exchanges and on-site inspections), no freeze: the player's choice" in log
+    assert "RU: accepts" in log
+    screenshot(page, "dashboard_play.png")
+    question = page.locator(".play-question")
+    for _ in range(10):  # history's own offers (16 and 20 Oct 2020) still come: turn them down
+        asked = shown(question)
+        if "The run is over" in asked:
+            break
+        assert "RU offers" in asked, asked
+        page.get_by_role("button", name="Reject").click()
+        end = time.monotonic() + 10
+        while shown(question) == asked and time.monotonic() < end:
+            time.sleep(0.1)
+    assert "The run is over: extended 5 years" in shown(question)
+    status(page).get_by_text("Outcome: extended 5 years").wait_for()
+
+
+def test_broken_scenario_shows_located_error(page, tmp_path):
+    text = bundled_text("new_start_2021").replace("forces: 1457", "forces: -5")
+    line = text.splitlines().index(next(l for l in text.splitlines() if "forces: -5" in l)) + 1
+    open_tab(page, "Scenario")
+    page.locator("input[type=file]").nth(1).set_input_files(
+        files=[{"name": "broken.yaml", "mimeType": "text/yaml", "buffer": text.encode()}])
+    verdict = page.locator(".scenario-verdict")
+    verdict.get_by_text(f"line {line}").wait_for()
+    assert "states[0].forces" in shown(verdict)
+    assert "greater than or equal to 0" in shown(verdict)
+    page.get_by_role("button", name="Use this scenario").click()
+    page.locator(".app-error").get_by_text("fix them first").wait_for()
+    screenshot(page, "dashboard_scenario_error.png")
+
+
+def test_compare_two_variants(page):
+    open_tab(page, "Compare")
+    page.get_by_role("button", name="Compare").click()
+    page.get_by_text(re.compile(r"replicates of each, same seeds")).wait_for(timeout=30_000)
+    a, b = shown(page.locator(".compare-a")), shown(page.locator(".compare-b"))
+    assert re.search(r"extended 5 years: \d+%", a), a
+    assert re.search(r"lapsed: \d+%", b), b
+    screenshot(page, "dashboard_compare.png")
+
+
+def test_two_sessions_do_not_share_state(browser, server_url):
+    pages = []
+    for _ in range(2):
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        p = context.new_page()
+        p.goto(server_url)
+        status(p).get_by_text("step 0 of 26").wait_for(timeout=20_000)
+        pages.append(p)
+    a, b = pages
+    a.get_by_role("button", name="Run to end").click()
+    status(a).get_by_text(f"Outcome: {EXPECTED_OUTCOME}").wait_for()
+    b.get_by_role("button", name="Step").click()
+    status(b).get_by_text("step 1 of 26").wait_for()
+    assert "Outcome" not in shown(status(b))
+    assert "step 26 of 26" in shown(status(a))
+    for p in pages:
+        p.context.close()
