@@ -200,7 +200,7 @@ class Session(param.Parameterized):
         names = self.scenario.state_names
         self.param.x_state.objects = names
         self.param.y_state.objects = names
-        self.x_state, self.y_state = names[0], names[1]
+        self.param.update(x_state=names[0], y_state=names[1])
 
     def settings_scenario(self) -> sim.Scenario:
         """The scenario with the current overrides applied (what a download of the settings holds)."""
@@ -416,7 +416,9 @@ def bargaining_data(session: Session) -> dict[str, Any]:
     """Every offer's utility to the two chosen states, the Pareto frontier, the Nash point and the targets."""
     m = session.model
     names = m.scenario.state_names
-    i, j = names.index(session.x_state), names.index(session.y_state)
+    # while a new scenario is opening, the chosen states may still be the old scenario's
+    i = names.index(session.x_state) if session.x_state in names else 0
+    j = names.index(session.y_state) if session.y_state in names else 1
     u = session.utilities()
     tg = session.targets(u)
     allowed = np.all([s.allowed for s in m.states], axis=0)

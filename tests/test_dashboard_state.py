@@ -1,0 +1,158 @@
+"""The dashboard's views as functions of a session, checked without a browser."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import sim
+from dashboard.app import create_app
+from dashboard.state import (Session, bargaining_data, key_parameters, log_rows, offer_table, scenario_yaml,
+                             terms_table, timeline_data)
+from dashboard.views.export import log_csv, settings_yaml, timeseries_csv
+from dashboard.views.scenario_editor import check_text
+from dashboard.state import bundled_text
+
+
+@pytest.fixture
+def session():
+    return Session()
+
+
+def test_opens_on_new_start_at_its_first_date(session):
+    assert session.scenario_name == "new_start_2021"
+    st = session.status()
+    assert (st["date"], st["step"], st["steps"], st["band"]) == ("2020-09-01", 0, 26, "strained")
+
+
+def test_run_to_end_matches_sim_run(session):
+    session.run_to_end()
+    expected = sim.run("new_start_2021", seed=1)
+    assert session.status()["outcome"] == expected.outcome.label == "extended 5 years"
+    assert [r["text"] for r in log_rows(session.model)] == list(expected.log["text"])
+    data = timeline_data(session.model)
+    assert len(data["x"]) == 27
+    np.testing.assert_allclose(data["tension"], expected.timeseries["tension"])
+    np.testing.assert_allclose(data["cap_US"], 1550.0)
+
+
+def test_step_by_step_equals_a_whole_run(session):
+    for _ in range(26):
+        session.step()
+    assert session.status()["outcome"] == "extended 5 years"
+    session.step()  # past the end: nothing happens
+    assert session.model.step_index == 26
+
+
+def test_slider_change_reruns_to_same_date_quickly(session):
+    session.run_to_end()
+    started = time.perf_counter()
+    session.set_override("states.RU.utility.secrecy_cost", 5.0)
+    assert time.perf_counter() - started < 0.3
+    assert session.model.step_index == 26
+    assert session.status()["outcome"] == "lapsed"
+    assert session.model.scenario.state("RU").utility.secrecy_cost == 5.0
+
+
+def test_key_parameters_are_real_fields(session):
+    params = {p.path: p for p in key_parameters(session.scenario)}
+    assert params["states.US.trust.RU"].value == 0.35
+    assert params["verification_levels.onsite.detection"].value == 0.8
+    assert params["tension.initial"].value == 0.3
+    for p in params.values():  # each applies as an override
+        sim.ArmsControlModel("new_start_2021", rng=0, overrides={p.path: p.value})
+
+
+def test_bargaining_chart_data(session):
+    session.run_to_end()
+    d = bargaining_data(session)
+    five_year = session.model.space.find({"years": 5, "verification": "onsite", "freeze": "none"})
+    assert d["nash"] == five_year
+    assert five_year in session.offers_made
+    assert len(d["offers"]["x"]) == 20
+    t = terms_table(session, five_year)
+    assert t.loc["total (utility vs no deal)", "RU"] == pytest.approx(d["offers"]["y"][five_year])
+    # Russia's secrecy cost: its secrecy cost x the regime's intrusiveness x discounted years, A(5) = (1 - d^5) / (1 - d)
+    scn = session.scenario
+    ru, onsite = scn.state("RU").utility, next(v for v in scn.verification_levels if v.name == "onsite")
+    annuity = (1 - ru.discount**5) / (1 - ru.discount)
+    assert t.loc["secrecy cost of verification", "RU"] == pytest.approx(-ru.secrecy_cost * onsite.intrusiveness * annuity)
+
+
+def test_no_nash_point_while_red_lines_exclude_every_offer(session):
+    assert bargaining_data(session)["nash"] is None
+
+
+def test_play_a_side_to_an_agreement(session):
+    session.play_side("US")
+    q = session.question
+    assert q.role == "propose" and q.step == 1
+    table = offer_table(session, "US")
+    assert list(table.columns[:3]) == ["offer", "terms", "worth to US"]
+    five_year = session.model.space.find({"years": 5, "verification": "onsite", "freeze": "none"})
+    session.decide(five_year)
+    texts = [e.text for e in session.model.log.entries]
+    assert any("the player's choice" in t for t in texts)
+    assert any(t.startswith("Agreement: 5-year extension") for t in texts)
+    while session.question is not None:  # history's scripted offers come later: refuse them
+        assert session.question.role == "answer"
+        session.decide(False)
+    assert session.model.outcome.label == "extended 5 years"
+    assert session.model.outcome.agreement_date == "2020-09-08"
+
+
+def test_bad_decision_is_an_error_in_the_page(session):
+    session.play_side("US")
+    assert not session.guarded(session.decide, 999)
+    assert "no offer number 999" in session.error
+
+
+def test_broken_scenario_text_gives_line_and_field():
+    text = bundled_text("new_start_2021").replace("forces: 1457", "forces: -5")
+    line = [i for i, l in enumerate(text.splitlines(), 1) if "forces: -5" in l][0]
+    scn, errors = check_text(text)
+    assert scn is None
+    assert errors == [{"line": line, "field": "states[0].forces", "message": "Input should be greater than or equal to 0 (got -5)"}]
+
+
+def test_exported_settings_run_again(session, tmp_path):
+    session.set_override("tension.initial", 0.6)
+    text = settings_yaml(session)
+    scn = sim.load_scenario_text(text)
+    assert scn.tension.initial == 0.6
+    session.run_to_end()
+    assert timeseries_csv(session).splitlines()[0].startswith("step,date,tension")
+    assert log_csv(session).splitlines()[0] == "step,date,actor,kind,text"
+    assert sim.load_scenario_text(scenario_yaml(session.scenario)).name == "new_start_2021"
+
+
+def test_sessions_are_independent():
+    a, b = Session(), Session()
+    a.set_override("tension.initial", 0.9)
+    a.run_to_end()
+    assert b.model.step_index == 0 and b.overrides == {}
+    assert b.model.tension == 0.3
+
+
+def test_app_views_without_a_browser():
+    page = create_app()
+    s = page.session
+    s.run_to_end()
+    assert "Outcome: extended 5 years" in page.controls.status.object
+    odds = page.views["Odds"]
+    odds.n.value = 20
+    odds.start()
+    assert "extended 5 years" in odds.shares.object and "of 20" in odds.shares.object
+    compare = page.views["Compare"]
+    compare.n.value = 10
+    compare.start()
+    assert "extended 5 years" in compare.a.summary.object
+    assert "lapsed" in compare.b.summary.object
+    s.add_scenario(sim.load_scenario("classroom_basic"))
+    assert s.model.scenario.name == "classroom_basic"
+    compare.a.path.value = "no.such.field"
+    compare.a.value.value = "1"
+    compare.start()
+    assert s.error  # shown in the page, nothing raised
