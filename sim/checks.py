@@ -55,6 +55,9 @@ def _check_treaty(scn: "Scenario") -> list[Problem]:
     t, states = scn.treaty, set(scn.state_names)
     levels = [v.name for v in scn.verification_levels]
     freezes = [f.name for f in scn.freeze_options]
+    for k, name in enumerate(t.parties):
+        if name not in states:
+            out.append((("treaty", "parties", k), f"unknown state '{name}'; expected one of {_names(scn.state_names)}"))
     for name in t.caps:
         if name not in states:
             out.append((("treaty", "caps", name), f"unknown state '{name}'; expected one of {_names(scn.state_names)}"))

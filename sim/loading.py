@@ -354,11 +354,28 @@ def validate(data: LDict, file: str | None = None) -> Scenario:
     try:
         scn = Scenario.model_validate(data, context={"defer_checks": True})
     except ValidationError as exc:
-        raise _first(_locate(data, e["loc"], _message(data, e), file) for e in exc.errors()) from None
+        raise _first(_locate(data, e["loc"], _message(data, e), file) for e in _most_specific(data, exc.errors())) from None
     problems = check_scenario(scn)
     if problems:
         raise _first(_locate(data, path, msg, file) for path, msg in problems)
     return scn
+
+
+def _most_specific(data: LDict, errors: list[dict]) -> list[dict]:
+    """Drop an error when another one points deeper into the same field.
+
+    A field that takes a number or a mapping (``trust: 0.5`` or ``trust: {RU: 0.5}``)
+    fails once per alternative; the deeper failure says what is actually wrong.
+    """
+    paths = [_clean_loc(data, e["loc"]) for e in errors]
+    keep = [e for e, p in zip(errors, paths) if not any(len(q) > len(p) and q[: len(p)] == p for q in paths)]
+    unique, seen = [], set()
+    for e in keep:
+        key = (_clean_loc(data, e["loc"]), e["msg"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(e)
+    return unique
 
 
 def _first(errors) -> ScenarioError:
@@ -386,7 +403,7 @@ def _clean_loc(data: Any, loc: tuple) -> FieldPath:
 
 
 def _looks_like_tag(part: str) -> bool:
-    return any(c in part for c in "[]|,") or part in ("str", "int", "float", "bool", "date", "StrategyChoice") or part[:1].isupper()
+    return any(c in part for c in "[]|,-") or part in ("str", "int", "float", "bool", "date", "StrategyChoice") or part[:1].isupper()
 
 
 def _locate(data: LDict, loc: tuple, message: str, file: str | None) -> ScenarioError:

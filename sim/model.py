@@ -102,7 +102,11 @@ class ArmsControlModel(Model):
         caps = np.array([t.caps.get(s.name, np.inf) for s in self.states], dtype=float)
         return TreatyState(name=t.name, in_force=t.in_force, expires=expires if t.in_force else None,
                            verification=t.verification, freeze=t.freeze, caps=caps,
-                           parties=set(range(n)), existed_at_start=t.in_force)
+                           parties=self._party_indices(t.parties) if t.parties else set(range(n)),
+                           existed_at_start=t.in_force)
+
+    def _party_indices(self, names: list[str]) -> set[int]:
+        return {self.state_by_name[name].index for name in names}
 
     def _setup_talks(self) -> None:
         talks, cal = self.scenario.talks, self.calendar
@@ -207,6 +211,9 @@ class ArmsControlModel(Model):
         for _ in range(max(self.scenario.talks.rounds_per_step, len(scripted))):
             if scripted:
                 p, offer, text, stamp = scripted.pop(0)
+                if self.treaty.agreement is not None:
+                    self._moot_offer(p, offer, text, stamp)
+                    continue
                 why = (text.rstrip(".") + " " if text else "") + "(a scripted offer, as the record has it)"
             elif in_talks:
                 p = self.proposer
@@ -232,6 +239,11 @@ class ArmsControlModel(Model):
             self.deciders.pop(state, None)
         else:
             self.deciders[state] = decider
+
+    def _moot_offer(self, p: int, offer: int, text: str, stamp: int) -> None:
+        """A scripted offer after this run's agreement is logged but not put to the others again."""
+        desc = self.space.describe(offer, self.treaty.in_force)
+        self.note(self.states[p].name, "statement", f"{text or 'offers ' + desc}: moot, as {self.treaty.name} was already agreed on {self.treaty.agreement['date']}.", stamp=stamp)
 
     def _propose(self, p: int, offer: int | None, why: str | None, stamp: int | None = None) -> bool:
         """One offer and its answers; True when it is agreed."""
@@ -288,7 +300,7 @@ class ArmsControlModel(Model):
         same = t.in_force and o.verification == t.verification and o.freeze == t.freeze and set(o.parties) == {self.states[i].name for i in t.parties}
         t.expires = self._later(base, o.years)
         t.verification, t.freeze, t.in_force = o.verification, o.freeze, True
-        t.parties = {self.state_by_name[n].index for n in o.parties}
+        t.parties = self._party_indices(o.parties)
         t.suspended.clear()
         self._apply_freeze(o.freeze, t.parties)
         before = None if self.deadline is None else int(self.deadline - when)

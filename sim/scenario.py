@@ -185,6 +185,7 @@ class Treaty(Strict):
     verification: str | None = Field(None, description="Verification level in force (a name from verification_levels).")
     freeze: str | None = Field(None, description="Freeze scope in force (a name from freeze_options).")
     caps: dict[str, NonNegative] = Field(default_factory=dict, description="Cap on each state's forces while the treaty binds it (warheads).")
+    parties: list[str] = Field(default_factory=list, description="States bound by the treaty at the start (default: every state).")
     withdrawal_notice_months: float = Field(3.0, ge=0, le=60, description="Notice a party must give before its withdrawal takes effect (months).")
 
 
