@@ -128,6 +128,7 @@ def profile(n: int = 200) -> str:
     prof.disable()
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"sim/", 16)
     stats.sort_stats("tottime").print_stats(12)
     return out.getvalue()
 

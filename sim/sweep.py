@@ -297,7 +297,7 @@ def _allowed(loc: tuple) -> list[str]:
 
 def _scenario_ref(spec: SweepSpec, file: str) -> str:
     ref = spec.scenario
-    if ref.endswith((".yaml", ".yml")) and not Path(ref).is_absolute() and file.startswith("<") is False:
+    if ref.endswith((".yaml", ".yml")) and not Path(ref).is_absolute() and not file.startswith("<"):
         candidate = Path(file).parent / ref
         if candidate.exists() or not Path(ref).exists():
             return str(candidate)
@@ -578,15 +578,6 @@ def _drive(executor: Executor, todo: list[int], job: Callable[[int], tuple], fin
         for fut in running:
             fut.cancel()
         raise
-
-
-def summarize(table: pd.DataFrame, parameters: list[str], metric: str = "category") -> pd.DataFrame:
-    """Share of each value of `metric` per parameter combination (a tidy summary for printing)."""
-    ok = table[table["error"].isna()] if "error" in table else table
-    if not parameters:
-        return ok[metric].value_counts(normalize=True).rename("share").reset_index()
-    shares = ok.groupby(parameters, dropna=False)[metric].value_counts(normalize=True).rename("share")
-    return shares.reset_index()
 
 
 sweep.load_results = load_results  # type: ignore[attr-defined]
