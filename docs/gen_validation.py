@@ -701,6 +701,16 @@ HOW_FAR = """## How far the model matches history, and where it does not
 * **Timing is coarse.** The historical scenarios run in weekly steps, so
   dates are right to the week at best, and the model agrees as soon as both
   targets allow it, with no time for drafting or ratification.
+* **Where the theory rows are only partly met.** With an uncertain
+  deadline the spike before the deadline goes away, but the agreements do
+  not spread out evenly as in Roth et al.'s experiments: they gather in an
+  earlier, narrower band, because the concession schedule is deterministic
+  and only the break-off is random (and most runs break off first). The
+  Coe & Vaynman and Oye responses come in steps, not smooth curves: a greedy
+  state's choice to cheat under a verification level is a threshold (its
+  gain against the expected loss if caught), so each sweep moves in jumps
+  where a threshold is crossed. The Rubinstein shares are met to the grid of
+  the share issue (0.001), not exactly.
 * **The theory rows are mechanisms, not history.** They check that each
   part does what its source says, on scenarios built for the purpose; they
   do not say that real states bargain by backward induction or follow
