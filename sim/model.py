@@ -20,6 +20,7 @@ Every decision adds a dated line to ``model.log`` with its reason.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable
 
 import numpy as np
@@ -70,14 +71,15 @@ class ArmsControlModel(Model):
         scn = self.scenario
         self.calendar = Calendar(scn.calendar)
         self.log = DecisionLog()
-        self.space = OfferSpace(scn)
+        self.space = scn.derived("offer_space", lambda: OfferSpace(scn))
         self.step_index = 0
         self.pending_offers: list[tuple[int, int, str, int]] = []
         self.deciders: dict[int, Callable] = {}  # state index -> a player's decisions (see decide_for)
         self.ultimatums: list[tuple[int, int, int, float]] = []
         self.states = [State(self, spec, i) for i, spec in enumerate(scn.states)]
         self.state_by_name = {s.name: s for s in self.states}
-        self.utility = UtilityModel(self.space, [s.spec for s in self.states])
+        template = scn.derived("utility", lambda: UtilityModel(self.space, list(scn.states)))
+        self.utility = copy.copy(template)  # shares the read-only tables; a leadership change rebuilds its own
         self.treaty = self._initial_treaty()
         self.tension = scn.tension.initial
         self.crisis_count = 0

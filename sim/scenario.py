@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -382,6 +382,19 @@ class Scenario(Strict):
     random_events: list[RandomEvent] = Field(default_factory=list, max_length=50)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    _derived: dict = PrivateAttr(default_factory=dict)
+
+    def derived(self, key: str, build):
+        """What the model derives from this scenario alone (the offer space, utility tables), built once.
+
+        Scenarios are never changed after validation (overrides make a new one), so every run of
+        an ensemble can share these read-only tables.
+        """
+        if self._derived.get("owner") != id(self):  # a copy (model_copy) derives its own
+            self._derived = {"owner": id(self)}
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     # -- cross-field checks: each error names the field it is about
     @field_validator("states")

@@ -63,7 +63,11 @@ class State(Agent):
         return make_strategy(choice.name, **choice.params)
 
     def refresh_red_lines(self) -> None:
-        self.allowed, self.red_line_why = red_line_mask(self.model.space, self.spec.red_lines)
+        space, spec = self.model.space, self.spec
+        if spec is self.model.scenario.states[self.index]:  # as written in the scenario: shared by every run
+            self.allowed, self.red_line_why = self.model.scenario.derived(f"red_lines:{self.index}", lambda: red_line_mask(space, spec.red_lines))
+        else:
+            self.allowed, self.red_line_why = red_line_mask(space, spec.red_lines)
         self.own_offers = self.allowed & self.model.space.party[:, self.index]  # what it could ever agree to
 
     def apply_changes(self, changes: StateChanges) -> list[str]:

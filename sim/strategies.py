@@ -43,6 +43,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import inspect
 import numbers
 from dataclasses import dataclass
@@ -499,6 +500,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _parameters(cls: type[Strategy]) -> list[str]:
     """Names of the keyword parameters a strategy's constructor takes."""
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
