@@ -30,8 +30,15 @@ def new_figure(title: str, y_label: str, *, x_type: str = "auto", height: int = 
 
 
 def set_text_size(figures: list, panes: list, large: bool) -> None:
-    """Projector mode: bigger ticks, labels, titles and body text."""
+    """Projector mode: bigger ticks, labels, titles and body text.
+
+    Only what is not yet at that size is changed: each change makes every browser re-lay out the page.
+    """
     tick, label, body = TEXT_SIZES[large]
+    figures = [f for f in figures if getattr(f, "_acsim_large", None) is not large]
+    panes = [p for p in panes if (p.styles or {}).get("font-size") != body]
+    for fig in figures:
+        fig._acsim_large = large
     for fig in figures:
         fig.title.text_font_size = label
         for axis in fig.axis:

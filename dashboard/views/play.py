@@ -103,5 +103,6 @@ class PlayView:
                 self.terms.object = table.to_html(border=0)
         else:
             self.terms.object = ""
-        self.log.object = log_html(log_rows(s.model))
+        # the Timeline tab has the log of an ordinary run; this one follows the game only
+        self.log.object = log_html(log_rows(s.model)) if s.player else "<i>The game's log appears here.</i>"
         set_text_size([], [self.question, self.terms, self.log], s.large_text)
