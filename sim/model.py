@@ -73,6 +73,7 @@ class ArmsControlModel(Model):
         self.log = DecisionLog()
         self.space = scn.derived("offer_space", lambda: OfferSpace(scn))
         self.step_index = 0
+        self.now, self.dt = int(self.calendar.stamps[0]), 0.0  # the time of the last step (stamp) and its length (years)
         self.pending_offers: list[tuple[int, int, str, int]] = []
         self.deciders: dict[int, Callable] = {}  # state index -> a player's decisions (see decide_for)
         self.ultimatums: list[tuple[int, int, int, float]] = []
