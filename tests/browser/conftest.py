@@ -39,7 +39,7 @@ def browser_missing_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_url():
     """The dashboard, served on a free port by a subprocess, ready for requests."""
     reason = browser_missing_reason()
@@ -72,7 +72,7 @@ def server_url():
         proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed after this folder's tests: a live Playwright loop must not outlast them
 def browser(server_url):
     from playwright.sync_api import sync_playwright
 
