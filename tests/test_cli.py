@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from badfiles import expectation
 
 import sim
 from sim import cli
@@ -27,19 +28,6 @@ BAD_FILES = sorted(BAD.glob("*.yaml"))
 HACK_OUTPUT = "acsim-hacked.txt"  # what python_tag.yaml's shell command would create
 COLUMNS = 80
 ERROR_LINE = re.compile(r"^error: (?P<file>[^:]+)(:(?P<line>\d+))?: ((?P<field>[\w\[\].]+): )?(?P<message>.+)$")
-
-
-def expectation(path: Path) -> tuple[str | None, list[str], int | None]:
-    """(field, message parts, line) that a bad fixture's header and ``# <- error`` marker promise."""
-    field, messages, line = None, [], None
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if text.startswith("# field:"):
-            field = text.split(":", 1)[1].strip() or None
-        elif text.startswith("# message:"):
-            messages.append(text.split(":", 1)[1].strip())
-        elif text.rstrip().endswith("# <- error"):
-            line = number
-    return field, messages, line
 
 
 def acsim(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess:

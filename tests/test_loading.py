@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from badfiles import expectation
 
 import sim
 from sim.loading import (
@@ -32,19 +33,6 @@ BAD = Path(__file__).parent / "data" / "bad"
 BAD_FILES = sorted(BAD.glob("*.yaml"))
 HACK_OUTPUT = "acsim-hacked.txt"  # what python_tag.yaml's shell command would create
 QUICK = 5.0  # seconds: a hostile file must be refused well within this
-
-
-def expectation(path: Path) -> tuple[str | None, list[str], int | None]:
-    """(field, message parts, line) that a bad fixture's header and marker promise."""
-    field, messages, line = None, [], None
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if text.startswith("# field:"):
-            field = text.split(":", 1)[1].strip() or None
-        elif text.startswith("# message:"):
-            messages.append(text.split(":", 1)[1].strip())
-        elif text.rstrip().endswith("# <- error"):
-            line = number
-    return field, messages, line
 
 
 def load_error(path: Path | str, **kwargs) -> ScenarioError:
