@@ -258,8 +258,8 @@ class ArmsControlModel(Model):
         if why is None:
             why = f"worth {u[offer, p]:.2f} to it (its target now {tg[p]:.2f}); of such offers, the one the others value most"
         self.note(proposer.name, "offer", f"offers {desc}: {why}.", stamp=stamp)
-        self._concession_signal(proposer, offer)
         answers = [self._answer(j, offer, stamp) for j in np.flatnonzero(self.space.party[offer]) if j != p]
+        self._concession_signal(proposer, offer, stamp)
         if all(answers):
             self._agree(offer, desc, stamp)
             return True
@@ -282,7 +282,7 @@ class ArmsControlModel(Model):
             self.note(s.name, "reject", f"rejects: worth {u:.2f} to it, below its target of {tg:.2f}{worse}.", stamp=stamp)
         return yes
 
-    def _concession_signal(self, proposer: State, offer: int) -> None:
+    def _concession_signal(self, proposer: State, offer: int, stamp: int | None = None) -> None:
         """A proposer that asks less for itself than last time sends a costly signal."""
         p = proposer.index
         previous, proposer.last_offer = proposer.last_offer, offer
@@ -294,7 +294,7 @@ class ArmsControlModel(Model):
         ratio = bayes.costly_signal_ratio(cost, self.scenario.trust_model.concession_weight)
         for s in self.states:
             if s is not proposer:
-                self.update_trust_by_ratio(s, proposer, ratio, f"{proposer.name}'s concession (it gives up {cost:.2f})")
+                self.update_trust_by_ratio(s, proposer, ratio, f"{proposer.name}'s concession (it gives up {cost:.2f})", stamp)
 
     def _agree(self, offer: int, desc: str, stamp: int | None = None) -> None:
         o, t = self.space.offers[offer], self.treaty
@@ -475,14 +475,14 @@ class ArmsControlModel(Model):
             self.give_notice(observer, f"gives notice of withdrawal: its trust in {other.name} ({observer.trust[other.index]:.2f}) is below {w:g} after a reported violation")
 
     # ------------------------------------------------------------------ beliefs and tension
-    def update_trust_by_ratio(self, observer: State, other: State, ratio: float, because: str) -> None:
+    def update_trust_by_ratio(self, observer: State, other: State, ratio: float, because: str, stamp: int | None = None) -> None:
         """Bayes' rule on evidence with likelihood ratio P(e | security) / P(e | greedy)."""
         prior = observer.trust[other.index]
         post = bayes.clamp(bayes.with_ratio(prior, ratio), self.scenario.trust_model.floor)
         observer.trust[other.index] = post
         if abs(post - prior) >= ANNOUNCED_TRUST_MOVE:
             direction = "rises" if post > prior else "falls"
-            self.note(observer.name, "trust", f"trust in {other.name} {direction} from {prior:.2f} to {post:.2f} on {because} (likelihood ratio {ratio:.2f}).")
+            self.note(observer.name, "trust", f"trust in {other.name} {direction} from {prior:.2f} to {post:.2f} on {because} (likelihood ratio {ratio:.2f}).", stamp=stamp)
 
     def shock_tension(self, delta: float) -> None:
         self._step_inputs.shocks += delta

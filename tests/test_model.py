@@ -102,8 +102,9 @@ def test_mesa_batch_run_drives_the_model():
 @pytest.mark.slow
 def test_bundled_scenarios_are_found_after_a_plain_install(tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(ROOT)], check=True, timeout=300)
+    built = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                            "--target", str(target), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
     code = "import sim, sys; names = sim.bundled_scenarios(); print(' '.join(names)); sim.run('new_start_2021', seed=1)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
