@@ -3,17 +3,19 @@
 States (Mesa agents, :mod:`sim.state`) live on a calendar. Each step, in this order:
 
 1. **Events** fire: scripted ones from the timeline, then random ones
-   (:mod:`sim.events`).
+   (:mod:`sim.events`). Dates that fell due earlier in the step (an expiry,
+   a withdrawal, the deadline) are settled, so that a treaty that expired
+   during the step cannot be extended in it.
 2. **Bargaining**: while talks are open, offers are made and answered
    (:mod:`sim.bargaining`); an accepted offer changes the treaty.
-3. **Treaty dates**: ultimatums fall due, withdrawals take effect, an
-   unextended treaty expires, talks close at a hard deadline or break off at an
-   uncertain one.
+3. **Treaty dates** that fall due today: ultimatums fall due, withdrawals take
+   effect, an unextended treaty expires, talks close at a hard deadline or
+   break off at an uncertain one.
 4. **Compliance and arming**: each state chooses to comply or cheat
    (:mod:`sim.strategies`), its forces move (:mod:`sim.forces`), and it is
-   observed through the verification regime's noisy signal.
-5. **Beliefs and tension** update on what was observed (:mod:`sim.trust`,
-   :mod:`sim.tension`).
+   observed through the verification regime's noisy signal; trust moves by
+   Bayes' rule (:mod:`sim.trust`).
+5. **Tension** updates on what happened in the step (:mod:`sim.tension`).
 
 Every decision adds a dated line to ``model.log`` with its reason.
 """
