@@ -92,6 +92,8 @@ class ArmsControlModel(Model):
         self._setup_forces()
         self._events_by_step = self._schedule_events()
         self._step_inputs = TensionInputs()
+        pay = scn.compliance.payoffs
+        self._payoff_table = {(C, C): pay.R, (C, D): pay.S, (D, C): pay.T, (D, D): pay.P}  # (own move, other's)
         self.utilities = self.utility.utilities(self.trust_matrix(), self.tension)
         self.targets = np.full(len(self.states), np.nan)
         self.recorder = Recorder(self)
@@ -416,7 +418,14 @@ class ArmsControlModel(Model):
         self._observe(moves, watch)
 
     def _decide(self, s: State, detection: float) -> str:
-        move, reason = s.strategy.decide(s.compliance_view(detection))
+        """The state's move this step; the log gets its reason whenever the move changes."""
+        view, strategy = s.compliance_view(detection), s.strategy
+        if s.moves and not strategy.classifier.get("stochastic", True):
+            move = strategy.move(view)  # no sentence needed unless the move changes
+            if move == s.moves[-1]:
+                s.moves.append(move)
+                return move
+        move, reason = strategy.decide(view)
         if not s.moves or s.moves[-1] != move:
             self.note(s.name, "compliance", reason)
         s.moves.append(move)
@@ -446,9 +455,7 @@ class ArmsControlModel(Model):
             s.forces = float(v)
 
     def _observe(self, moves: list[str], watch: list[tuple[float, float]]) -> None:
-        tm = self.scenario.trust_model
-        payoffs = self.scenario.compliance.payoffs
-        table = {(C, C): payoffs.R, (C, D): payoffs.S, (D, C): payoffs.T, (D, D): payoffs.P}
+        tm, table = self.scenario.trust_model, self._payoff_table
         any_alarm = False
         for s in self.states:
             seen = C

@@ -263,6 +263,13 @@ class Strategy:
         """Return (move, reason): "C" or "D", and a plain sentence explaining it."""
         raise NotImplementedError
 
+    def move(self, view: ComplianceView) -> str:
+        """Only the move, for when its reason is not needed; a strategy may answer faster here.
+
+        For a deterministic strategy it always equals ``decide(view)[0]``.
+        """
+        return self.decide(view)[0]
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -285,6 +292,11 @@ class TypeBased(Strategy):
         if view.state_type == GREEDY:
             return self._greedy(view)
         return self._security(view)
+
+    def move(self, view: ComplianceView) -> str:
+        if view.state_type == GREEDY:
+            return D if greedy_would_cheat(view.cheat_gain, view.detection, view.cooperation_value, view.discount) else C
+        return C if view.trust >= view.trust_threshold else D
 
     @staticmethod
     def _security(view: ComplianceView) -> tuple[str, str]:

@@ -441,3 +441,14 @@ def test_every_decision_gives_a_reason_that_matches_the_move(name, moves, seed, 
     assert move in (C, D)
     assert reason.startswith({C: "complies: ", D: "cheats: "}[move])
     assert reason.endswith(".") and len(reason) > 30
+
+
+@pytest.mark.parametrize("state_type", ["security", "greedy"])
+@pytest.mark.parametrize("trust", [0.1, 0.5, 0.9])
+@pytest.mark.parametrize("detection", [0.0, 0.3, 0.9])
+def test_the_quick_move_of_a_deterministic_strategy_equals_its_decision(state_type, trust, detection):
+    view = ComplianceView(own=("C",), seen=("D",), rng=np.random.default_rng(0), state_type=state_type, trust=trust,
+                          detection=detection, cheat_gain=2.0, cooperation_value=1.0, discount=0.8, trust_threshold=0.5)
+    for name in ("type_based", "tit_for_tat", "grim_trigger", "pavlov", "always_cooperate", "always_defect"):
+        strategy = make_strategy(name)
+        assert strategy.move(view) == strategy.decide(view)[0], name
