@@ -22,6 +22,7 @@ def main(argv: list[str]) -> int:
             print(f"no benchmark named {name}; expected one of {', '.join(names)}", file=sys.stderr)
             return 2
         print(f"\n## {name}\n", flush=True)
+        sys.argv = [name]  # each benchmark runs with its own defaults
         importlib.import_module(f"benchmarks.{name}").main()
     return 0
 
