@@ -86,6 +86,7 @@ class ArmsControlModel(Model):
         self.treaty = self._initial_treaty()
         self.tension = scn.tension.initial
         self.crisis_count = 0
+        self.endings: list[tuple[str, int | None, int]] = []  # (how, by whom, when) each time the treaty ended
         self.outcome = None
         self.initial_total_forces = sum(s.forces for s in self.states)
         self._setup_talks()
@@ -260,7 +261,8 @@ class ArmsControlModel(Model):
             return False
         desc = self.space.describe(offer, self.treaty.in_force)
         if why is None:
-            why = f"worth {u[offer, p]:.2f} to it (its target now {tg[p]:.2f}); of such offers, the one the others value most"
+            worth, goal = _pair(u[offer, p], tg[p])
+            why = f"worth {worth} to it (its target now {goal}); of such offers, the one the others value most"
         self.note(proposer.name, "offer", f"offers {desc}: {why}.", stamp=stamp)
         answers = [self._answer(j, offer, stamp) for j in np.flatnonzero(self.space.party[offer]) if j != p]
         self._concession_signal(proposer, offer, stamp)
@@ -275,15 +277,17 @@ class ArmsControlModel(Model):
         if j in self.deciders:
             yes = bool(self.deciders[j]("answer", offer, yes))
             verb = "accepts" if yes else "rejects"
-            self.note(s.name, "accept" if yes else "reject", f"{verb} (the player's choice): worth {u:.2f} to it; its target {tg:.2f}.", stamp=stamp)
+            worth, goal = _pair(u, tg)
+            self.note(s.name, "accept" if yes else "reject", f"{verb} (the player's choice): worth {worth} to it; its target {goal}.", stamp=stamp)
             return yes
+        worth, goal = _pair(u, tg)
         if yes:
-            self.note(s.name, "accept", f"accepts: worth {u:.2f} to it, at least its target of {tg:.2f}.", stamp=stamp)
+            self.note(s.name, "accept", f"accepts: worth {worth} to it, at least its target of {goal}.", stamp=stamp)
         elif not s.allowed[offer]:
             self.note(s.name, "reject", f"rejects: it crosses its red line: {s.red_line_why[offer]}.", stamp=stamp)
         else:
             worse = " — worse than no deal" if u < s.spec.bargaining.reservation else ""
-            self.note(s.name, "reject", f"rejects: worth {u:.2f} to it, below its target of {tg:.2f}{worse}.", stamp=stamp)
+            self.note(s.name, "reject", f"rejects: worth {worth} to it, below its target of {goal}{worse}.", stamp=stamp)
         return yes
 
     def _concession_signal(self, proposer: State, offer: int, stamp: int | None = None) -> None:
@@ -309,6 +313,7 @@ class ArmsControlModel(Model):
         t.verification, t.freeze, t.in_force = o.verification, o.freeze, True
         t.parties = self._party_indices(o.parties)
         t.suspended.clear()
+        t.ended = t.ended_by = t.ended_at = None  # a new agreement after an expiry or a withdrawal stands on its own
         self._apply_freeze(o.freeze, t.parties)
         before = None if self.deadline is None else int(self.deadline - when)
         t.agreement = dict(offer=offer, years=o.years, step=self.step_index, date=self.calendar.label(when),
@@ -369,6 +374,8 @@ class ArmsControlModel(Model):
     def _end_treaty(self, how: str, when: int, by: int | None, text: str) -> None:
         t = self.treaty
         t.in_force, t.ended, t.ended_by, t.ended_at = False, how, by, when
+        t.notices.clear()  # served: a treaty agreed later starts with none
+        self.endings.append((how, by, when))
         self.note("", "treaty", _capital(text), stamp=when)
 
     def give_notice(self, actor: State, text: str, ev: Any = None) -> None:
@@ -534,3 +541,12 @@ class ArmsControlModel(Model):
 def _capital(text: str) -> str:
     """A sentence that starts with a capital, whatever the treaty's name ("the INF Treaty expires")."""
     return text[:1].upper() + text[1:]
+
+
+def _pair(a: float, b: float) -> tuple[str, str]:
+    """Two utilities to 2 decimals, or more when 2 would show different values as equal."""
+    for digits in (2, 3, 4, 6):
+        x, y = f"{a:.{digits}f}", f"{b:.{digits}f}"
+        if x != y or a == b:
+            break
+    return x, y

@@ -75,7 +75,8 @@ def classify(model: "ArmsControlModel") -> Outcome:
         same = t.existed_at_start and agreement["same_terms"]
         if same:
             return Outcome("extended", f"extended {agreement['years']} years", f"{scn.treaty.name} was extended by {agreement['years']} years on {agreement['date']}, on the same terms.", **when, **flags)
-        return Outcome("new_terms", "new terms", f"Agreement on {agreement['date']}: {agreement['text']}.", **when, **flags)
+        before = "".join(f" It followed {_ending(model, how, by, at)}." for how, by, at in model.endings)
+        return Outcome("new_terms", "new terms", f"Agreement on {agreement['date']}: {agreement['text']}.{before}", **when, **flags)
     if t.ended == "expired":
         return Outcome("lapsed", "lapsed", f"{scn.treaty.name} expired on {model.calendar.label(t.ended_at)} without agreement.", **flags)
     if not t.in_force and flags["arms_race"]:
@@ -85,3 +86,11 @@ def classify(model: "ArmsControlModel") -> Outcome:
     if t.in_force:
         return Outcome("in_force", "in force", f"{scn.treaty.name} still stands, unchanged.", **flags)
     return Outcome("no_agreement", "no agreement", "There was no treaty and none was agreed.", **flags)
+
+
+def _ending(model: "ArmsControlModel", how: str, by: int | None, at: int) -> str:
+    """An earlier end of the treaty, in words: "Blue's withdrawal on turn 6"."""
+    when = model.calendar.label(at)
+    if how == "withdrawn" and by is not None:
+        return f"{model.states[by].name}'s withdrawal on {when}"
+    return f"the treaty's expiry on {when}"

@@ -103,9 +103,15 @@ def test_entering_the_crisis_band_is_logged():
 
 
 # --------------------------------------------------------------------------- agenda
+# the figures the hand calculations below use, set here so that they do not follow the bundled file
+HAND = {"states.Blue.utility.secrecy_cost": 0.6, "states.Blue.utility.freeze_cost": 0.3,
+        "states.Blue.utility.freeze_gain": 0.4, "states.Blue.utility.lock_in": 0.05,
+        "states.Red.compliance.cheat_gain": 0.5}
+
+
 @pytest.fixture(scope="module")
 def classroom():
-    return resolve_scenario("classroom_basic", {})
+    return resolve_scenario("classroom_basic", HAND)
 
 
 def test_offer_space_is_every_combination_of_the_options(classroom):
@@ -138,7 +144,7 @@ def test_utility_terms_by_hand(classroom):
 
 
 def test_cheating_risk_by_hand_when_a_greedy_rival_would_cheat(classroom):
-    scn = resolve_scenario("classroom_basic", {"states.Red.compliance.cheat_gain": 4.0})  # 4 > 0.3 x 9 = 2.7 under ntm
+    scn = resolve_scenario("classroom_basic", {**HAND, "states.Red.compliance.cheat_gain": 4.0})  # 4 > 0.3 x 9 = 2.7 under ntm
     space = OfferSpace(scn)
     um = UtilityModel(space, list(scn.states))
     k = space.find({"years": 2, "verification": "ntm", "freeze": "none"})
