@@ -20,7 +20,6 @@ import pstats
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 

@@ -8,7 +8,6 @@ returned as ``(path, message)`` so the loader can point at the line that holds i
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -251,8 +250,3 @@ def _check_random_events(scn: "Scenario") -> list[Problem]:
         if ev.actor != "any" and ev.actor not in scn.state_names:
             out.append((("random_events", i, "actor"), f"unknown state '{ev.actor}'; expected 'any' or one of {_names(scn.state_names)}"))
     return out
-
-
-def as_date(value: Any) -> dt.date | None:
-    """A date, or None (a helper for callers holding raw YAML values)."""
-    return value if isinstance(value, dt.date) else None

@@ -19,8 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 
-STEP_KINDS = ("day", "week", "month", "turn")
-
 
 class Strict(BaseModel):
     """Base class: unknown keys are rejected, values are validated on assignment."""

@@ -13,7 +13,7 @@ from mesa import Agent
 
 from sim.agenda import red_line_mask
 from sim.scenario import StateChanges, StateSpec
-from sim.strategies import C, CheckedView, ComplianceView, make_strategy
+from sim.strategies import CheckedView, ComplianceView, make_strategy
 
 
 class State(Agent):
@@ -103,6 +103,3 @@ class State(Agent):
             cooperation_value=s.compliance.cooperation_value, discount=s.utility.discount,
             trust_threshold=s.compliance.trust_threshold, payoffs=(m.T, m.R, m.P, m.S),
         )
-
-    def complies(self) -> bool:
-        return bool(self.moves) and self.moves[-1] == C

@@ -49,13 +49,12 @@ from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, w
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.ensemble import OUTCOME_FIELDS, default_workers, pool_context, outcome_row, replicate_seed, series_names, series_values, simulate
+from sim.ensemble import default_workers, pool_context, outcome_row, replicate_seed, series_names, series_values, simulate
 from sim.loading import LDict, ScenarioError, read_yaml, resolve_scenario
 from sim.model import ArmsControlModel
 from sim.scenario import Scenario

@@ -20,7 +20,7 @@ Bands: calm < strained < confrontation < crisis, edges set by the scenario.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sim.scenario import TensionModel
 
@@ -49,7 +49,6 @@ class TensionInputs:
     agreement: bool = False
     treaty_in_force: bool = False
     all_complied: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def update(tension: float, inputs: TensionInputs, params: TensionModel, years: float) -> float:

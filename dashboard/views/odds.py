@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import panel as pn
 from bokeh.models import ColumnDataSource, FactorRange, Span, Whisker
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import panel as pn
 
 from dashboard.state import Session, log_rows, offer_table, terms_table
-from dashboard.views.common import esc, set_text_size
+from dashboard.views.common import set_text_size
 from dashboard.views.timeline import log_html
 
 

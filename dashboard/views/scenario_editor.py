@@ -6,7 +6,7 @@ from __future__ import annotations
 import panel as pn
 
 import sim
-from dashboard.state import Session, bundled_text, describe_error, located_errors
+from dashboard.state import Session, bundled_text, located_errors
 from dashboard.views.common import esc, set_text_size
 
 MAX_UPLOAD_BYTES = 1_000_000

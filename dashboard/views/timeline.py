@@ -3,7 +3,6 @@ the deadline and the scripted events marked; beside it the dated log of moves an
 
 from __future__ import annotations
 
-import numpy as np
 import panel as pn
 from bokeh.models import BoxAnnotation, ColumnDataSource, HoverTool, Label, Range1d, Span
 
