@@ -54,6 +54,14 @@ def create_app(session: Session | None = None) -> pn.viewable.Viewable:
     }
     controls = ControlsView(session)
     tabs = pn.Tabs(*[(name, views[name].panel) for name in TAB_NAMES], dynamic=False, sizing_mode="stretch_width")
+
+    def show_active(*_: Any) -> None:  # hidden tabs skip their redraws and catch up when shown
+        for i, name in enumerate(TAB_NAMES):
+            if hasattr(views[name], "show"):
+                views[name].show(i == tabs.active)
+
+    tabs.param.watch(show_active, "active")
+    show_active()
     page = pn.Row(
         pn.Column(f"## {TITLE}", controls.panel, width=360),
         pn.Column(header, alert, tabs, sizing_mode="stretch_width"),

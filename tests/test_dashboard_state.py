@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sim
-from dashboard.app import create_app
+from dashboard.app import TAB_NAMES, create_app
 from dashboard.state import (Session, bargaining_data, key_parameters, log_rows, offer_table, scenario_yaml,
                              terms_table, timeline_data)
 from dashboard.views.export import log_csv, settings_yaml, timeseries_csv
@@ -156,3 +156,15 @@ def test_app_views_without_a_browser():
     compare.a.value.value = "1"
     compare.start()
     assert s.error  # shown in the page, nothing raised
+
+
+def test_hidden_tabs_wait_and_catch_up_when_shown():
+    page = create_app()
+    bargaining = page.views["Bargaining"]
+    assert page.views["Timeline"].shown and not bargaining.shown
+    calls = []
+    bargaining.redraw = lambda *_: calls.append(1)
+    page.session.run_to_end()
+    assert calls == [] and bargaining.stale
+    page.tabs.active = TAB_NAMES.index("Bargaining")
+    assert calls == [1] and not bargaining.stale

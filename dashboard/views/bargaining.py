@@ -8,10 +8,10 @@ import panel as pn
 from bokeh.models import ColumnDataSource, HoverTool, Span
 
 from dashboard.state import Session, bargaining_data, terms_table
-from dashboard.views.common import Redraw, colour, new_figure, set_text_size
+from dashboard.views.common import Redraw, ShownOnly, colour, new_figure, set_text_size
 
 
-class BargainingView:
+class BargainingView(ShownOnly):
     """The offer space chart and the utility breakdown of the selected offer."""
 
     def __init__(self, session: Session):
@@ -48,7 +48,7 @@ class BargainingView:
             pn.Column("### Utility terms of the selected offer", self.terms, width=520),
             sizing_mode="stretch_width")
         self.redraw = Redraw(self.update)
-        session.param.watch(self.redraw, ["version", "x_state", "y_state", "large_text", "selected_offer"])
+        session.param.watch(self.refresh, ["version", "x_state", "y_state", "large_text", "selected_offer"])
         self.update()
 
     def _tapped(self, attr, old, new) -> None:

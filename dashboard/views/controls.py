@@ -25,7 +25,8 @@ class ControlsView:
         self.reset = pn.widgets.Button(name="Reset", width=80)
         self.speed = pn.widgets.FloatSlider.from_param(session.param.speed, name="Speed (steps per second)", sizing_mode="stretch_width")
         self.large = pn.widgets.Toggle.from_param(session.param.large_text, name="Large text (projector)", sizing_mode="stretch_width")
-        self.status = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["run-status"])
+        # plain HTML: it changes on every step, and rendering Markdown on the server costs more than the run
+        self.status = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["run-status"])
         self.sliders = pn.Column(sizing_mode="stretch_width")
         self.run.on_click(lambda *_: session.guarded(session.run_to_end))
         self.step.on_click(lambda *_: session.guarded(session.step))
@@ -95,11 +96,11 @@ class ControlsView:
 
     def update(self) -> None:
         st = self.session.status()
-        lines = [f"**{esc(st['date'])}** (step {st['step']} of {st['steps']})",
-                 f"Tension {st['tension']:.2f}: {st['band']}; treaty {st['treaty']}"]
+        lines = [f"<b>{esc(st['date'])}</b> (step {st['step']} of {st['steps']})",
+                 f"Tension {st['tension']:.2f}: {esc(st['band'])}; treaty {esc(st['treaty'])}"]
         if st["outcome"]:
-            lines.append(f"**Outcome: {esc(st['outcome'])}**  \n{esc(st['reason'])}")
-        self.status.object = "\n\n".join(lines)
+            lines.append(f"<b>Outcome: {esc(st['outcome'])}</b><br>{esc(st['reason'])}")
+        self.status.object = "".join(f"<p>{line}</p>" for line in lines)
         if self.seed.value != self.session.seed:
             self.seed.value = self.session.seed
         set_text_size([], [self.status], self.session.large_text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import panel as pn
 
 from dashboard.state import Session, log_rows, offer_table, terms_table
-from dashboard.views.common import set_text_size
+from dashboard.views.common import Redraw, ShownOnly, set_text_size
 from dashboard.views.timeline import log_html
 
 
@@ -40,7 +40,7 @@ def _proposer_of(session: Session, q) -> str:
     return ", ".join(names)
 
 
-class PlayView:
+class PlayView(ShownOnly):
     """The player's questions, their utility terms, and the log."""
 
     def __init__(self, session: Session):
@@ -70,7 +70,8 @@ class PlayView:
             pn.Column(pn.Row(self.side, self.take, self.leave), self.question, self.answer_row, self.propose_row,
                       "#### What it is worth to you", self.terms, sizing_mode="stretch_width"),
             pn.Column("### Log (newest first)", self.log, width=560), sizing_mode="stretch_width")
-        session.param.watch(lambda *_: self.update(), ["version", "large_text", "player"])
+        self.redraw = Redraw(self.update)
+        session.param.watch(self.refresh, ["version", "large_text", "player"])
         session.param.watch(lambda *_: setattr(self.side, "options", session.scenario.state_names), "scenario_name")
         self.update()
 

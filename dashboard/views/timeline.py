@@ -7,7 +7,7 @@ import panel as pn
 from bokeh.models import BoxAnnotation, ColumnDataSource, HoverTool, Label, Range1d, Span
 
 from dashboard.state import Session, event_marks, log_rows, stamp_x, tension_bands, timeline_data, x_values
-from dashboard.views.common import BAND_COLOURS, Redraw, colour, esc, new_figure, set_text_size
+from dashboard.views.common import BAND_COLOURS, Redraw, ShownOnly, colour, esc, new_figure, set_text_size
 
 KIND_MARKS = {"agreement": "✔", "offer": "→", "accept": "✓", "reject": "✗", "event": "●", "outcome": "■",
               "crisis": "⚠", "violation": "⚠", "withdrawal": "⚠", "treaty": "§"}
@@ -27,7 +27,7 @@ def log_html(rows: list[dict], newest_first: bool = True, limit: int | None = No
     return "\n".join(lines) or "<i>Nothing yet.</i>"
 
 
-class TimelineView:
+class TimelineView(ShownOnly):
     """Three time plots sharing the calendar axis, and the log."""
 
     def __init__(self, session: Session):
@@ -40,7 +40,7 @@ class TimelineView:
         self.panel = pn.Row(pn.Column(self.plots, sizing_mode="stretch_width"),
                             pn.Column("### Log (newest first)", self.log, width=520), sizing_mode="stretch_width")
         self.redraw = Redraw(self.update)
-        session.param.watch(self.redraw, ["version", "large_text"])
+        session.param.watch(self.refresh, ["version", "large_text"])
         self.update()
 
     # -- building (once per scenario)

@@ -76,7 +76,9 @@ def test_play_new_start_to_its_end(page):
 def test_parameter_change_changes_outcome_and_plots(page):
     page.get_by_role("button", name="Run to end").click()
     status(page).get_by_text(f"Outcome: {EXPECTED_OUTCOME}").wait_for()
+    open_tab(page, "Bargaining")  # a hidden tab does not redraw until it is shown
     offers_y = "() => Array.from(Bokeh.documents[0].get_model_by_name('offers').data.y)"
+    page.wait_for_function(f"() => ({offers_y})().length === 20")
     before = page.evaluate(offers_y)
     started = time.perf_counter()
     set_slider(page, "RU secrecy cost", "End")
@@ -87,7 +89,6 @@ def test_parameter_change_changes_outcome_and_plots(page):
     after = page.evaluate(offers_y)
     assert len(after) == len(before) == 20
     assert after != before  # Russia values every verified offer less
-    open_tab(page, "Bargaining")
     page.evaluate("() => { const s = Bokeh.documents[0].get_model_by_name('offers'); s.selected.indices = [16]; }")
     terms = wait_shown(page.locator(".offer-terms"), "Offer 16: 5-year agreement")  # the treaty has lapsed
     assert "secrecy cost of verification" in terms and "-8.19" in terms  # 5 x 0.4 x A(5 years at 0.9) = -8.19 for Russia
