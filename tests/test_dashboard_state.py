@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +18,8 @@ from dashboard.state import (Session, bargaining_data, key_parameters, log_rows,
 from dashboard.views.export import log_csv, settings_yaml, timeseries_csv
 from dashboard.views.scenario_editor import check_text
 from dashboard.state import bundled_text
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -168,3 +174,19 @@ def test_hidden_tabs_wait_and_catch_up_when_shown():
     assert calls == [] and bargaining.stale
     page.tabs.active = TAB_NAMES.index("Bargaining")
     assert calls == [1] and not bargaining.stale
+
+
+def test_large_ensembles_run_in_the_servers_worker_pool_with_the_same_result(tmp_path):
+    # in its own process, as the server would be: the pool's workers come from a fork server
+    script = tmp_path / "odds.py"
+    script.write_text(
+        "import json\n"
+        "from dashboard.views.odds import POOL_FROM, run_ensemble\n"
+        "if __name__ == '__main__':\n"
+        "    r = run_ensemble('classroom_basic', POOL_FROM, 3, {}, ('tension',))\n"
+        "    print(json.dumps(r.runs.category.value_counts().sort_index().to_dict()))\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    from dashboard.views.odds import POOL_FROM
+    alone = sim.ensemble("classroom_basic", n=POOL_FROM, seed=3)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == alone.runs.category.value_counts().sort_index().to_dict()

@@ -7,7 +7,10 @@ agreements came relative to the deadline.
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -21,12 +24,35 @@ MIN_REPLICATES, MAX_REPLICATES, DEFAULT_REPLICATES = 10, 1000, 100
 POOL_FROM = 200  # replicates from which a process pool pays for itself
 
 
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def worker_pool() -> ProcessPoolExecutor:
+    """The server's one pool of worker processes, shared by every session's ensembles.
+
+    Its workers come from a fork server (started once, with ``sim`` loaded), never
+    forked from the server itself: the server runs threads, and a process forked
+    from a threaded one can hang on a lock some other thread held.
+    """
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from sim.ensemble import default_workers
+
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["sim"])
+            _POOL = ProcessPoolExecutor(max_workers=default_workers(), mp_context=ctx)
+        return _POOL
+
+
 def run_ensemble(scenario, n: int, seed: int, overrides: dict, series: tuple[str, ...], progress=None):
     """sim.ensemble.ensemble with the dashboard's choices of workers and recorded series."""
     from sim.ensemble import default_workers, ensemble
 
-    workers = default_workers() if n >= POOL_FROM else 1
-    return ensemble(scenario, n=n, seed=seed, workers=workers, overrides=dict(overrides) or None,
+    big = n >= POOL_FROM
+    return ensemble(scenario, n=n, seed=seed, workers=default_workers() if big else 1,
+                    executor=worker_pool() if big else None, overrides=dict(overrides) or None,
                     progress=progress, series=series)
 
 
