@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +51,9 @@ def test_step_by_step_equals_a_whole_run(session):
     assert session.model.step_index == 26
 
 
-def test_slider_change_reruns_to_same_date_quickly(session):
+def test_slider_change_reruns_to_the_same_date(session):  # how fast: benchmarks/bench_dashboard.py
     session.run_to_end()
-    started = time.perf_counter()
     session.set_override("states.RU.utility.secrecy_cost", 5.0)
-    assert time.perf_counter() - started < 0.3
     assert session.model.step_index == 26
     assert session.status()["outcome"] == "lapsed"
     assert session.model.scenario.state("RU").utility.secrecy_cost == 5.0

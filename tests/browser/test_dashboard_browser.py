@@ -80,12 +80,10 @@ def test_parameter_change_changes_outcome_and_plots(page):
     offers_y = "() => Array.from(Bokeh.documents[0].get_model_by_name('offers').data.y)"
     page.wait_for_function(f"() => ({offers_y})().length === 20")
     before = page.evaluate(offers_y)
-    started = time.perf_counter()
     set_slider(page, "RU secrecy cost", "End")
     status(page).get_by_text("Outcome: lapsed").wait_for()
     page.wait_for_function(f"(before) => JSON.stringify(({offers_y})()) !== JSON.stringify(before)", arg=before)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"the page took {elapsed:.2f} s to redraw after a slider change"
+    # how fast: benchmarks/bench_dashboard.py
     after = page.evaluate(offers_y)
     assert len(after) == len(before) == 20
     assert after != before  # Russia values every verified offer less
