@@ -71,14 +71,6 @@ def target(u_max: float, reservation: float, progress: float, concession: float)
     return reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation)
 
 
-@dataclass
-class Proposal:
-    """A proposer's choice and why."""
-
-    offer: int | None
-    reason: str
-
-
 def choose_offer(proposer: int, utilities: np.ndarray, targets: np.ndarray, allowed: np.ndarray, party: np.ndarray) -> int | None:
     """The offer the proposer makes, or None when no offer it allows reaches its target.
 
