@@ -7,6 +7,7 @@ per session); the views are built from it and redraw when it changes.
 from __future__ import annotations
 
 import argparse
+import socket
 from typing import Any
 
 import panel as pn
@@ -70,6 +71,40 @@ def create_app(session: Session | None = None) -> pn.viewable.Viewable:
     return page
 
 
+ALL_INTERFACES = ("0.0.0.0", "::", "")
+
+
+def websocket_origins(host: str, port: int, allowed_origins: list[str] | None = None) -> list[str]:
+    """The host:port origins whose pages may open the dashboard's websocket.
+
+    On one machine: the host itself, localhost and 127.0.0.1. Served on every
+    interface (a classroom network), students reach the machine by whatever name
+    or address their network gives it, so the machine's own names and addresses
+    are allowed too; add others (a DNS alias, a proxy) with ``allowed_origins``.
+    """
+    names = {host, "localhost", "127.0.0.1"}
+    if host in ALL_INTERFACES:
+        names.discard(host)
+        names |= machine_addresses()
+    return sorted(f"{n}:{port}" for n in names if n) + list(allowed_origins or [])
+
+
+def machine_addresses() -> set[str]:
+    """This machine's host name, its fully qualified name and its IPv4 addresses."""
+    names = {socket.gethostname(), socket.getfqdn()}
+    try:
+        names |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+    except OSError:
+        pass
+    try:  # the address of the interface that routes outward (no packet is sent)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))
+            names.add(probe.getsockname()[0])
+    except OSError:
+        pass
+    return names
+
+
 def serve(host: str = "localhost", port: int = 5006, allowed_origins: list[str] | None = None, show: bool = False,
           **kwargs: Any):
     """Serve the dashboard until interrupted (one Session per browser session).
@@ -77,11 +112,14 @@ def serve(host: str = "localhost", port: int = 5006, allowed_origins: list[str] 
     Args:
         host: the address to listen on ("0.0.0.0" for the classroom network).
         port: TCP port.
-        allowed_origins: extra host:port origins allowed to open the websocket (besides host:port).
+        allowed_origins: extra host:port origins allowed to open the websocket (see :func:`websocket_origins`).
         show: open a browser tab.
         **kwargs: passed to :func:`panel.serve` (e.g. threaded=True, start=False).
     """
-    origins = [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *(allowed_origins or [])]
+    origins = websocket_origins(host, port, allowed_origins)
+    if host in ALL_INTERFACES:
+        addresses = sorted(o for o in origins if o[0].isdigit() and not o.startswith("127."))
+        print("Students can open: " + ", ".join(f"http://{a}/" for a in addresses or origins), flush=True)
     return pn.serve({"/": create_app}, address=host, port=port, allow_websocket_origin=origins, show=show,
                     title=TITLE, **kwargs)
 

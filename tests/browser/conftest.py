@@ -39,24 +39,20 @@ def browser_missing_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def server_url():
-    """The dashboard, served on a free port by a subprocess, ready for requests."""
-    reason = browser_missing_reason()
-    if reason:
-        if os.environ.get("ACSIM_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests required (ACSIM_REQUIRE_BROWSER=1) but {reason}")
-        pytest.skip(reason)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "--host", "127.0.0.1", "--port", str(port)],
+def start_dashboard(host: str, port: int) -> subprocess.Popen:
+    """The dashboard served by a subprocess on host:port (the caller stops it)."""
+    return subprocess.Popen([sys.executable, "-m", "dashboard.app", "--host", host, "--port", str(port)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/"
+
+
+def wait_until_served(proc: subprocess.Popen, url: str) -> None:
+    """Wait until the page answers, or fail with what the server said."""
     deadline = time.time() + START_TIMEOUT_S
     while True:
         try:
             with urllib.request.urlopen(url, timeout=5) as r:
                 if r.status == 200:
-                    break
+                    return
         except OSError:
             pass
         if proc.poll() is not None or time.time() > deadline:
@@ -64,12 +60,35 @@ def server_url():
             err = proc.stderr.read().decode(errors="replace")[-2000:]
             pytest.fail(f"the dashboard did not start on {url}:\n{err}")
         time.sleep(0.3)
-    yield url
+
+
+def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def require_browser() -> None:
+    """Skip when there is no browser, unless CI demands the browser tests."""
+    reason = browser_missing_reason()
+    if reason:
+        if os.environ.get("ACSIM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests required (ACSIM_REQUIRE_BROWSER=1) but {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    """The dashboard, served on a free port by a subprocess, ready for requests."""
+    require_browser()
+    port = free_port()
+    proc = start_dashboard("127.0.0.1", port)
+    url = f"http://127.0.0.1:{port}/"
+    wait_until_served(proc, url)
+    yield url
+    stop(proc)
 
 
 @pytest.fixture(scope="module")  # closed after this folder's tests: a live Playwright loop must not outlast them

@@ -174,3 +174,27 @@ def test_two_sessions_do_not_share_state(browser, server_url):
     assert "step 26 of 26" in shown(status(a))
     for p in pages:
         p.context.close()
+
+
+def test_students_reach_a_classroom_server_by_the_machines_address(browser):
+    """Served on every interface, the page works when opened by the machine's own address, not only localhost."""
+    from dashboard.app import machine_addresses
+    from tests.browser.conftest import free_port, start_dashboard, stop, wait_until_served
+
+    addresses = sorted(a for a in machine_addresses() if a[0].isdigit() and not a.startswith("127."))
+    if not addresses:
+        pytest.skip("this machine has no network address besides loopback")
+    port = free_port()
+    proc = start_dashboard("0.0.0.0", port)
+    try:
+        url = f"http://{addresses[0]}:{port}/"
+        wait_until_served(proc, url)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        status(page).get_by_text("step 0 of").wait_for(timeout=30_000)  # the websocket is open: the page is live
+        page.get_by_role("button", name="Step").click()
+        status(page).get_by_text("step 1 of").wait_for(timeout=30_000)
+        context.close()
+    finally:
+        stop(proc)
