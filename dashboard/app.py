@@ -68,6 +68,17 @@ def create_app(session: Session | None = None) -> pn.viewable.Viewable:
         pn.Column(header, alert, tabs, sizing_mode="stretch_width"),
         sizing_mode="stretch_width")
     page.session, page.views, page.controls, page.tabs = session, views, controls, tabs  # for tests and scripts
+
+    def warm_up() -> None:
+        # The first change of an HTML pane in a served page costs Panel a walk over the whole
+        # document (tens of ms). Paying it once the page has loaded, rather than at the first
+        # click, spreads it over the moments students open the page instead of the moment they
+        # all press Run together.
+        for pane in (controls.status, views["Timeline"].log):
+            pane.param.trigger("object")
+
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.onload(warm_up)
     return page
 
 
