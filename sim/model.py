@@ -23,6 +23,7 @@ Every decision adds a dated line to ``model.log`` with its reason.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any, Callable
 
 import numpy as np
@@ -162,7 +163,7 @@ class ArmsControlModel(Model):
         self._step_inputs = TensionInputs(treaty_in_force=self.treaty.in_force)
         self._fire_events(k)
         self._treaty_dates(passed_only=True)
-        self._bargain(k)
+        self._bargain()
         self._treaty_dates(passed_only=False)
         self._comply_and_arm()
         self._update_tension()
@@ -209,7 +210,7 @@ class ArmsControlModel(Model):
         allowed = np.stack([s.allowed for s in self.states], axis=1)
         return backward_induction(self.proposer, utilities, allowed, self.space.party, floors, discounts, left).targets
 
-    def _bargain(self, k: int) -> None:
+    def _bargain(self) -> None:
         scripted, self.pending_offers = self.pending_offers, []
         in_talks = self.talks_open and self.now >= self.talks_opens
         if not in_talks and not scripted:
@@ -325,8 +326,6 @@ class ArmsControlModel(Model):
     def _later(self, stamp: int, years: int) -> int:
         if self.calendar.dateless:
             return stamp + int(round(years / self.scenario.calendar.turn_years))
-        import datetime as dt
-
         return add_months(dt.date.fromordinal(stamp), 12 * years).toordinal()
 
     def _apply_freeze(self, freeze: str | None, parties: set[int]) -> None:
@@ -388,8 +387,6 @@ class ArmsControlModel(Model):
         if self.calendar.dateless:
             effective = stamp + int(round(months / 12 / self.scenario.calendar.turn_years))
         else:
-            import datetime as dt
-
             effective = add_months(dt.date.fromordinal(stamp), months).toordinal()
         t.notices[actor.index] = effective
         self._step_inputs.withdrawals += 1
