@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import threading
+import weakref
 from typing import Any, Callable
 
 import panel as pn
 from bokeh.plotting import figure
+from panel.io.document import hold
 from panel.io.state import set_curdoc
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
@@ -91,13 +94,18 @@ def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callabl
     threading.Thread(target=target, daemon=True).start()
 
 
+_QUEUED: "weakref.WeakKeyDictionary[Any, list[Redraw]]" = weakref.WeakKeyDictionary()
+
+
 class Redraw:
-    """Calls a view's redraw at most once per tick of its session.
+    """Calls a view's redraw at most once per tick of its session, with every other view's, as one message.
 
     In a served session, Bokeh models may only change while the session holds
     its document's lock, which a widget's callback does not always hold; the
-    redraw is therefore run as the session's next-tick callback (which holds it).
-    Several changes within one tick cost one redraw. Without a server it runs at once.
+    redraw is therefore run as the session's next-tick callback (which holds
+    it). Several changes within one tick cost one redraw, and all the views
+    that redraw in that tick send their changes to the browser together, so
+    the page draws once. Without a server it runs at once.
     """
 
     def __init__(self, fn: Callable[[], None]):
@@ -112,13 +120,20 @@ class Redraw:
         if self.pending:
             return
         self.pending = True
+        queue = _QUEUED.get(doc)
+        if queue is None:
+            queue = _QUEUED[doc] = []
+            doc.add_next_tick_callback(functools.partial(_redraw_queued, doc))
+        queue.append(self)
 
-        def run() -> None:
-            self.pending = False
-            with set_curdoc(doc):
-                self.fn()
 
-        doc.add_next_tick_callback(run)
+def _redraw_queued(doc: Any) -> None:
+    """Run the redraws queued for one session's page, holding their changes to send them as one."""
+    queue = _QUEUED.pop(doc, [])
+    with set_curdoc(doc), hold(doc):
+        for redraw in queue:
+            redraw.pending = False
+            redraw.fn()
 
 
 class ShownOnly:

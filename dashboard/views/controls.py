@@ -7,7 +7,7 @@ import panel as pn
 
 import sim
 from dashboard.state import Session, describe_error, key_parameters
-from dashboard.views.common import esc, set_text_size
+from dashboard.views.common import Redraw, esc, set_text_size
 
 
 class ControlsView:
@@ -37,7 +37,8 @@ class ControlsView:
         session.param.watch(self._playing, "playing")
         session.param.watch(self._speed, "speed")
         session.param.watch(lambda *_: self._build_sliders(), "scenario_name")
-        session.param.watch(lambda *_: self.update(), ["version", "large_text"])
+        self.redraw = Redraw(self.update)
+        session.param.watch(self.redraw, ["version", "large_text"])
         self.panel = pn.Column(
             self.scenario, self.upload, pn.Row(self.run, self.step), pn.Row(self.play, self.reset), self.speed,
             self.seed, self.status, "#### Parameters", self.sliders, self.large, width=340)
