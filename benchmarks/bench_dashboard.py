@@ -53,18 +53,31 @@ def start_server(port: int) -> subprocess.Popen:
     raise RuntimeError("the dashboard did not start")
 
 
-# What every page does at the same time, in order: (name, what the user does, the text that shows it done).
-UPDATES = (("run to end (first)", ("click", "Run to end"), "Outcome: extended 5 years"),
-           ("reset", ("click", "Reset"), "step 0 of"),
-           ("run to end (again)", ("click", "Run to end"), "Outcome: extended 5 years"),
-           ("change a parameter", ("slide to end", "RU secrecy cost"), "Outcome: lapsed"))
+
+
+def play_seconds() -> float:
+    """How long Play takes to reach the end of the opening scenario at its default speed, if never late (s)."""
+    from dashboard.state import Session
+
+    session = Session()
+    return session.status()["steps"] / session.speed
+
+
+# What every page does at the same time, in order: (name, what the user does, the text that shows it
+# done, the seconds it is meant to take). An update is late by its time less the seconds it is meant to take.
+UPDATES = (("run to end (first)", ("click", "Run to end"), "Outcome: extended 5 years", 0.0),
+           ("reset", ("click", "Reset"), "step 0 of", 0.0),
+           ("run to end (again)", ("click", "Run to end"), "Outcome: extended 5 years", 0.0),
+           ("change a parameter", ("slide to end", "RU secrecy cost"), "Outcome: lapsed", 0.0),
+           ("reset (again)", ("click", "Reset"), "step 0 of", 0.0),
+           ("play to the end", ("toggle", "▶ Play"), "Outcome: lapsed", play_seconds()))
 LOADED = "step 0 of"
 
 
 async def browser_do(page, what: tuple[str, str]) -> None:
-    """A click or a slider pushed to its end, in a browser page."""
+    """A click, a toggle pressed or a slider pushed to its end, in a browser page."""
     kind, label = what
-    if kind == "click":
+    if kind in ("click", "toggle"):
         await page.get_by_role("button", name=label).click()
     else:
         handle = page.locator(".bk-input-group", has_text=label).locator(".noUi-handle").first
@@ -84,6 +97,9 @@ async def socket_timed(page, what: tuple[str, str], expect: str) -> float:
     if kind == "click":
         model = page.find("Button", label=label)
         return await page.timed(lambda: page.click(model), expect)
+    if kind == "toggle":
+        model = page.find("Toggle", label=label)
+        return await page.timed(lambda: page.toggle(model), expect)
     model = page.find("Slider", title=label)
     return await page.timed(lambda: page.set_value(model, page.models[model]["attributes"]["end"]), expect)
 
@@ -97,29 +113,33 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _cpu_by_role() -> dict[str, float]:
-    """CPU seconds used so far by Chromium's processes and by Playwright's driver, on this machine."""
+    """CPU seconds used so far by Chromium's processes and by Playwright's driver ("Chromium", "driver")."""
     import psutil
 
-    out = {"browser": 0.0, "driver": 0.0}
+    out = {"Chromium": 0.0, "driver": 0.0}
     for proc in psutil.process_iter(["name", "cmdline", "cpu_times"]):
         name, cmd, t = proc.info["name"] or "", " ".join(proc.info["cmdline"] or []), proc.info["cpu_times"]
         if t is None:
             continue
-        role = "browser" if "chrom" in name else "driver" if "run-driver" in cmd else None
+        role = "Chromium" if "chrom" in name else "driver" if "run-driver" in cmd else None
         if role:
             out[role] += t.user + t.system
     return out
 
 
-async def _updates(pages: list, sessions: int, server_pid: int) -> tuple[dict, dict]:
-    """Every update of UPDATES in every page at once: the times, and CPU seconds per session by process."""
+async def _updates(pages: list, browsers: int, server_pid: int) -> tuple[dict, dict]:
+    """Every update of UPDATES in every page at once: the times, and CPU seconds by process.
+
+    The server's CPU is per session; Chromium's and Playwright's driver's are per page in Chromium.
+    """
     results, cpu = {}, {}
-    for name, what, expect in UPDATES:
+    for name, what, expect, _ in UPDATES:
         before, others = _cpu_seconds(server_pid), _cpu_by_role()
         results[name] = await asyncio.gather(*(timed(p, what, expect) for p in pages))
         after = _cpu_by_role()
-        cpu[name] = {"server": (_cpu_seconds(server_pid) - before) / sessions,
-                     **{k: (after[k] - others[k]) / sessions for k in after}}
+        cpu[name] = {"server per session": (_cpu_seconds(server_pid) - before) / len(pages)}
+        if browsers:
+            cpu[name].update({f"{role} per page": (after[role] - others[role]) / browsers for role in after})
     return results, cpu
 
 
@@ -150,7 +170,7 @@ async def measure(sessions: int, browsers: int, port: int, server_pid: int) -> d
             pages.append(page)
         load_s = time.perf_counter() - started
         try:
-            results, cpu = await _updates(pages, sessions, server_pid)
+            results, cpu = await _updates(pages, browsers, server_pid)
         finally:
             for page in pages[browsers:]:
                 await page.close()
@@ -175,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    worst = max(max(t) for kinds in out["updates"].values() for t in kinds.values() if t)
+    meant = {name: seconds for name, _, _, seconds in UPDATES}
+    worst = max(max(t) - meant[name] for name, kinds in out["updates"].items() for t in kinds.values() if t)
     out["worst_s"], out["target_s"], out["ok"] = worst, TARGET_S, worst <= TARGET_S
     if args.json:
         print(json.dumps(out, indent=1))
@@ -187,14 +208,16 @@ def main(argv: list[str] | None = None) -> int:
 def report(out: dict) -> str:
     """The measurements as the lines of a short table."""
     n, b = out["sessions"], out["browsers"]
-    lines = [f"{n} sessions ({b} in Chromium, {n - b} websocket clients) opened one after another"
-             f" in {out['load_all_s']:.1f} s; then every session at once:"]
+    opened = (f"{n} sessions ({b} in Chromium, {n - b} websocket clients) opened one after another"
+              f" in {out['load_all_s']:.1f} s; then every session at once:")
+    lines = [opened]
     for name, kinds in out["updates"].items():
         parts = [f"{kind} median {statistics.median(t):.2f} s, worst {max(t):.2f} s"
                  for kind, t in kinds.items() if t]
-        cpu = ", ".join(f"{k} {v * 1e3:.0f}" for k, v in out["cpu_s"][name].items() if v > 0)
-        lines.append(f"  {name:<20} {'; '.join(parts)}; CPU ms per session: {cpu}")
-    lines.append(f"worst update {out['worst_s']:.2f} s (target {out['target_s']:g} s):"
+        cpu = ", ".join(f"{k} {v * 1e3:.0f}" for k, v in out["cpu_s"][name].items())
+        lines.append(f"  {name:<20} {'; '.join(parts)}; CPU ms: {cpu}")
+    lines.append(f"Play is meant to take {play_seconds():.1f} s; the worst update, counting Play by how late it was:"
+                 f" {out['worst_s']:.2f} s (target {out['target_s']:g} s):"
                  f" {'ok' if out['ok'] else 'TOO SLOW'}")
     return "\n".join(lines)
 

@@ -16,7 +16,8 @@ import json
 import re
 import time
 import urllib.request
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from bokeh.client.websocket import WebSocketClientConnectionWrapper
 from bokeh.protocol import Protocol
@@ -96,6 +97,10 @@ class Page:
         events = [{"kind": "ModelChanged", "model": {"id": model_id}, "attr": attr, "new": value}
                   for attr in ("value", "value_throttled")]
         await self._send_patch(events)
+
+    async def toggle(self, model_id: str, active: bool = True) -> None:
+        """What a toggle button (such as Play) sends when it is pressed."""
+        await self._send_patch([{"kind": "ModelChanged", "model": {"id": model_id}, "attr": "active", "new": active}])
 
     def expect(self, text: str) -> asyncio.Future:
         """A future that completes when the server next sends a change containing `text`."""

@@ -35,8 +35,8 @@ class BargainingView(ShownOnly):
         fig.legend.location = "top_left"
         fig.toolbar.logo = None
         self.offers.selected.on_change("indices", self._tapped)
-        self.x_pick = pn.widgets.Select.from_param(session.param.x_state, name="Horizontal axis")
-        self.y_pick = pn.widgets.Select.from_param(session.param.y_state, name="Vertical axis")
+        self.x_pick = pn.widgets.Select.from_param(session.param.x_state, label="Horizontal axis")
+        self.y_pick = pn.widgets.Select.from_param(session.param.y_state, label="Vertical axis")
         self.key_text = pn.pane.Markdown(
             "Grey: ruled out by a red line; blue: acceptable to all; **red ring: offered so far**. "
             "Dashed lines: each side's current target (an offer right of / above it meets that side's target). "

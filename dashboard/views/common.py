@@ -94,7 +94,7 @@ def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callabl
     threading.Thread(target=target, daemon=True).start()
 
 
-_QUEUED: "weakref.WeakKeyDictionary[Any, list[Redraw]]" = weakref.WeakKeyDictionary()
+_QUEUED: weakref.WeakKeyDictionary[Any, list[Redraw]] = weakref.WeakKeyDictionary()  # page -> redraws due
 
 
 class Redraw:

@@ -21,9 +21,9 @@ class Variant:
     def __init__(self, title: str, scenario: str, session: Session):
         self.session = session
         names = list(session.param.scenario_name.objects)
-        self.scenario = pn.widgets.Select(name=f"{title}: scenario", options=names, value=scenario if scenario in names else names[0])
-        self.path = pn.widgets.TextInput(name="change a field (dotted path, optional)", placeholder="e.g. states.RU.utility.secrecy_cost")
-        self.value = pn.widgets.TextInput(name="to the value", placeholder="e.g. 0.5")
+        self.scenario = pn.widgets.Select(label=f"{title}: scenario", options=names, value=scenario if scenario in names else names[0])
+        self.path = pn.widgets.TextInput(label="change a field (dotted path, optional)", placeholder="e.g. states.RU.utility.secrecy_cost")
+        self.value = pn.widgets.TextInput(label="to the value", placeholder="e.g. 0.5")
         self.summary = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=[f"compare-{title.lower()}"])
         self.charts = pn.Column(sizing_mode="stretch_width")
         self.panel = pn.Column(f"### {title}", self.scenario, pn.Row(self.path, self.value), self.summary, self.charts,
@@ -53,9 +53,9 @@ class CompareView:
         self.session = session
         self.a = Variant("A", DEFAULT_A, session)
         self.b = Variant("B", DEFAULT_B, session)
-        self.n = pn.widgets.IntSlider(name="Replicates of each", start=10, end=1000, step=10, value=100, width=320)
-        self.run_button = pn.widgets.Button(name="Compare", button_type="primary", width=160)
-        self.progress = pn.indicators.Progress(name="progress", value=0, max=100, width=320, visible=False)
+        self.n = pn.widgets.IntSlider(label="Replicates of each", start=10, end=1000, step=10, value=100, width=320)
+        self.run_button = pn.widgets.Button(label="Compare", color="primary", width=160)
+        self.progress = pn.indicators.Progress(value=0, max=100, width=320, visible=False)
         self.status = pn.pane.Markdown("Pick two variants and press Compare.", sizing_mode="stretch_width")
         self.run_button.on_click(lambda *_: self.start())
         self.running = False

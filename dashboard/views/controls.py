@@ -16,15 +16,15 @@ class ControlsView:
     def __init__(self, session: Session):
         self.session = session
         self.callback = None
-        self.scenario = pn.widgets.Select.from_param(session.param.scenario_name, name="Scenario", sizing_mode="stretch_width")
-        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", name="Open a scenario file", sizing_mode="stretch_width")
-        self.seed = pn.widgets.IntInput(name="Seed", value=session.seed, start=0, width=120)
-        self.run = pn.widgets.Button(name="Run to end", button_type="primary", width=110)
-        self.step = pn.widgets.Button(name="Step", width=80)
-        self.play = pn.widgets.Toggle(name="▶ Play", button_type="success", width=100)
-        self.reset = pn.widgets.Button(name="Reset", width=80)
-        self.speed = pn.widgets.FloatSlider.from_param(session.param.speed, name="Speed (steps per second)", sizing_mode="stretch_width")
-        self.large = pn.widgets.Toggle.from_param(session.param.large_text, name="Large text (projector)", sizing_mode="stretch_width")
+        self.scenario = pn.widgets.Select.from_param(session.param.scenario_name, label="Scenario", sizing_mode="stretch_width")
+        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", label="Open a scenario file", sizing_mode="stretch_width")
+        self.seed = pn.widgets.IntInput(label="Seed", value=session.seed, start=0, width=120)
+        self.run = pn.widgets.Button(label="Run to end", color="primary", width=110)
+        self.step = pn.widgets.Button(label="Step", width=80)
+        self.play = pn.widgets.Toggle(label="▶ Play", color="success", width=100)
+        self.reset = pn.widgets.Button(label="Reset", width=80)
+        self.speed = pn.widgets.FloatSlider.from_param(session.param.speed, label="Speed (steps per second)", sizing_mode="stretch_width")
+        self.large = pn.widgets.Toggle.from_param(session.param.large_text, label="Large text (projector)", sizing_mode="stretch_width")
         # plain HTML: it changes on every step, and rendering Markdown on the server costs more than the run
         self.status = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["run-status"])
         self.sliders = pn.Column(sizing_mode="stretch_width")
@@ -49,7 +49,7 @@ class ControlsView:
     def _build_sliders(self) -> None:
         widgets = []
         for p in key_parameters(self.session.scenario):
-            w = pn.widgets.FloatSlider(name=f"{p.label} ({p.unit})", start=p.start, end=max(p.end, p.value), step=p.step,
+            w = pn.widgets.FloatSlider(label=f"{p.label} ({p.unit})", start=p.start, end=max(p.end, p.value), step=p.step,
                                        value=p.value, sizing_mode="stretch_width")
             w.param.watch(lambda e, path=p.path: self.session.guarded(self.session.set_override, path, e.new), "value_throttled")
             widgets.append(pn.Column(w, pn.pane.Markdown(p.help, styles={"font-size": "11px", "color": "#555"}, margin=(-12, 10, 0, 10)),
@@ -70,7 +70,7 @@ class ControlsView:
     # -- Play / Pause
     def _playing(self, event) -> None:
         self.play.value = event.new
-        self.play.name = "❚❚ Pause" if event.new else "▶ Play"
+        self.play.label = "❚❚ Pause" if event.new else "▶ Play"
         if event.new:
             if self.session.model is not None and not self.session.model.running:
                 self.session.reset()

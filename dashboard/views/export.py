@@ -38,7 +38,7 @@ class ExportView:
                 return io.StringIO(make(s))
 
             widget = pn.widgets.FileDownload(callback=callback, filename=f"run_{suffix}", label=label,
-                                             button_type="primary", width=360)
+                                             color="primary", width=360)
             return widget
 
         self.timeseries = button("Time series (CSV)", timeseries_csv, "timeseries.csv")

@@ -120,10 +120,10 @@ class OddsView:
         self.session = session
         self.result = None
         self.running = False
-        self.n = pn.widgets.IntSlider(name="Replicates", start=MIN_REPLICATES, end=MAX_REPLICATES, step=10,
+        self.n = pn.widgets.IntSlider(label="Replicates", start=MIN_REPLICATES, end=MAX_REPLICATES, step=10,
                                       value=DEFAULT_REPLICATES, width=320)
-        self.run_button = pn.widgets.Button(name="Run replicates", button_type="primary", width=160)
-        self.progress = pn.indicators.Progress(name="progress", value=0, max=100, width=320, visible=False)
+        self.run_button = pn.widgets.Button(label="Run replicates", color="primary", width=160)
+        self.progress = pn.indicators.Progress(value=0, max=100, width=320, visible=False)
         self.status = pn.pane.Markdown("Run replicates of the current settings (scenario, changed parameters) "
                                        "with seeds derived from the run's seed.", sizing_mode="stretch_width")
         self.shares = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["odds-shares"])

@@ -45,15 +45,15 @@ class PlayView(ShownOnly):
 
     def __init__(self, session: Session):
         self.session = session
-        self.side = pn.widgets.Select(name="Your side", options=session.scenario.state_names, width=200)
-        self.take = pn.widgets.Button(name="Take this side", button_type="primary", width=160)
-        self.leave = pn.widgets.Button(name="Stop playing", width=140)
+        self.side = pn.widgets.Select(label="Your side", options=session.scenario.state_names, width=200)
+        self.take = pn.widgets.Button(label="Take this side", color="primary", width=160)
+        self.leave = pn.widgets.Button(label="Stop playing", width=140)
         self.question = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["play-question"])
-        self.accept = pn.widgets.Button(name="Accept", button_type="success", width=140)
-        self.reject = pn.widgets.Button(name="Reject", button_type="danger", width=140)
-        self.offer = pn.widgets.Select(name="Your offer", options={}, sizing_mode="stretch_width")
-        self.propose = pn.widgets.Button(name="Propose", button_type="primary", width=140)
-        self.no_offer = pn.widgets.Button(name="Make no offer", width=140)
+        self.accept = pn.widgets.Button(label="Accept", color="success", width=140)
+        self.reject = pn.widgets.Button(label="Reject", color="danger", width=140)
+        self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width")
+        self.propose = pn.widgets.Button(label="Propose", color="primary", width=140)
+        self.no_offer = pn.widgets.Button(label="Make no offer", width=140)
         self.terms = pn.pane.HTML("", sizing_mode="stretch_width")
         self.log = pn.pane.HTML("", height=520, sizing_mode="stretch_width",
                                 styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},

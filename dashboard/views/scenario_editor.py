@@ -36,10 +36,10 @@ class ScenarioView:
         self.session = session
         self.editor = pn.widgets.CodeEditor(value=bundled_text(session.scenario_name), language="yaml",
                                             sizing_mode="stretch_width", height=640, on_keyup=True)
-        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", name="Load a scenario file")
-        self.use = pn.widgets.Button(name="Use this scenario", button_type="primary", width=180)
+        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", label="Load a scenario file")
+        self.use = pn.widgets.Button(label="Use this scenario", color="primary", width=180)
         self.download = pn.widgets.FileDownload(callback=self._text_file, filename="scenario.yaml",
-                                                label="Download the edited scenario", button_type="default", width=260)
+                                                label="Download the edited scenario", color="default", width=260)
         self.verdict = pn.pane.Alert("", alert_type="success", sizing_mode="stretch_width", css_classes=["scenario-verdict"])
         self.editor.param.watch(lambda *_: self.check(), ["value", "value_input"] if "value_input" in self.editor.param else ["value"])
         self.upload.param.watch(self._uploaded, "value")

@@ -79,16 +79,27 @@ def require_browser() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def server_url():
-    """The dashboard, served on a free port by a subprocess, ready for requests."""
-    require_browser()
+def serve_for_tests():
+    """Serve the dashboard on a free port in a subprocess; yield its URL once it answers, then stop it."""
     port = free_port()
     proc = start_dashboard("127.0.0.1", port)
     url = f"http://127.0.0.1:{port}/"
     wait_until_served(proc, url)
     yield url
     stop(proc)
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    """The dashboard, served for the browser tests (skipped without a browser)."""
+    require_browser()
+    yield from serve_for_tests()
+
+
+@pytest.fixture(scope="module")
+def served_url():
+    """The dashboard, served for clients that need no browser (benchmarks/ws_client.py)."""
+    yield from serve_for_tests()
 
 
 @pytest.fixture(scope="module")  # closed after this folder's tests: a live Playwright loop must not outlast them

@@ -1,0 +1,38 @@
+"""The served dashboard driven over its websocket, as the load test drives it (benchmarks/ws_client.py).
+
+No browser draws here: these tests check that the load test's client still
+speaks to the server as a browser does, and that what one session does never
+reaches another session's socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from benchmarks.ws_client import Page
+
+
+async def _two_sessions(url: str) -> dict:
+    a, b = Page(url), Page(url)
+    await a.open()
+    await b.open()
+    try:
+        heard_by_b = b.expect("Outcome:")
+        run_a = a.find("Button", label="Run to end")
+        await a.timed(lambda: a.click(run_a), "Outcome: extended 5 years", timeout=60)
+        slider = a.find("Slider", title="RU secrecy cost")
+        await a.timed(lambda: a.set_value(slider, a.models[slider]["attributes"]["end"]), "Outcome: lapsed", timeout=60)
+        await asyncio.sleep(1.0)
+        heard_before_its_run = heard_by_b.done()
+        run_b = b.find("Button", label="Run to end")  # a's parameter change must not have reached b's model
+        await b.timed(lambda: b.click(run_b), "Outcome: extended 5 years", timeout=60)
+        return {"b heard an outcome": heard_before_its_run, "a": a.models.keys(), "b": b.models.keys()}
+    finally:
+        await a.close()
+        await b.close()
+
+
+def test_websocket_sessions_run_apart(served_url):
+    out = asyncio.run(_two_sessions(served_url))
+    assert not out["b heard an outcome"], "a run in one session reached another session's socket"
+    assert set(out["a"]).isdisjoint(out["b"]), "two sessions share a Bokeh model"
