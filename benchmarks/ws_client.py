@@ -98,6 +98,18 @@ class Page:
                   for attr in ("value", "value_throttled")]
         await self._send_patch(events)
 
+    async def show_tab(self, title: str) -> None:
+        """What clicking a tab sends (nothing if it is already shown)."""
+        for mid, obj in self.models.items():
+            if obj.get("name", "").rsplit(".", 1)[-1] != "Tabs":
+                continue
+            titles = [self.models[t["id"]]["attributes"].get("title") for t in obj["attributes"]["tabs"]]
+            if title in titles and obj["attributes"].get("active", 0) != titles.index(title):
+                obj["attributes"]["active"] = titles.index(title)
+                await self._send_patch([{"kind": "ModelChanged", "model": {"id": mid}, "attr": "active",
+                                         "new": titles.index(title)}])
+            return
+
     async def toggle(self, model_id: str, active: bool = True) -> None:
         """What a toggle button (such as Play) sends when it is pressed."""
         await self._send_patch([{"kind": "ModelChanged", "model": {"id": model_id}, "attr": "active", "new": active}])

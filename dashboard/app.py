@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import socket
+import threading
 from typing import Any
 
 import panel as pn
@@ -18,7 +19,7 @@ from dashboard.views.common import esc
 from dashboard.views.compare import CompareView
 from dashboard.views.controls import ControlsView
 from dashboard.views.export import ExportView
-from dashboard.views.odds import OddsView
+from dashboard.views.odds import OddsView, warm_worker_pool
 from dashboard.views.play import PlayView
 from dashboard.views.scenario_editor import ScenarioView
 from dashboard.views.timeline import TimelineView
@@ -128,6 +129,7 @@ def serve(host: str = "localhost", port: int = 5006, allowed_origins: list[str] 
         **kwargs: passed to :func:`panel.serve` (e.g. threaded=True, start=False).
     """
     origins = websocket_origins(host, port, allowed_origins)
+    threading.Thread(target=warm_worker_pool, name="warm-worker-pool", daemon=True).start()
     if host in ALL_INTERFACES:
         addresses = sorted(o for o in origins if o[0].isdigit() and not o.startswith("127."))
         print("Students can open: " + ", ".join(f"http://{a}/" for a in addresses or origins), flush=True)

@@ -57,6 +57,12 @@ def esc(text: Any) -> str:
     return html.escape(str(text))
 
 
+def in_server() -> bool:
+    """Whether this code runs for a served page (not a test or a notebook)."""
+    doc = pn.state.curdoc
+    return doc is not None and getattr(doc, "session_context", None) is not None
+
+
 def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callable[[Any], None],
              on_error: Callable[[Exception], None], on_progress: Callable[[int, int], None]) -> None:
     """Run work(progress) in a thread; its progress, result or error come back on the session's event loop.
@@ -64,7 +70,7 @@ def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callabl
     Without a server (tests) the work runs at once, in this thread.
     """
     doc = pn.state.curdoc
-    if doc is None or not pn.state.served:
+    if not in_server():  # (panel's state.served is False under panel.serve(function), so it is not used here)
         try:
             result = work(on_progress)
         except Exception as exc:
@@ -113,10 +119,10 @@ class Redraw:
         self.pending = False
 
     def __call__(self, *_: Any) -> None:
-        doc = pn.state.curdoc
-        if doc is None or getattr(doc, "session_context", None) is None:
+        if not in_server():
             self.fn()
             return
+        doc = pn.state.curdoc
         if self.pending:
             return
         self.pending = True

@@ -9,7 +9,7 @@ import panel as pn
 
 import sim
 from dashboard.state import Session, bundled, describe_error, ensemble_series
-from dashboard.views.common import esc, off_loop, set_text_size
+from dashboard.views.common import esc, in_server, off_loop, set_text_size
 from dashboard.views.odds import fan_figure, run_ensemble, shares_figure, shares_text
 
 DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
@@ -86,9 +86,11 @@ class CompareView:
         self.started = time.perf_counter()
         self.labels = (self.a.label(oa), self.b.label(ob))
 
+        pooled = in_server()
+
         def work(progress):
-            ra = run_ensemble(sa, n, seed, oa, series_a, lambda d, t: progress(d, 2 * t))
-            rb = run_ensemble(sb, n, seed, ob, series_b, lambda d, t: progress(t + d, 2 * t))
+            ra = run_ensemble(sa, n, seed, oa, series_a, lambda d, t: progress(d, 2 * t), pooled)
+            rb = run_ensemble(sb, n, seed, ob, series_b, lambda d, t: progress(t + d, 2 * t), pooled)
             return ra, rb
 
         off_loop(work, self._done, self._failed, self._progress)

@@ -18,10 +18,10 @@ import panel as pn
 from bokeh.models import ColumnDataSource, FactorRange, Span, Whisker
 
 from dashboard.state import Session, describe_error, ensemble_series, x_values
-from dashboard.views.common import colour, esc, new_figure, off_loop, set_text_size
+from dashboard.views.common import colour, esc, in_server, new_figure, off_loop, set_text_size
 
 MIN_REPLICATES, MAX_REPLICATES, DEFAULT_REPLICATES = 10, 1000, 100
-POOL_FROM = 200  # replicates from which a process pool pays for itself
+POOL_FROM = 200  # replicates from which a process pool pays for itself outside a server
 
 
 _POOL: ProcessPoolExecutor | None = None
@@ -46,13 +46,29 @@ def worker_pool() -> ProcessPoolExecutor:
         return _POOL
 
 
-def run_ensemble(scenario, n: int, seed: int, overrides: dict, series: tuple[str, ...], progress=None):
-    """sim.ensemble.ensemble with the dashboard's choices of workers and recorded series."""
+def warm_worker_pool() -> None:
+    """Start the worker pool's processes now (about a second), so the first ensemble does not wait for them."""
+    from sim.ensemble import default_workers
+
+    pool = worker_pool()
+    for f in [pool.submit(abs, 0) for _ in range(default_workers())]:
+        f.result()
+
+
+def run_ensemble(scenario, n: int, seed: int, overrides: dict, series: tuple[str, ...], progress=None,
+                 pooled: bool | None = None):
+    """sim.ensemble.ensemble with the dashboard's choices of workers and recorded series.
+
+    pooled: run in the server's worker pool. A served page always does: replicates run
+    in this process would hold Python's lock against every other session's updates.
+    Default: from POOL_FROM replicates up.
+    """
     from sim.ensemble import default_workers, ensemble
 
-    big = n >= POOL_FROM
-    return ensemble(scenario, n=n, seed=seed, workers=default_workers() if big else 1,
-                    executor=worker_pool() if big else None, overrides=dict(overrides) or None,
+    if pooled is None:
+        pooled = n >= POOL_FROM
+    return ensemble(scenario, n=n, seed=seed, workers=default_workers() if pooled else 1,
+                    executor=worker_pool() if pooled else None, overrides=dict(overrides) or None,
                     progress=progress, series=series)
 
 
@@ -150,7 +166,8 @@ class OddsView:
         self.progress.value, self.progress.visible = 0, True
         self.status.object = f"Running {n} replicates…"
         self.started = time.perf_counter()
-        off_loop(lambda progress: run_ensemble(scenario, n, seed, overrides, series, progress),
+        pooled = in_server()
+        off_loop(lambda progress: run_ensemble(scenario, n, seed, overrides, series, progress, pooled),
                  self._done, self._failed, self._progress)
 
     def _progress(self, done: int, total: int) -> None:

@@ -36,3 +36,33 @@ def test_websocket_sessions_run_apart(served_url):
     out = asyncio.run(_two_sessions(served_url))
     assert not out["b heard an outcome"], "a run in one session reached another session's socket"
     assert set(out["a"]).isdisjoint(out["b"]), "two sessions share a Bokeh model"
+
+
+async def _ensemble_and_a_run(url: str) -> list[str]:
+    a, b = Page(url), Page(url)
+    await a.open()
+    await b.open()
+    order: list[str] = []
+    try:
+        await a.show_tab("Odds")
+        n = a.find("Slider", title="Replicates")
+        await a.set_value(n, a.models[n]["attributes"]["end"])  # 1,000 replicates: seconds of work
+        started = a.expect("Running 1000 replicates")
+        finished = a.expect("of New START expiry, 2021 (seed 1) in")  # the line shown when they are in
+        finished.add_done_callback(lambda _: order.append("a's replicates"))
+        run_a = a.find("Button", label="Run replicates")
+        await a.click(run_a)
+        await asyncio.wait_for(started, 60)
+        run_b = b.find("Button", label="Run to end")
+        await b.timed(lambda: b.click(run_b), "Outcome: extended 5 years", timeout=60)
+        order.append("b's run")
+        await asyncio.wait_for(finished, 120)
+        return order
+    finally:
+        await a.close()
+        await b.close()
+
+
+def test_replicates_in_one_session_do_not_hold_up_another(served_url):
+    """Heavy work runs off the server's event loop: another session's run comes back while it goes on."""
+    assert asyncio.run(_ensemble_and_a_run(served_url)) == ["b's run", "a's replicates"]
