@@ -161,6 +161,28 @@ def test_app_views_without_a_browser():
     assert s.error  # shown in the page, nothing raised
 
 
+def test_odds_charts_are_redrawn_in_place_with_the_new_result():
+    page = create_app()
+    odds = page.views["Odds"]
+    odds.n.value = 20
+    odds.start()
+    first = [c.figure for c in odds.figures]
+    shares, timing = odds.figures[0], odds.figures[1]
+    assert shares.figure.y_range.factors == ["extended"] and list(shares.source.data["share"]) == [100.0]
+    page.session.set_override("states.RU.utility.secrecy_cost", 5.0)  # every replicate now lapses
+    odds.n.value = 30
+    odds.start()
+    assert [c.figure for c in odds.figures] == first  # the same figures: only their data went to the page
+    assert shares.figure.y_range.factors == ["lapsed"] and list(shares.source.data["share"]) == [100.0]
+    assert sum(timing.source.data["top"]) == len(odds.result.agreement_timing()) == 0
+    fan = odds.figures[-1]
+    assert len(fan.sources["tension"].data["p50"]) == len(odds.result.bands("tension")) == 27  # 26 weeks and the start
+    page.session.add_scenario(sim.load_scenario("trilateral"))  # three states: new charts for their series
+    odds.start()
+    assert odds.figures[0].figure is not first[0]
+    assert set(odds.figures[2].sources) == {"forces_US", "forces_RU", "forces_CN"}
+
+
 def test_hidden_tabs_wait_and_catch_up_when_shown():
     page = create_app()
     bargaining = page.views["Bargaining"]

@@ -10,7 +10,8 @@ import panel as pn
 import sim
 from dashboard.state import Session, bundled, describe_error, ensemble_series
 from dashboard.views.common import esc, in_server, off_loop, set_text_size
-from dashboard.views.odds import fan_figure, run_ensemble, shares_figure, shares_text
+from dashboard.views.charts import TENSION_SERIES, FanChart, SharesChart, chart_key, forces_series, result_x
+from dashboard.views.odds import run_ensemble, shares_text
 
 DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
 
@@ -25,7 +26,9 @@ class Variant:
         self.path = pn.widgets.TextInput(label="change a field (dotted path, optional)", placeholder="e.g. states.RU.utility.secrecy_cost")
         self.value = pn.widgets.TextInput(label="to the value", placeholder="e.g. 0.5")
         self.summary = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=[f"compare-{title.lower()}"])
-        self.charts = pn.Column(sizing_mode="stretch_width")
+        self.charts = pn.Column(sizing_mode="stretch_width", css_classes=[f"compare-charts-{title.lower()}"])
+        self.chart_key: tuple | None = None
+        self.figures: list = []
         self.panel = pn.Column(f"### {title}", self.scenario, pn.Row(self.path, self.value), self.summary, self.charts,
                                sizing_mode="stretch_width")
 
@@ -40,6 +43,22 @@ class Variant:
                 raise ValueError(f"give a value for {self.path.value.strip()}")
             overrides[self.path.value.strip()] = parse_value(self.value.value.strip())
         return scn, overrides
+
+    def draw(self, result, large_text: bool) -> None:
+        """Show one ensemble: the charts are built for its states and calendar once, then redrawn in place."""
+        key = chart_key(result)
+        if key != self.chart_key:
+            names, dateless = key
+            self.figures = [SharesChart("Outcomes (95% interval)"),
+                            FanChart("Tension", "tension (0-1)", TENSION_SERIES, dateless),
+                            FanChart("Forces", "warheads", forces_series(names), dateless)]
+        xs = result_x(result)
+        for chart in self.figures:
+            chart.show(result, xs)
+        set_text_size([c.figure for c in self.figures], [self.summary], large_text)
+        if key != self.chart_key:
+            self.chart_key = key
+            self.charts.objects = [pn.pane.Bokeh(c.figure, sizing_mode="stretch_width") for c in self.figures]
 
     def label(self, overrides: dict) -> str:
         extra = ", ".join(f"{k} = {v}" for k, v in overrides.items())
@@ -109,10 +128,4 @@ class CompareView:
         self.status.object = f"{results[0].n} replicates of each, same seeds, in {time.perf_counter() - self.started:.1f} s."
         for v, r, label in zip((self.a, self.b), results, self.labels):
             v.summary.object = f"**{esc(label)}**\n\n" + shares_text(r)
-            model = sim.ArmsControlModel(r.scenario, rng=0)
-            names = [st.name for st in model.states]
-            figs = [shares_figure(r, "Outcomes (95% interval)"),
-                    fan_figure("Tension", "tension (0-1)", r, model, [("tension", "tension")]),
-                    fan_figure("Forces", "warheads", r, model, [(f"forces_{n}", n) for n in names])]
-            set_text_size(figs, [v.summary], self.session.large_text)
-            v.charts.objects = [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in figs]
+            v.draw(r, self.session.large_text)

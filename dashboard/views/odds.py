@@ -11,14 +11,13 @@ import multiprocessing
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
 
-import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, FactorRange, Span, Whisker
 
-from dashboard.state import Session, describe_error, ensemble_series, x_values
-from dashboard.views.common import colour, esc, in_server, new_figure, off_loop, set_text_size
+from dashboard.state import Session, describe_error, ensemble_series
+from dashboard.views.charts import (TENSION_SERIES, FanChart, SharesChart, TimingChart, chart_key, forces_series,
+                                    result_x, trust_series)
+from dashboard.views.common import esc, in_server, off_loop, set_text_size
 
 MIN_REPLICATES, MAX_REPLICATES, DEFAULT_REPLICATES = 10, 1000, 100
 POOL_FROM = 200  # replicates from which a process pool pays for itself outside a server
@@ -83,52 +82,6 @@ def shares_text(result) -> str:
     return "\n".join(lines)
 
 
-def fan_figure(title: str, y_label: str, result, model, variables: list[tuple[str, str]], **kw: Any):
-    """A fan chart of recorded series: bands p5-p95 and p25-p75 and the median, one colour per series."""
-    fig = new_figure(title, y_label, x_type="linear" if model.calendar.dateless else "datetime", **kw)
-    xs = x_values(model)
-    for i, (name, legend) in enumerate(variables):
-        b = result.bands(name)
-        src = ColumnDataSource({"x": xs[: len(b)], **{c: b[c].to_numpy() for c in ("p5", "p25", "p50", "p75", "p95")}})
-        fig.varea("x", "p5", "p95", source=src, color=colour(i), alpha=0.15)
-        fig.varea("x", "p25", "p75", source=src, color=colour(i), alpha=0.3)
-        fig.line("x", "p50", source=src, color=colour(i), line_width=3, legend_label=f"{legend} (median)")
-    fig.legend.location = "bottom_left"
-    fig.toolbar.logo = None
-    return fig
-
-
-def shares_figure(result, title: str = "Outcomes (share of replicates, 95% interval)"):
-    shares = result.shares()
-    cats = [c.replace("_", " ") for c in shares["category"]]
-    src = ColumnDataSource({"cat": cats, "share": shares["share"] * 100, "lo": shares["lo"] * 100, "hi": shares["hi"] * 100,
-                            "text": [f"{s:.0%}" for s in shares["share"]]})
-    fig = new_figure(title, "", y_range=FactorRange(*reversed(cats)), height=60 + 45 * max(len(cats), 1))
-    fig.hbar(y="cat", right="share", height=0.6, source=src, color=colour(0))
-    fig.add_layout(Whisker(source=src, base="cat", lower="lo", upper="hi", dimension="width", line_width=2))
-    fig.text(x="hi", y="cat", text="text", source=src, x_offset=6, y_offset=8, text_font_size="13px")
-    fig.x_range.start = 0
-    fig.x_range.end = 110
-    fig.xaxis.axis_label = "% of replicates"
-    fig.toolbar.logo = None
-    return fig
-
-
-def timing_figure(result):
-    t = result.agreement_timing()
-    unit = result.timing_unit
-    fig = new_figure(f"When agreements came ({unit} before the deadline)", "replicates")
-    if len(t):
-        hi = max(int(t.max()), 1)
-        bins = np.linspace(0, hi + max(hi // 20, 1), min(30, hi + 2))
-        counts, edges = np.histogram(t, bins=bins)
-        fig.quad(left=-edges[1:], right=-edges[:-1], top=counts, bottom=0, color=colour(2), alpha=0.8)
-    fig.add_layout(Span(location=0, dimension="height", line_color="#d00", line_dash="dotdash", line_width=2))
-    fig.xaxis.axis_label = f"{unit} relative to the deadline (0 = the deadline)"
-    fig.toolbar.logo = None
-    return fig
-
-
 class OddsView:
     """Replicates of the current settings: the outcome as a probability, not a fate."""
 
@@ -143,7 +96,9 @@ class OddsView:
         self.status = pn.pane.Markdown("Run replicates of the current settings (scenario, changed parameters) "
                                        "with seeds derived from the run's seed.", sizing_mode="stretch_width")
         self.shares = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["odds-shares"])
-        self.charts = pn.Column(sizing_mode="stretch_width")
+        self.charts = pn.Column(sizing_mode="stretch_width", css_classes=["odds-charts"])
+        self.chart_key: tuple | None = None
+        self.figures: list = []
         self.run_button.on_click(lambda *_: self.start())
         self.panel = pn.Column(pn.Row(self.n, self.run_button, self.progress), self.status,
                                pn.Row(pn.Column("### Outcomes", self.shares, width=520), self.charts, sizing_mode="stretch_width"),
@@ -192,12 +147,19 @@ class OddsView:
         self.draw()
 
     def draw(self) -> None:
-        r, m = self.result, self.session.model
-        names = [st.name for st in m.states]
-        pairs = [(f"trust_{a}_{b}", f"{a} in {b}") for a in names for b in names if a != b]
-        figs = [shares_figure(r), timing_figure(r),
-                fan_figure("Forces across replicates", "warheads", r, m, [(f"forces_{n}", n) for n in names]),
-                fan_figure("Trust across replicates", "probability", r, m, pairs),
-                fan_figure("Tension across replicates", "tension (0-1)", r, m, [("tension", "tension")])]
-        set_text_size(figs, [self.shares], self.session.large_text)
-        self.charts.objects = [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in figs]
+        """Show the result: the charts are built for its states and calendar once, then redrawn in place."""
+        r = self.result
+        key = chart_key(r)
+        if key != self.chart_key:
+            names, dateless = key
+            self.figures = [SharesChart(), TimingChart(),
+                            FanChart("Forces across replicates", "warheads", forces_series(names), dateless),
+                            FanChart("Trust across replicates", "probability", trust_series(names), dateless),
+                            FanChart("Tension across replicates", "tension (0-1)", TENSION_SERIES, dateless)]
+        xs = result_x(r)
+        for chart in self.figures:
+            chart.show(r, xs)
+        set_text_size([c.figure for c in self.figures], [self.shares], self.session.large_text)
+        if key != self.chart_key:
+            self.chart_key = key
+            self.charts.objects = [pn.pane.Bokeh(c.figure, sizing_mode="stretch_width") for c in self.figures]

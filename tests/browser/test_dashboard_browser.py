@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from dashboard.state import bundled_text
 from tests.browser.conftest import screenshot
@@ -46,6 +47,13 @@ def wait_shown(locator, text: str, timeout_s: float = 20.0) -> str:
 
 def log_text(page) -> str:
     return shown(page.locator(".run-log").first)
+
+
+def wait_drawn(page, selector: str, figures: int) -> None:
+    """Wait until the plots inside `selector` are drawn (Bokeh draws each figure on its canvases after its data arrive)."""
+    expect(page.locator(f"{selector} .bk-Figure")).to_have_count(figures, timeout=30_000)
+    for i in range(figures):
+        page.locator(f"{selector} .bk-Figure").nth(i).locator("canvas").first.wait_for(timeout=30_000)
 
 
 def open_tab(page, name: str) -> None:
@@ -102,6 +110,7 @@ def test_ensemble_shows_shares(page):
     shares.get_by_text("extended 5 years").wait_for(timeout=30_000)
     text = shown(shares)
     assert re.search(r"extended 5 years: \d+% \(95% interval \d+% to \d+%; \d+ of 50\)", text), text
+    wait_drawn(page, ".odds-charts", 5)
     screenshot(page, "dashboard_odds.png")
 
 
@@ -154,6 +163,8 @@ def test_compare_two_variants(page):
     a, b = shown(page.locator(".compare-a")), shown(page.locator(".compare-b"))
     assert re.search(r"extended 5 years: \d+%", a), a
     assert re.search(r"lapsed: \d+%", b), b
+    wait_drawn(page, ".compare-charts-a", 3)
+    wait_drawn(page, ".compare-charts-b", 3)
     screenshot(page, "dashboard_compare.png")
 
 
