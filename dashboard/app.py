@@ -7,6 +7,8 @@ per session); the views are built from it and redraw when it changes.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import socket
 import threading
 from typing import Any
@@ -19,10 +21,11 @@ from dashboard.views.common import esc
 from dashboard.views.compare import CompareView
 from dashboard.views.controls import ControlsView
 from dashboard.views.export import ExportView
-from dashboard.views.odds import OddsView, warm_worker_pool
+from dashboard.views.odds import OddsView
 from dashboard.views.play import PlayView
 from dashboard.views.scenario_editor import ScenarioView
 from dashboard.views.timeline import TimelineView
+from dashboard.workers import warm_worker_pool
 
 TITLE = "acsim: arms-control negotiation"
 TAB_NAMES = ("Timeline", "Bargaining", "Odds", "Compare", "Play", "Scenario", "Export")
@@ -129,12 +132,19 @@ def serve(host: str = "localhost", port: int = 5006, allowed_origins: list[str] 
         **kwargs: passed to :func:`panel.serve` (e.g. threaded=True, start=False).
     """
     origins = websocket_origins(host, port, allowed_origins)
+    _stop_on_sigterm()
     threading.Thread(target=warm_worker_pool, name="warm-worker-pool", daemon=True).start()
     if host in ALL_INTERFACES:
         addresses = sorted(o for o in origins if o[0].isdigit() and not o.startswith("127."))
         print("Students can open: " + ", ".join(f"http://{a}/" for a in addresses or origins), flush=True)
     return pn.serve({"/": create_app}, address=host, port=port, allow_websocket_origin=origins, show=show,
                     title=TITLE, **kwargs)
+
+
+def _stop_on_sigterm() -> None:
+    """Let ``kill`` stop the server as Ctrl-C does, so that it shuts its worker processes down on the way out."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
 
 
 def main(argv: list[str] | None = None) -> int:

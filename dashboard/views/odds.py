@@ -7,10 +7,7 @@ agreements came relative to the deadline.
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import panel as pn
 
@@ -18,40 +15,10 @@ from dashboard.state import Session, describe_error, ensemble_series
 from dashboard.views.charts import (TENSION_SERIES, FanChart, SharesChart, TimingChart, chart_key, forces_series,
                                     result_x, trust_series)
 from dashboard.views.common import esc, in_server, off_loop, set_text_size
+from dashboard.workers import worker_pool
 
 MIN_REPLICATES, MAX_REPLICATES, DEFAULT_REPLICATES = 10, 1000, 100
 POOL_FROM = 200  # replicates from which a process pool pays for itself outside a server
-
-
-_POOL: ProcessPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def worker_pool() -> ProcessPoolExecutor:
-    """The server's one pool of worker processes, shared by every session's ensembles.
-
-    Its workers come from a fork server (started once, with ``sim`` loaded), never
-    forked from the server itself: the server runs threads, and a process forked
-    from a threaded one can hang on a lock some other thread held.
-    """
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            from sim.ensemble import default_workers
-
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["sim"])
-            _POOL = ProcessPoolExecutor(max_workers=default_workers(), mp_context=ctx)
-        return _POOL
-
-
-def warm_worker_pool() -> None:
-    """Start the worker pool's processes now (about a second), so the first ensemble does not wait for them."""
-    from sim.ensemble import default_workers
-
-    pool = worker_pool()
-    for f in [pool.submit(abs, 0) for _ in range(default_workers())]:
-        f.result()
 
 
 def run_ensemble(scenario, n: int, seed: int, overrides: dict, series: tuple[str, ...], progress=None,

@@ -8,8 +8,13 @@ reaches another session's socket.
 from __future__ import annotations
 
 import asyncio
+import signal
+import time
+
+import pytest
 
 from benchmarks.ws_client import Page
+from tests.browser.conftest import free_port, start_dashboard, stop, wait_until_served
 
 
 async def _two_sessions(url: str) -> dict:
@@ -66,3 +71,43 @@ async def _ensemble_and_a_run(url: str) -> list[str]:
 def test_replicates_in_one_session_do_not_hold_up_another(served_url):
     """Heavy work runs off the server's event loop: another session's run comes back while it goes on."""
     assert asyncio.run(_ensemble_and_a_run(served_url)) == ["b's run", "a's replicates"]
+
+
+def _pool_processes(server_pid: int, timeout_s: float = 60.0) -> list[int]:
+    """The server's worker-pool processes (its fork server and the workers), once they have started."""
+    import psutil
+
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        kids = [p for p in psutil.Process(server_pid).children(recursive=True)
+                if "forkserver" in " ".join(p.cmdline())]
+        if len(kids) >= 2:  # the fork server and at least one worker
+            return [p.pid for p in kids]
+        time.sleep(0.2)
+    raise AssertionError("the server started no worker pool")
+
+
+def _gone(pids: list[int], timeout_s: float) -> list[int]:
+    """Those of `pids` still running after up to timeout_s seconds."""
+    import psutil
+
+    deadline = time.time() + timeout_s
+    alive = list(pids)
+    while alive and time.time() < deadline:
+        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.2)
+    return alive
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
+def test_no_worker_process_outlives_the_server(how):
+    port = free_port()
+    proc = start_dashboard("127.0.0.1", port)
+    try:
+        wait_until_served(proc, f"http://127.0.0.1:{port}/")
+        pool = _pool_processes(proc.pid)
+        proc.send_signal(how)
+        proc.wait(timeout=30)
+        assert _gone(pool, timeout_s=20) == [], "worker processes were left running after the server ended"
+    finally:
+        stop(proc)
