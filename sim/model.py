@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -34,7 +35,7 @@ from sim.agenda import OfferSpace, UtilityModel
 from sim.bargaining import backward_induction, choose_offer, concession_progress, respond, round_discounts, target
 from sim.calendar import Calendar, add_months
 from sim.events import draw_random, fire, fire_probability
-from sim.forces import Richardson, limit_forces
+from sim.forces import Richardson, limit_state
 from sim.log import DecisionLog
 from sim.outcomes import classify
 from sim.recorder import Recorder
@@ -437,26 +438,27 @@ class ArmsControlModel(Model):
 
     def _move_forces(self, moves: list[str]) -> None:
         states, dt = self.states, self.dt
-        caps = self.treaty.cap_vector(len(states))
+        caps = [self.treaty.cap_of(s.index) for s in states]
         if self._forces_static and D not in moves and all(s.forces <= c for s, c in zip(states, caps)):
             self._step_inputs.growth_per_year = 0.0
             return  # nothing moves: no dynamics, no cheating, every state within its cap
         x = np.array([s.forces for s in states])
-        complying = np.array([m == C for m in moves])
-        build = np.array([s.spec.build_rate for s in states])
         if self._forces_static:
             proposed = x
         else:
             grievance = np.array([s.spec.grievance * (1.0 - s.min_trust()) for s in states])
             proposed = self.richardson.step(x, grievance, dt)
-        new = limit_forces(proposed, x, caps, complying, build, np.array([s.spec.dismantle_rate for s in states]), dt)
-        open_build = ~complying & np.isinf(caps)
-        new = np.where(open_build, new + build * dt, new)
-        total_before = x.sum()
+        new = []
+        for s, p, cap, move in zip(states, proposed.tolist(), caps, moves):
+            v = limit_state(p, s.forces, cap, move == C, s.spec.build_rate, s.spec.dismantle_rate, dt)
+            if move == D and cap == math.inf:
+                v += s.spec.build_rate * dt  # a cheater no cap binds builds in the open as well
+            new.append(v)
+        total_before, total_after = x.sum(), np.array(new).sum()  # numpy's sums, as the growth always used
         if total_before > 0 and dt > 0:
-            self._step_inputs.growth_per_year = (new.sum() - total_before) / total_before / dt
+            self._step_inputs.growth_per_year = (total_after - total_before) / total_before / dt
         for s, v in zip(states, new):
-            s.forces = float(v)
+            s.forces = v
 
     def _observe(self, moves: list[str], watch: list[tuple[float, float]]) -> None:
         tm, table = self.scenario.trust_model, self._payoff_table
