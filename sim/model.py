@@ -73,7 +73,7 @@ class ArmsControlModel(Model):
         self.scenario = resolve_scenario(scenario, {**(overrides or {}), **dotted})
         super().__init__(rng=rng if rng is not None else seed)
         scn = self.scenario
-        self.calendar = Calendar(scn.calendar)
+        self.calendar = scn.derived("calendar", lambda: Calendar(scn.calendar))  # read-only, shared by every run
         self.log = DecisionLog()
         self.space = scn.derived("offer_space", lambda: OfferSpace(scn))
         self.step_index = 0
@@ -83,8 +83,7 @@ class ArmsControlModel(Model):
         self.ultimatums: list[tuple[int, int, int, float]] = []
         self.states = [State(self, spec, i) for i, spec in enumerate(scn.states)]
         self.state_by_name = {s.name: s for s in self.states}
-        template = scn.derived("utility", lambda: UtilityModel(self.space, list(scn.states)))
-        self.utility = copy.copy(template)  # shares the read-only tables; a leadership change rebuilds its own
+        self.use_current_preferences()
         self.treaty = self._initial_treaty()
         self.tension = scn.tension.initial
         self.crisis_count = 0
@@ -92,8 +91,8 @@ class ArmsControlModel(Model):
         self.outcome = None
         self.initial_total_forces = sum(s.forces for s in self.states)
         self._setup_talks()
-        self._setup_forces()
-        self._events_by_step = self._schedule_events()
+        self.richardson, self._forces_static = scn.derived("forces", self._setup_forces)
+        self._events_by_step = scn.derived("events_by_step", self._schedule_events)
         self._step_inputs = TensionInputs()
         pay = scn.compliance.payoffs
         self._payoff_table = {(C, C): pay.R, (C, D): pay.S, (D, C): pay.T, (D, D): pay.P}  # (own move, other's)
@@ -133,12 +132,23 @@ class ArmsControlModel(Model):
         first = talks.first_proposer or self.states[0].name
         self.proposer = self.state_by_name[first].index
 
-    def _setup_forces(self) -> None:
+    def _setup_forces(self) -> tuple[Richardson, bool]:
+        """The arms dynamics of the scenario's states, and whether they are static (no reaction, fatigue or grievance)."""
         names = self.scenario.state_names
         reaction = np.array([[s.reaction.get(o, 0.0) if o != s.name else 0.0 for o in names] for s in self.scenario.states])
         fatigue = np.array([s.fatigue for s in self.scenario.states])
-        self.richardson = Richardson(reaction, fatigue)
-        self._forces_static = not reaction.any() and not fatigue.any() and not any(s.grievance for s in self.scenario.states)
+        static = not reaction.any() and not fatigue.any() and not any(s.grievance for s in self.scenario.states)
+        return Richardson(reaction, fatigue), static
+
+    def use_current_preferences(self) -> None:
+        """Value the offers by the states' current specs (again after a leadership change).
+
+        The tables are shared by every run whose states hold the same specs; the model
+        keeps its own shallow copy, so refreshing it never touches another run's.
+        """
+        specs = tuple(s.spec for s in self.states)
+        shared = self.scenario.derived_for("utility", specs, lambda: UtilityModel(self.space, list(specs)))
+        self.utility = copy.copy(shared)
 
     def _schedule_events(self) -> dict[int, list]:
         out: dict[int, list] = {}
