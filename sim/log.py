@@ -8,7 +8,7 @@ withdrawal, treaty, crisis, outcome, ...) and a sentence.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -18,8 +18,9 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One line of the log (a named tuple: a run writes dozens, and a tuple is the cheapest to make)."""
+
     step: int
     date: str
     actor: str
@@ -50,7 +51,7 @@ class DecisionLog:
         return [e for e in self.entries if e.kind in kinds]
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([asdict(e) for e in self.entries], columns=["step", "date", "actor", "kind", "text"])
+        return pd.DataFrame(self.entries, columns=["step", "date", "actor", "kind", "text"])
 
     def to_text(self) -> str:
         return "\n".join(str(e) for e in self.entries)

@@ -191,18 +191,20 @@ class ArmsControlModel(Model):
     # ------------------------------------------------------------------ bargaining
     def trust_matrix(self) -> np.ndarray:
         """(states, states): row i is state i's trust in each state."""
-        return np.stack([s.trust for s in self.states])
+        return np.array([s.trust for s in self.states])
 
     def current_targets(self, utilities: np.ndarray) -> np.ndarray:
         """Each state's target utility now (see :mod:`sim.bargaining`)."""
         talks = self.scenario.talks
         elapsed = self.calendar.years_at(self.now) - self._opens_years
         progress = concession_progress(elapsed, self._horizon_years, talks.deadline_kind, talks.hazard_per_year)
+        # each state's best hope: its best offer within its red lines (-inf when it has none)
+        own = np.array([s.own_offers for s in self.states]).T
+        u_max = np.max(np.where(own, utilities, -np.inf), axis=0, initial=-np.inf).tolist()
         out = np.empty(len(self.states))
         for s in self.states:
-            b, mine = s.spec.bargaining, s.own_offers
-            u_max = utilities[mine, s.index].max() if mine.any() else -np.inf
-            out[s.index] = target(u_max, b.reservation + b.hardening * self.tension, progress, b.concession)
+            b = s.spec.bargaining
+            out[s.index] = target(u_max[s.index], b.reservation + b.hardening * self.tension, progress, b.concession)
         tactic = [s.index for s in self.states if s.spec.bargaining.tactic == "backward_induction"]
         if tactic:
             out[tactic] = self._induction_targets(utilities)[tactic]
