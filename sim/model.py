@@ -28,7 +28,7 @@ import math
 from typing import Any, Callable
 
 import numpy as np
-from mesa import Model
+from mesa import Agent, Model
 
 from sim import trust as bayes
 from sim.agenda import OfferSpace, UtilityModel
@@ -83,6 +83,7 @@ class ArmsControlModel(Model):
         self.ultimatums: list[tuple[int, int, int, float]] = []
         self.states = [State(self, spec, i) for i, spec in enumerate(scn.states)]
         self.state_by_name = {s.name: s for s in self.states}
+        _release_agent_ids(self)  # every agent of the run is made above
         self.use_current_preferences()
         self.treaty = self._initial_treaty()
         self.tension = scn.tension.initial
@@ -547,6 +548,21 @@ class ArmsControlModel(Model):
     def datacollector(self):
         """Mesa's data-collector interface over the recorded arrays (what ``mesa.batch_run`` reads)."""
         return self.recorder
+
+
+def _release_agent_ids(model: Model) -> None:
+    """Let a model be freed once nothing else refers to it.
+
+    Mesa 3.3 numbers agents with a counter per model kept in a class attribute
+    (``Agent._ids``), which holds on to every model that ever made an agent, so no
+    run was ever freed: an ensemble's memory grew by every replicate, and the garbage
+    collector walked them all again and again (mesa issue #3179, fixed in later
+    releases, where the attribute is gone and this does nothing). Called once a
+    model has made all its agents; a model that made more would number them from 1 again.
+    """
+    counters = getattr(Agent, "_ids", None)
+    if isinstance(counters, dict):
+        counters.pop(model, None)
 
 
 def _capital(text: str) -> str:
