@@ -274,17 +274,21 @@ class ArmsControlModel(Model):
         if offer is None:
             self.note(proposer.name, "no_offer", f"makes no offer: nothing within its red lines reaches its target of {tg[p]:.2f}.")
             return False
-        desc = self.space.describe(offer, self.treaty.in_force)
-        if why is None:
-            worth, goal = _pair(u[offer, p], tg[p])
-            why = f"worth {worth} to it (its target now {goal}); of such offers, the one the others value most"
-        self.note(proposer.name, "offer", f"offers {desc}: {why}.", stamp=stamp)
+        in_force, worth, goal = self.treaty.in_force, u[offer, p], tg[p]
+        self.note(proposer.name, "offer", lambda: self._offer_sentence(offer, in_force, why, worth, goal), stamp=stamp)
         answers = [self._answer(j, offer, stamp) for j in np.flatnonzero(self.space.party[offer]) if j != p]
         self._concession_signal(proposer, offer, stamp)
         if all(answers):
-            self._agree(offer, desc, stamp)
+            self._agree(offer, self.space.describe(offer, in_force), stamp)
             return True
         return False
+
+    def _offer_sentence(self, offer: int, treaty_in_force: bool, why: str | None, worth: float, goal: float) -> str:
+        """The log's sentence for an offer: what it is, and why (the proposer's worth and target, when no reason is given)."""
+        if why is None:
+            worth_text, goal_text = _pair(worth, goal)
+            why = f"worth {worth_text} to it (its target now {goal_text}); of such offers, the one the others value most"
+        return f"offers {self.space.describe(offer, treaty_in_force)}: {why}."
 
     def _answer(self, j: int, offer: int, stamp: int | None) -> bool:
         s, u, tg = self.states[j], self.utilities[offer, j], self.targets[j]
@@ -295,14 +299,13 @@ class ArmsControlModel(Model):
             worth, goal = _pair(u, tg)
             self.note(s.name, "accept" if yes else "reject", f"{verb} (the player's choice): worth {worth} to it; its target {goal}.", stamp=stamp)
             return yes
-        worth, goal = _pair(u, tg)
         if yes:
-            self.note(s.name, "accept", f"accepts: worth {worth} to it, at least its target of {goal}.", stamp=stamp)
+            self.note(s.name, "accept", _worth_sentence("accepts: worth {} to it, at least its target of {}.", u, tg), stamp=stamp)
         elif not s.allowed[offer]:
             self.note(s.name, "reject", f"rejects: it crosses its red line: {s.red_line_why[offer]}.", stamp=stamp)
         else:
             worse = " — worse than no deal" if u < s.spec.bargaining.reservation else ""
-            self.note(s.name, "reject", f"rejects: worth {worth} to it, below its target of {goal}{worse}.", stamp=stamp)
+            self.note(s.name, "reject", _worth_sentence("rejects: worth {} to it, below its target of {}" + worse + ".", u, tg), stamp=stamp)
         return yes
 
     def _concession_signal(self, proposer: State, offer: int, stamp: int | None = None) -> None:
@@ -537,8 +540,11 @@ class ArmsControlModel(Model):
         return self
 
     # ------------------------------------------------------------------ the log
-    def note(self, actor: str, kind: str, text: str, ev: Any = None, stamp: int | None = None) -> None:
-        """Add a dated line to the log (dated by its event when it has one)."""
+    def note(self, actor: str, kind: str, text: str | Callable[[], str], ev: Any = None, stamp: int | None = None) -> None:
+        """Add a dated line to the log (dated by its event when it has one).
+
+        ``text`` may be a function that writes the sentence when the log is read (see :mod:`sim.log`).
+        """
         if ev is not None and (ev.date is not None or ev.step is not None):
             stamp = self.calendar.stamp(ev.date, ev.step)
         label = self.calendar.label(stamp) if stamp is not None else self.calendar.labels[self.step_index]
@@ -568,6 +574,11 @@ def _release_agent_ids(model: Model) -> None:
 def _capital(text: str) -> str:
     """A sentence that starts with a capital, whatever the treaty's name ("the INF Treaty expires")."""
     return text[:1].upper() + text[1:]
+
+
+def _worth_sentence(template: str, worth: float, goal: float) -> Callable[[], str]:
+    """A sentence about a worth and a target (utilities), written when the log is read: the template's two {}."""
+    return lambda: template.format(*_pair(worth, goal))
 
 
 def _pair(a: float, b: float) -> tuple[str, str]:

@@ -42,3 +42,19 @@ def test_limit_state_is_limit_forces_for_one_state(cap, complying):
         for current in (0.0, 320.0, 500.0):
             expected = limit_forces(np.array([proposed]), np.array([current]), np.array([cap]), np.array([complying]), 60.0, 200.0, 1 / 12)[0]
             assert limit_state(proposed, current, cap, complying, 60.0, 200.0, 1 / 12) == expected
+
+
+@pytest.mark.parametrize("name", ["new_start_2021", "classroom_basic", "trilateral"])
+def test_sentences_written_late_read_as_if_written_at_once(name):
+    """Offers and answers are worded when the log is read: read after every step (as the dashboard
+    does) or only at the end, the log says the same."""
+    scn = sim.load_scenario(name)
+    for seed in range(4):
+        watched = ArmsControlModel(scn, rng=seed)
+        seen = []
+        while watched.running:
+            watched.step()
+            seen = [str(e) for e in watched.log.entries]
+        unread = ArmsControlModel(scn, rng=seed).run()
+        assert seen == unread.log.to_text().split("\n")
+        assert all(isinstance(e.text, str) and e.text for e in unread.log)
