@@ -201,7 +201,7 @@ class ArmsControlModel(Model):
         progress = concession_progress(elapsed, self._horizon_years, talks.deadline_kind, talks.hazard_per_year)
         # each state's best hope: its best offer within its red lines (-inf when it has none)
         own = np.array([s.own_offers for s in self.states]).T
-        u_max = np.max(np.where(own, utilities, -np.inf), axis=0, initial=-np.inf).tolist()
+        u_max = np.where(own, utilities, -np.inf).max(axis=0, initial=-np.inf).tolist()
         out = np.empty(len(self.states))
         for s in self.states:
             b = s.spec.bargaining
