@@ -488,7 +488,7 @@ class ArmsControlModel(Model):
                 alarm = self.rng.random() < (d if moves[j] == D else f)
                 seen = D if alarm else seen
                 s.score += table[(moves[s.index], moves[j])]
-                prior = s.trust[j]
+                prior = float(s.trust[j])  # a Python float: the same arithmetic, without numpy scalar overhead
                 s.trust[j] = bayes.clamp(bayes.after_signal(prior, alarm, d, f, tm.p_cheat_security, tm.p_cheat_greedy), tm.floor)
                 if alarm:
                     any_alarm = True
