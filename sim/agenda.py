@@ -187,6 +187,9 @@ class UtilityModel:
                 SHARE_TERM: u.surplus * sp.share_of[:, i],
             }
         self.fixed = np.stack([sum(self.fixed_terms[i].values()) for i in range(n)], axis=1)
+        self.loss = np.array([s.utility.loss_if_cheated for s in specs])  # (states,) utility lost if cheated
+        self.sensitivity = np.array([s.utility.tension_sensitivity for s in specs])  # (states,) per unit of tension
+        self.not_party = ~sp.party
 
     def cheating_risk(self, i: int, trust_row: np.ndarray, tension: float) -> np.ndarray:
         """Expected loss to i from being cheated, per offer (utility, negative)."""
@@ -198,11 +201,11 @@ class UtilityModel:
     def utilities(self, trust: np.ndarray, tension: float) -> np.ndarray:
         """(offers, states) utility of each offer to each state; 0 where the state is not a party."""
         distrust = 1.0 - trust
-        np.fill_diagonal(distrust, 0.0)
-        losses = np.array([s.utility.loss_if_cheated * (1.0 + s.utility.tension_sensitivity * tension) for s in self.specs])
+        distrust.flat[:: len(distrust) + 1] = 0.0  # the diagonal (what np.fill_diagonal does, without its checks)
+        losses = self.loss * (1.0 + self.sensitivity * tension)
         risk = -(self.exposure @ distrust.T) * self.annuity * losses[None, :]
         out = self.fixed + risk
-        out[~self.space.party] = 0.0
+        out[self.not_party] = 0.0
         return out
 
     def terms(self, k: int, i: int, trust_row: np.ndarray, tension: float) -> dict[str, float]:

@@ -53,7 +53,7 @@ def _offer(model, ev, actor) -> None:
 
 def _leadership_change(model, ev, actor) -> None:
     changed = actor.apply_changes(ev.changes)
-    model.utility.refresh([s.spec for s in model.states])
+    model.use_current_preferences()
     model.note(actor.name, "event", f"{_say(ev, 'A new leadership takes office')}. New positions: {'; '.join(changed)}.", ev)
 
 

@@ -80,7 +80,7 @@ import math
 import numpy as np
 from scipy.linalg import expm
 
-__all__ = ["Richardson", "equilibrium_two_state", "limit_forces"]
+__all__ = ["Richardson", "equilibrium_two_state", "limit_forces", "limit_state"]
 
 # Distinct step lengths kept per system; a run normally uses only a handful
 # (the month lengths), so this bound only matters for unusual callers.
@@ -386,15 +386,27 @@ def limit_forces(proposed, current, cap, complying, build_rate, dismantle_rate, 
     if not (cap >= 0.0).all():  # also rejects NaN
         raise ValueError("cap must be >= 0 (np.inf for no cap)")
 
-    comply = np.minimum(proposed, cap)  # at or below the cap
-    above = current > cap  # never true where cap is inf
-    if above.any():
-        down = np.maximum(cap, current - dismantle_rate * years)
-        np.minimum(proposed, down, out=down)
-        comply = np.where(above, down, comply)
-    cheat = np.maximum(proposed, current)
-    cheat += build_rate * years
-    new = np.where(complying, comply, cheat)
-    new = np.where(cap == np.inf, proposed, new)
-    np.maximum(new, 0.0, out=new)
-    return new
+    build_rate = np.broadcast_to(build_rate, (n,))
+    dismantle_rate = np.broadcast_to(dismantle_rate, (n,))
+    return np.array([limit_state(float(proposed[i]), float(current[i]), float(cap[i]), bool(complying[i]),
+                                 float(build_rate[i]), float(dismantle_rate[i]), years) for i in range(n)], dtype=float)
+
+
+def limit_state(proposed: float, current: float, cap: float, complying: bool, build_rate: float,
+                dismantle_rate: float, years: float) -> float:
+    """The rule of :func:`limit_forces` for one state, on plain numbers and without the checks.
+
+    Forces, cap (``math.inf`` for none) in warheads; rates in warheads/year;
+    ``years`` the step's length. The model calls this directly with values it
+    has already validated: with two or three states, plain floats cost a
+    fraction of numpy's per-call overhead, and the arithmetic is the same.
+    """
+    if cap == math.inf:
+        new = proposed
+    elif not complying:
+        new = max(proposed, current) + build_rate * years
+    elif current > cap:
+        new = min(proposed, max(cap, current - dismantle_rate * years))
+    else:
+        new = min(proposed, cap)
+    return max(new, 0.0)

@@ -4,11 +4,16 @@ The log is part of the product, not debugging output: a teacher reads it aloud.
 Each entry has the step, the date it refers to, the acting state (or "" for
 the world), a kind (offer, accept, reject, agreement, event, compliance,
 withdrawal, treaty, crisis, outcome, ...) and a sentence.
+
+A sentence may be handed to the log as a function that writes it; it is written
+the first time the log is read. Most runs of an ensemble are never read, and
+wording every offer and answer (numbers to as many decimals as tell them apart,
+the offer in words) was a tenth of a run's time.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from typing import Callable, NamedTuple
 
 import pandas as pd
 
@@ -18,8 +23,9 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One line of the log (a named tuple: a run writes dozens, and a tuple is the cheapest to make)."""
+
     step: int
     date: str
     actor: str
@@ -35,13 +41,28 @@ class DecisionLog:
     """An append-only list of entries."""
 
     def __init__(self) -> None:
-        self.entries: list[Entry] = []
+        self._entries: list[Entry] = []
+        self._written = 0  # entries before this one have their sentence written
 
-    def add(self, step: int, date: str, actor: str, kind: str, text: str) -> None:
-        self.entries.append(Entry(step, date, actor, kind, text))
+    def add(self, step: int, date: str, actor: str, kind: str, text: str | Callable[[], str]) -> None:
+        """Add an entry; ``text`` is the sentence, or a function that writes it when the log is read.
+
+        Such a function must only use values fixed when it is added (not state the run goes on changing).
+        """
+        self._entries.append(Entry(step, date, actor, kind, text))
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every entry so far, oldest first, each with its sentence written."""
+        entries = self._entries
+        for k in range(self._written, len(entries)):
+            if not isinstance(entries[k].text, str):
+                entries[k] = entries[k]._replace(text=entries[k].text())
+        self._written = len(entries)
+        return entries
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._entries)
 
     def __iter__(self):
         return iter(self.entries)
@@ -50,7 +71,7 @@ class DecisionLog:
         return [e for e in self.entries if e.kind in kinds]
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([asdict(e) for e in self.entries], columns=["step", "date", "actor", "kind", "text"])
+        return pd.DataFrame(self.entries, columns=["step", "date", "actor", "kind", "text"])
 
     def to_text(self) -> str:
         return "\n".join(str(e) for e in self.entries)

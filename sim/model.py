@@ -24,17 +24,18 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 from typing import Any, Callable
 
 import numpy as np
-from mesa import Model
+from mesa import Agent, Model
 
 from sim import trust as bayes
 from sim.agenda import OfferSpace, UtilityModel
 from sim.bargaining import backward_induction, choose_offer, concession_progress, respond, round_discounts, target
 from sim.calendar import Calendar, add_months
 from sim.events import draw_random, fire, fire_probability
-from sim.forces import Richardson, limit_forces
+from sim.forces import Richardson, limit_state
 from sim.log import DecisionLog
 from sim.outcomes import classify
 from sim.recorder import Recorder
@@ -72,7 +73,7 @@ class ArmsControlModel(Model):
         self.scenario = resolve_scenario(scenario, {**(overrides or {}), **dotted})
         super().__init__(rng=rng if rng is not None else seed)
         scn = self.scenario
-        self.calendar = Calendar(scn.calendar)
+        self.calendar = scn.derived("calendar", lambda: Calendar(scn.calendar))  # read-only, shared by every run
         self.log = DecisionLog()
         self.space = scn.derived("offer_space", lambda: OfferSpace(scn))
         self.step_index = 0
@@ -82,8 +83,8 @@ class ArmsControlModel(Model):
         self.ultimatums: list[tuple[int, int, int, float]] = []
         self.states = [State(self, spec, i) for i, spec in enumerate(scn.states)]
         self.state_by_name = {s.name: s for s in self.states}
-        template = scn.derived("utility", lambda: UtilityModel(self.space, list(scn.states)))
-        self.utility = copy.copy(template)  # shares the read-only tables; a leadership change rebuilds its own
+        _release_agent_ids(self)  # every agent of the run is made above
+        self.use_current_preferences()
         self.treaty = self._initial_treaty()
         self.tension = scn.tension.initial
         self.crisis_count = 0
@@ -91,8 +92,8 @@ class ArmsControlModel(Model):
         self.outcome = None
         self.initial_total_forces = sum(s.forces for s in self.states)
         self._setup_talks()
-        self._setup_forces()
-        self._events_by_step = self._schedule_events()
+        self.richardson, self._forces_static = scn.derived("forces", self._setup_forces)
+        self._events_by_step = scn.derived("events_by_step", self._schedule_events)
         self._step_inputs = TensionInputs()
         pay = scn.compliance.payoffs
         self._payoff_table = {(C, C): pay.R, (C, D): pay.S, (D, C): pay.T, (D, D): pay.P}  # (own move, other's)
@@ -132,12 +133,23 @@ class ArmsControlModel(Model):
         first = talks.first_proposer or self.states[0].name
         self.proposer = self.state_by_name[first].index
 
-    def _setup_forces(self) -> None:
+    def _setup_forces(self) -> tuple[Richardson, bool]:
+        """The arms dynamics of the scenario's states, and whether they are static (no reaction, fatigue or grievance)."""
         names = self.scenario.state_names
         reaction = np.array([[s.reaction.get(o, 0.0) if o != s.name else 0.0 for o in names] for s in self.scenario.states])
         fatigue = np.array([s.fatigue for s in self.scenario.states])
-        self.richardson = Richardson(reaction, fatigue)
-        self._forces_static = not reaction.any() and not fatigue.any() and not any(s.grievance for s in self.scenario.states)
+        static = not reaction.any() and not fatigue.any() and not any(s.grievance for s in self.scenario.states)
+        return Richardson(reaction, fatigue), static
+
+    def use_current_preferences(self) -> None:
+        """Value the offers by the states' current specs (again after a leadership change).
+
+        The tables are shared by every run whose states hold the same specs; the model
+        keeps its own shallow copy, so refreshing it never touches another run's.
+        """
+        specs = tuple(s.spec for s in self.states)
+        shared = self.scenario.derived_for("utility", specs, lambda: UtilityModel(self.space, list(specs)))
+        self.utility = copy.copy(shared)
 
     def _schedule_events(self) -> dict[int, list]:
         out: dict[int, list] = {}
@@ -180,18 +192,20 @@ class ArmsControlModel(Model):
     # ------------------------------------------------------------------ bargaining
     def trust_matrix(self) -> np.ndarray:
         """(states, states): row i is state i's trust in each state."""
-        return np.stack([s.trust for s in self.states])
+        return np.array([s.trust for s in self.states])
 
     def current_targets(self, utilities: np.ndarray) -> np.ndarray:
         """Each state's target utility now (see :mod:`sim.bargaining`)."""
         talks = self.scenario.talks
         elapsed = self.calendar.years_at(self.now) - self._opens_years
         progress = concession_progress(elapsed, self._horizon_years, talks.deadline_kind, talks.hazard_per_year)
+        # each state's best hope: its best offer within its red lines (-inf when it has none)
+        own = np.array([s.own_offers for s in self.states]).T
+        u_max = np.where(own, utilities, -np.inf).max(axis=0, initial=-np.inf).tolist()
         out = np.empty(len(self.states))
         for s in self.states:
-            b, mine = s.spec.bargaining, s.own_offers
-            u_max = utilities[mine, s.index].max() if mine.any() else -np.inf
-            out[s.index] = target(u_max, b.reservation + b.hardening * self.tension, progress, b.concession)
+            b = s.spec.bargaining
+            out[s.index] = target(u_max[s.index], b.reservation + b.hardening * self.tension, progress, b.concession)
         tactic = [s.index for s in self.states if s.spec.bargaining.tactic == "backward_induction"]
         if tactic:
             out[tactic] = self._induction_targets(utilities)[tactic]
@@ -260,17 +274,21 @@ class ArmsControlModel(Model):
         if offer is None:
             self.note(proposer.name, "no_offer", f"makes no offer: nothing within its red lines reaches its target of {tg[p]:.2f}.")
             return False
-        desc = self.space.describe(offer, self.treaty.in_force)
-        if why is None:
-            worth, goal = _pair(u[offer, p], tg[p])
-            why = f"worth {worth} to it (its target now {goal}); of such offers, the one the others value most"
-        self.note(proposer.name, "offer", f"offers {desc}: {why}.", stamp=stamp)
+        in_force, worth, goal = self.treaty.in_force, u[offer, p], tg[p]
+        self.note(proposer.name, "offer", lambda: self._offer_sentence(offer, in_force, why, worth, goal), stamp=stamp)
         answers = [self._answer(j, offer, stamp) for j in np.flatnonzero(self.space.party[offer]) if j != p]
         self._concession_signal(proposer, offer, stamp)
         if all(answers):
-            self._agree(offer, desc, stamp)
+            self._agree(offer, self.space.describe(offer, in_force), stamp)
             return True
         return False
+
+    def _offer_sentence(self, offer: int, treaty_in_force: bool, why: str | None, worth: float, goal: float) -> str:
+        """The log's sentence for an offer: what it is, and why (the proposer's worth and target, when no reason is given)."""
+        if why is None:
+            worth_text, goal_text = _pair(worth, goal)
+            why = f"worth {worth_text} to it (its target now {goal_text}); of such offers, the one the others value most"
+        return f"offers {self.space.describe(offer, treaty_in_force)}: {why}."
 
     def _answer(self, j: int, offer: int, stamp: int | None) -> bool:
         s, u, tg = self.states[j], self.utilities[offer, j], self.targets[j]
@@ -281,14 +299,13 @@ class ArmsControlModel(Model):
             worth, goal = _pair(u, tg)
             self.note(s.name, "accept" if yes else "reject", f"{verb} (the player's choice): worth {worth} to it; its target {goal}.", stamp=stamp)
             return yes
-        worth, goal = _pair(u, tg)
         if yes:
-            self.note(s.name, "accept", f"accepts: worth {worth} to it, at least its target of {goal}.", stamp=stamp)
+            self.note(s.name, "accept", _worth_sentence("accepts: worth {} to it, at least its target of {}.", u, tg), stamp=stamp)
         elif not s.allowed[offer]:
             self.note(s.name, "reject", f"rejects: it crosses its red line: {s.red_line_why[offer]}.", stamp=stamp)
         else:
             worse = " — worse than no deal" if u < s.spec.bargaining.reservation else ""
-            self.note(s.name, "reject", f"rejects: worth {worth} to it, below its target of {goal}{worse}.", stamp=stamp)
+            self.note(s.name, "reject", _worth_sentence("rejects: worth {} to it, below its target of {}" + worse + ".", u, tg), stamp=stamp)
         return yes
 
     def _concession_signal(self, proposer: State, offer: int, stamp: int | None = None) -> None:
@@ -437,26 +454,27 @@ class ArmsControlModel(Model):
 
     def _move_forces(self, moves: list[str]) -> None:
         states, dt = self.states, self.dt
-        caps = self.treaty.cap_vector(len(states))
+        caps = [self.treaty.cap_of(s.index) for s in states]
         if self._forces_static and D not in moves and all(s.forces <= c for s, c in zip(states, caps)):
             self._step_inputs.growth_per_year = 0.0
             return  # nothing moves: no dynamics, no cheating, every state within its cap
         x = np.array([s.forces for s in states])
-        complying = np.array([m == C for m in moves])
-        build = np.array([s.spec.build_rate for s in states])
         if self._forces_static:
             proposed = x
         else:
             grievance = np.array([s.spec.grievance * (1.0 - s.min_trust()) for s in states])
             proposed = self.richardson.step(x, grievance, dt)
-        new = limit_forces(proposed, x, caps, complying, build, np.array([s.spec.dismantle_rate for s in states]), dt)
-        open_build = ~complying & np.isinf(caps)
-        new = np.where(open_build, new + build * dt, new)
-        total_before = x.sum()
+        new = []
+        for s, p, cap, move in zip(states, proposed.tolist(), caps, moves):
+            v = limit_state(p, s.forces, cap, move == C, s.spec.build_rate, s.spec.dismantle_rate, dt)
+            if move == D and cap == math.inf:
+                v += s.spec.build_rate * dt  # a cheater no cap binds builds in the open as well
+            new.append(v)
+        total_before, total_after = x.sum(), np.array(new).sum()  # numpy's sums, as the growth always used
         if total_before > 0 and dt > 0:
-            self._step_inputs.growth_per_year = (new.sum() - total_before) / total_before / dt
+            self._step_inputs.growth_per_year = (total_after - total_before) / total_before / dt
         for s, v in zip(states, new):
-            s.forces = float(v)
+            s.forces = v
 
     def _observe(self, moves: list[str], watch: list[tuple[float, float]]) -> None:
         tm, table = self.scenario.trust_model, self._payoff_table
@@ -470,7 +488,7 @@ class ArmsControlModel(Model):
                 alarm = self.rng.random() < (d if moves[j] == D else f)
                 seen = D if alarm else seen
                 s.score += table[(moves[s.index], moves[j])]
-                prior = s.trust[j]
+                prior = float(s.trust[j])  # a Python float: the same arithmetic, without numpy scalar overhead
                 s.trust[j] = bayes.clamp(bayes.after_signal(prior, alarm, d, f, tm.p_cheat_security, tm.p_cheat_greedy), tm.floor)
                 if alarm:
                     any_alarm = True
@@ -522,8 +540,11 @@ class ArmsControlModel(Model):
         return self
 
     # ------------------------------------------------------------------ the log
-    def note(self, actor: str, kind: str, text: str, ev: Any = None, stamp: int | None = None) -> None:
-        """Add a dated line to the log (dated by its event when it has one)."""
+    def note(self, actor: str, kind: str, text: str | Callable[[], str], ev: Any = None, stamp: int | None = None) -> None:
+        """Add a dated line to the log (dated by its event when it has one).
+
+        ``text`` may be a function that writes the sentence when the log is read (see :mod:`sim.log`).
+        """
         if ev is not None and (ev.date is not None or ev.step is not None):
             stamp = self.calendar.stamp(ev.date, ev.step)
         label = self.calendar.label(stamp) if stamp is not None else self.calendar.labels[self.step_index]
@@ -535,9 +556,29 @@ class ArmsControlModel(Model):
         return self.recorder
 
 
+def _release_agent_ids(model: Model) -> None:
+    """Let a model be freed once nothing else refers to it.
+
+    Mesa 3.3 numbers agents with a counter per model kept in a class attribute
+    (``Agent._ids``), which holds on to every model that ever made an agent, so no
+    run was ever freed: an ensemble's memory grew by every replicate, and the garbage
+    collector walked them all again and again (mesa issue #3179, fixed in later
+    releases, where the attribute is gone and this does nothing). Called once a
+    model has made all its agents; a model that made more would number them from 1 again.
+    """
+    counters = getattr(Agent, "_ids", None)
+    if isinstance(counters, dict):
+        counters.pop(model, None)
+
+
 def _capital(text: str) -> str:
     """A sentence that starts with a capital, whatever the treaty's name ("the INF Treaty expires")."""
     return text[:1].upper() + text[1:]
+
+
+def _worth_sentence(template: str, worth: float, goal: float) -> Callable[[], str]:
+    """A sentence about a worth and a target (utilities), written when the log is read: the template's two {}."""
+    return lambda: template.format(*_pair(worth, goal))
 
 
 def _pair(a: float, b: float) -> tuple[str, str]:

@@ -394,6 +394,19 @@ class Scenario(Strict):
             self._derived[key] = build()
         return self._derived[key]
 
+    def derived_for(self, kind: str, objects: tuple, build):
+        """What the model derives from some objects of this scenario's runs (a state's spec after a
+        leadership change, the states' current specs), built once per distinct set of objects.
+
+        Keyed by the objects' identity: the cache holds on to them, so while an entry stands no
+        other object can take their identity. Specs are never changed once built.
+        """
+        table = self.derived(kind, dict)
+        key = tuple(map(id, objects))
+        if key not in table:
+            table[key] = (objects, build())
+        return table[key][1]
+
     # -- cross-field checks: each error names the field it is about
     @field_validator("states")
     @classmethod

@@ -63,31 +63,23 @@ class State(Agent):
         return make_strategy(choice.name, **choice.params)
 
     def refresh_red_lines(self) -> None:
+        """The offers its current spec's red lines allow; shared by every run with the same spec."""
         space, spec = self.model.space, self.spec
-        if spec is self.model.scenario.states[self.index]:  # as written in the scenario: shared by every run
-            self.allowed, self.red_line_why = self.model.scenario.derived(f"red_lines:{self.index}", lambda: red_line_mask(space, spec.red_lines))
-        else:
-            self.allowed, self.red_line_why = red_line_mask(space, spec.red_lines)
-        self.own_offers = self.allowed & self.model.space.party[:, self.index]  # what it could ever agree to
+        self.allowed, self.red_line_why = self.model.scenario.derived_for("red_lines", (spec,), lambda: red_line_mask(space, spec.red_lines))
+        self.own_offers = self.allowed & space.party[:, self.index]  # what it could ever agree to
 
     def apply_changes(self, changes: StateChanges) -> list[str]:
-        """Replace the parameters a leadership change names; returns what changed, in words."""
-        data = self.spec.model_dump()
-        said = []
-        for key, value in changes.model_dump(exclude_none=True).items():
-            if isinstance(value, dict) and key in ("utility", "bargaining", "compliance"):
-                data[key].update(value)
-                said.extend(f"{key}.{k} = {v}" for k, v in value.items())
-            else:
-                data[key] = value
-                said.append(f"{key} = {value if key != 'red_lines' else (len(value) or 'none')}")
-        self.spec = StateSpec.model_validate(data)
+        """Replace the parameters a leadership change names; returns what changed, in words.
+
+        The new spec is built once per (spec, changes) and shared by every run of the scenario.
+        """
+        self.spec, said = self.model.scenario.derived_for("changed_spec", (self.spec, changes), lambda: _changed_spec(self.spec, changes))
         if changes.type is not None:
             self.type = changes.type
         if changes.strategy is not None:
             self.strategy = self._make_strategy()
         self.refresh_red_lines()
-        return said
+        return list(said)
 
     def min_trust(self) -> float:
         """Its lowest trust in any rival."""
@@ -103,3 +95,17 @@ class State(Agent):
             cooperation_value=s.compliance.cooperation_value, discount=s.utility.discount,
             trust_threshold=s.compliance.trust_threshold, payoffs=(m.T, m.R, m.P, m.S),
         )
+
+
+def _changed_spec(spec: StateSpec, changes: StateChanges) -> tuple[StateSpec, list[str]]:
+    """A spec with a leadership change's parameters replaced, and what changed, in words."""
+    data = spec.model_dump()
+    said = []
+    for key, value in changes.model_dump(exclude_none=True).items():
+        if isinstance(value, dict) and key in ("utility", "bargaining", "compliance"):
+            data[key].update(value)
+            said.extend(f"{key}.{k} = {v}" for k, v in value.items())
+        else:
+            data[key] = value
+            said.append(f"{key} = {value if key != 'red_lines' else (len(value) or 'none')}")
+    return StateSpec.model_validate(data), said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,6 +48,10 @@ class TreatyState:
             return False
         return i not in self.suspended or i in self.respects_caps
 
+    def cap_of(self, i: int) -> float:
+        """The cap that binds state i now (warheads; inf where none binds)."""
+        return float(self.caps[i]) if self.binds(i) else math.inf
+
     def cap_vector(self, n: int) -> np.ndarray:
         """Caps that bind each state now (inf where none binds)."""
-        return np.array([self.caps[i] if self.binds(i) else np.inf for i in range(n)])
+        return np.array([self.cap_of(i) for i in range(n)])
