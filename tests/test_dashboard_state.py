@@ -164,9 +164,14 @@ def test_app_views_without_a_browser():
 def test_odds_charts_are_redrawn_in_place_with_the_new_result():
     page = create_app()
     odds = page.views["Odds"]
+    assert odds.figures == []
+    page.tabs.active = TAB_NAMES.index("Odds")  # opening the tab builds the charts, hidden until a result
+    built = [c.figure for c in odds.figures]
+    assert len(built) == 5 and not odds.charts.visible
     odds.n.value = 20
     odds.start()
     first = [c.figure for c in odds.figures]
+    assert first == built and odds.charts.visible
     shares, timing = odds.figures[0], odds.figures[1]
     assert shares.figure.y_range.factors == ["extended"] and list(shares.source.data["share"]) == [100.0]
     page.session.set_override("states.RU.utility.secrecy_cost", 5.0)  # every replicate now lapses

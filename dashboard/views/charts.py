@@ -32,6 +32,11 @@ def chart_key(result) -> tuple:
     return tuple(result.scenario.state_names), bool(result.dateless)
 
 
+def scenario_key(scenario: sim.Scenario) -> tuple:
+    """The chart_key an ensemble of this scenario will have."""
+    return tuple(scenario.state_names), bool(sim.ArmsControlModel(scenario, rng=0).calendar.dateless)
+
+
 class SharesChart:
     """The share of each outcome category with its 95% interval, as horizontal bars (%)."""
 
