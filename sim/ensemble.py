@@ -247,8 +247,14 @@ class EnsembleResult:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                out["mean"] = np.nanmean(values, axis=0)
-                qs = np.nanpercentile(values, percentiles, axis=0) if values.size else np.full((len(percentiles), 0), np.nan)
+                if not values.size:
+                    out["mean"], qs = np.nan, np.full((len(percentiles), 0), np.nan)
+                elif np.isnan(values).any():  # replicates that ended early leave gaps
+                    out["mean"] = np.nanmean(values, axis=0)
+                    qs = np.nanpercentile(values, percentiles, axis=0)
+                else:  # the same numbers, without nanpercentile's column-by-column loop (2 to 20x faster)
+                    out["mean"] = values.mean(axis=0)
+                    qs = np.percentile(values, percentiles, axis=0)
         for p, q in zip(percentiles, qs):
             out[f"p{p:g}"] = q
         return out

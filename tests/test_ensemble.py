@@ -86,6 +86,22 @@ def test_bands_are_ordered_and_start_at_the_initial_state(classroom):
         classroom.bands("forces_Red")
 
 
+def test_bands_are_the_percentiles_of_the_replicates_with_or_without_gaps(classroom):
+    values = classroom.series["tension"]
+    b = classroom.bands("tension")
+    expected = np.nanpercentile(values, [5, 25, 50, 75, 95], axis=0)
+    assert np.array_equal(b[["p5", "p25", "p50", "p75", "p95"]].to_numpy().T, expected)
+    assert np.array_equal(b["mean"].to_numpy(), np.nanmean(values, axis=0))
+    gappy = values.copy()
+    gappy[::3, 5:] = np.nan  # a third of the replicates stop recording at step 5
+    classroom.series["gappy"] = gappy
+    try:
+        g = classroom.bands("gappy")
+    finally:
+        del classroom.series["gappy"]
+    assert np.array_equal(g["p50"].to_numpy(), np.nanpercentile(gappy, 50, axis=0))
+
+
 def test_timing_is_in_steps_when_dateless(classroom):
     timing = classroom.agreement_timing()
     assert timing.name == "steps_before_deadline"

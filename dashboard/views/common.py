@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import threading
+import time
 import weakref
 from typing import Any, Callable
 
@@ -15,6 +16,7 @@ from panel.io.state import set_curdoc
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 BAND_COLOURS = {"calm": "#e8f5e9", "strained": "#fffde7", "confrontation": "#fff3e0", "crisis": "#ffebee"}
+PROGRESS_EVERY_S = 0.2  # the shortest time between two progress updates sent to a page (seconds)
 TEXT_SIZES = {False: ("12px", "14px", "15px"), True: ("18px", "22px", "22px")}  # ticks, axis labels, body text
 
 
@@ -89,9 +91,17 @@ def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callabl
         except Exception:  # the session was closed meanwhile
             pass
 
+    last_sent = [0.0]
+
+    def relay(done: int, total: int) -> None:  # a page needs a few progress updates a second, not one per chunk
+        now = time.monotonic()
+        if done >= total or now - last_sent[0] >= PROGRESS_EVERY_S:
+            last_sent[0] = now
+            later(on_progress, done, total)
+
     def target() -> None:
         try:
-            result = work(lambda done, total: later(on_progress, done, total))
+            result = work(relay)
         except Exception as exc:
             later(on_error, exc)
         else:
