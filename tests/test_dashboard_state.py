@@ -164,28 +164,28 @@ def test_app_views_without_a_browser():
 def test_odds_charts_are_redrawn_in_place_with_the_new_result():
     page = create_app()
     odds = page.views["Odds"]
-    assert odds.figures == []
+    assert odds.charts.figures == []
     page.tabs.active = TAB_NAMES.index("Odds")  # opening the tab builds the charts, hidden until a result
-    built = [c.figure for c in odds.figures]
-    assert len(built) == 5 and not odds.charts.visible
+    built = [c.figure for c in odds.charts.figures]
+    assert len(built) == 5 and not odds.charts.panel.visible
     odds.n.value = 20
     odds.start()
-    first = [c.figure for c in odds.figures]
-    assert first == built and odds.charts.visible
-    shares, timing = odds.figures[0], odds.figures[1]
+    first = [c.figure for c in odds.charts.figures]
+    assert first == built and odds.charts.panel.visible
+    shares, timing = odds.charts.figures[0], odds.charts.figures[1]
     assert shares.figure.y_range.factors == ["extended"] and list(shares.source.data["share"]) == [100.0]
     page.session.set_override("states.RU.utility.secrecy_cost", 5.0)  # every replicate now lapses
     odds.n.value = 30
     odds.start()
-    assert [c.figure for c in odds.figures] == first  # the same figures: only their data went to the page
+    assert [c.figure for c in odds.charts.figures] == first  # the same figures: only their data went to the page
     assert shares.figure.y_range.factors == ["lapsed"] and list(shares.source.data["share"]) == [100.0]
     assert sum(timing.source.data["top"]) == len(odds.result.agreement_timing()) == 0
-    fan = odds.figures[-1]
+    fan = odds.charts.figures[-1]
     assert len(fan.sources["tension"].data["p50"]) == len(odds.result.bands("tension")) == 27  # 26 weeks and the start
     page.session.add_scenario(sim.load_scenario("trilateral"))  # three states: new charts for their series
     odds.start()
-    assert odds.figures[0].figure is not first[0]
-    assert set(odds.figures[2].sources) == {"forces_US", "forces_RU", "forces_CN"}
+    assert odds.charts.figures[0].figure is not first[0]
+    assert set(odds.charts.figures[2].sources) == {"forces_US", "forces_RU", "forces_CN"}
 
 
 def test_hidden_tabs_wait_and_catch_up_when_shown():

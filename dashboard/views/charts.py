@@ -8,14 +8,16 @@ arrays instead of whole new figures. That matters when a class presses
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import panel as pn
 from bokeh.models import ColumnDataSource, FactorRange, Span, Whisker
 
 import sim
 from dashboard.state import x_values
-from dashboard.views.common import colour, new_figure
+from dashboard.views.common import colour, new_figure, set_text_size
 
 BANDS = ("p5", "p25", "p50", "p75", "p95")  # the percentiles a fan chart shows
 SHARES_TITLE = "Outcomes (share of replicates, 95% interval)"
@@ -115,3 +117,43 @@ def trust_series(names: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 TENSION_SERIES = [("tension", "tension")]
+
+
+class ChartSet:
+    """A column of ensemble charts in the page: built for a scenario's states and calendar, then redrawn in place.
+
+    `make(names, dateless)` returns the charts (objects with ``.figure`` and ``.show(result, xs)``).
+    The column stays hidden until it shows a result.
+    """
+
+    def __init__(self, make: Callable[[tuple[str, ...], bool], list], css_class: str):
+        self.make = make
+        self.key: tuple | None = None
+        self.figures: list = []
+        self.panel = pn.Column(sizing_mode="stretch_width", css_classes=[css_class], visible=False)
+
+    def prepare(self, scenario: sim.Scenario, large_text: bool) -> None:
+        """Build the charts (empty) for a scenario now, so that its first result sends only data."""
+        if self._build(scenario_key(scenario)):
+            self._attach(large_text)
+
+    def draw(self, result, large_text: bool) -> None:
+        """Show an ensemble's result (building the charts first if its states or calendar differ)."""
+        built = self._build(chart_key(result))
+        xs = result_x(result)
+        for chart in self.figures:
+            chart.show(result, xs)
+        set_text_size([c.figure for c in self.figures], [], large_text)
+        if built:
+            self._attach(large_text)
+        self.panel.visible = True
+
+    def _build(self, key: tuple) -> bool:
+        if key == self.key:
+            return False
+        self.key, self.figures = key, self.make(*key)
+        return True
+
+    def _attach(self, large_text: bool) -> None:
+        set_text_size([c.figure for c in self.figures], [], large_text)
+        self.panel.objects = [pn.pane.Bokeh(c.figure, sizing_mode="stretch_width") for c in self.figures]

@@ -10,11 +10,17 @@ import panel as pn
 import sim
 from dashboard.state import Session, bundled, describe_error, ensemble_series
 from dashboard.views.common import esc, in_server, off_loop, set_text_size
-from dashboard.views.charts import (TENSION_SERIES, FanChart, SharesChart, chart_key, forces_series, result_x,
-                                    scenario_key)
+from dashboard.views.charts import TENSION_SERIES, ChartSet, FanChart, SharesChart, forces_series
 from dashboard.views.odds import run_ensemble, shares_text
 
 DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
+
+
+def compare_charts(names: tuple[str, ...], dateless: bool) -> list:
+    """One side's charts for a scenario's states and calendar."""
+    return [SharesChart("Outcomes (95% interval)"),
+            FanChart("Tension", "tension (0-1)", TENSION_SERIES, dateless),
+            FanChart("Forces", "warheads", forces_series(names), dateless)]
 
 
 class Variant:
@@ -27,11 +33,8 @@ class Variant:
         self.path = pn.widgets.TextInput(label="change a field (dotted path, optional)", placeholder="e.g. states.RU.utility.secrecy_cost")
         self.value = pn.widgets.TextInput(label="to the value", placeholder="e.g. 0.5")
         self.summary = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=[f"compare-{title.lower()}"])
-        self.charts = pn.Column(sizing_mode="stretch_width", css_classes=[f"compare-charts-{title.lower()}"],
-                                visible=False)
-        self.chart_key: tuple | None = None
-        self.figures: list = []
-        self.panel = pn.Column(f"### {title}", self.scenario, pn.Row(self.path, self.value), self.summary, self.charts,
+        self.charts = ChartSet(compare_charts, f"compare-charts-{title.lower()}")
+        self.panel = pn.Column(f"### {title}", self.scenario, pn.Row(self.path, self.value), self.summary, self.charts.panel,
                                sizing_mode="stretch_width")
 
     def settings(self) -> tuple[sim.Scenario, dict]:
@@ -49,34 +52,11 @@ class Variant:
     def prepare(self, large_text: bool) -> None:
         """Build the charts (empty) for the chosen scenario, so that Compare sends only data."""
         name = self.scenario.value
-        if self._build(scenario_key(self.session.uploaded.get(name) or bundled(name))):
-            self._attach(large_text)
+        self.charts.prepare(self.session.uploaded.get(name) or bundled(name), large_text)
 
     def draw(self, result, large_text: bool) -> None:
-        """Show one ensemble in the charts (built for its states and calendar if they are not yet)."""
-        built = self._build(chart_key(result))
-        xs = result_x(result)
-        for chart in self.figures:
-            chart.show(result, xs)
-        set_text_size([c.figure for c in self.figures], [self.summary], large_text)
-        if built:
-            self._attach(large_text)
-        self.charts.visible = True
-
-    def _build(self, key: tuple) -> bool:
-        """Build the charts for a scenario's states and calendar unless they are built: True if built now."""
-        if key == self.chart_key:
-            return False
-        names, dateless = key
-        self.chart_key = key
-        self.figures = [SharesChart("Outcomes (95% interval)"),
-                        FanChart("Tension", "tension (0-1)", TENSION_SERIES, dateless),
-                        FanChart("Forces", "warheads", forces_series(names), dateless)]
-        return True
-
-    def _attach(self, large_text: bool) -> None:
-        set_text_size([c.figure for c in self.figures], [self.summary], large_text)
-        self.charts.objects = [pn.pane.Bokeh(c.figure, sizing_mode="stretch_width") for c in self.figures]
+        self.charts.draw(result, large_text)
+        set_text_size([], [self.summary], large_text)
 
     def label(self, overrides: dict) -> str:
         extra = ", ".join(f"{k} = {v}" for k, v in overrides.items())
