@@ -26,10 +26,13 @@ _POOL_LOCK = threading.Lock()
 
 
 def worker_pool() -> ProcessPoolExecutor:
-    """The pool (started on first use, with as many workers as this process may use cores)."""
+    """The pool (started on first use, with as many workers as this process may use cores).
+
+    A pool whose worker died (killed, out of memory) refuses all work; a new one replaces it.
+    """
     global _POOL
     with _POOL_LOCK:
-        if _POOL is None:
+        if _POOL is None or getattr(_POOL, "_broken", False):
             from sim.ensemble import default_workers
 
             ctx = multiprocessing.get_context("forkserver")

@@ -214,3 +214,22 @@ def test_large_ensembles_run_in_the_servers_worker_pool_with_the_same_result(tmp
     from dashboard.views.odds import POOL_FROM
     alone = sim.ensemble("classroom_basic", n=POOL_FROM, seed=3)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == alone.runs.category.value_counts().sort_index().to_dict()
+
+
+def test_replicates_still_run_after_a_worker_dies(tmp_path):
+    # as the server would: a worker of the pool is killed (say, out of memory); the next ensembles still run
+    script = tmp_path / "killed.py"
+    script.write_text(
+        "import json, os, signal\n"
+        "from dashboard.views.odds import run_ensemble\n"
+        "from dashboard.workers import warm_worker_pool, worker_pool\n"
+        "if __name__ == '__main__':\n"
+        "    warm_worker_pool()\n"
+        "    os.kill(next(iter(worker_pool()._processes)), signal.SIGKILL)\n"
+        "    counts = [run_ensemble('classroom_basic', 40, 3, {}, ('tension',), pooled=True).runs.category.value_counts()\n"
+        "              .sort_index().to_dict() for _ in range(2)]\n"
+        "    print(json.dumps(counts))\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    alone = sim.ensemble("classroom_basic", n=40, seed=3).runs.category.value_counts().sort_index().to_dict()
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [alone, alone]

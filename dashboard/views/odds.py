@@ -8,6 +8,7 @@ agreements came relative to the deadline.
 from __future__ import annotations
 
 import time
+from concurrent.futures.process import BrokenProcessPool
 
 import panel as pn
 
@@ -33,9 +34,16 @@ def run_ensemble(scenario, n: int, seed: int, overrides: dict, series: tuple[str
 
     if pooled is None:
         pooled = n >= POOL_FROM
-    return ensemble(scenario, n=n, seed=seed, workers=default_workers() if pooled else 1,
-                    executor=worker_pool() if pooled else None, overrides=dict(overrides) or None,
-                    progress=progress, series=series)
+
+    def attempt():
+        return ensemble(scenario, n=n, seed=seed, workers=default_workers() if pooled else 1,
+                        executor=worker_pool() if pooled else None, overrides=dict(overrides) or None,
+                        progress=progress, series=series)
+
+    try:
+        return attempt()
+    except BrokenProcessPool:  # a worker died meanwhile (killed, out of memory): once more, on a new pool
+        return attempt()
 
 
 def shares_text(result) -> str:
