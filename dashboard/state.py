@@ -359,7 +359,11 @@ class Session(param.Parameterized):
 # ---------------------------------------------------------------------------- data for the views
 def x_values(model: sim.ArmsControlModel) -> np.ndarray:
     """Horizontal axis of time plots: dates (datetime64) or step numbers for a dateless calendar."""
-    cal = model.calendar
+    return calendar_x(model.calendar)
+
+
+def calendar_x(cal) -> np.ndarray:
+    """x_values of a sim.calendar.Calendar."""
     if cal.dateless:
         return np.asarray(cal.stamps, dtype=float)
     return pd.to_datetime(cal.labels).to_numpy()

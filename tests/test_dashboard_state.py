@@ -200,36 +200,39 @@ def test_hidden_tabs_wait_and_catch_up_when_shown():
     assert calls == [1] and not bargaining.stale
 
 
-def test_large_ensembles_run_in_the_servers_worker_pool_with_the_same_result(tmp_path):
-    # in its own process, as the server would be: the pool's workers come from a fork server
-    script = tmp_path / "odds.py"
-    script.write_text(
-        "import json\n"
-        "from dashboard.views.odds import POOL_FROM, run_ensemble\n"
-        "if __name__ == '__main__':\n"
-        "    r = run_ensemble('classroom_basic', POOL_FROM, 3, {}, ('tension',))\n"
-        "    print(json.dumps(r.runs.category.value_counts().sort_index().to_dict()))\n", encoding="utf-8")
+def in_own_process(tmp_path: Path, imports: str, body: str):
+    """Run `body` in a process of its own, as the server would be (the pool's workers come from a fork
+    server, which needs a main module); return the JSON it prints last."""
+    script = tmp_path / "as_server.py"
+    script.write_text(f"import json\n{imports}\nif __name__ == '__main__':\n{body}", encoding="utf-8")
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def outcome_counts(result) -> dict:
+    return result.runs.category.value_counts().sort_index().to_dict()
+
+
+def test_large_ensembles_run_in_the_servers_worker_pool_with_the_same_result(tmp_path):
     from dashboard.views.odds import POOL_FROM
-    alone = sim.ensemble("classroom_basic", n=POOL_FROM, seed=3)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == alone.runs.category.value_counts().sort_index().to_dict()
+
+    pooled = in_own_process(
+        tmp_path, "from dashboard.views.odds import POOL_FROM, run_ensemble",
+        "    r = run_ensemble('classroom_basic', POOL_FROM, 3, {}, ('tension',))\n"
+        "    print(json.dumps(r.runs.category.value_counts().sort_index().to_dict()))\n")
+    assert pooled == outcome_counts(sim.ensemble("classroom_basic", n=POOL_FROM, seed=3))
 
 
 def test_replicates_still_run_after_a_worker_dies(tmp_path):
-    # as the server would: a worker of the pool is killed (say, out of memory); the next ensembles still run
-    script = tmp_path / "killed.py"
-    script.write_text(
-        "import json, os, signal\n"
-        "from dashboard.views.odds import run_ensemble\n"
-        "from dashboard.workers import warm_worker_pool, worker_pool\n"
-        "if __name__ == '__main__':\n"
+    # a worker of the pool is killed (say, out of memory); the next ensembles still run
+    counts = in_own_process(
+        tmp_path, "import os, signal\nfrom dashboard.views.odds import run_ensemble\n"
+                  "from dashboard.workers import warm_worker_pool, worker_pool",
         "    warm_worker_pool()\n"
         "    os.kill(next(iter(worker_pool()._processes)), signal.SIGKILL)\n"
         "    counts = [run_ensemble('classroom_basic', 40, 3, {}, ('tension',), pooled=True).runs.category.value_counts()\n"
         "              .sort_index().to_dict() for _ in range(2)]\n"
-        "    print(json.dumps(counts))\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    alone = sim.ensemble("classroom_basic", n=40, seed=3).runs.category.value_counts().sort_index().to_dict()
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [alone, alone]
+        "    print(json.dumps(counts))\n")
+    alone = outcome_counts(sim.ensemble("classroom_basic", n=40, seed=3))
+    assert counts == [alone, alone]

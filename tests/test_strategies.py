@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from docs.gen_validation import AXELROD_NAMES  # our strategy -> the Axelrod library's class
 from sim.strategies import (
     C,
     D,
@@ -202,15 +203,6 @@ def test_always_cooperate_and_always_defect():
 # --------------------------------------------------------------------------
 # Agreement with the Axelrod library (perfect monitoring, 200 turns)
 # --------------------------------------------------------------------------
-
-AXELROD_NAMES = {
-    "tit_for_tat": "TitForTat",
-    "grim_trigger": "Grudger",
-    "pavlov": "WinStayLoseShift",
-    "always_cooperate": "Cooperator",
-    "always_defect": "Defector",
-}
-
 
 @pytest.fixture(scope="module")
 def axl():

@@ -16,7 +16,8 @@ import panel as pn
 from bokeh.models import ColumnDataSource, FactorRange, Span, Whisker
 
 import sim
-from dashboard.state import x_values
+from sim.calendar import Calendar
+from dashboard.state import calendar_x
 from dashboard.views.common import colour, new_figure, set_text_size
 
 BANDS = ("p5", "p25", "p50", "p75", "p95")  # the percentiles a fan chart shows
@@ -26,7 +27,7 @@ TIMING_BINS = 30  # at most this many bars in the timing histogram
 
 def result_x(result) -> np.ndarray:
     """The time axis of an ensemble's series (dates, or step numbers for a dateless calendar)."""
-    return x_values(sim.ArmsControlModel(result.scenario, rng=0))
+    return calendar_x(Calendar(result.scenario.calendar))
 
 
 def chart_key(result) -> tuple:
@@ -36,7 +37,7 @@ def chart_key(result) -> tuple:
 
 def scenario_key(scenario: sim.Scenario) -> tuple:
     """The chart_key an ensemble of this scenario will have."""
-    return tuple(scenario.state_names), bool(sim.ArmsControlModel(scenario, rng=0).calendar.dateless)
+    return tuple(scenario.state_names), Calendar(scenario.calendar).dateless
 
 
 class SharesChart:
