@@ -45,6 +45,7 @@ import math
 import os
 import sys
 import time
+import typing
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -52,11 +53,12 @@ from typing import Any, Callable, Literal
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from sim.ensemble import default_workers, pool_context, outcome_row, replicate_seed, series_names, series_values, simulate
 from sim.loading import LDict, ScenarioError, read_yaml, resolve_scenario
 from sim.model import ArmsControlModel
+from sim.sampling import SampleSpec
 from sim.scenario import Scenario
 
 MANIFEST = "manifest.json"
@@ -106,12 +108,14 @@ class SweepSpec(BaseModel):
     overrides: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, list[Any]] = Field(default_factory=dict)
     zip: list[dict[str, list[Any]]] = Field(default_factory=list)
+    sample: SampleSpec | None = None
     replicates: int = Field(1, ge=1)
     seed: int = Field(0, ge=0)
     common_seeds: bool = False
     metrics: Metrics = Field(default_factory=Metrics)
     output: str
     chunk_size: int | None = Field(None, ge=1)
+    _axes: list | None = PrivateAttr(default=None)
 
     @field_validator("parameters")
     @classmethod
@@ -141,16 +145,22 @@ class SweepSpec(BaseModel):
                 if path in seen:
                     raise ValueError(f"'{path}' is varied twice (in parameters and zip, or in two zip groups)")
                 seen.add(path)
+        for path in (self.sample.parameters if self.sample else {}):
+            if path in seen:
+                raise ValueError(f"'{path}' is both sampled and on the grid; give it in one place")
         return self
 
     # -- the design
     def axes(self) -> list[tuple[tuple[str, ...], list[tuple]]]:
-        """The grid's axes: (paths, value tuples), ``parameters`` first, then each zip group."""
-        out = [((path,), [(v,) for v in values]) for path, values in self.parameters.items()]
-        for group in self.zip:
-            paths = tuple(group)
-            out.append((paths, list(zip(*(group[p] for p in paths)))))
-        return out
+        """The design's axes: (paths, value tuples), ``parameters`` first, then each zip group,
+        then the sample's design (one joint axis, or levers then uncertainties)."""
+        if self._axes is None:
+            out = [((path,), [(v,) for v in values]) for path, values in self.parameters.items()]
+            for group in self.zip:
+                paths = tuple(group)
+                out.append((paths, list(zip(*(group[p] for p in paths)))))
+            self._axes = out + (self.sample.axes() if self.sample else [])
+        return self._axes
 
     @property
     def parameter_paths(self) -> list[str]:
@@ -288,9 +298,10 @@ def _allowed(loc: tuple) -> list[str]:
     cls: Any = SweepSpec
     for part in loc:
         f = cls.model_fields.get(part) if isinstance(part, str) else None
-        if f is None or not (isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)):
+        inner = [a for a in (f.annotation, *typing.get_args(f.annotation)) if isinstance(a, type) and issubclass(a, BaseModel)] if f else []
+        if not inner:
             break
-        cls = f.annotation
+        cls = inner[0]
     return list(cls.model_fields)
 
 
@@ -317,7 +328,8 @@ def prepare(spec: SweepSpec, file: str, data: Any) -> tuple[Scenario, list[str]]
         if exc.line is None and "scenario" not in (exc.file or ""):
             raise SweepError(f"scenario '{spec.scenario}': {exc.message}", file, _where(data, "scenario"), "scenario") from None
         raise
-    for paths, values in spec.axes():
+    _check_sample(spec, base, file, data)
+    for paths, values in spec.axes()[:len(spec.axes()) - len(spec.sample.axes() if spec.sample else [])]:
         section = "parameters" if len(paths) == 1 and paths[0] in spec.parameters else "zip"
         for value in values:
             try:
@@ -334,6 +346,21 @@ def prepare(spec: SweepSpec, file: str, data: Any) -> tuple[Scenario, list[str]]
             raise SweepError(f"unknown series '{name}'; expected one of {', '.join(names)}", file,
                              _where(data, "metrics", "series", name), f"metrics.series.{name}")
     return base, names
+
+
+def _check_sample(spec: SweepSpec, base: Scenario, file: str, data: Any) -> None:
+    """Each sampled path, tried at its bounds and an interior point (located errors)."""
+    if spec.sample is None:
+        return
+    for path, dist in spec.sample.parameters.items():
+        kind = spec.sample.kind_of(path)
+        for value in dist.probes():
+            try:
+                resolve_scenario(base, {path: value})
+            except ScenarioError as exc:
+                hint = "; for whole numbers use {integer: [low, high]}" if "integer" in exc.message else ""
+                raise SweepError(f"{path}={value!r}: {exc.message}{hint}" + (f" ({exc.field})" if exc.field else ""),
+                                 file, _where(data, "sample", kind, path), f"sample.{kind}.{path}") from None
 
 
 # ---------------------------------------------------------------------------- running a chunk
