@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from sim.callable_module import make_callable
 from sim.model import ArmsControlModel
 from sim.outcomes import CATEGORIES
 from sim.reporters import AGREED_TERMS, Reporters, agreed_terms, long_frame
@@ -417,3 +418,6 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+make_callable(__name__)  # sim.ensemble(...) runs an ensemble; sim.ensemble.replicate_seed(...) still works

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -13,6 +14,8 @@ from sim.model import ArmsControlModel
 from sim.outcomes import Outcome
 from sim.scenario import Scenario
 
+SEED_BITS = 31  # a drawn seed stays a small, typeable integer (acsim run --seed N)
+
 
 @dataclass
 class RunResult:
@@ -20,13 +23,13 @@ class RunResult:
 
     Attributes:
         scenario: the scenario as run (overrides applied).
-        seed: the seed it ran with.
+        seed: the seed it ran with (drawn when none was given), so that it can be repeated.
         outcome: how it ended (:class:`~sim.outcomes.Outcome`).
         model: the finished model, for anything else.
     """
 
     scenario: Scenario
-    seed: int | None
+    seed: int
     outcome: Outcome
     model: ArmsControlModel = field(repr=False)
 
@@ -65,11 +68,14 @@ def run(scenario: Scenario | str = "classroom_basic", seed: int | None = None, o
     Args:
         scenario: a Scenario, a bundled scenario's name or a path to a YAML file.
         seed: fixes every random draw; the same seed and scenario give the same run, bit for bit.
+            Without one, a seed is drawn and recorded in the result's ``seed``.
         overrides: {dotted.path: value} applied before validation.
         **more: overrides given as keywords; use ``__`` for dots (``tension__initial=0.5``).
     """
     merged = dict(overrides or {})
     merged.update({k.replace("__", "."): v for k, v in more.items()})
+    if seed is None:
+        seed = secrets.randbits(SEED_BITS)
     model = ArmsControlModel(scenario, rng=seed, overrides=merged)
     model.run()
     return RunResult(scenario=model.scenario, seed=seed, outcome=model.outcome, model=model)

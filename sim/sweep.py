@@ -63,9 +63,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from sim.callable_module import make_callable
 from sim.ensemble import default_workers, pool_context, outcome_row, replicate_seed, series_names, series_values, simulate
 from sim.loading import LDict, ScenarioError, read_yaml, resolve_scenario
 from sim.model import ArmsControlModel
+from sim.provenance import model_version, versions
 from sim.reporters import LONG_COLUMNS, LONG_DTYPES, LONG_SCHEMA, Reporters, ReporterError, long_frame, series_rows
 from sim.sampling import SampleSpec
 from sim.scenario import Scenario
@@ -549,7 +551,8 @@ def _done_chunks(out: Path, manifest: dict, sizes: dict[int, int]) -> set[int]:
 
 def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = None, scheduler: str | None = None,
           resume: bool = False, progress: bool | Callable[[int, int], Any] = True, executor: Executor | None = None,
-          output: str | Path | None = None, dry_run: bool = False, load: bool = True) -> pd.DataFrame | None:
+          output: str | Path | None = None, dry_run: bool = False, load: bool = True,
+          allow_version_change: bool = False) -> pd.DataFrame | None:
     """Run a sweep and return its table (see the module docstring for the spec and the columns).
 
     Args:
@@ -563,9 +566,12 @@ def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = Non
         output: write here instead of the spec's ``output``.
         dry_run: go through chunking, writing and resuming without running the model (metrics empty).
         load: return the table (False: return None, for sweeps too large to hold in memory).
+        allow_version_change: resume even if the output was started by another model version
+            (the manifest then lists each version under ``resumed``).
 
     Raises:
-        SweepError: a bad spec (located), or an output that holds another sweep's results.
+        SweepError: a bad spec (located), an output that holds another sweep's results, or one
+            started by another model version (see :mod:`sim.provenance`).
     """
     spec, file, data = load_spec(spec_or_path)
     out = Path(output if output is not None else spec.output)
@@ -580,6 +586,7 @@ def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = Non
         if manifest.get("done") and not resume:
             raise SweepError(f"this output already holds {len(manifest['done'])} of {manifest['n_chunks']} chunks of this "
                              "sweep; resume it (--resume) or remove it", str(out))
+        _check_version(manifest, out, allow_version_change)
         chunk = int(manifest["chunk_size"])
     else:
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -592,6 +599,7 @@ def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = Non
         tmp.unlink(missing_ok=True)
     manifest = manifest or {"spec_hash": digest, "total_runs": total, "chunk_size": chunk, "n_chunks": n_chunks,
                             "parameters": spec.parameter_paths, "spec": spec.model_dump(mode="json"),
+                            "versions": versions(),
                             "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "done": []}
     done = _done_chunks(out, manifest, sizes)
     manifest["done"] = sorted(done)
@@ -648,6 +656,21 @@ def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = Non
     return load_results(out) if load and total else None
 
 
+def _check_version(manifest: dict, out: Path, allow: bool) -> None:
+    """Refuse to resume an output started by another model version, unless allowed (then note it)."""
+    if not manifest.get("done"):
+        return
+    now = versions()
+    before = manifest.get("versions")
+    if model_version(before) == model_version(now):
+        return
+    if not allow:
+        raise SweepError(f"this output was started by {model_version(before)}; this is {model_version(now)}. Resuming "
+                         "would mix two model versions in one table: use another output, or resume anyway with "
+                         "--allow-version-change (allow_version_change=True)", str(out))
+    manifest.setdefault("resumed", []).append({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "versions": now})
+
+
 def _drive(executor: Executor, todo: list[int], job: Callable[[int], tuple], finished: Callable[[int, list], None],
            inflight: int) -> None:
     """Keep at most `inflight` chunks queued on the executor; write each as it comes back."""
@@ -675,3 +698,5 @@ sweep.load_results = load_results  # type: ignore[attr-defined]
 sweep.load_timeseries = load_timeseries  # type: ignore[attr-defined]
 sweep.load_spec = load_spec  # type: ignore[attr-defined]
 sweep.SweepError = SweepError  # type: ignore[attr-defined]
+
+make_callable(__name__)  # sim.sweep(...) runs a sweep; sim.sweep.load_results(...) still works

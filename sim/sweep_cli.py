@@ -69,6 +69,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--workers", type=int, metavar="N", help="processes (default: the cores available)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler to run on, e.g. tcp://host:8786")
     p.add_argument("--resume", action="store_true", help="finish a sweep whose output already holds part of its results")
+    p.add_argument("--allow-version-change", action="store_true",
+                   help="with --resume: continue even if the output was started by another version of the model")
     p.add_argument("--output", metavar="DIR", help="write here instead of the spec's output")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
@@ -159,7 +161,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return _error(f"--workers: expected at least 1 (got {args.workers})")
     try:
         table = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                      progress=not args.quiet, output=args.output)
+                      progress=not args.quiet, output=args.output, allow_version_change=args.allow_version_change)
     except ScenarioError as exc:
         return _located(exc)
     except KeyboardInterrupt:
