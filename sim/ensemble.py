@@ -356,14 +356,14 @@ def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: i
         ScenarioError: for a bad scenario or override, located.
         ValueError: for n < 0, workers < 1, an unknown series name or a reporter that names nothing.
     """
-    from sim.loading import resolve_scenario
+    from sim.runner import cached_scenario
 
     if n < 0 or int(n) != n:
         raise ValueError(f"n must be a whole number of replicates, at least 0 (got {n!r})")
     if workers < 1:
         raise ValueError(f"workers must be at least 1 (got {workers!r})")
     overrides = dict(overrides or {})
-    scn = resolve_scenario(scenario, overrides)
+    scn = cached_scenario(scenario, overrides)
     probe = ArmsControlModel(scn, rng=0)
     series = tuple(series)
     known = series_names(probe)

@@ -1,9 +1,22 @@
-"""One run of a scenario: ``sim.run(scenario, seed=..., **overrides)``."""
+"""One run of a scenario: ``sim.run(scenario, seed=..., **overrides)``, and the per-process scenario cache.
+
+Scenarios named by a bundled name or a path are cached per process
+(:func:`cached_scenario`), keyed by the file, its modification time and size
+and those of every file it ``extends:``, and by the overrides. A driver that
+calls ``sim.run("new_start_2021", overrides=...)`` in a loop pays for reading
+the YAML once, as if it had loaded the scenario itself. The cache returns the
+same object each time: scenarios are never changed after validation (the
+model derives its tables from them once and shares them between runs).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import secrets
+from collections import OrderedDict
+from pathlib import Path
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -14,6 +27,9 @@ from sim.model import ArmsControlModel
 from sim.outcomes import Outcome
 from sim.scenario import Scenario
 
+CACHE_SIZE = 128  # scenario variants (file and overrides) kept per process
+EXTENDS_LINE = re.compile(r"^extends:\s*['\"]?([^'\"#\s]+)", re.MULTILINE)
+MAX_EXTENDS = 8  # as sim.loading allows
 SEED_BITS = 31  # a drawn seed stays a small, typeable integer (acsim run --seed N)
 
 
@@ -76,6 +92,72 @@ def run(scenario: Scenario | str = "classroom_basic", seed: int | None = None, o
     merged.update({k.replace("__", "."): v for k, v in more.items()})
     if seed is None:
         seed = secrets.randbits(SEED_BITS)
-    model = ArmsControlModel(scenario, rng=seed, overrides=merged)
+    model = ArmsControlModel(cached_scenario(scenario, merged), rng=seed)
     model.run()
     return RunResult(scenario=model.scenario, seed=seed, outcome=model.outcome, model=model)
+
+
+# ---------------------------------------------------------------------------- the scenario cache
+_CACHE: OrderedDict[tuple, Scenario] = OrderedDict()
+
+
+def _file_chain(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """(file, mtime_ns, size) of a scenario file and of each file it extends, read without parsing YAML."""
+    from sim.loading import scenario_path
+
+    out = []
+    for _ in range(MAX_EXTENDS + 1):
+        try:
+            st = os.stat(path)
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            break  # loading will report it
+        out.append((str(path.resolve()), st.st_mtime_ns, st.st_size))
+        parent = EXTENDS_LINE.search(text)
+        if parent is None:
+            break
+        try:
+            path = scenario_path(parent.group(1), path.parent)
+        except ValueError:
+            break
+    return tuple(out)
+
+
+def _remember(key: tuple, scenario: Scenario) -> Scenario:
+    _CACHE[key] = scenario
+    _CACHE.move_to_end(key)
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return scenario
+
+
+def cached_scenario(scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A validated scenario from a Scenario, a bundled name or a path, with overrides, cached per process.
+
+    A name or path is read once per (file and the files it extends, as they are
+    now; overrides); a changed file is read again. A Scenario object is not cached.
+
+    Raises:
+        ScenarioError: as :func:`sim.load_scenario`, naming the file, the line and the field.
+    """
+    from sim.loading import load_scenario, resolve_scenario, scenario_path
+
+    if isinstance(scenario, Scenario):
+        return resolve_scenario(scenario, overrides)
+    base_key = _file_chain(scenario_path(scenario)) or (str(scenario),)
+    base = _CACHE.get(base_key)
+    if base is None:
+        base = _remember(base_key, load_scenario(scenario))
+    if not overrides:
+        return base
+    key = (base_key, json.dumps(overrides, sort_keys=True, default=repr))
+    hit = _CACHE.get(key)
+    if hit is not None:
+        _CACHE.move_to_end(key)
+        return hit
+    return _remember(key, resolve_scenario(base, overrides))
+
+
+def clear_cache() -> None:
+    """Forget every cached scenario."""
+    _CACHE.clear()
