@@ -321,6 +321,26 @@ class EnsembleResult:
             lines.append("No replicate reached an agreement.")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        shares = ", ".join(f"{r.category} {r.share:.1%}" for r in self.shares().itertuples(index=False))
+        return (f"EnsembleResult(scenario={self.scenario.name!r}, n={self.n}, seed={self.seed}, "
+                f"overrides={self.overrides!r}, shares: {shares or 'none'})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the scenario, seed and overrides, then the shares with their intervals."""
+        from html import escape
+
+        from sim.runner import html_table
+
+        title = self.scenario.title or self.scenario.name
+        rows = [("scenario", f"{title} ({self.scenario.name})"), ("replicates", str(self.n)), ("seed", str(self.seed))]
+        rows += [("overrides", ", ".join(f"{k}={v!r}" for k, v in self.overrides.items()))] if self.overrides else []
+        shares = self.shares()
+        table = "".join(f"<tr><td>{escape(str(r.category))}</td><td>{r.share:.1%}</td><td>{r.lo:.1%} to {r.hi:.1%}</td>"
+                        f"<td>{r.count}</td></tr>" for r in shares.itertuples(index=False))
+        return (html_table("EnsembleResult", rows) + "<table><tr><th>outcome</th><th>share</th><th>95% interval</th>"
+                f"<th>runs</th></tr>{table}</table>")
+
     def to_dict(self) -> dict[str, Any]:
         """Shares and timing as plain data (what ``acsim ensemble --json`` prints)."""
         timing = self.agreement_timing()

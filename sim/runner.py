@@ -19,6 +19,7 @@ from collections import OrderedDict
 from pathlib import Path
 from dataclasses import dataclass, field
 from functools import cached_property
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -77,6 +78,19 @@ class RunResult:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, default=str)
 
+    def __repr__(self) -> str:
+        return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, outcome={self.outcome.label!r}, "
+                f"steps={self.model.recorder.last})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the scenario, the seed, the outcome and its reason, and how to see more."""
+        title = self.scenario.title or self.scenario.name
+        rows = [("scenario", f"{title} ({self.scenario.name})"), ("seed", str(self.seed)),
+                ("outcome", self.outcome.label), ("why", self.outcome.reason),
+                ("decisions logged", f"{len(self.model.log)} (.log, .story())"),
+                ("time series", f"{self.model.recorder.last + 1} rows (.timeseries)")]
+        return html_table("RunResult", rows)
+
 
 def run(scenario: Scenario | str = "classroom_basic", seed: int | None = None, overrides: dict[str, Any] | None = None, **more: Any) -> RunResult:
     """Run a scenario to its end.
@@ -95,6 +109,13 @@ def run(scenario: Scenario | str = "classroom_basic", seed: int | None = None, o
     model = ArmsControlModel(cached_scenario(scenario, merged), rng=seed)
     model.run()
     return RunResult(scenario=model.scenario, seed=seed, outcome=model.outcome, model=model)
+
+
+def html_table(caption: str, rows: list[tuple[str, str]]) -> str:
+    """A small two-column HTML table (for notebooks), every text escaped."""
+    body = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>{escape(v)}</td></tr>"
+                   for k, v in rows)
+    return f"<table><caption style='text-align:left'><b>{escape(caption)}</b></caption>{body}</table>"
 
 
 # ---------------------------------------------------------------------------- the scenario cache
