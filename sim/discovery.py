@@ -12,6 +12,11 @@ more and more of them. Each box on that peeling trajectory has:
 * mass: the share of all runs that fall inside the box (0-1);
 * restricted: how many parameters the box limits.
 
+Each limit of the chosen box comes with its quasi-p value (Bryant and Lempert
+2010, a one-sided binomial test, as EMA Workbench computes it): the chance of
+a density as high without that limit. A limit above ``SIGNIFICANCE`` is
+marked as possibly chance, and is better read as no limit at all.
+
 The box chosen by default is the one with the highest coverage among those
 whose density reaches the threshold (0.8 unless told), the usual trade-off
 between explaining most of the selected runs and being right about the runs
@@ -31,6 +36,7 @@ import pandas as pd
 DENSITY_THRESHOLD = 0.8  # the density a chosen box must reach (EMA Workbench's usual choice)
 PEEL_ALPHA = 0.05  # share of the box peeled away at each step
 MASS_MIN = 0.05  # the smallest box, as a share of all runs
+SIGNIFICANCE = 0.05  # a restriction whose quasi-p value is above this may be chance (Bryant and Lempert 2010)
 INSTALL_HINT = "scenario discovery needs EMA Workbench: pip install 'acsim[discovery]' (or pip install ema_workbench)"
 TRAJECTORY_COLUMNS = ("box", "coverage", "density", "mass", "restricted", "n", "selected")
 FIGSIZE = (11.0, 4.5)  # inches: the trade-off and the box side by side
@@ -52,7 +58,8 @@ class Discovery:
             (fractions 0-1), restricted (parameters limited), n (runs inside), selected (of them).
         chosen: the index (``box``) of the chosen box.
         limits: the chosen box, one row per parameter: parameter, lower, upper (for a choice,
-            ``values`` lists those kept), low and high of the whole sample, restricted.
+            ``values`` lists those kept), low and high of the whole sample, restricted, and
+            quasi_p (the limit's quasi-p value; NaN where there is no limit).
     """
 
     where: str
@@ -77,10 +84,11 @@ class Discovery:
         if restricted.empty:
             lines.append("  (no parameter is restricted: the selected runs are spread over the whole sample)")
         for r in restricted.itertuples(index=False):
+            chance = f"; quasi-p {r.quasi_p:.2g}: may be chance" if r.quasi_p > SIGNIFICANCE else ""
             if isinstance(r.values, list):
-                lines.append(f"  {r.parameter} in {{{', '.join(map(str, r.values))}}}")
+                lines.append(f"  {r.parameter} in {{{', '.join(map(str, r.values))}}}{chance}")
             else:
-                lines.append(f"  {r.lower:.4g} <= {r.parameter} <= {r.upper:.4g}   (sampled {r.low:.4g} to {r.high:.4g})")
+                lines.append(f"  {r.lower:.4g} <= {r.parameter} <= {r.upper:.4g}   (sampled {r.low:.4g} to {r.high:.4g}{chance})")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,22 +187,23 @@ def discover(results: pd.DataFrame | str | Path, where: str, inputs: list[str] |
     elif box not in set(trajectory["box"]):
         raise DiscoveryError(f"no box {box}; the trajectory has boxes 0 to {int(trajectory['box'].max())}")
     return Discovery(where=where, n_runs=len(y), n_selected=int(y.sum()), trajectory=trajectory, chosen=box,
-                     limits=_limits(found.box_lims[0], found.box_lims[box], inputs))
+                     limits=_limits(found.box_lims[0], found.box_lims[box], inputs, found.qp[box]))
 
 
-def _limits(whole: pd.DataFrame, chosen: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
-    """One row per parameter: the chosen box's range against the whole sample's."""
+def _limits(whole: pd.DataFrame, chosen: pd.DataFrame, inputs: list[str], qp: dict) -> pd.DataFrame:
+    """One row per parameter: the chosen box's range against the whole sample's, and its quasi-p value."""
     rows = []
     for col in inputs:
+        ps = [p for p in qp.get(col, []) if p is not None and p >= 0]  # EMA Workbench marks a side with no limit -1
         lo, hi = chosen[col].iloc[0], chosen[col].iloc[1]
         if isinstance(lo, set):  # a choice: PRIM keeps a set of values
             rows.append({"parameter": col, "lower": np.nan, "upper": np.nan, "values": sorted(lo), "low": np.nan,
-                         "high": np.nan, "restricted": lo != whole[col].iloc[0]})
+                         "high": np.nan, "restricted": lo != whole[col].iloc[0], "quasi_p": min(ps, default=np.nan)})
         else:
             low, high = float(whole[col].iloc[0]), float(whole[col].iloc[1])
             rows.append({"parameter": col, "lower": float(lo), "upper": float(hi), "values": None, "low": low,
-                         "high": high, "restricted": bool(lo > low or hi < high)})
-    return pd.DataFrame(rows, columns=["parameter", "lower", "upper", "values", "low", "high", "restricted"])
+                         "high": high, "restricted": bool(lo > low or hi < high), "quasi_p": min(ps, default=np.nan)})
+    return pd.DataFrame(rows, columns=["parameter", "lower", "upper", "values", "low", "high", "restricted", "quasi_p"])
 
 
 # ---------------------------------------------------------------------------- the figure

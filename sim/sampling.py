@@ -223,14 +223,17 @@ def design_axis(method: str, params: dict[str, Distribution], n: int, seed: int,
 
 
 # ---------------------------------------------------------------------------- sensitivity
-def sensitivity(results: Any, metric: str = "category == 'extended'", seed: int = 0):
+BOOTSTRAP_SEED = 1  # SALib's Sobol analysis seeds its bootstrap only for a seed that is not 0
+
+
+def sensitivity(results: Any, metric: str = "category == 'extended'", seed: int = BOOTSTRAP_SEED):
     """Sobol or Morris indices of a metric from a finished sampled sweep.
 
     Args:
         results: a sweep's output directory (its manifest holds the spec).
         metric: a column or an expression over columns, averaged over each design
             point's replicates (a true/false metric becomes a share, 0-1).
-        seed: for the bootstrap of the confidence intervals.
+        seed: for the bootstrap of the confidence intervals (not 0: SALib would leave it unseeded).
 
     Returns:
         Sobol: one row per parameter with S1, S1_conf, ST, ST_conf (fractions of
@@ -263,6 +266,8 @@ def sensitivity(results: Any, metric: str = "category == 'extended'", seed: int 
     if y.isna().any():
         missing = int(y.isna().sum())
         raise SweepError(f"{missing} design points have no successful run (an unfinished sweep? resume it)", str(results))
+    if not seed:
+        raise ValueError("seed: SALib leaves its bootstrap unseeded for 0; give another whole number")
     params = sample.parameters
     prob = problem(params)
     if sample.method == "sobol":

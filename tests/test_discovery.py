@@ -37,7 +37,8 @@ def test_prim_finds_the_planted_box(found, planted):
         assert limits.loc[name, "restricted"]
         assert limits.loc[name, "lower"] == pytest.approx(lo, abs=0.03)
         assert limits.loc[name, "upper"] == pytest.approx(hi, abs=0.03)
-    assert not limits.loc["x.tension", "restricted"]
+        assert limits.loc[name, "quasi_p"] < 1e-10  # far from chance
+    assert not limits.loc["x.tension", "restricted"] and np.isnan(limits.loc["x.tension", "quasi_p"])
     box = found.box
     assert box.coverage >= 0.85 and box.density >= 0.9 and box.restricted == 2
     assert found.n_runs == 2000 and found.n_selected == int((planted["category"] == "lapsed").sum())

@@ -186,3 +186,9 @@ def test_the_spec_file_reads_as_documented(tmp_path):
         """))
     s, _, _ = load_spec(path)
     assert s.n_combos == 16 and s.parameter_paths == [SECRECY, "states.Blue.trust"]
+
+
+def test_sensitivity_is_the_same_every_time(tmp_path):
+    sweep(spec(tmp_path, SOBOL), workers=1, progress=False, dry_run=True)
+    first = sensitivity(tmp_path / "out", f"`{SECRECY}` + `{ROUNDS}`")
+    pd.testing.assert_frame_equal(first, sensitivity(tmp_path / "out", f"`{SECRECY}` + `{ROUNDS}`"))
