@@ -178,6 +178,11 @@ class SampleSpec(BaseModel):
         """'levers' or 'uncertainties'."""
         return "levers" if path in self.levers else "uncertainties"
 
+    @property
+    def n_axes(self) -> int:
+        """How many sweep axes the design makes: two with policies (levers, uncertainties), else one."""
+        return 2 if self.policies is not None else 1
+
     def axes(self) -> list[tuple[tuple[str, ...], list[tuple]]]:
         """The design as sweep axes (paths, value tuples): one joint axis, or levers then uncertainties."""
         if self.policies is not None:

@@ -349,7 +349,8 @@ def prepare(spec: SweepSpec, file: str, data: Any) -> tuple[Scenario, list[str]]
             raise SweepError(f"scenario '{spec.scenario}': {exc.message}", file, _where(data, "scenario"), "scenario") from None
         raise
     _check_sample(spec, base, file, data)
-    for paths, values in spec.axes()[:len(spec.axes()) - len(spec.sample.axes() if spec.sample else [])]:
+    grid = spec.axes()[:len(spec.axes()) - (spec.sample.n_axes if spec.sample else 0)]  # the sample is checked above
+    for paths, values in grid:
         section = "parameters" if len(paths) == 1 and paths[0] in spec.parameters else "zip"
         for value in values:
             try:
