@@ -68,6 +68,7 @@ class Discovery:
     trajectory: pd.DataFrame
     chosen: int
     limits: pd.DataFrame
+    threshold: float = DENSITY_THRESHOLD
 
     @property
     def box(self) -> pd.Series:
@@ -77,8 +78,9 @@ class Discovery:
     def summary(self) -> str:
         """The selection, the chosen box's coverage and density, and its limits, as readable lines."""
         b = self.box
+        short = f" (no box reaches a density of {self.threshold:.0%}: the densest)" if b.density < self.threshold else ""
         lines = [f"{self.n_selected} of {self.n_runs} runs match {self.where} ({self.n_selected / self.n_runs:.1%})",
-                 f"box {self.chosen} of {len(self.trajectory) - 1}: coverage {b.coverage:.1%}, density {b.density:.1%}, "
+                 f"box {self.chosen} of {len(self.trajectory) - 1}{short}: coverage {b.coverage:.1%}, density {b.density:.1%}, "
                  f"mass {b.mass:.1%} ({int(b.n)} runs, {int(b.selected)} selected)"]
         restricted = self.limits[self.limits["restricted"]]
         if restricted.empty:
@@ -154,7 +156,7 @@ def discover(results: pd.DataFrame | str | Path, where: str, inputs: list[str] |
         where: an expression over the columns, true for the runs of interest
             (``category == 'lapsed'``, ``final_tension > 0.5``).
         inputs: the parameter columns (default: the sweep's parameters, or every dotted column).
-        threshold: the density (0-1) the chosen box must reach.
+        threshold: the density (0-1) the chosen box must reach (when none does: the densest box).
         peel_alpha, mass_min: PRIM's peeling step and smallest box (shares of the runs).
         box: choose this box of the trajectory instead.
 
@@ -174,7 +176,10 @@ def discover(results: pd.DataFrame | str | Path, where: str, inputs: list[str] |
     prim = _prim()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        found = prim.Prim(x, y, threshold=threshold, peel_alpha=peel_alpha, mass_min=mass_min).find_box()
+        # EMA Workbench counts y >= threshold as the cases of interest and returns only the first box when the
+        # last one's density falls short of it; the smallest positive threshold keeps the whole trajectory
+        # (y is 0 or 1), and `threshold` chooses a box from it below
+        found = prim.Prim(x, y, threshold=np.finfo(float).eps, peel_alpha=peel_alpha, mass_min=mass_min).find_box()
     pt = found.peeling_trajectory
     trajectory = pd.DataFrame({"box": pt["id"].astype(int), "coverage": pt["coverage"].astype(float),
                                "density": pt["density"].astype(float), "mass": pt["mass"].astype(float),
@@ -186,7 +191,7 @@ def discover(results: pd.DataFrame | str | Path, where: str, inputs: list[str] |
             else int(trajectory["box"].iloc[-1])
     elif box not in set(trajectory["box"]):
         raise DiscoveryError(f"no box {box}; the trajectory has boxes 0 to {int(trajectory['box'].max())}")
-    return Discovery(where=where, n_runs=len(y), n_selected=int(y.sum()), trajectory=trajectory, chosen=box,
+    return Discovery(where=where, n_runs=len(y), n_selected=int(y.sum()), trajectory=trajectory, chosen=box, threshold=threshold,
                      limits=_limits(found.box_lims[0], found.box_lims[box], inputs, found.qp[box]))
 
 

@@ -291,7 +291,7 @@ def test_column_types_do_not_depend_on_the_data(tmp_path):
 
 @pytest.mark.parametrize("name, words", [
     ("states.colour", "state Blue has no attribute 'colour'"),
-    ("treaty", "is a TreatyState, not a single number, flag or text"),
+    ("treaty", "not a single number, flag or text"),
 ])
 def test_a_reporter_that_names_nothing_is_located(tmp_path, name, words):
     path = write(tmp_path, f"scenario: classroom_basic\noutput: o\nmetrics:\n  reporters:\n    {name}: final\n")
