@@ -38,6 +38,7 @@ TOKEN_BYTES = 12  # a student's token: 96 random bits, in the page's address
 NAME_MAX = 30  # characters of a first name
 ROUND_SECONDS = 90  # the teacher's clock: seconds a student has for a move (0: no clock)
 AWAY_AFTER_S = 60.0  # seconds without a page before the computer takes a student's side
+TICK_EVERY_S = 0.25  # the clock is applied at most this often, however many pages ask (seconds)
 INCIDENTS_KEPT = 500  # refused messages remembered (the oldest are dropped)
 DEFAULT_SEED = 1
 
@@ -95,6 +96,7 @@ class Classroom:
         self.lock = threading.RLock()
         self._paused_at = 0.0
         self._arrivals = 0
+        self._ticked = -TICK_EVERY_S
 
     @property
     def group_size(self) -> int:
@@ -305,9 +307,10 @@ class Classroom:
     def tick(self) -> bool:
         """Apply the clock: a move not made in time, a student away too long. True when anything changed."""
         with self.lock:
-            if not self.started or self.paused or self.ended:
-                return False
             now, changed = self.clock(), False
+            if not self.started or self.paused or self.ended or now - self._ticked < TICK_EVERY_S:
+                return False
+            self._ticked = now
             for student in self.students.values():
                 game = self.games.get(student.game)
                 if game is not None and not game.seats[student.side].away and now - student.last_seen > self.away_after_s:

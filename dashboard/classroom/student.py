@@ -127,6 +127,8 @@ class StudentPage:
     def __init__(self, registry: ClassRegistry = CLASSES, token: str = ""):
         self.registry, self.token, self.page = registry, token, secrets.token_hex(8)
         self.shown: tuple = ()
+        self.shown_left: int | None = None
+        self.sent: int | None = None  # the number of the last move this page sent
         self.number: int | None = None
         self.code = pn.widgets.TextInput(label="Class code", placeholder="the code on the board", width=220)
         self.name = pn.widgets.TextInput(label="Your first name", width=220)
@@ -201,11 +203,12 @@ class StudentPage:
 
     def _act(self, decision: Any) -> None:
         room, game = self.room, self._game()
+        if self.number is not None and self.number == self.sent:
+            return  # a second click on the same question (a double click): already sent
         if room is None or game is None or self.number is None:
             self.message.object = "**There is no move to make now.**"
             return
-        for b in (self.accept, self.reject, self.propose, self.no_offer, self.advice):
-            b.disabled = True  # until the page shows the next question: a double click cannot answer twice
+        self.sent = self.number
         try:
             room.act(self.token, self.page, self.number, decision)
             self.message.object = ""
@@ -228,41 +231,42 @@ class StudentPage:
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
-        """Redraw when the class, the game or the clock's second changed (or when forced)."""
+        """Redraw what changed: the whole game when the class or the game changed, else only the clock."""
         room, game = self.room, self._game()
         left = room.seconds_left(game) if room is not None and game is not None else None
         key = (id(room), room.version if room else 0, game.version if game else 0,
-               None if left is None else int(left), room.holds(self.token, self.page) if room else False)
+               room.holds(self.token, self.page) if room else False)
         if key == self.shown and not force:
+            if game is not None and left is not None and int(left) != self.shown_left:
+                self.shown_left = int(left)
+                self.question.object = question_html(room, game, room.student(self.token).side)
             return
-        self.shown = key
+        self.shown, self.shown_left = key, None if left is None else int(left)
+        self._draw(room, game)
+
+    def _draw(self, room: Classroom | None, game: Game | None) -> None:
         joined = room is not None and game is not None
-        self.join_form.visible = not joined
-        self.game_box.visible = joined
+        student = room.student(self.token) if joined else None
+        holds = joined and room.holds(self.token, self.page)
+        q = game.question if joined else None
+        side = student.side if student else None
+        mine = holds and q is not None and q.side == side and game.started and not room.paused and not room.ended
+        self.number = q.number if mine else None
+        _set(self.join_form, visible=not joined)
+        _set(self.game_box, visible=holds)
+        _set(self.answer_row, visible=mine and q.role == ANSWER)
+        _set(self.propose_box, visible=mine and q.role == PROPOSE)
         if not joined:
-            self.seat.object = "" if self.token == "" or room is None else "**This class has no seat for you; join again.**"
-            self.answer_row.visible = self.propose_box.visible = False
-            self.number = None
+            self.seat.object = "" if not self.token or room is None else "**This class has no seat for you; join again.**"
             return
-        student = room.student(self.token)
-        side = student.side
-        if not room.holds(self.token, self.page):
+        if not holds:
             self.seat.object = "**This seat is now open in another window.** Use that window, or reload this page."
-            self.answer_row.visible = self.propose_box.visible = False
-            self.number = None
             return
         partners = [f"{game.seats[i].name or 'the computer'} ({n})" for i, n in enumerate(game.side_names) if i != side]
         self.seat.object = (f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
                             f"against {', '.join(partners)}. Class code {room.code}.")
         self.briefing.object = briefing_html(game, side)
         self.question.object = question_html(room, game, side)
-        q = game.question
-        mine = q is not None and q.side == side and game.started and not room.paused and not room.ended
-        self.number = q.number if mine else None
-        self.answer_row.visible = mine and q.role == ANSWER
-        self.propose_box.visible = mine and q.role == PROPOSE
-        for b in (self.accept, self.reject, self.propose, self.no_offer, self.advice):
-            b.disabled = not mine
         if mine and q.role == PROPOSE:
             self.offer.options = offer_choices(game, side)
             if q.default is not None:
@@ -275,6 +279,13 @@ class StudentPage:
         lines = shared_log(game, side)[:LOG_LINES]
         self.log.object = "".join(
             f"<div><b>{html.escape(d)}</b> {html.escape(a + ': ' if a else '')}{html.escape(t)}</div>" for d, a, t in lines)
+
+
+def _set(widget, **values: Any) -> None:
+    """Set only the parameters that change (each set costs Panel a round of watchers, even to the same value)."""
+    changed = {k: v for k, v in values.items() if getattr(widget, k) != v}
+    if changed:
+        widget.param.update(**changed)
 
 
 def student_app() -> pn.viewable.Viewable:
