@@ -85,7 +85,8 @@ def worth_html(game: Game, side: int, offer: int) -> str:
     m = game.model
     trust = m.trust_matrix()[side].copy()
     terms = m.utility.terms(offer, side, trust, m.tension)
-    rows = "".join(f"<tr><td>{html.escape(name.replace('_', ' '))}</td><td>{value:+.2f}</td></tr>" for name, value in terms.items())
+    rows = "".join(f"<tr><td>{html.escape(name.replace('_', ' '))}</td><td>{round(value, 2) + 0.0:+.2f}</td></tr>"
+                   for name, value in terms.items())
     total = sum(terms.values())
     red = "" if m.states[side].allowed[offer] else "<p class='warning'><b>It crosses one of your red lines.</b></p>"
     verdict = "better than no deal" if total > 0 else "no better than no deal"

@@ -26,6 +26,7 @@ DEFAULT_SCENARIO = "new_start_2021"
 POLL_MS = 1000  # how often the board redraws when the class changed (ms)
 QR_SCALE = 8  # pixels per QR module: about 300 px for a join address, readable from the back of a room
 CODE_FONT = "64px"
+BOARD_FONT = "18px"  # the board, read from the back of a room
 
 
 def join_qr_svg(url: str) -> str:
@@ -112,7 +113,7 @@ class TeacherConsole:
         self.board = pn.pane.HTML("", css_classes=["classroom-board"], sizing_mode="stretch_width")
         self.outcomes = pn.pane.HTML("", css_classes=["classroom-outcomes-pane"], sizing_mode="stretch_width")
         self.debrief = pn.pane.Markdown("", css_classes=["classroom-debrief"], sizing_mode="stretch_width")
-        self.show_debrief = pn.widgets.Button(label="Debrief", width=120)
+        self.show_debrief = pn.widgets.Button(label="Show the debrief", color="primary", width=180)
         self.incidents = pn.pane.HTML("", css_classes=["classroom-incidents"], sizing_mode="stretch_width")
         self.downloads = pn.Row(
             pn.widgets.FileDownload(callback=self._file(export.games_csv), filename="class_games.csv", label="Games (CSV)"),
@@ -126,14 +127,20 @@ class TeacherConsole:
         self.move.on_click(lambda *_: self._guarded(self._reassign))
         self.show_debrief.on_click(lambda *_: self._guarded(self._debrief))
         self.setup = pn.Column("### A new class", self.scenario, "Mode", self.mode, pn.Row(self.clock, self.seed), self.open)
-        self.controls = pn.Row(self.start, self.pause, self.resume, self.end, self.show_debrief)
-        self.panel = pn.Column(
-            "## acsim: the teacher's console", self.message,
-            pn.Row(self.setup, self.join_card, sizing_mode="stretch_width"),
-            self.controls, "### Students", self.students, pn.Row(self.who, self.where, self.move),
-            "### The class board", self.board, "### Outcomes: the class beside the model", self.outcomes,
-            self.debrief, "### Export", self.downloads, "### Refused messages", self.incidents,
-            sizing_mode="stretch_width", css_classes=["classroom-console"])
+        self.status = pn.pane.Markdown("", css_classes=["classroom-phase"])
+        for pane in (self.board, self.outcomes, self.debrief, self.students):
+            pane.styles = {"font-size": BOARD_FONT}
+        self.tabs = pn.Tabs(
+            ("Class", pn.Column(pn.Row(self.setup, self.join_card, sizing_mode="stretch_width"), "### Students",
+                                self.students, pn.Row(self.who, self.where, self.move), sizing_mode="stretch_width")),
+            ("Board", pn.Column("### Every game", self.board, "### Outcomes: the class beside the model", self.outcomes,
+                                sizing_mode="stretch_width")),
+            ("Debrief", pn.Column(self.show_debrief, self.debrief, sizing_mode="stretch_width")),
+            ("Export", pn.Column(self.downloads, "### Refused messages", self.incidents, sizing_mode="stretch_width")),
+            dynamic=False, sizing_mode="stretch_width")
+        self.controls = pn.Row(self.start, self.pause, self.resume, self.end, self.status)
+        self.panel = pn.Column("## acsim: the teacher's console", self.message, self.controls, self.tabs,
+                               sizing_mode="stretch_width", css_classes=["classroom-console"])
         self.refresh(force=True)
 
     @property
@@ -198,6 +205,7 @@ class TeacherConsole:
         self.pause.disabled, self.resume.disabled = room.paused or room.ended, not room.paused
         self.show_debrief.disabled = False
         phase = "ended" if room.ended else "paused" if room.paused else "playing" if room.started else "joining"
+        self.status.object = f"Class {room.code}: **{phase}**, {len(room.students)} students, {len(room.games)} games."
         url = self.join_url or "/join"
         self.join_card.object = (
             f"<div style='display:flex;gap:24px;align-items:center'><div>"

@@ -10,6 +10,7 @@ docs/classroom.md are taken here.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -71,6 +72,10 @@ def join(chromium, base: str, code: str, name: str):
     page.get_by_role("button", name="Join").click()
     page.locator(".classroom-seat").get_by_text("you play").wait_for()
     return page
+
+
+def open_tab(page, name: str) -> None:
+    page.locator(".bk-tab", has_text=re.compile(f"^{name}$")).click()
 
 
 def marker(page) -> tuple[int, int, str] | None:
@@ -147,6 +152,7 @@ def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_m
     assert last == 41  # 42 moves, the reload lost none
     expect(bob.locator(".classroom-log")).to_contain_text("Outcome: extended 5 years")
 
+    open_tab(teacher, "Board")
     board = teacher.locator(".classroom-board")
     expect(board).to_contain_text(EXPECTED, timeout=30_000)
     expect(board).to_contain_text(AGREED_ON)
@@ -159,10 +165,11 @@ def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_m
     expect(cat.locator(".classroom-question")).to_contain_text("your turn to propose, US", timeout=30_000)
     screenshot(cat, "classroom_student_propose.png")
     expect(board).to_contain_text("US: Cat; RU: computer", timeout=30_000)
-    teacher.get_by_role("button", name="Debrief").click()
-    expect(teacher.locator(".classroom-debrief")).to_contain_text(f"{EXPECTED}: 1 (100%; the model:")
-    teacher.locator(".classroom-board").scroll_into_view_if_needed()
     screenshot(teacher, "classroom_board.png")
+    open_tab(teacher, "Debrief")
+    teacher.get_by_role("button", name="Show the debrief").click()
+    expect(teacher.locator(".classroom-debrief")).to_contain_text(f"{EXPECTED}: 1 (100%; the model:")
+    screenshot(teacher, "classroom_debrief.png")
     for p in (teacher, ann, bob, cat):
         p.context.close()
 
