@@ -11,7 +11,7 @@ import pytest
 import sim
 from dashboard.classroom import export, results, serving
 from dashboard.classroom.game import ANSWER, PROPOSE
-from dashboard.classroom.room import ClassError, Classroom
+from dashboard.classroom.room import AWAY_AFTER_S, DEFAULT_SEED, ROUND_SECONDS, ClassError, Classroom
 from dashboard.classroom.student import briefing_html, shared_log
 
 SCENARIO = "new_start_2021"
@@ -310,3 +310,24 @@ def test_only_the_teacher_path_needs_the_key(monkeypatch):
                                                                "http://10.0.0.5:5006/join")
     finally:
         serving.console_key.cache_clear()
+
+
+# ---------------------------------------------------------------------- the docs page
+def test_the_docs_page_quotes_what_two_advised_students_play(scenario, clock):
+    """docs/classroom.md's worked example (moves, outcome, date) is what the code gives; this fails when it is stale."""
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "classroom.md").read_text()
+    room = new_class(scenario, clock)
+    ann, bob = pair(room)
+    moves = play_advice(room, room.games[1], [ann, bob])
+    outcome = room.games[1].outcome
+    assert outcome.label == "extended 5 years"
+    assert (f"With seed {SEED} that is {moves} moves\nand a five-year extension agreed on {outcome.agreement_date}"
+            in page)
+    assert f"{results.ODDS_REPLICATES} runs of the scenario" in page
+    assert f"after {AWAY_AFTER_S:.0f} seconds without their page" in page
+    assert f"{ROUND_SECONDS} seconds per move and seed {DEFAULT_SEED}" in page.replace("\n", " ")
+    for image in ("classroom_console_join", "classroom_student_answer", "classroom_student_propose",
+                  "classroom_board", "classroom_debrief"):
+        assert f"images/{image}.png" in page and (Path(__file__).resolve().parents[1] / "docs" / "images" / f"{image}.png").exists()
