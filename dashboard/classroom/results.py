@@ -132,6 +132,17 @@ def debrief(room: Classroom) -> str:
     alone = computer_alone(room)
     lines.append(f"\nThe computer playing every side from the same start: **{alone.outcome.label}**"
                  + (f" on {alone.outcome.agreement_date}." if alone.outcome.agreement_date else "."))
-    if room.scenario.description:
-        lines.append(f"\nWhat really happened: {' '.join(room.scenario.description.split())}")
+    lines.extend(_history(room.scenario))
     return "\n".join(lines)
+
+
+def _history(scenario: sim.Scenario) -> list[str]:
+    """What really happened: the scenario's record when it has one, else its description."""
+    record = getattr(scenario, "record", None)
+    if record is not None:
+        when = f" ({record.date})" if record.date else ""
+        said = f" {' '.join(record.text.split())}" if record.text else ""
+        return [f"\nWhat really happened: **{record.label or record.outcome}**{when}.{said}"]
+    if scenario.description:
+        return [f"\nWhat really happened: {' '.join(scenario.description.split())}"]
+    return []

@@ -65,7 +65,9 @@ def briefing_html(game: Game, side: int) -> str:
                             f"<td class='help'>{help_text}</td></tr>")
     lines = [str(r.reason) for r in getattr(spec, "red_lines", []) or [] if getattr(r, "reason", "")]
     red = "".join(f"<li>{html.escape(line)}</li>" for line in lines) or "<li>none</li>"
-    return (f"<h3>Your side: {html.escape(label)} ({html.escape(spec.name)})</h3>"
+    told = (getattr(game.scenario, "briefings", None) or {}).get(spec.name, "")
+    told_html = f"<p class='told'>{html.escape(' '.join(told.split()))}</p>" if told else ""
+    return (f"<h3>Your side: {html.escape(label)} ({html.escape(spec.name)})</h3>{told_html}"
             f"<p>Private: only you see this. Your red lines:</p><ul class='red-lines'>{red}</ul>"
             f"<details><summary>What your side values</summary><table class='values'>{''.join(rows)}</table></details>")
 
