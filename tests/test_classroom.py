@@ -331,3 +331,11 @@ def test_the_docs_page_quotes_what_two_advised_students_play(scenario, clock):
     for image in ("classroom_console_join", "classroom_student_answer", "classroom_student_propose",
                   "classroom_board", "classroom_debrief"):
         assert f"images/{image}.png" in page and (Path(__file__).resolve().parents[1] / "docs" / "images" / f"{image}.png").exists()
+
+
+def test_a_three_state_scenario_seats_groups_of_three(clock):
+    room = Classroom(sim.load_scenario("trilateral"), seed=SEED, clock=clock)
+    students = [room.join(room.code, n, n) for n in ("A", "B", "C", "D")]
+    assert [(s.game, s.side) for s in students] == [(1, 0), (1, 1), (1, 2), (2, 0)]
+    room.start()
+    assert [seat.name for seat in room.games[2].seats] == ["D", "", ""]
