@@ -218,6 +218,7 @@ async def measure(port: int, pairs: int, classes: int, pid: int) -> dict:
     try:
         for k in range(classes):
             out["classes"].append(await one_class(base, teacher, pairs, pid, seed=k))
+            print(f"class {k + 1} of {classes} done", file=sys.stderr, flush=True)
     finally:
         await teacher.close()
     return out

@@ -2,11 +2,12 @@
 
 A game is the model run with some states' bargaining moves made by students
 (:meth:`sim.ArmsControlModel.decide_for`). The model asks for a move in the
-middle of a step, and a student answers seconds or minutes later; so the game
-keeps the moves made so far and, after each one, runs the model again from its
-start with the same seed, replaying them, until it asks for the next move or
-ends. The run is deterministic, so the replay is the game (a New START game of
-about forty moves costs a few milliseconds a move).
+middle of a step, and a student answers seconds or minutes later; so each game
+runs its model in a thread of its own, which waits at the student's move and
+goes on when it comes (the game's caller waits meanwhile, so the model is
+never read while it runs). A move costs only the model's own work up to the
+next question, and the run is the one ``sim.run`` makes with the same seed when
+every move is the rules' own.
 
 A side whose student is away (their page closed for longer than the class's
 timeout) or who lets the round's clock run out gets the computer's move: the
@@ -16,6 +17,8 @@ Panel: the class and its games are tested without a server.
 
 from __future__ import annotations
 
+import queue
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -26,18 +29,15 @@ import sim
 STUDENT, TIMEOUT, COMPUTER, ENDED = "student", "timeout", "computer", "ended"  # who made a move
 MOVE_SOURCES = (STUDENT, TIMEOUT, COMPUTER, ENDED)
 PROPOSE, ANSWER = "propose", "answer"
+_STOP = object()  # sent to a game's thread to end it
 
 
 class GameError(ValueError):
     """A move that cannot be made now (stale, malformed, not this side's turn): refused, the game goes on."""
 
 
-class _Asked(Exception):
-    """Raised inside a replayed step when a student must move: the replay stops there."""
-
-    def __init__(self, side: int, role: str, offer: int | None, default: Any):
-        super().__init__(role)
-        self.side, self.role, self.offer, self.default = side, role, offer, default
+class _Stop(Exception):
+    """Raised inside a game's thread to end it (the game was reseated or dropped)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class Game:
         scenario: the scenario played; seed: the run's seed (the same draws as ``sim.run`` with it).
         seats: one per state, in the scenario's order.
         moves: every move made so far.
-        model: the run as far as it has gone (stopped where it asks a question; never stepped again).
+        model: the run as far as it has gone (its thread waits where it asks a question).
         question: what the game waits for (None while it is not started or when it is over).
         started: whether the teacher has started it; asked_at: the clock when the question was asked.
         version: goes up at every change, so that a page knows when to redraw.
@@ -139,17 +139,23 @@ class Game:
     solo: bool = False  # one student against the computer by the class's mode (no partner will join)
 
     def __post_init__(self) -> None:
-        self._played_by_students = [seat.human for seat in self.seats]
-        self._replay()
+        self._thread: threading.Thread | None = None
+        self._run_model()
 
     def reseated(self) -> None:
         """The seats changed (a student joined or was moved): before the start, who plays which side is settled anew."""
         if not self.started:
-            self._played_by_students = [seat.human for seat in self.seats]
+            self.close()
             self.moves.clear()
-            self._replay()
+            self._run_model()
         else:
             self.version += 1
+
+    def close(self) -> None:
+        """End the game's thread if it still waits for a move (the game is dropped or started anew)."""
+        if self._thread is not None and self._thread.is_alive():
+            self._to_model.put((_STOP, ""))
+            self._thread.join()
 
     # ------------------------------------------------------------------ what it is
     @property
@@ -243,44 +249,57 @@ class Game:
                     seat.name if source == STUDENT else "", q.step, round(max(0.0, now - self.asked_at), 3))
         self.moves.append(move)
         self.asked_at = now
-        self._replay()
+        self._to_model.put((decision, source))
+        self._wait_for_model()
         return move
 
     # ------------------------------------------------------------------ running
-    def _replay(self) -> None:
-        """Run the scenario from its start with the moves so far, to the next question or the end."""
-        model = sim.ArmsControlModel(self.scenario, rng=self.seed)
-        replay = iter(self.moves)
-        for i, by_student in enumerate(self._played_by_students):
-            if by_student:
-                model.decide_for(i, self._decider(model, i, replay))
-        self.question = None
+    def _run_model(self) -> None:
+        """Start the scenario's run in the game's thread; return when it asks its first question or ends."""
+        self.model = model = sim.ArmsControlModel(self.scenario, rng=self.seed)
+        for i, seat in enumerate(self.seats):
+            if seat.human:
+                model.decide_for(i, self._decider(model, i))
+        self._to_model: queue.SimpleQueue = queue.SimpleQueue()  # (decision, source) for the waiting decider
+        self._to_game: queue.SimpleQueue = queue.SimpleQueue()  # a Question, None (the end) or an exception
+        self._thread = threading.Thread(target=self._play, args=(model,), name=f"class-game-{self.number}", daemon=True)
+        self._thread.start()
+        self._wait_for_model()
+
+    def _play(self, model: sim.ArmsControlModel) -> None:
+        """In the game's thread: the run, to its end."""
         try:
             while model.running:
                 model.step()
-        except _Asked as asked:
-            self.question = Question(len(self.moves), asked.side, asked.role, asked.offer, asked.default,
-                                     model.step_index)
-        self.model = model
+            self._to_game.put(None)
+        except _Stop:
+            pass
+        except Exception as exc:  # handed to the caller, who reports it
+            self._to_game.put(exc)
+
+    def _wait_for_model(self) -> None:
+        """Wait until the run asks the next question or ends (the model is read only while it waits)."""
+        answer = self._to_game.get()
+        if isinstance(answer, Exception):
+            raise RuntimeError(f"game {self.number} stopped: {answer}") from answer
+        self.question = answer
         self.version += 1
 
-    def _decider(self, model: sim.ArmsControlModel, side: int, replay) -> Callable[[str, int | None, Any], Any]:
+    def _decider(self, model: sim.ArmsControlModel, side: int) -> Callable[[str, int | None, Any], Any]:
         def decide(role: str, offer: int | None, default: Any) -> Any:
-            move = next(replay, None)
-            if move is None:
-                if self.seats[side].away and self.started:  # the computer plays for an absent student, at once
-                    default = _plain(role, default)
-                    self.moves.append(Move(len(self.moves), side, role, offer, default, default, COMPUTER, "",
-                                           model.step_index, 0.0))
-                    move = self.moves[-1]
-                else:
-                    raise _Asked(side, role, offer, _plain(role, default))
-            if (move.side, move.role) != (side, role):
-                raise RuntimeError(f"game {self.number}: move {move.number} was {move.role} by side {move.side}, "
-                                   f"but the replay asks {role} by side {side}")
-            if move.source != STUDENT:
-                model.note(self.side_names[side], "talks", f"{SOURCE_WORDS[move.source]}.")
-            return move.decision
+            default = _plain(role, default)
+            if self.seats[side].away and self.started:  # the computer plays for an absent student, at once
+                self.moves.append(Move(len(self.moves), side, role, offer, default, default, COMPUTER, "",
+                                       model.step_index, 0.0))
+                decision, source = default, COMPUTER
+            else:
+                self._to_game.put(Question(len(self.moves), side, role, offer, default, model.step_index))
+                decision, source = self._to_model.get()
+                if decision is _STOP:
+                    raise _Stop()
+            if source != STUDENT:
+                model.note(self.side_names[side], "talks", f"{SOURCE_WORDS[source]}.")
+            return decision
 
         return decide
 

@@ -228,7 +228,7 @@ class Classroom:
 
     def _drop_empty_games(self) -> None:
         for number in [n for n, g in self.games.items() if not g.started and not any(s.human for s in g.seats)]:
-            del self.games[number]
+            self.games.pop(number).close()
 
     def start(self) -> None:
         """Start every game (a student without a partner plays the computer)."""

@@ -260,35 +260,35 @@ class StudentPage:
         _set(self.answer_row, visible=mine and q.role == ANSWER)
         _set(self.propose_box, visible=mine and q.role == PROPOSE)
         if not joined:
-            self.seat.object = "" if not self.token or room is None else "**This class has no seat for you; join again.**"
+            _set(self.seat, object="" if not self.token or room is None else "**This class has no seat for you; join again.**")
             return
         if not holds:
-            self.seat.object = "**This seat is now open in another window.** Use that window, or reload this page."
+            _set(self.seat, object="**This seat is now open in another window.** Use that window, or reload this page.")
             return
         partners = [f"{game.seats[i].name or 'the computer'} ({n})" for i, n in enumerate(game.side_names) if i != side]
-        self.seat.object = (f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
-                            f"against {', '.join(partners)}. Class code {room.code}.")
-        self.briefing.object = briefing_html(game, side)
-        self.question.object = question_html(room, game, side)
+        _set(self.seat, object=f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
+                                f"against {', '.join(partners)}. Class code {room.code}.")
+        _set(self.briefing, object=briefing_html(game, side))
+        _set(self.question, object=question_html(room, game, side))
         if mine and q.role == PROPOSE:
-            self.offer.options = offer_choices(game, side)
+            _set(self.offer, options=offer_choices(game, side))
             if q.default is not None:
-                self.offer.value = int(q.default)
-            self.worth.object = "<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>"
+                _set(self.offer, value=int(q.default))
+            _set(self.worth, object="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>")
         elif mine:
-            self.worth.object = worth_html(game, side, q.offer)
+            _set(self.worth, object=worth_html(game, side, q.offer))
         else:
-            self.worth.object = ""
+            _set(self.worth, object="")
         lines = shared_log(game, side)[:LOG_LINES]
-        self.log.object = "".join(
-            f"<div><b>{html.escape(d)}</b> {html.escape(a + ': ' if a else '')}{html.escape(t)}</div>" for d, a, t in lines)
+        _set(self.log, object="".join(f"<div><b>{html.escape(d)}</b> {html.escape(a + ': ' if a else '')}{html.escape(t)}</div>"
+                                      for d, a, t in lines))
 
 
 def _set(widget, **values: Any) -> None:
     """Set only the parameters that change (each set costs Panel a round of watchers, even to the same value)."""
-    changed = {k: v for k, v in values.items() if getattr(widget, k) != v}
-    if changed:
-        widget.param.update(**changed)
+    for name, value in values.items():
+        if getattr(widget, name) != value:
+            setattr(widget, name, value)  # not param.update, which reads every parameter of the widget first
 
 
 def student_app() -> pn.viewable.Viewable:
