@@ -96,6 +96,12 @@ def worth_html(game: Game, side: int, offer: int) -> str:
             f"<p>For you, this deal is <b>{verdict}</b>.</p>{red}")
 
 
+def clock_text(room: Classroom, game: Game) -> str:
+    """The seconds left for the move asked now ("" without a clock)."""
+    left = room.seconds_left(game)
+    return "" if left is None or game.over or room.paused else f"{left:.0f} s left for this move"
+
+
 def question_html(room: Classroom, game: Game, side: int) -> str:
     """What the student is asked now, with a marker a script can read (move number and role)."""
     m, q = game.model, game.question
@@ -106,21 +112,19 @@ def question_html(room: Classroom, game: Game, side: int) -> str:
         return "<h3>Waiting for the teacher to start the games…</h3>"
     if room.paused:
         return "<h3>The teacher has paused the class.</h3>"
-    left = room.seconds_left(game)
-    clock = f" <span class='clock'>({left:.0f} s left)</span>" if left is not None else ""
     if q is None:
         return f"<h3>{date}: the computer is playing…</h3>"
     marker = f"<span class='move' data-move='{q.number}' data-role='{q.role}' data-side='{q.side}'></span>"
     if q.side != side:
-        return f"<h3>{date}: waiting for {html.escape(game.waiting_for())}{clock}</h3>{marker}"
+        return f"<h3>{date}: waiting for {html.escape(game.waiting_for())}</h3>{marker}"
     me = game.side_names[side]
     if q.role == ANSWER:
         others = ", ".join(n for i, n in enumerate(game.side_names) if i != side)
         advice = "accept" if q.default else "reject"
-        return (f"<h3>{date}: {others} offers {html.escape(m.space.describe(q.offer, m.treaty.in_force))}{clock}</h3>"
+        return (f"<h3>{date}: {others} offers {html.escape(m.space.describe(q.offer, m.treaty.in_force))}</h3>"
                 f"<p>Do you, <b>{me}</b>, accept? Your advisers would {advice} it.</p>{marker}")
     advice = "make no offer" if q.default is None else html.escape(m.space.describe(q.default, m.treaty.in_force))
-    return (f"<h3>{date}: your turn to propose, {me}{clock}</h3><p>Pick an offer. Your advisers suggest: {advice}.</p>"
+    return (f"<h3>{date}: your turn to propose, {me}</h3><p>Pick an offer. Your advisers suggest: {advice}.</p>"
             f"{marker}")
 
 
@@ -140,6 +144,7 @@ class StudentPage:
         self.seat = pn.pane.Markdown("", css_classes=["classroom-seat"], sizing_mode="stretch_width")
         self.briefing = pn.pane.HTML("", css_classes=["classroom-briefing"], sizing_mode="stretch_width")
         self.question = pn.pane.HTML("", css_classes=["classroom-question"], sizing_mode="stretch_width")
+        self.clock = pn.pane.Str("", css_classes=["classroom-clock"])
         self.accept = pn.widgets.Button(label="Accept", color="success", width=140)
         self.reject = pn.widgets.Button(label="Reject", color="danger", width=140)
         self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width")
@@ -159,10 +164,11 @@ class StudentPage:
         self.answer_row = pn.Row(self.accept, self.reject, self.advice)
         self.propose_box = pn.Column(self.offer, pn.Row(self.propose, self.no_offer, self.advice), sizing_mode="stretch_width")
         self.game_box = pn.Row(
-            pn.Column(self.question, self.answer_row, self.propose_box, self.worth, self.briefing, sizing_mode="stretch_width"),
+            pn.Column(self.question, self.clock, self.answer_row, self.propose_box, self.worth, self.briefing,
+                      sizing_mode="stretch_width"),
             pn.Column("### The negotiation so far (newest first)", self.log, sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
-        for w in (self.seat, self.briefing, self.question, self.worth, self.log, self.message):
+        for w in (self.seat, self.briefing, self.question, self.clock, self.worth, self.log, self.message):
             w.styles = {**w.styles, "font-size": TEXT_SIZE}
         self.panel = pn.Column("## acsim class: negotiate it yourselves", self.join_form, self.message, self.seat,
                                self.game_box, sizing_mode="stretch_width", css_classes=["classroom-student"])
@@ -242,7 +248,7 @@ class StudentPage:
         if key == self.shown and not force:
             if game is not None and left is not None and int(left) != self.shown_left:
                 self.shown_left = int(left)
-                self.question.object = question_html(room, game, room.student(self.token).side)
+                self.clock.object = clock_text(room, game)
             return
         self.shown, self.shown_left = key, None if left is None else int(left)
         self._draw(room, game)
@@ -270,6 +276,7 @@ class StudentPage:
                                 f"against {', '.join(partners)}. Class code {room.code}.")
         _set(self.briefing, object=briefing_html(game, side))
         _set(self.question, object=question_html(room, game, side))
+        _set(self.clock, object=clock_text(room, game))
         if mine and q.role == PROPOSE:
             _set(self.offer, options=offer_choices(game, side))
             if q.default is not None:

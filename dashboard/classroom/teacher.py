@@ -10,6 +10,7 @@ pool), pause / resume / end, the debrief, and the export.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import threading
@@ -29,6 +30,7 @@ CODE_FONT = "64px"
 BOARD_FONT = "18px"  # the board, read from the back of a room
 
 
+@functools.lru_cache(maxsize=8)
 def join_qr_svg(url: str) -> str:
     """The join address as a QR code (SVG markup)."""
     buf = io.BytesIO()
@@ -36,9 +38,10 @@ def join_qr_svg(url: str) -> str:
     return buf.getvalue().decode()
 
 
+@functools.cache
 def scenario_titles() -> dict[str, str]:
     """{title: name} of the bundled scenarios that have states to play (two or more)."""
-    out = {}
+    out: dict[str, str] = {}
     for name in sim.bundled_scenarios():
         scn = sim.load_scenario(name)
         if len(scn.state_names) >= 2:
@@ -93,7 +96,7 @@ class TeacherConsole:
     def __init__(self, registry: ClassRegistry = CLASSES, join_url: str = "", odds: Callable[[Classroom], None] = compute_odds):
         self.registry, self.join_url, self.odds = registry, join_url, odds
         self.shown: tuple = ()
-        titles = scenario_titles()
+        titles = dict(scenario_titles())
         self.scenario = pn.widgets.Select(label="Scenario", options=titles,
                                           value=DEFAULT_SCENARIO if DEFAULT_SCENARIO in titles.values() else None, width=320)
         self.mode = pn.widgets.RadioBoxGroup(options={v: k for k, v in MODES.items()}, value="students")
