@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import sim
-from dashboard.classroom.game import COMPUTER, ENDED, TIMEOUT, Game, GameError, Move, Seat
+from dashboard.classroom.game import TIMEOUT, Game, GameError, Move, Seat
 
 MODES = {
     "students": "Students play each other",
@@ -335,11 +335,6 @@ class Classroom:
 
     def _changed(self) -> None:
         self.version += 1
-
-
-def computer_sources() -> tuple[str, ...]:
-    """The sources of moves the computer made for a student's side."""
-    return (TIMEOUT, COMPUTER, ENDED)
 
 
 class ClassRegistry:
