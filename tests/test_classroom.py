@@ -182,6 +182,7 @@ def test_the_clock_makes_the_advisers_move_and_the_log_says_so(scenario, clock):
     room = new_class(scenario, clock, round_seconds=60)
     ann, bob = pair(room)
     game = room.games[1]
+    advice = game.question.default
     clock.now = 59
     room.seen(ann.token, ann.page)
     assert not room.tick() and room.seconds_left(game) == 1
@@ -190,7 +191,7 @@ def test_the_clock_makes_the_advisers_move_and_the_log_says_so(scenario, clock):
     room.seen(bob.token, bob.page)
     assert room.tick()
     move = game.moves[0]
-    assert (move.source, move.decision, move.seconds) == ("timeout", 19, 61.0)
+    assert (move.source, move.decision, move.seconds) == ("timeout", advice, 61.0)
     said = [e for e in game.model.log.entries if e.kind == "talks"]
     assert [(e.actor, e.text) for e in said] == [("US", "did not move in time: its advisers' move is made for it.")]
 
