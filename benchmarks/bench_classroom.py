@@ -218,7 +218,7 @@ async def measure(port: int, pairs: int, classes: int, pid: int) -> dict:
     try:
         for k in range(classes):
             out["classes"].append(await one_class(base, teacher, pairs, pid, seed=k))
-            print(f"class {k + 1} of {classes} done", file=sys.stderr, flush=True)
+            print(class_line(k + 1, out["classes"][-1]), file=sys.stderr, flush=True)
     finally:
         await teacher.close()
     return out
@@ -246,17 +246,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if out["ok"] else 1
 
 
+def class_line(k: int, c: dict) -> str:
+    """One class's measurements in a line."""
+    lat = sorted(c["latencies"])
+    p95 = lat[int(0.95 * (len(lat) - 1))]
+    return (f"  class {k}: joined in {c['joined_s']:.1f} s; {c['moves']} moves in {c['play_s']:.0f} s; "
+            f"update median {statistics.median(lat):.2f} s, p95 {p95:.2f} s, worst {lat[-1]:.2f} s "
+            f"({len(lat)} updates); server CPU {c['cpu_per_student_s'] * 1e3:.0f} ms per student; "
+            f"memory after {c['rss_mb']:.0f} MB")
+
+
 def report(out: dict) -> str:
     n = 2 * out["pairs"]
     lines = [f"{out['pairs']} pairs ({n} students, websocket clients) per class; server memory at start "
              f"{out['rss_start_mb']:.0f} MB"]
-    for k, c in enumerate(out["classes"], 1):
-        lat = sorted(c["latencies"])
-        p95 = lat[int(0.95 * (len(lat) - 1))]
-        lines.append(f"  class {k}: joined in {c['joined_s']:.1f} s; {c['moves']} moves in {c['play_s']:.0f} s; "
-                     f"update median {statistics.median(lat):.2f} s, p95 {p95:.2f} s, worst {lat[-1]:.2f} s "
-                     f"({len(lat)} updates); server CPU {c['cpu_per_student_s'] * 1e3:.0f} ms per student; "
-                     f"memory after {c['rss_mb']:.0f} MB")
+    lines += [class_line(k, c) for k, c in enumerate(out["classes"], 1)]
     lines.append(f"Worst update {out['worst_s']:.2f} s (target {out['target_s']:g} s): "
                  f"{'ok' if out['ok'] else 'TOO SLOW'}")
     return "\n".join(lines)
