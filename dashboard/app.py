@@ -15,6 +15,7 @@ from typing import Any
 
 import panel as pn
 
+from dashboard.classroom import serving as classroom
 from dashboard.state import Session
 from dashboard.views.bargaining import BargainingView
 from dashboard.views.common import esc
@@ -134,11 +135,15 @@ def serve(host: str = "localhost", port: int = 5006, allowed_origins: list[str] 
     origins = websocket_origins(host, port, allowed_origins)
     _stop_on_sigterm()
     threading.Thread(target=warm_worker_pool, name="warm-worker-pool", daemon=True).start()
+    addresses = [f"{host}:{port}"]
     if host in ALL_INTERFACES:
-        addresses = sorted(o for o in origins if o[0].isdigit() and not o.startswith("127."))
-        print("Students can open: " + ", ".join(f"http://{a}/" for a in addresses or origins), flush=True)
-    return pn.serve({"/": create_app}, address=host, port=port, allow_websocket_origin=origins, show=show,
-                    title=TITLE, **kwargs)
+        addresses = sorted(o for o in origins if o[0].isdigit() and not o.startswith("127.")) or origins
+        print("Students can open: " + ", ".join(f"http://{a}/" for a in addresses), flush=True)
+    # class mode (dashboard/classroom): the teacher's console behind its key, and the students' join page
+    console_url, join_url = classroom.addresses(f"http://{addresses[0]}")
+    print(f"Teacher's console (class mode; keep this address to yourself): {console_url}", flush=True)
+    return pn.serve({"/": create_app, **classroom.apps(join_url)}, address=host, port=port,
+                    allow_websocket_origin=origins, show=show, title=TITLE, **kwargs)
 
 
 def _stop_on_sigterm() -> None:

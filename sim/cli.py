@@ -91,7 +91,11 @@ examples:
 examples:
   acsim dashboard                      # http://localhost:5006, opens a browser
   acsim dashboard --no-show --port 8080
-  acsim dashboard --host 0.0.0.0 --allow-origin classroom.example.org:5006""",
+  acsim dashboard --host 0.0.0.0 --allow-origin classroom.example.org:5006
+
+Class mode: the server also prints the teacher's console address with its key
+(/teacher?key=...; without the key it answers 403); students join at /join.
+Set ACSIM_TEACHER_KEY to keep one key across restarts (docs/classroom.md).""",
 }
 
 
