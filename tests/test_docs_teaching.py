@@ -1,7 +1,7 @@
-"""Lesson 1 of the teacher's guide quotes only numbers measured on the current code.
+"""The teacher's guide's lessons quote only numbers measured on the current code.
 
-The numbers live in a block of ``docs/teaching.md`` written by ``docs/gen_teaching.py``;
-the prose around it quotes none of its own.
+The numbers live in one block per lesson of ``docs/teaching.md``, written by
+``docs/gen_teaching.py``; the prose around them quotes none of its own.
 """
 
 from __future__ import annotations
@@ -10,33 +10,40 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the generators live in docs/, at the project's root
 from docs import gen_teaching  # noqa: E402
 
 
-def _lesson_1(page: str) -> str:
-    return page.split("## Lesson 1.", 1)[1].split("## Lesson 2.", 1)[0]
+def _lesson(page: str, lesson: int) -> str:
+    text = page.split(f"## Lesson {lesson}.", 1)[1]
+    return text.split("\n## ", 1)[0]
 
 
-def test_lesson_1_numbers_are_current():
-    assert gen_teaching.current_block() == gen_teaching.render(), \
-        "docs/teaching.md's lesson 1 numbers are out of date: run python -m docs.gen_teaching"
+@pytest.mark.parametrize("lesson", gen_teaching.LESSONS)
+def test_lesson_numbers_are_current(lesson):
+    assert gen_teaching.current_block(lesson) == gen_teaching.render(lesson), \
+        f"docs/teaching.md's lesson {lesson} numbers are out of date: run python -m docs.gen_teaching"
 
 
-def test_lesson_1_prose_quotes_no_share_of_its_own():
+@pytest.mark.parametrize("lesson", gen_teaching.LESSONS)
+def test_lesson_prose_quotes_no_share_of_its_own(lesson):
     page = gen_teaching.PAGE.read_text(encoding="utf-8")
-    lesson = _lesson_1(page)
-    assert gen_teaching.BEGIN in lesson and gen_teaching.END in lesson
-    prose = lesson.replace(gen_teaching.current_block(page), "")
+    text = _lesson(page, lesson)
+    block = gen_teaching.current_block(lesson, page)
+    assert block in text
+    prose = text.replace(block, "")
     assert not re.findall(r"\d+(?:\.\d+)?\s*%|\d+ (?:of|out of) \d+", prose)
 
 
-def test_the_lesson_reads_the_election_chance_from_the_scenario():
+def test_lesson_1_reads_the_election_chance_from_the_scenario():
     chances = gen_teaching.branch_chances()
     assert set(chances) == {"biden", "trump"} and abs(sum(chances.values()) - 1) < 1e-12
-    assert f"Biden {chances['biden']:.0%}" in gen_teaching.current_block()
+    assert f"Biden {chances['biden']:.0%}" in gen_teaching.current_block(1)
 
 
-def test_splice_replaces_only_the_block():
-    page = f"intro\n{gen_teaching.BEGIN}\nold\n{gen_teaching.END}\nrest\n"
-    assert gen_teaching.splice(page, "NEW") == "intro\nNEW\nrest\n"
+def test_splice_replaces_only_one_block():
+    b, e = gen_teaching.begin(2), gen_teaching.end(2)
+    page = f"intro\n{gen_teaching.begin(1)}\nkeep\n{gen_teaching.end(1)}\n{b}\nold\n{e}\nrest\n"
+    assert gen_teaching.splice(page, 2, "NEW") == f"intro\n{gen_teaching.begin(1)}\nkeep\n{gen_teaching.end(1)}\nNEW\nrest\n"
