@@ -7,11 +7,19 @@ election's chance, the shares of each outcome with their 95% intervals, the
 branches, the timing, the "what ifs") is measured here, on the current code,
 and written into ``docs/teaching.md`` between marker lines, one block per
 lesson; the rest of the page is prose and is left alone.
-``tests/test_docs_teaching.py`` fails when a block is stale.
+
+Measuring every block takes minutes, too long for the test suite, so each block
+carries a fingerprint of what its numbers depend on: the scenarios as resolved
+(files and overrides), the first replicates of every ensemble it quotes (the
+same seeds as the full ensembles, so a change of the model that changes the
+runs changes them), and this generator's own source.
+``tests/test_docs_teaching.py`` fails when a fingerprint no longer matches,
+and measures one row again in full.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +48,8 @@ BRANCH_EVENT = "election"
 REPLICATES = 400
 SEED = 0
 FIVE_YEARS = 5
+PROBE_REPLICATES = 20  # replicates of each ensemble that the fingerprint runs again
+WORKERS = 2            # processes; a seed fixes every replicate whatever their number
 
 
 @dataclass(frozen=True)
@@ -98,7 +108,7 @@ class Measured:
 
 def measure(variant: Variant, n: int = REPLICATES, seed: int = SEED) -> Measured:
     """Run the variant's ensemble and keep the figures the lesson quotes."""
-    e = sim.ensemble(variant.scenario, n=n, seed=seed, overrides=dict(variant.overrides))
+    e = sim.ensemble(variant.scenario, n=n, seed=seed, workers=WORKERS, overrides=dict(variant.overrides))
     runs = e.runs
     five = int(((runs["category"] == "extended") & (runs["years"] == FIVE_YEARS)).sum())
     timing = e.agreement_timing()
@@ -176,17 +186,23 @@ def render_lesson_2(n: int = REPLICATES, seed: int = SEED) -> list[str]:
     """Lesson 2's lines: both INF forecasts and a few what-ifs, with the terms agreed."""
     lines = [f"Over {n} replicates each (seed {seed}):", "",
              "| scenario | outcomes (largest first) | terms agreed | command |", "|---|---|---|---|"]
-    for v in (INF_1987, INF_2019) + INF_WHAT_IFS:
-        e = sim.ensemble(v.scenario, n=n, seed=seed, overrides=dict(v.overrides))
-        shares = e.shares().sort_values("count", ascending=False, kind="stable")
-        cell = "; ".join(f"{row.category} {row.share:.1%}" for row in shares.head(3).itertuples())
-        lines.append(f"| {v.label} | {cell} | {_terms_cell(e.runs, e.n)} | `{v.command()}` |")
+    lines += [render_lesson_2_row(v, n, seed) for v in (INF_1987, INF_2019) + INF_WHAT_IFS]
     return lines
+
+
+def render_lesson_2_row(v: Variant, n: int = REPLICATES, seed: int = SEED) -> str:
+    """One row of lesson 2's table: the three largest outcomes, the terms agreed, the command."""
+    e = sim.ensemble(v.scenario, n=n, seed=seed, workers=WORKERS, overrides=dict(v.overrides))
+    shares = e.shares().sort_values("count", ascending=False, kind="stable")
+    cell = "; ".join(f"{row.category} {row.share:.1%}" for row in shares.head(3).itertuples())
+    return f"| {v.label} | {cell} | {_terms_cell(e.runs, e.n)} | `{v.command()}` |"
 
 
 # --------------------------------------------------------------------------- lesson 3
 NO_RED_LINES = (("states.US.red_lines", []), ("states.RU.red_lines", []))
 SECRECY_COSTS = (0.0, 1.0, 2.0, 3.0)
+SECRECY_VARIANTS = tuple(Variant(f"secrecy_{cost:g}", f"{cost:g}", REELECTION,
+                                 NO_RED_LINES + (("states.RU.utility.secrecy_cost", cost),)) for cost in SECRECY_COSTS)
 
 
 def render_lesson_3(n: int = REPLICATES, seed: int = SEED) -> list[str]:
@@ -196,21 +212,44 @@ def render_lesson_3(n: int = REPLICATES, seed: int = SEED) -> list[str]:
              f"`acsim ensemble {REELECTION}` with `--set 'states.US.red_lines=[]' --set 'states.RU.red_lines=[]'`):", "",
              "| Russia's secrecy cost S | deals (any term) | five-year extension | lapsed | median days before the deadline |",
              "|---|---|---|---|---|"]
-    for cost in SECRECY_COSTS:
-        v = Variant(f"secrecy_{cost:g}", f"{cost:g}", REELECTION, NO_RED_LINES + (("states.RU.utility.secrecy_cost", cost),))
+    for v in SECRECY_VARIANTS:
         m = measure(v, n, seed)
         when = f"{m.median_days_before:g}" if m.median_days_before is not None else "no agreement"
-        lines.append(f"| {cost:g} | {m.deals} ({m.pct(m.deals)}) | {m.five_year} ({m.pct(m.five_year)}) "
+        lines.append(f"| {v.label} | {m.deals} ({m.pct(m.deals)}) | {m.five_year} ({m.pct(m.five_year)}) "
                      f"| {m.lapsed} ({m.pct(m.lapsed)}) | {when} |")
     return lines
 
 
 RENDERERS = {1: render_lesson_1, 2: render_lesson_2, 3: render_lesson_3}
+VARIANTS = {1: (FORECAST, *BRANCHES, *WHAT_IFS), 2: (INF_1987, INF_2019, *INF_WHAT_IFS), 3: SECRECY_VARIANTS}
+
+
+def fingerprint(lesson: int, n: int = REPLICATES, seed: int = SEED) -> str:
+    """A short hash of what a lesson's numbers depend on (see the module's docstring)."""
+    from sim.loading import resolve_scenario
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(f"{n} {seed} {PROBE_REPLICATES}".encode())
+    for v in VARIANTS[lesson]:
+        h.update(resolve_scenario(v.scenario, dict(v.overrides)).model_dump_json().encode())
+        probe = sim.ensemble(v.scenario, n=PROBE_REPLICATES, seed=seed, overrides=dict(v.overrides)).runs
+        h.update(probe[["category", "years", "agreement_step", "crisis"]].to_csv(index=False).encode())
+    return h.hexdigest()[:16]
+
+
+def fingerprint_line(lesson: int, n: int = REPLICATES, seed: int = SEED) -> str:
+    return f"<!-- fingerprint {fingerprint(lesson, n, seed)}: the scenarios, the first replicates and the generator -->"
 
 
 def render(lesson: int, n: int = REPLICATES, seed: int = SEED) -> str:
-    """One lesson's generated block (markers included), measured on the current code."""
-    return "\n".join([begin(lesson), "", *RENDERERS[lesson](n, seed), "", end(lesson)])
+    """One lesson's generated block (markers and fingerprint included), measured on the current code."""
+    return "\n".join([begin(lesson), fingerprint_line(lesson, n, seed), "", *RENDERERS[lesson](n, seed), "", end(lesson)])
+
+
+def stated_fingerprint_line(lesson: int, page: str | None = None) -> str:
+    """The fingerprint line of a lesson's block as it stands in the page ('' if none)."""
+    lines = current_block(lesson, page).splitlines()
+    return lines[1] if len(lines) > 1 and lines[1].startswith("<!-- fingerprint ") else ""
 
 
 def splice(page: str, lesson: int, block: str) -> str:
