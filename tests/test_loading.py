@@ -135,9 +135,9 @@ def test_set_by_index_and_by_list_value():
 
 
 def test_set_changes_the_run():
-    """The counterfactual without 20 January lapses; without the US red lines as well, a deal is struck."""
-    assert sim.run("new_start_2021_no_transition", seed=1).outcome.category == "lapsed"
-    assert sim.run("new_start_2021_no_transition", seed=1, overrides={"states.US.red_lines": []}).outcome.category == "new_terms"
+    """Seed 1 draws the re-election branch and lapses; pinned to the new administration, it is extended."""
+    assert sim.run("new_start_2021", seed=1).outcome.category == "lapsed"
+    assert sim.run("new_start_2021", seed=1, overrides={"events.election.pin": "biden"}).outcome.category == "extended"
 
 
 @pytest.mark.parametrize("text, value", [
