@@ -47,21 +47,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.issues import ISSUES, issue_options
 from sim.scenario import RedLine, Scenario
 
-ISSUES = ("years", "verification", "freeze", "parties", "share")
 # The utility terms, in the order the dashboard shows them.
 TERM_NAMES = ("predictability", "cheating_risk", "secrecy", "freeze_gain", "freeze_cost", "lock_in", "parties", "share")
-
-
-def issue_options(scn: Scenario) -> dict[str, list]:
-    """The options of each issue, in order. An issue the agenda leaves empty keeps the treaty's current term."""
-    levels = [v.name for v in scn.verification_levels]
-    verification = list(scn.agenda.verification) or [scn.treaty.verification or (levels[0] if levels else None)]
-    freeze = list(scn.agenda.freeze) or [scn.treaty.freeze]
-    parties = [tuple(p) for p in scn.agenda.parties] or [tuple(scn.state_names)]
-    share = list(scn.agenda.share) or [None]
-    return {"years": list(scn.agenda.years), "verification": verification, "freeze": freeze, "parties": parties, "share": share}
 
 
 @dataclass
@@ -172,7 +162,7 @@ def cheating_risk(annuity: np.ndarray, loss: np.ndarray, sensitivity: np.ndarray
     (offers,) the exposure weighted by distrust in each rival.
     """
     scale = np.asarray(loss) * (1.0 + np.asarray(sensitivity) * tension)
-    return -annuity * np.expand_dims(scale, -1) * exposure_to_distrust
+    return -annuity * scale[..., None] * exposure_to_distrust
 
 
 def red_line_crossings(space: OfferSpace, rl: RedLine) -> tuple[np.ndarray, str]:

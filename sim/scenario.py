@@ -16,6 +16,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from sim.checks import check_scenario, format_path
 from sim.outcomes import CATEGORIES
 from sim.priors import Bounds, Prior
 
@@ -469,8 +470,6 @@ class Scenario(Strict):
         """
         if info.context and info.context.get("defer_checks"):
             return self
-        from sim.checks import check_scenario, format_path
-
         problems = check_scenario(self)
         if problems:
             raise ValueError("; ".join(f"{format_path(path)}: {msg}" for path, msg in problems))
