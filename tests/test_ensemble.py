@@ -111,7 +111,7 @@ def test_timing_is_in_steps_when_dateless(classroom):
 def test_new_start_2021_ends_mostly_in_a_five_year_extension_in_the_final_days():
     e = ensemble("new_start_2021", n=100, seed=0)
     five = (e.runs["category"] == "extended") & (e.runs["years"] == 5)
-    assert five.mean() >= 0.9
+    assert 0.5 <= five.mean() < 0.97  # a forecast from 1 Sep 2020: the election is a branch
     timing = e.agreement_timing()
     assert timing.name == "days_before_deadline"
     assert timing.median() <= 14  # within two weeks of 5 Feb 2021
