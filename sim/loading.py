@@ -387,7 +387,10 @@ def load_raw(name_or_path: str | Path, _chain: tuple[str, ...] = ()) -> LDict:
 
 
 def _load_file(path: Path, _chain: tuple[str, ...]) -> LDict:
-    key = str(path.resolve())
+    try:
+        key = str(path.resolve())
+    except (RuntimeError, OSError):  # a loop of symbolic links (RuntimeError before Python 3.13)
+        raise ScenarioError("cannot read the file: a loop of symbolic links", str(path)) from None
     if key in _chain:
         raise ScenarioError("extends: goes round in a circle: " + " -> ".join(Path(c).name for c in _chain + (key,)), str(path))
     if len(_chain) >= MAX_EXTENDS:
