@@ -224,13 +224,13 @@ def check_red_line(rl, options: dict[str, list], names: list[str]) -> list[Probl
 def _check_talks(scn: "Scenario") -> list[Problem]:
     out: list[Problem] = []
     t = scn.talks
+    start, end = scn.calendar.start, scn.calendar.end
     if t.first_proposer is not None and t.first_proposer not in scn.state_names:
         out.append((("talks", "first_proposer"), f"unknown state '{t.first_proposer}'; expected one of {_names(scn.state_names)}"))
     if t.opens and t.deadline and t.deadline <= t.opens:
         out.append((("talks", "deadline"), f"the deadline ({t.deadline}) must come after talks open ({t.opens})"))
     elif t.deadline and start and not (start < t.deadline <= end):
         out.append((("talks", "deadline"), f"{t.deadline} is outside the run; expected a date after the start ({start}) and at most its end ({end})"))
-    start, end = scn.calendar.start, scn.calendar.end
     if t.opens and start and not (start <= t.opens <= end):
         out.append((("talks", "opens"), f"talks must open within the run ({start} to {end})"))
     if scn.dateless and t.deadline_step is not None and t.deadline_step > scn.calendar.steps:
