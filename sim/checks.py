@@ -111,7 +111,7 @@ def _check_size(scn: "Scenario") -> list[Problem]:
         return out
     steps, offers = calendar_steps(scn), offer_count(scn)
     if steps > limits.STEPS.value:
-        out.append((("calendar",), limits.STEPS.exceeded(steps, "the calendar has")))
+        out.append((("calendar", "steps" if scn.dateless else "end"), limits.STEPS.exceeded(steps, "the calendar has")))
     if offers > limits.OFFERS.value:
         out.append((("agenda",), limits.OFFERS.exceeded(offers, "the agenda has") + "; list fewer options on some issue"))
     elif steps * offers > limits.OFFER_STEPS.value and steps <= limits.STEPS.value:

@@ -6,8 +6,8 @@ message says the limit and, where raising it makes sense, how. The limits a
 user may raise are read from environment variables (``ACSIM_MAX_STEPS=50000
 acsim run long.yaml``); the others protect the reader and stay fixed.
 
-The documentation's table of limits (``docs/limits.md``) is generated from
-:data:`LIMITS` by ``python -m docs.gen_limits``.
+The documentation's table of limits (in ``docs/authoring.md``) is generated
+from :data:`LIMITS` by ``python -m docs.gen_limits``.
 """
 
 from __future__ import annotations
