@@ -520,3 +520,11 @@ def test_the_docs_list_the_limits_and_the_real_messages():
     assert gen_limits.render() in page, "docs/authoring.md is out of date: run python -m docs.gen_limits"
     for limit in limits.LIMITS:
         assert f"| `{limit.name}` | {limit.default:,} {limit.unit} |" in page
+
+
+def test_infinity_inside_a_prior_is_refused_and_an_infinite_audience_cost_is_a_wall(run_cli):
+    code, _, err = run_cli("run", "classroom_basic", "--set", "states.Blue.utility.secrecy_cost={dist: normal, mean: .inf, sd: 1}")
+    assert (code, err) == (2, "error: --set states.Blue.utility.secrecy_cost: states[0].utility.secrecy_cost.mean: "
+                              "expected a finite number (got inf)\n")
+    wall = load_scenario("classroom_basic", {"states.Blue.red_lines": [{"issue": "years", "at_least": 2, "audience_cost": float("inf")}]})
+    assert wall.state("Blue").red_lines[0].audience_cost == float("inf")
