@@ -216,10 +216,15 @@ def _prescan(text: str, file: str) -> None:
         raise ScenarioError(f"malformed YAML: {exc}", file) from None
 
 
+# The parser quotes whole values in some messages (a duplicate key's old and new values): not shown,
+# as the file may not be a scenario at all.
+QUOTED_VALUES = re.compile(r' with value ".*?"(?= \(original value| *$)| \(original value: ".*?"\)', re.S)
+
+
 def _yaml_error(exc: MarkedYAMLError, file: str) -> ScenarioError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else None
-    problem = (exc.problem or str(exc)).strip()
+    problem = QUOTED_VALUES.sub("", (exc.problem or str(exc)).strip())
     context = f" ({exc.context.strip()})" if exc.context else ""
     return ScenarioError(f"malformed YAML: {problem}{context}", file, line)
 

@@ -528,3 +528,10 @@ def test_infinity_inside_a_prior_is_refused_and_an_infinite_audience_cost_is_a_w
                               "expected a finite number (got inf)\n")
     wall = load_scenario("classroom_basic", {"states.Blue.red_lines": [{"issue": "years", "at_least": 2, "audience_cost": float("inf")}]})
     assert wall.state("Blue").red_lines[0].audience_cost == float("inf")
+
+
+def test_a_duplicate_key_is_named_without_quoting_the_values(run_cli, tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text(f"token: {SECRET}\ntoken: {SECRET}-2\n", encoding="utf-8")
+    code, _, err = run_cli("validate", path)
+    assert (code, err) == (2, f'error: {path}:2: malformed YAML: found duplicate key "token" (while constructing a mapping)\n')
