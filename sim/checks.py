@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from sim import limits
+from sim.issues import issue_options
+from sim.strategies import make_strategy
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -95,8 +97,6 @@ def calendar_steps(scn: "Scenario") -> int:
 
 def offer_count(scn: "Scenario") -> int:
     """The size of the offer space: the product of each agenda issue's number of options."""
-    from sim.agenda import issue_options
-
     return math.prod(len(options) for options in issue_options(scn).values())
 
 
@@ -174,9 +174,6 @@ def _check_agenda(scn: "Scenario") -> list[Problem]:
 
 
 def _check_states(scn: "Scenario") -> list[Problem]:
-    from sim.agenda import issue_options
-    from sim.strategies import make_strategy
-
     out: list[Problem] = []
     names = scn.state_names
     options = issue_options(scn)
@@ -280,8 +277,6 @@ def _check_events(scn: "Scenario") -> list[Problem]:
 
 def _check_event_list(scn: "Scenario", events: list, prefix: Path, after: Any) -> list[Problem]:
     """Problems of a list of scripted events (the timeline, or a branch's future that starts at ``after``)."""
-    from sim.agenda import issue_options
-
     out: list[Problem] = []
     names = scn.state_names
     options = issue_options(scn)
@@ -351,11 +346,9 @@ def check_offer(offer: dict, options: dict[str, list]) -> list[Problem]:
 
 
 def _check_changes(scn: "Scenario", changes, options) -> list[Problem]:
-    from sim.scenario import Bargaining, Compliance, Utility
-    from sim.strategies import make_strategy
-
     out: list[Problem] = []
-    for field, cls in (("utility", Utility), ("bargaining", Bargaining), ("compliance", Compliance)):
+    spec = scn.states[0]  # the classes of the sections a change may name
+    for field, cls in (("utility", type(spec.utility)), ("bargaining", type(spec.bargaining)), ("compliance", type(spec.compliance))):
         values = getattr(changes, field)
         for key in values or {}:
             if key not in cls.model_fields:

@@ -45,7 +45,7 @@ BAND_PERCENTILES = (5, 25, 50, 75, 95)
 CHUNKS_PER_WORKER = 4  # chunks handed to each worker: fewer costs balance, more costs pickling
 WATCH_PARENT_S = 1.0  # how often a worker checks that the process that started it is still there (seconds)
 
-OUTCOME_FIELDS = ("category", "label", "years", "agreement_date", "agreement_step", "before_deadline", "crisis", "arms_race")
+OUTCOME_FIELDS = ("category", "label", "years", "agreement_date", "agreement_step", "before_deadline", "crisis", "arms_race", "branches")
 Progress = Callable[[int, int], Any]
 
 
