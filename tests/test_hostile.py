@@ -535,3 +535,17 @@ def test_a_duplicate_key_is_named_without_quoting_the_values(run_cli, tmp_path):
     path.write_text(f"token: {SECRET}\ntoken: {SECRET}-2\n", encoding="utf-8")
     code, _, err = run_cli("validate", path)
     assert (code, err) == (2, f'error: {path}:2: malformed YAML: found duplicate key "token" (while constructing a mapping)\n')
+
+
+def test_the_dashboards_editor_and_upload_read_no_file(world, monkeypatch):
+    from dashboard.state import describe_error
+    from dashboard.views.scenario_editor import check_text
+
+    monkeypatch.chdir(world.parent)
+    text = f"name: mine\nextends: {world.parent / 'secret.yaml'}\n"
+    scn, errors = check_text(text)  # the Scenario tab's editor and its upload
+    assert scn is None and [(e["line"], e["field"]) for e in errors] == [(2, "extends")]
+    assert errors[0]["message"].endswith("; files are not read") and SECRET not in str(errors)
+    with pytest.raises(ScenarioError) as info:  # the sidebar's upload, as dashboard/views/controls.py calls it
+        load_scenario_text(text, file="upload.yaml")
+    assert describe_error(info.value).startswith("line 2, extends: here extends: names a bundled scenario")
