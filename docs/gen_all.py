@@ -4,7 +4,8 @@
 * :mod:`docs.gen_scenarios`: one page per bundled scenario, with a run excerpt and outcome shares;
 * :mod:`docs.gen_validation`, when it exists: the validation table measured on the current code;
 * :mod:`docs.gen_research`: the sampled sweeps, scenario discovery and Sobol indices of the research page;
-* :mod:`docs.gen_teaching`: the numbers of the teacher's guide's lessons.
+* :mod:`docs.gen_teaching`: the numbers of the teacher's guide's lessons;
+* :mod:`docs.gen_limits`: the limits and the messages for refused input in the authoring guide.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import importlib
 import importlib.util
 import sys
 
-GENERATORS = ("docs.gen_reference", "docs.gen_scenarios", "docs.gen_validation", "docs.gen_research", "docs.gen_teaching")
+GENERATORS = ("docs.gen_reference", "docs.gen_scenarios", "docs.gen_validation", "docs.gen_research", "docs.gen_teaching", "docs.gen_limits")
 
 
 def main() -> int:

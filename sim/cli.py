@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import sim
+from sim.terminal import printable, strict_json
 
 if TYPE_CHECKING:  # imported where needed: --help, --version and list must not wait for the scenario schema
     from sim.loading import ScenarioError
@@ -110,8 +111,8 @@ def width() -> int:
 
 
 def wrap(text: str, indent: int = 0) -> str:
-    """Wrap a line to the terminal, continuing under column `indent`."""
-    return textwrap.fill(text, width=width(), subsequent_indent=" " * indent, break_on_hyphens=False)
+    """Wrap a line to the terminal, continuing under column `indent` (control characters shown as escapes)."""
+    return textwrap.fill(printable(text), width=width(), subsequent_indent=" " * indent, break_on_hyphens=False)
 
 
 def error_lines(exc: ScenarioError, default_file: str | None = None) -> list[str]:
@@ -121,7 +122,7 @@ def error_lines(exc: ScenarioError, default_file: str | None = None) -> list[str
         file = e.file or default_file
         parts = [f"{file}:{e.line}" if file and e.line else file, e.field]
         message = " ".join(str(e.message).split())  # one line, whatever the parser wrote
-        out.append("error: " + "".join(f"{p}: " for p in parts if p) + message)
+        out.append(printable("error: " + "".join(f"{p}: " for p in parts if p) + message))
     return out
 
 
@@ -141,7 +142,11 @@ def parse_sets(items: Sequence[str] | None) -> dict[str, Any]:
         path = path.strip()
         if not sep or not path or any(not part for part in path.split(".")):
             raise ScenarioError(f"expected --set dotted.path=value (e.g. states.US.utility.discount=0.8), got '{item}'", "--set")
-        out[path] = parse_value(value.strip())
+        try:
+            out[path] = parse_value(value.strip())
+        except ScenarioError as exc:
+            exc.file = f"--set {path}"
+            raise
     return out
 
 
@@ -162,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else secrets.randbits(SEED_BITS)
     result = sim.run(scn, seed=seed)
     if args.json:
-        print(result.to_json())
+        print(strict_json(result.to_dict(), indent=1))
     elif args.csv:
         sys.stdout.write(result.timeseries.to_csv(index=False))
     else:
@@ -203,7 +208,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         n_states, n_events = len(scn.states), len(scn.events)
         title = scn.title or scn.name
-        print(f"{file}: ok ({title}, {n_states} state{'s' * (n_states != 1)}, {n_events} event{'s' * (n_events != 1)})")
+        print(printable(f"{file}: ok ({title}, {n_states} state{'s' * (n_states != 1)}, {n_events} event{'s' * (n_events != 1)})"))
     if bad and len(args.files) > 1:
         print(f"{bad} of {len(args.files)} files invalid", file=sys.stderr)
     return INVALID if bad else OK
@@ -265,7 +270,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         scn = load(args.scenario)
     except ScenarioError as exc:
         return report(exc, args.scenario)
-    title = scn.title or scn.name
+    title = printable(scn.title or scn.name)
     print(title)
     print("=" * min(len(title), width()))
     cal = scn.calendar
@@ -274,7 +279,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     for heading, body in (("WHAT IS IT", scn.description), ("THINGS TO NOTICE", scn.notice), ("THINGS TO TRY", scn.try_)):
         if body.strip():
             print(f"\n{heading}")
-            print(paragraphs(body))
+            print(paragraphs(printable(body, keep_newlines=True)))
     if scn.sources:
         print("\nSOURCES")
         for source in scn.sources:
@@ -414,7 +419,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except _scenario_error() as exc:  # from a subcommand that did not report it itself
         return report(exc)
     except InvalidInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}"), file=sys.stderr)
         return INVALID
     except BrokenPipeError:  # `acsim run ... | head`: the reader left; not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -423,6 +428,6 @@ def _main(argv: Sequence[str] | None) -> int:
     except Exception as exc:
         if getattr(args, "debug", False):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(printable(f"internal error: {type(exc).__name__}: {exc}"), file=sys.stderr)
         print("(a bug in acsim, not in your input; run again with --debug for the traceback)", file=sys.stderr)
         return INTERNAL

@@ -26,6 +26,8 @@ import math
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
@@ -33,6 +35,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from sim import limits
 from sim.callable_module import make_callable
 from sim.model import ArmsControlModel
 from sim.outcomes import CATEGORIES
@@ -42,6 +45,7 @@ from sim.scenario import Scenario
 WILSON_Z = 1.959963984540054  # two-sided 95% normal quantile
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 CHUNKS_PER_WORKER = 4  # chunks handed to each worker: fewer costs balance, more costs pickling
+WATCH_PARENT_S = 1.0  # how often a worker checks that the process that started it is still there (seconds)
 
 OUTCOME_FIELDS = ("category", "label", "years", "agreement_date", "agreement_step", "before_deadline", "crisis", "arms_race", "branches")
 Progress = Callable[[int, int], Any]
@@ -172,11 +176,27 @@ def pool_context():
     return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
+def worker_init(parent_pid: int) -> None:
+    """In a pool's worker: leave as soon as the process that started the pool is gone.
+
+    A parent killed outright (SIGKILL, out of memory) cannot shut its pool down, and its
+    workers would wait for work for ever; each one watches its parent and exits instead.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(WATCH_PARENT_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="leave-with-parent", daemon=True).start()
+
+
 def shared_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool of this size, kept for the next call (its start-up costs more than a small ensemble)."""
     pool = _POOLS.get(workers)
     if pool is None:
-        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context())
+        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
+                                                     initializer=worker_init, initargs=(os.getpid(),))
     return pool
 
 
@@ -378,10 +398,13 @@ def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: i
     """
     from sim.runner import cached_scenario
 
-    if n < 0 or int(n) != n:
+    if isinstance(n, bool) or n < 0 or int(n) != n:
         raise ValueError(f"n must be a whole number of replicates, at least 0 (got {n!r})")
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1 (got {workers!r})")
+    if n > limits.ENSEMBLE_RUNS.value:
+        raise ValueError(limits.ENSEMBLE_RUNS.exceeded(int(n), "-n: an ensemble of"))
+    problem = limits.check_workers(workers, "workers") if executor is None else None
+    if problem:
+        raise ValueError(problem)
     overrides = dict(overrides or {})
     scn = cached_scenario(scenario, overrides)
     probe = ArmsControlModel(scn, rng=0)
@@ -390,6 +413,10 @@ def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: i
     unknown = [s for s in series if s not in known]
     if unknown:
         raise ValueError(f"unknown series {', '.join(unknown)}; expected some of {', '.join(known)}")
+    values = n * (probe.calendar.n_steps + 1) * len(series)
+    if values > limits.ENSEMBLE_VALUES.value:
+        raise ValueError(limits.ENSEMBLE_VALUES.exceeded(values, f"{n:,} replicates x {probe.calendar.n_steps + 1:,} points x "
+                                                                 f"{len(series)} series make"))
     reporters = dict(reporters or {})
     compiled = Reporters(reporters, scn) if reporters else None
     items = list(zip(range(n), replicate_seeds(seed, n)))

@@ -42,6 +42,12 @@ types do not depend on the data (:func:`load_results`). Series and reporters
 recorded ``{every: k}`` go to a long, tidy table (``series-XXXXX.parquet``,
 written before the chunk's part; :func:`load_timeseries`): run, step, date,
 variable, state, value at calendar indices 0, k, 2k, ... and the last one.
+
+Limits (:mod:`sim.limits`). A parameter's values and the sweep's runs (grid
+points times replicates) are counted before anything is built; workers are
+bounded by the cores; a Dask sweep whose scheduler has had no live worker for
+``DASK_NO_WORKER_S`` seconds (at the start or after its workers died) stops
+with a message, keeping the chunks already written.
 """
 
 from __future__ import annotations
@@ -63,8 +69,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from sim import limits
 from sim.callable_module import make_callable
-from sim.ensemble import default_workers, pool_context, outcome_row, replicate_seed, series_names, series_values, simulate
+from sim.ensemble import default_workers, pool_context, outcome_row, replicate_seed, series_names, series_values, simulate, worker_init
 from sim.loading import LDict, ScenarioError, read_yaml, resolve_scenario
 from sim.model import ArmsControlModel
 from sim.provenance import model_version, versions
@@ -80,6 +87,7 @@ MIN_CHUNK = 10  # runs per part file at least (when there are that many)
 CHUNKS_TARGET = 50  # aim for about this many part files in a mid-sized sweep
 NULLABLE_WHOLE = ("years", "agreement_step", "before_deadline")  # float64 always, NaN when there is none
 INFLIGHT_PER_WORKER = 2  # chunks queued per worker: keeps workers busy, memory flat
+POLL_S = 1.0  # how often a sweep on Dask checks that its scheduler still has a worker (seconds)
 OUTCOME_METRICS = ("category", "label", "reason", "years", "agreement_step", "agreement_date", "before_deadline",
                    "verification", "freeze", "parties", "crisis", "arms_race", "final_tension", "final_total_forces")
 DEFAULT_OUTCOME = ("category", "label", "years", "agreement_date", "before_deadline", "crisis", "arms_race", "final_tension")
@@ -224,11 +232,16 @@ def expand_values(node: Any) -> list[Any]:
         start, stop, step = (node[k] for k in ("start", "stop", "step"))
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, stop, step)):
             raise ValueError("start, stop and step must be numbers")
+        if not all(math.isfinite(v) for v in (start, stop, step)):
+            raise ValueError("start, stop and step must be finite numbers")
         if step <= 0:
             raise ValueError(f"step must be positive (got {step})")
         if stop < start:
             raise ValueError(f"stop ({stop}) is below start ({start})")
-        n = int(math.floor((stop - start) / step + 1e-9)) + 1
+        count = (stop - start) / step + 1e-9
+        if not math.isfinite(count) or count + 1 > limits.SWEEP_VALUES.value:
+            raise ValueError(limits.SWEEP_VALUES.exceeded(int(count) + 1 if math.isfinite(count) else count, "the range has"))
+        n = int(math.floor(count)) + 1
         whole = all(isinstance(v, int) for v in (start, stop, step))
         return [start + k * step if whole else round(start + k * step, 12) for k in range(n)]
     raise ValueError("expected a list of values, {values: [...]}, or {start: ..., stop: ..., step: ...}")
@@ -294,7 +307,20 @@ def load_spec(spec_or_path: SweepSpec | dict | str | Path) -> tuple[SweepSpec, s
         if err["type"] not in ("extra_forbidden", "missing") and not isinstance(got, (dict, list)) and got is not None:
             msg += f" (got {got!r})"
         raise SweepError(msg, file, _where(data, *loc) or (1 if file != "<sweep>" else None), field or None) from None
+    _check_size(spec, file, data)
     return spec, file, data
+
+
+def _check_size(spec: SweepSpec, file: str, data: Any) -> None:
+    """Each parameter's values and the runs in all within sim.limits, counted before anything is built."""
+    for paths, values in spec.axes():
+        if len(values) > limits.SWEEP_VALUES.value:
+            where = ("parameters", paths[0]) if paths[0] in spec.parameters else ("zip",)
+            raise SweepError(limits.SWEEP_VALUES.exceeded(len(values), "the parameter has"), file, _where(data, *where),
+                             ".".join(where))
+    if spec.total_runs > limits.SWEEP_RUNS.value:
+        raise SweepError(limits.SWEEP_RUNS.exceeded(spec.total_runs, f"{spec.n_combos:,} grid points x {spec.replicates:,} replicates make"),
+                         file, _where(data, "replicates") or _where(data, "parameters"), "replicates")
 
 
 def _zip_group(data: Any, g: int, group: Any, file: str) -> Any:
@@ -575,6 +601,10 @@ def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = Non
             started by another model version (see :mod:`sim.provenance`).
     """
     spec, file, data = load_spec(spec_or_path)
+    if executor is None and scheduler is None and workers is not None:
+        problem = limits.check_workers(workers)
+        if problem:
+            raise SweepError(problem)
     out = Path(output if output is not None else spec.output)
     base, _ = prepare(spec, file, data)
     reporters = compile_reporters(spec, base, file, data)
@@ -632,21 +662,21 @@ def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = Non
             report(sum(sizes[j] for j in done), total)
 
     own: Any = None
+    alive = None
     try:
         if executor is None and scheduler is not None:
-            from distributed import Client
-
-            own = Client(scheduler)
-            executor = own.get_executor()
+            own = _dask_client(scheduler)
+            executor, alive = own.get_executor(), _has_workers(own, scheduler)
         n_workers = workers or default_workers()
         if executor is None and n_workers == 1:
             for k in todo:
                 finished(k, run_chunk(spec, base, k * chunk, k * chunk + sizes[k], dry_run))
         else:
             if executor is None:
-                own = executor = ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context())
+                own = executor = ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context(),
+                                                     initializer=worker_init, initargs=(os.getpid(),))
             _drive(executor, todo, lambda k: (run_chunk, spec, base, k * chunk, k * chunk + sizes[k], dry_run),
-                   finished, INFLIGHT_PER_WORKER * n_workers)
+                   finished, INFLIGHT_PER_WORKER * n_workers, alive)
     finally:
         if bar is not None:
             bar.close()
@@ -672,17 +702,59 @@ def _check_version(manifest: dict, out: Path, allow: bool) -> None:
     manifest.setdefault("resumed", []).append({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "versions": now})
 
 
+def _dask_client(scheduler: str) -> Any:
+    """A client of the Dask scheduler at `scheduler`, once it has a worker (SweepError after DASK_NO_WORKER_S)."""
+    from distributed import Client
+
+    client = Client(scheduler)
+    try:
+        client.wait_for_workers(1, timeout=limits.DASK_NO_WORKER_S.value)
+    except (TimeoutError, OSError):
+        client.close()
+        raise SweepError(f"the Dask scheduler at {scheduler} has no worker: none joined within "
+                         f"{limits.DASK_NO_WORKER_S.value} s; start some (dask worker {scheduler}) and run again "
+                         f"(the limit is {limits.DASK_NO_WORKER_S.variable})") from None
+    return client
+
+
+def _has_workers(client: Any, scheduler: str) -> Callable[[], bool]:
+    """A check that the scheduler still has at least one live worker (False when it cannot be asked)."""
+
+    def alive() -> bool:
+        try:
+            return bool(client.nthreads())
+        except Exception:  # noqa: BLE001 - a scheduler that cannot answer has no worker for us
+            return False
+
+    alive.scheduler = scheduler  # type: ignore[attr-defined]
+    return alive
+
+
 def _drive(executor: Executor, todo: list[int], job: Callable[[int], tuple], finished: Callable[[int, list], None],
-           inflight: int) -> None:
-    """Keep at most `inflight` chunks queued on the executor; write each as it comes back."""
+           inflight: int, alive: Callable[[], bool] | None = None) -> None:
+    """Keep at most `inflight` chunks queued on the executor; write each as it comes back.
+
+    With `alive` (a Dask sweep), stop with a SweepError once it has said False for DASK_NO_WORKER_S seconds.
+    """
     queue = iter(todo)
     running: dict = {}
+    alone_since: float | None = None
     try:
         for k in itertools.islice(queue, inflight):
             fn, *args = job(k)
             running[executor.submit(fn, *args)] = k
         while running:
-            ready, _ = wait(running, return_when=FIRST_COMPLETED)
+            ready, _ = wait(running, timeout=POLL_S if alive else None, return_when=FIRST_COMPLETED)
+            if alive is not None and not ready:
+                if alive():
+                    alone_since = None
+                elif alone_since is None:
+                    alone_since = time.monotonic()
+                elif time.monotonic() - alone_since > limits.DASK_NO_WORKER_S.value:
+                    raise SweepError(f"the Dask scheduler at {getattr(alive, 'scheduler', '?')} has had no live worker for "
+                                     f"{limits.DASK_NO_WORKER_S.value} s; the chunks already written are kept: start "
+                                     "workers and continue with --resume")
+                continue
             for fut in ready:
                 k = running.pop(fut)
                 finished(k, fut.result())

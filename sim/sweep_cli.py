@@ -8,11 +8,14 @@ no traceback), 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from pathlib import Path
 from typing import Any
 
-OK, INVALID, INTERRUPTED = 0, 2, 130
+from sim import limits
+from sim.terminal import printable, strict_json
+
+OK, FAILED, INVALID, INTERRUPTED = 0, 1, 2, 130
 
 EXAMPLES = {
     "ensemble": """\
@@ -93,6 +96,7 @@ def register(subparsers: Any) -> None:
                    help="a column or an expression over columns (default: category == 'extended')")
     p.add_argument("--output", required=True, metavar="FILE", help="a .png, .svg, .pdf or .html file")
     p.add_argument("--title", help="the plot's title")
+    p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     p.set_defaults(func=cmd_plot)
 
     p = _parser(subparsers, "discover", "find the ranges of parameters that explain the runs matching a condition (PRIM)")
@@ -107,7 +111,7 @@ def register(subparsers: Any) -> None:
 
 
 def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(printable(f"error: {message}"), file=sys.stderr)
     return INVALID
 
 
@@ -117,7 +121,7 @@ def _located(exc: Exception) -> int:
     if isinstance(exc, ScenarioError):
         for problem in exc.all():
             field = f" {problem.field}:" if problem.field else ""
-            print(f"error: {problem.location()}:{field} {problem.message}", file=sys.stderr)
+            print(printable(f"error: {problem.location()}:{field} {problem.message}"), file=sys.stderr)
         return INVALID
     return _error(str(exc))
 
@@ -141,8 +145,9 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         return _error(f"-n: expected at least 1 replicate (got {args.n})")
-    if args.workers < 1:
-        return _error(f"--workers: expected at least 1 (got {args.workers})")
+    problem = limits.check_workers(args.workers)
+    if problem:
+        return _error(problem)
     try:
         result = ensemble(args.scenario, n=args.n, seed=args.seed, workers=args.workers, overrides=_sets(args.set),
                           progress=_bar(args.n) if not (args.json or args.csv) and sys.stderr.isatty() else None)
@@ -151,11 +156,11 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return INTERRUPTED
     if args.json:
-        print(json.dumps(result.to_dict(), indent=1, default=str))
+        print(strict_json(result.to_dict(), indent=1))
     elif args.csv:
         result.runs.to_csv(sys.stdout, index=False)
     else:
-        print(result.summary())
+        print(printable(result.summary(), keep_newlines=True))
     return OK
 
 
@@ -177,8 +182,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.loading import ScenarioError
     from sim.sweep import load_spec, read_manifest, sweep
 
-    if args.workers is not None and args.workers < 1:
-        return _error(f"--workers: expected at least 1 (got {args.workers})")
+    problem = limits.check_workers(args.workers) if args.workers is not None and not args.scheduler else None
+    if problem:
+        return _error(problem)
     try:
         table = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
                       progress=not args.quiet, output=args.output, allow_version_change=args.allow_version_change)
@@ -196,14 +202,27 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = args.output or spec.output
     failed = int(table["error"].notna().sum())
     parts = (read_manifest(out) or {}).get("n_chunks", "?")
-    print(f"{len(table)} runs in {out} ({parts} parts); {failed} failed" + ("; see the 'error' column" if failed else ""))
+    print(printable(f"{len(table)} runs in {out} ({parts} parts); {failed} failed" + ("; see the 'error' column" if failed else "")))
+    if failed == len(table):
+        errors = table["error"].value_counts()
+        print(printable(f"error: every run failed; the most common error ({errors.iloc[0]} of {len(table)} runs): {errors.index[0]}"),
+              file=sys.stderr)
+        return FAILED
     if "category" in table.columns and spec.parameter_paths:
         ok = table[table["error"].isna()]
-        shares = ok.groupby(spec.parameter_paths)["category"].value_counts(normalize=True).unstack(fill_value=0)
+        by = {p: ok[p].map(_hashable) for p in spec.parameter_paths}  # a list-valued parameter groups by its text
+        shares = ok.assign(**by).groupby(spec.parameter_paths)["category"].value_counts(normalize=True).unstack(fill_value=0)
         print("share of each outcome:")
-        print(shares.round(3).to_string())
-    print(f"load it with: sim.sweep.load_results({str(out)!r})")
+        print(printable(shares.round(3).to_string(), keep_newlines=True))
+    print(printable(f"load it with: sim.sweep.load_results({str(out)!r})"))
     return OK
+
+
+def _hashable(value: Any) -> Any:
+    """A parameter value as a table key: lists (and arrays) as their text."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    return str(value) if isinstance(value, (list, dict)) else value
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
@@ -211,6 +230,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.loading import ScenarioError
     from sim.plot import PlotError, plot
 
+    if Path(args.output).exists() and not args.force:
+        return _error(f"{args.output} exists; refusing to overwrite it (use --force, or another --output)")
     try:
         plot(args.results, x=args.x, y=args.y, metric=args.metric, output=args.output, title=args.title)
     except (ScenarioError, PlotError) as exc:

@@ -280,7 +280,7 @@ def test_a_directory_is_not_a_scenario(tmp_path):
     folder = tmp_path / "folder.yaml"
     folder.mkdir()
     err = load_error(folder)
-    assert err.file == str(folder) and err.message.startswith("cannot read the file")
+    assert err.file == str(folder) and err.message == "is a directory; expected a scenario file (.yaml)"
 
 
 def test_a_list_at_the_top_level():
