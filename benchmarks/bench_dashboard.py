@@ -60,7 +60,7 @@ def start_server(port: int) -> subprocess.Popen:
 
 def play_seconds() -> float:
     """How long Play takes to reach the end of the opening scenario at its default speed, if never late (s)."""
-    from dashboard.state import Session
+    from dashboard.session import Session
 
     session = Session()
     return session.status()["steps"] / session.speed
