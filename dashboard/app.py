@@ -43,7 +43,7 @@ def create_app(session: Session | None = None) -> pn.viewable.Viewable:
         "Scenario": ScenarioView(session), "Export": ExportView(session),
     }
     controls = ControlsView(session)
-    page = Page(session, controls, views, TITLE)
+    page = Page(session, controls, views, "acsim")
     url_state.sync(page)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.onload(page.warm_up)

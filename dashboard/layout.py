@@ -22,8 +22,8 @@ from dashboard.views.common import TEXT_SIZES, esc
 
 SIDEBAR_PX = 290  # the sidebar's width (px): 1024 - 290 leaves each chart more than 280 px
 # Panel's tabs header does not wrap by default: at 1024 px in projector mode the last tabs would be cut off.
-TABS_CSS = ".bk-header { flex-wrap: wrap; } .bk-tab { padding: 4px 10px; }"
-BAR_CSS = ":host { border-bottom: 1px solid #ccc; }"
+TABS_CSS = (".bk-header, .bk-headers-wrapper { flex-wrap: wrap; overflow: visible; height: auto; } "
+            ".bk-headers-wrapper { display: flex; } .bk-tab { padding: 4px 10px; }")
 
 
 def page_styles(large: bool) -> dict[str, str]:
@@ -47,11 +47,11 @@ class Page:
     def __init__(self, session: Session, controls: Any, views: dict[str, Any], title: str):
         self.session, self.controls, self.views = session, controls, views
         self.names = tuple(views)
-        self.menu = pn.widgets.Toggle(label="☰ Controls", value=True, width=120, css_classes=["sidebar-toggle"],
-                                      align="center")
-        self.large = pn.widgets.Toggle.from_param(session.param.large_text, label="Projector mode (large text)",
-                                                  width=230, css_classes=["projector-toggle"], align="center")
-        self.heading = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["scenario-title"], align="center")
+        self.menu = pn.widgets.Toggle(label="☰ Controls", value=True, css_classes=["sidebar-toggle"], align="center")
+        self.large = pn.widgets.Toggle.from_param(session.param.large_text, label="Projector mode",
+                                                  css_classes=["projector-toggle"], align="center")
+        self.heading = pn.pane.HTML("", css_classes=["scenario-title"], align="center",
+                                    styles={"flex": "1 1 300px", "min-width": "0"})
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width",
                                    css_classes=["app-error"])
         self.notice = pn.pane.Alert("", alert_type="info", visible=False, sizing_mode="stretch_width",
@@ -59,8 +59,9 @@ class Page:
         self.tabs = pn.Tabs(*[(name, views[name].panel) for name in self.names], dynamic=False,
                             sizing_mode="stretch_width", stylesheets=[TABS_CSS])
         self.sidebar = pn.Column(controls.panel, width=SIDEBAR_PX, css_classes=["app-sidebar"])
-        bar = pn.Row(self.menu, pn.pane.HTML(f"<b>{esc(title)}</b>", width=170, align="center"), self.heading,
-                     self.large, sizing_mode="stretch_width", css_classes=["app-bar"], stylesheets=[BAR_CSS])
+        bar = pn.FlexBox(self.menu, pn.pane.HTML(f"<b>{esc(title)}</b>", align="center"), self.heading, self.large,
+                         flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", css_classes=["app-bar"],
+                         styles={"border-bottom": "1px solid #ccc"})
         main = pn.Column(self.alert, self.notice, self.tabs, sizing_mode="stretch_width", styles={"min-width": "0"})
         self.layout = pn.Column(bar, pn.Row(self.sidebar, main, sizing_mode="stretch_width"),
                                 sizing_mode="stretch_width", styles=page_styles(session.large_text),

@@ -110,6 +110,6 @@ class BargainingView(View):
 
 
 def _tools():
-    from bokeh.models import BoxZoomTool, PanTool, ResetTool, SaveTool, TapTool, WheelZoomTool
+    from bokeh.models import BoxZoomTool, PanTool, ResetTool, TapTool, WheelZoomTool
 
-    return [TapTool(), PanTool(), WheelZoomTool(), BoxZoomTool(), ResetTool(), SaveTool()]
+    return [TapTool(), PanTool(), WheelZoomTool(), BoxZoomTool(), ResetTool()]

@@ -43,14 +43,14 @@ def colour(i: int) -> str:
 
 
 def new_figure(title: str, y_label: str, *, x_type: str = "auto", height: int = 260,
-               tools: str = "pan,wheel_zoom,box_zoom,reset,hover", **kw: Any):
+               tools: str = "pan,box_zoom,reset,hover", **kw: Any):
     """A Bokeh figure that stretches to its column, with a save tool that names its PNG without asking.
 
     Its legend (once lines are added) goes below the plot, where it hides no line.
     """
     fig = figure(title=title, height=height, sizing_mode="stretch_width", x_axis_type=x_type,
-                 tools=tools, toolbar_location="right", min_width=MIN_CHART_PX, **kw)
-    fig.add_tools(SaveTool(filename=slug(title)))
+                 tools=tools, toolbar_location="above", min_width=MIN_CHART_PX, **kw)
+    fig.add_tools(SaveTool(filename=slug(title)))  # the toolbar goes above: at the side of a short chart Bokeh folds tools into a menu
     fig.yaxis.axis_label = y_label
     fig.title.text_font_size = TEXT_SIZES[False].label
     fig.toolbar.logo = None

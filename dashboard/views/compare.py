@@ -22,7 +22,7 @@ DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
 def compare_charts(names: tuple[str, ...], dateless: bool) -> list:
     """One side's charts for a scenario's states and calendar."""
     return [SharesChart("Outcomes (95% interval)"),
-            FanChart("Tension", "0 calm to 1 crisis", TENSION_SERIES, dateless),
+            FanChart("Tension", "tension (0-1)", TENSION_SERIES, dateless),
             FanChart("Forces", "warheads", forces_series(names), dateless)]
 
 

@@ -27,18 +27,18 @@ class ControlsView(View):
         self._fill_picker()
         self.upload = pn.widgets.FileInput(accept=".yaml,.yml", label="Open a scenario file", sizing_mode="stretch_width")
         self.seed = pn.widgets.IntInput(label="Seed", value=session.seed, start=0, width=120)
-        self.run = pn.widgets.Button(label="Run to end", color="primary", width=110)
-        self.step = pn.widgets.Button(label="Step", width=70)
-        self.next_event = pn.widgets.Button(label="Next event", width=100, css_classes=["next-event"])
-        self.play = pn.widgets.Toggle(label="▶ Play", color="success", width=100)
-        self.reset = pn.widgets.Button(label="Reset", width=80)
+        self.run = pn.widgets.Button(label="Run to end", color="primary")
+        self.step = pn.widgets.Button(label="Step")
+        self.next_event = pn.widgets.Button(label="Next event", css_classes=["next-event"])
+        self.play = pn.widgets.Toggle(label="▶ Play", color="success")
+        self.reset = pn.widgets.Button(label="Reset")
         self.pause_at_events = pn.widgets.Checkbox(label="Pause at scripted events", value=True)
         self.confirm = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["confirm-reset"])
-        self.confirm_yes = pn.widgets.Button(label="Yes, reset", color="danger", width=110)
-        self.confirm_no = pn.widgets.Button(label="Keep playing", width=120)
+        self.confirm_yes = pn.widgets.Button(label="Yes, reset", color="danger")
+        self.confirm_no = pn.widgets.Button(label="Keep playing")
         self.confirm_box = pn.Column(self.confirm, pn.Row(self.confirm_yes, self.confirm_no), visible=False,
                                      sizing_mode="stretch_width", styles={"border": "2px solid #D55E00", "padding": "4px"})
-        self.position = pn.widgets.IntSlider(label="Step shown (drag back to rewind)", start=0, end=1, value=0,
+        self.position = pn.widgets.IntSlider(label="Rewind to step", start=0, end=1, value=0,
                                              sizing_mode="stretch_width", css_classes=["timeline-position"])
         self.speed = pn.widgets.FloatSlider.from_param(session.param.speed, label="Speed (steps per second)",
                                                        sizing_mode="stretch_width")

@@ -133,5 +133,5 @@ def odds_charts(names: tuple[str, ...], dateless: bool) -> list:
     """The Odds view's charts for a scenario's states and calendar."""
     return [SharesChart(), TimingChart(),
             FanChart("Forces across replicates", "warheads", forces_series(names), dateless),
-            FanChart("Trust across replicates", "chance the other is a security seeker", trust_series(names), dateless),
-            FanChart("Tension across replicates", "tension (0 calm to 1 crisis)", TENSION_SERIES, dateless)]
+            FanChart("Trust across replicates", "probability", trust_series(names), dateless),
+            FanChart("Tension across replicates", "tension (0-1)", TENSION_SERIES, dateless)]

@@ -129,7 +129,8 @@ class PlayView(View):
         self.clock = clock
         self.answered_at = -1e9
         self.debrief_odds = Ensembles()
-        self.side = pn.widgets.Select(label="Your side", options=session.scenario.state_names, width=160)
+        self.side = pn.widgets.Select(label="Your side", options=session.scenario.state_names, width=160,
+                                      css_classes=["play-side"])
         self.take = pn.widgets.Button(label="Take this side", color="primary", width=140)
         self.leave = pn.widgets.Button(label="Stop playing", width=130)
         self.brief = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["play-briefing"])

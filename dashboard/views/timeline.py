@@ -17,7 +17,7 @@ import panel as pn
 KIND_MARKS = {"agreement": "✔", "offer": "→", "accept": "✓", "reject": "✗", "event": "●", "outcome": "■",
               "crisis": "⚠", "violation": "⚠", "withdrawal": "⚠", "treaty": "§"}
 CAP_DASHES = ("dashed", "dotted", "dashdot", "dotdash")  # one per state, so equal caps still show both
-EVENT_Y = 0.93  # height of the event markers on the tension chart (tension units, 0-1)
+EVENT_Y, EVENT_STAGGER = 0.93, 0.08  # heights of the event markers on the tension chart (tension units, 0-1)
 
 
 def log_html(rows: list[dict], newest_first: bool = True, limit: int | None = None) -> str:
@@ -49,7 +49,7 @@ class TimelineView(View):
         super().__init__(session)
         self.key = None
         self.figures: list = []
-        self.plots = pn.Column(sizing_mode="stretch_width")
+        self.plots = pn.Column(sizing_mode="stretch_width", css_classes=["timeline-charts"])
         self.events_list = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["event-list"])
         self.log = pn.pane.HTML("", sizing_mode="stretch_width", height=640,
                                 styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
@@ -70,9 +70,9 @@ class TimelineView(View):
         names = [s.name for s in m.states]
         self.forces = new_figure("Forces and treaty caps", "warheads", x_type=x_type, x_range=x_range,
                                  y_range=DataRange1d(start=0))
-        self.trust = new_figure("Trust", "chance the other is a security seeker", x_type=x_type,
+        self.trust = new_figure("Trust in the other side", "probability", x_type=x_type,
                                 x_range=x_range, y_range=Range1d(0, 1))
-        self.tension = new_figure("Tension", "0 calm to 1 crisis", x_type=x_type, x_range=x_range, y_range=Range1d(0, 1))
+        self.tension = new_figure("Tension", "tension (0-1)", x_type=x_type, x_range=x_range, y_range=Range1d(0, 1))
         for i, n in enumerate(names):
             self.forces.line("x", f"forces_{n}", source=self.source, color=colour(i), line_width=3, legend_label=f"{n} forces")
             self.forces.line("x", f"cap_{n}", source=self.source, color=colour(i), line_dash=CAP_DASHES[i % len(CAP_DASHES)],
@@ -88,7 +88,9 @@ class TimelineView(View):
             self.tension.add_layout(Label(x=5, y=lo + 0.01, x_units="screen", text=name, text_font_size="12px", text_color="#444"))
         self.tension.line("x", "tension", source=self.source, color="black", line_width=3, legend_label="tension")
         ev = event_marks(m)
-        self.events = ColumnDataSource({**ev, "y": [EVENT_Y] * len(ev["x"]), "number": [str(i + 1) for i in range(len(ev["x"]))]})
+        # successive markers at three heights, so that the numbers of events a few days apart do not overlap
+        heights = [EVENT_Y - EVENT_STAGGER * (i % 3) for i in range(len(ev["x"]))]
+        self.events = ColumnDataSource({**ev, "y": heights, "number": [str(i + 1) for i in range(len(ev["x"]))]})
         marks = self.tension.scatter("x", "y", source=self.events, marker="inverted_triangle", size=14, color="#444",
                                      legend_label="scripted events")
         self.tension.add_layout(LabelSet(x="x", y="y", text="number", source=self.events, x_offset=6, y_offset=-4,

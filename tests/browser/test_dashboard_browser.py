@@ -12,8 +12,10 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.state import bundled_text
-from tests.browser.conftest import screenshot
+from dashboard.app import TAB_NAMES
+from dashboard.scenarios import bundled_text
+from dashboard.views.play import DOUBLE_CLICK_S
+from tests.browser.conftest import open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +71,7 @@ def set_slider(page, label: str, key: str, presses: int = 1) -> None:
 
 
 def test_play_new_start_to_its_end(page):
+    open_tab(page, "Timeline")
     page.get_by_role("button", name="Step").click()
     status(page).get_by_text("step 1 of 26").wait_for()
     page.get_by_role("button", name="Run to end").click()
@@ -78,6 +81,7 @@ def test_play_new_start_to_its_end(page):
     assert "Agreement: 5-year extension, the New START regime (data exchanges and on-site inspections), no freeze" in log
     assert "A new US administration takes office" in log
     assert "rejects: it crosses its red line" in log
+    wait_drawn(page, ".timeline-charts", 3)
     screenshot(page, "dashboard_timeline.png")
 
 
@@ -118,7 +122,7 @@ def test_play_a_side_to_an_agreement(page):
     open_tab(page, "Play")
     page.get_by_role("button", name="Take this side").click()
     page.get_by_text("your turn to propose, US").wait_for()
-    select = page.locator("select").filter(has_text="crosses your red line").first
+    select = page.locator("select").filter(has_text="red line").first
     label = next(o for o in select.locator("option").all_inner_texts()
                  if o.startswith("16: 5-year extension, the New START regime"))
     select.select_option(label=label)
@@ -133,12 +137,15 @@ def test_play_a_side_to_an_agreement(page):
         if "The run is over" in asked:
             break
         assert "RU offers" in asked, asked
+        time.sleep(DOUBLE_CLICK_S)  # a person's next answer: not the second click of a double click
         page.get_by_role("button", name="Reject").click()
         end = time.monotonic() + 10
         while shown(question) == asked and time.monotonic() < end:
             time.sleep(0.1)
     assert "The run is over: extended 5 years" in shown(question)
     status(page).get_by_text("Outcome: extended 5 years").wait_for()
+    score = wait_shown(page.locator(".play-score"), "The model from the same start", timeout_s=60)
+    assert "Your score: " in score and "extended 5 years in " in score, score
 
 
 def test_broken_scenario_shows_located_error(page, tmp_path):
@@ -209,3 +216,170 @@ def test_students_reach_a_classroom_server_by_the_machines_address(browser):
         context.close()
     finally:
         stop(proc)
+
+
+# ---------------------------------------------------------------------------- a projector and a class
+SIZES = [{"width": 1024, "height": 768}, {"width": 1280, "height": 720}]
+MIN_CHART_PX = 280
+LAYOUT_JS = """() => {
+  const controls = 'button, input, select, textarea, .noUi-target, h1, h2, h3, h4, label, .bk-Figure';
+  const found = [];
+  const shown = el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 1 && r.height > 1 && el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+  };
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.matches(controls) && shown(el)) found.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  const within = (a, b) => { for (let n = a; n; n = n.parentNode || n.host) { if (n === b) return true; } return false; };
+  const name = el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '')
+                     + ' "' + (el.innerText || el.value || el.title || '').trim().slice(0, 30) + '"';
+  const overlaps = [];
+  for (let i = 0; i < found.length; i++) {
+    for (let j = i + 1; j < found.length; j++) {
+      const a = found[i], b = found[j];
+      if (within(a, b) || within(b, a)) continue;
+      const r = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+      const w = Math.min(r.right, q.right) - Math.max(r.left, q.left), h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+      if (w > 2 && h > 2) overlaps.push(name(a) + ' overlaps ' + name(b));
+    }
+  }
+  const charts = found.filter(el => el.matches('.bk-Figure')).map(el => Math.round(el.getBoundingClientRect().width));
+  const beyond = found.filter(el => el.getBoundingClientRect().right > window.innerWidth + 1).map(name);
+  return {scroll: document.documentElement.scrollWidth, width: window.innerWidth, overlaps, charts, beyond};
+}"""
+
+
+def layout_problems(page, where: str) -> list[str]:
+    """What a projector would show wrong: sideways scrolling, controls over one another, charts too narrow."""
+    got = page.evaluate(LAYOUT_JS)
+    problems = []
+    if got["scroll"] > got["width"]:
+        problems.append(f"{where}: the page is {got['scroll']} px wide in a {got['width']} px window")
+    problems += [f"{where}: {o}" for o in got["overlaps"]]
+    problems += [f"{where}: {b} reaches past the window's right edge" for b in got["beyond"]]
+    problems += [f"{where}: a chart is {w} px wide" for w in got["charts"] if w < MIN_CHART_PX]
+    return problems
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_every_tab_fits_a_projector_with_and_without_large_text(browser, server_url, size):
+    page = open_page(browser, server_url, size)
+    try:
+        page.get_by_role("button", name="Run to end").click()
+        status(page).get_by_text(f"Outcome: {EXPECTED_OUTCOME}").wait_for()
+        open_tab(page, "Odds")  # every chart shown: the ensembles' too
+        set_slider(page, "Replicates", "Home")
+        page.get_by_role("button", name="Run replicates").click()
+        wait_drawn(page, ".odds-charts", 5)
+        open_tab(page, "Compare")
+        set_slider(page, "Replicates of each", "Home")
+        page.get_by_role("button", name="Compare").click()
+        wait_drawn(page, ".compare-charts-b", 3)
+        problems = []
+        for large in (False, True):
+            if large:
+                page.get_by_role("button", name="Projector mode").click()
+            for tab in TAB_NAMES:
+                open_tab(page, tab)
+                time.sleep(1.0)  # the tab's redraw and the browser's layout
+                problems += layout_problems(page, f"{size['width']}x{size['height']}, {'large' if large else 'normal'} text, {tab}")
+        assert problems == []
+    finally:
+        page.context.close()
+
+
+def test_odds_of_one_scenario_are_never_shown_under_another(page):
+    open_tab(page, "Odds")
+    set_slider(page, "Replicates", "Home")
+    page.get_by_role("button", name="Run replicates").click()
+    shares = page.locator(".odds-shares")
+    shares.get_by_text("extended 5 years").wait_for(timeout=30_000)
+    assert "New START expiry, 2021 · seed 1 · as written" in shown(page.locator(".odds-status"))
+    page.locator(".scenario-picker select").select_option(label="The end of the INF Treaty, 2018-2019")
+    wait_shown(page.locator(".odds-status"), "The end of the INF Treaty, 2018-2019 · seed 1")
+    assert "extended 5 years" not in shown(shares)
+    set_slider(page, "initial tension", "End")  # a changed parameter: the new result says so
+    page.get_by_role("button", name="Run replicates").click()
+    wait_shown(page.locator(".odds-status"), " in ", timeout_s=30)  # "10 replicates of ... in 0.3 s."
+    assert "changed: initial tension = 1" in shown(page.locator(".odds-status"))
+
+
+def test_a_double_click_on_reject_answers_one_question(page):
+    open_tab(page, "Play")
+    page.locator(".play-side select").select_option("RU")
+    page.get_by_role("button", name="Take this side").click()
+    question = page.locator(".play-question")
+    wait_shown(question, "US offers")
+    assert "worth" in shown(question) and "to you" in shown(question)
+    page.get_by_role("button", name="Reject").dblclick()
+    wait_shown(question, "your turn to propose, RU")
+    time.sleep(1.0)  # a second answer, had it been taken, would be in the log by now
+    log = shown(page.locator(".play-log"))
+    assert log.count("(the player's choice)") == 1, log
+
+
+def test_reset_in_the_middle_of_a_game_asks_first(page):
+    open_tab(page, "Play")
+    page.locator(".play-side select").select_option("RU")
+    page.get_by_role("button", name="Take this side").click()
+    question = page.locator(".play-question")
+    wait_shown(question, "US offers")
+    page.get_by_role("button", name="Reject").click()
+    wait_shown(question, "your turn to propose, RU")
+    page.get_by_role("button", name="Reset").click()
+    wait_shown(page.locator(".confirm-reset"), "Your 1 decision as RU will be lost")
+    assert "your turn to propose, RU" in shown(question)  # nothing lost yet
+    page.get_by_role("button", name="Keep playing").click()
+    expect(page.get_by_role("button", name="Yes, reset")).to_be_hidden()
+    assert "your turn to propose, RU" in shown(question)
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_role("button", name="Yes, reset").click()
+    wait_shown(question, "US offers")  # the game starts again
+
+
+def test_a_reload_restores_scenario_seed_parameters_text_size_and_tab(page):
+    page.locator(".scenario-picker select").select_option(label="The INF Treaty, 1987: trust, but verify")
+    status(page).get_by_text("step 0 of").wait_for()
+    seed = page.locator(".bk-input-group", has_text="Seed").locator("input")
+    seed.fill("4")
+    seed.press("Enter")
+    set_slider(page, "initial tension", "End")
+    page.get_by_role("button", name="Projector mode").click()
+    open_tab(page, "Bargaining")
+    page.wait_for_function("() => location.search.includes('tab=Bargaining') && location.search.includes('seed=4')"
+                           " && location.search.includes('tension.initial')")
+    url = page.url
+    assert "scenario=inf_1987" in url and "large=true" in url
+    page.reload()
+    status(page).get_by_text("step 0 of").wait_for(timeout=60_000)
+    assert "The INF Treaty, 1987" in shown(page.locator(".scenario-title"))
+    assert seed.input_value() == "4"
+    assert page.locator(".bk-tab.bk-active").inner_text() == "Bargaining"
+    handle = page.locator(".bk-input-group", has_text="initial tension").locator(".noUi-handle").first
+    assert handle.get_attribute("aria-valuenow") in ("1", "1.0", "1.00")
+    page.get_by_role("button", name="Run to end").click()
+    status(page).get_by_text("Outcome:").wait_for()
+    assert page.url == url or "seed=4" in page.url
+
+
+def test_a_charts_png_is_saved_without_a_prompt_and_carries_its_title(page):
+    open_tab(page, "Timeline")
+    wait_drawn(page, ".timeline-charts", 3)
+    prompts = []
+    page.on("dialog", lambda d: (prompts.append(d.message), d.dismiss()))
+    with page.expect_download(timeout=30_000) as download:
+        page.locator(".timeline-charts .bk-Figure").first.locator(".bk-tool-icon-save").click()
+    name = download.value.suggested_filename
+    assert prompts == []
+    assert name.startswith("forces_and_treaty_caps_new_start_expiry_2021_seed_1_as_written") and name.endswith(".png"), name
+    titles = page.evaluate("""() => Array.from(Bokeh.documents[0].all_models)
+        .filter(m => m.constructor.__name__ === 'Title').map(m => m.text)""")
+    assert any(t.startswith("New START expiry, 2021 · seed 1 · as written · 20") for t in titles), titles
+    head = open(download.value.path(), "rb").read(24)  # a PNG's size is in its header (IHDR)
+    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and width >= 500 and height >= 260, (width, height)
