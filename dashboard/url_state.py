@@ -10,6 +10,7 @@ opens the bundled scenario instead, and says so.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 from typing import Any
 
 import panel as pn
@@ -70,17 +71,31 @@ def apply(address: Address, session: Session, page: Any) -> None:
 
 
 def sync(page: Any) -> None:
-    """Keep a served page's address and its session in step, both ways (no-op outside a server)."""
+    """Open what a served page's address names, then keep the address in step with the session
+    (no-op outside a server)."""
     doc = pn.state.curdoc
-    if doc is None or doc.session_context is None or pn.state.location is None:
+    location = pn.state.location
+    if doc is None or doc.session_context is None or location is None:
         return
     session = page.session
-    address = Address(**read(session, page.active_tab))
-    pn.state.location.sync(address, {name: name for name in ("scenario", "seed", "changed", "large", "tab")})
+    address = Address()
+    given = {k: v for k, v in location.query_params.items() if k in address.param}
+    for name, value in given.items():
+        if name in ("changed", "scenario", "tab") and not isinstance(value, str):  # Panel reads JSON in a query
+            value = json.dumps(value) if name == "changed" else str(value)
+        try:
+            address.param.update({name: address.param[name].deserialize(value) if isinstance(value, str) else value})
+        except Exception:  # a value of the wrong kind: left as it was
+            session.error = f"the link's {name}={value} could not be read"
     apply(address, session, page)
 
     def to_address(*_: Any) -> None:
-        address.param.update(**read(session, page.active_tab))
+        values = {k: v for k, v in read(session, page.active_tab).items()}
+        query = {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in values.items() if v not in ("", None)}
+        dropped = [k for k, v in values.items() if v in ("", None)]
+        current = {k: v for k, v in location.query_params.items() if k not in dropped}
+        location.search = "?" + urlencode({**current, **query})
 
     session.param.watch(to_address, ["scenario_name", "seed", "overrides", "large_text"])
     page.tabs.param.watch(to_address, "active")
+    to_address()

@@ -60,6 +60,7 @@ class ControlsView(View):
         session.param.watch(self._speed, "speed")
         session.param.watch(lambda *_: self._new_scenario(), "scenario_name")
         session.param.watch(self.redraw, ["version", "large_text"])
+        session.param.watch(self._follow_overrides, "overrides")
         buttons = pn.FlexBox(self.run, self.step, self.next_event, self.play, self.reset, sizing_mode="stretch_width")
         self.panel = pn.Column(
             self.scenario, self.upload, buttons, self.confirm_box, self.pause_at_events, self.speed, self.position,
@@ -84,13 +85,22 @@ class ControlsView(View):
     # -- the key parameters
     def _build_sliders(self) -> None:
         widgets = []
+        self.slider_of = {}
         for p in key_parameters(self.session.scenario):
             w = pn.widgets.FloatSlider(label=f"{p.label} ({p.unit})", start=p.start, end=max(p.end, p.value), step=p.step,
                                        value=self.session.overrides.get(p.path, p.value), sizing_mode="stretch_width")
             w.param.watch(lambda e, path=p.path: self.session.guarded(self.session.set_override, path, e.new), "value_throttled")
+            self.slider_of[p.path] = (w, p.value)
             widgets.append(pn.Column(w, pn.pane.Markdown(p.help, styles={"font-size": "0.8em", "color": "#444"}, margin=(-12, 10, 0, 10)),
                                      sizing_mode="stretch_width"))
         self.sliders.objects = widgets
+
+    def _follow_overrides(self, *_: Any) -> None:
+        """Sliders show the changed values, however they were changed (a slider, a link, a reset of the scenario)."""
+        for path, (w, original) in self.slider_of.items():
+            value = self.session.overrides.get(path, original)
+            if w.value != value:
+                w.value = max(w.start, min(w.end, value))
 
     def _uploaded(self, event) -> None:
         if event.new is None:

@@ -219,6 +219,7 @@ def test_students_reach_a_classroom_server_by_the_machines_address(browser):
 
 
 # ---------------------------------------------------------------------------- a projector and a class
+ENSEMBLE_TIMEOUT_MS = 120_000  # replicates on a busy two-core machine
 SIZES = [{"width": 1024, "height": 768}, {"width": 1280, "height": 720}]
 MIN_CHART_PX = 280
 LAYOUT_JS = """() => {
@@ -298,14 +299,16 @@ def test_odds_of_one_scenario_are_never_shown_under_another(page):
     set_slider(page, "Replicates", "Home")
     page.get_by_role("button", name="Run replicates").click()
     shares = page.locator(".odds-shares")
-    shares.get_by_text("extended 5 years").wait_for(timeout=30_000)
+    shares.get_by_text("extended 5 years").wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
     assert "New START expiry, 2021 · seed 1 · as written" in shown(page.locator(".odds-status"))
     page.locator(".scenario-picker select").select_option(label="The end of the INF Treaty, 2018-2019")
     wait_shown(page.locator(".odds-status"), "The end of the INF Treaty, 2018-2019 · seed 1")
+    wait_shown(status(page), "step 0 of 40")  # the new scenario's controls are in (40 steps, not New START's 26)
     assert "extended 5 years" not in shown(shares)
     set_slider(page, "initial tension", "End")  # a changed parameter: the new result says so
+    wait_shown(page.locator(".odds-status"), "changed: initial tension = 1")
     page.get_by_role("button", name="Run replicates").click()
-    wait_shown(page.locator(".odds-status"), " in ", timeout_s=30)  # "10 replicates of ... in 0.3 s."
+    wait_shown(page.locator(".odds-status"), " in ", timeout_s=ENSEMBLE_TIMEOUT_MS / 1000)  # "10 replicates of ... in 0.3 s."
     assert "changed: initial tension = 1" in shown(page.locator(".odds-status"))
 
 
@@ -344,7 +347,8 @@ def test_reset_in_the_middle_of_a_game_asks_first(page):
 
 def test_a_reload_restores_scenario_seed_parameters_text_size_and_tab(page):
     page.locator(".scenario-picker select").select_option(label="The INF Treaty, 1987: trust, but verify")
-    status(page).get_by_text("step 0 of").wait_for()
+    wait_shown(page.locator(".scenario-title"), "The INF Treaty, 1987")
+    page.locator(".bk-input-group", has_text="SU concession").first.wait_for()  # the new scenario's sliders
     seed = page.locator(".bk-input-group", has_text="Seed").locator("input")
     seed.fill("4")
     seed.press("Enter")
@@ -352,9 +356,9 @@ def test_a_reload_restores_scenario_seed_parameters_text_size_and_tab(page):
     page.get_by_role("button", name="Projector mode").click()
     open_tab(page, "Bargaining")
     page.wait_for_function("() => location.search.includes('tab=Bargaining') && location.search.includes('seed=4')"
-                           " && location.search.includes('tension.initial')")
-    url = page.url
-    assert "scenario=inf_1987" in url and "large=true" in url
+                           " && location.search.includes('tension.initial') && location.search.includes('large=true')")
+    url = page.evaluate("location.href")
+    assert "scenario=inf_1987" in url
     page.reload()
     status(page).get_by_text("step 0 of").wait_for(timeout=60_000)
     assert "The INF Treaty, 1987" in shown(page.locator(".scenario-title"))
@@ -362,9 +366,8 @@ def test_a_reload_restores_scenario_seed_parameters_text_size_and_tab(page):
     assert page.locator(".bk-tab.bk-active").inner_text() == "Bargaining"
     handle = page.locator(".bk-input-group", has_text="initial tension").locator(".noUi-handle").first
     assert handle.get_attribute("aria-valuenow") in ("1", "1.0", "1.00")
-    page.get_by_role("button", name="Run to end").click()
-    status(page).get_by_text("Outcome:").wait_for()
-    assert page.url == url or "seed=4" in page.url
+    page.wait_for_function("""() => Array.from(Bokeh.documents[0].all_models).some(m => m.constructor.__name__ === 'Title'
+        && m.text.startsWith('The INF Treaty, 1987: trust, but verify · seed 4 · changed: initial tension = 1'))""")
 
 
 def test_a_charts_png_is_saved_without_a_prompt_and_carries_its_title(page):
