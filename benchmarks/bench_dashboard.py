@@ -79,7 +79,7 @@ class Update:
     meant_s: float = 0.0  # seconds it is meant to take; it is late by the rest
 
 
-ODDS_DONE = "of New START expiry, 2021 (seed 1) in"  # the Odds view's line when its replicates are in
+ODDS_DONE = "of New START expiry, 2021 · seed 1 · as written in"  # the Odds view's line when its replicates are in
 
 
 @functools.cache

@@ -21,6 +21,7 @@ TERM_LABELS = {
     "freeze_cost": "cost of a freeze on own plans",
     "lock_in": "lock-in (leverage given up)",
     "parties": "value of who is a party",
+    "share": "share of the surplus",
 }
 
 
@@ -122,7 +123,7 @@ def terms_table(session: Session, k: int) -> pd.DataFrame:
     for s in m.states:
         t = m.utility.terms(k, s.index, trust[s.index].copy(), m.tension)
         cols[s.name] = [t[name] for name in TERM_NAMES] + [sum(t.values())]
-    return pd.DataFrame(cols, index=[TERM_LABELS[n] for n in TERM_NAMES] + ["total (utility vs no deal)"])
+    return pd.DataFrame(cols, index=[TERM_LABELS.get(n, n.replace("_", " ")) for n in TERM_NAMES] + ["total (utility vs no deal)"])
 
 
 def offer_table(session: Session, state: str) -> pd.DataFrame:

@@ -85,7 +85,11 @@ def test_bargaining_chart_data(session):
 
 
 def test_no_nash_point_while_red_lines_exclude_every_offer(session):
+    session.go_to(8)  # 27 Oct 2020: the red lines stated on 16 and 20 Oct hold, and leave no offer to both
+    assert session.status()["date"] == "2020-10-27"
     assert bargaining_data(session)["nash"] is None
+    session.go_to(4)  # rewound to 29 Sep 2020, before them
+    assert bargaining_data(session)["nash"] is not None
 
 
 def test_play_a_side_to_an_agreement(session):
