@@ -219,15 +219,16 @@ class PlayView(View):
         if history:
             lines.append(f"**What really happened:** {history}")
         e = self.debrief_odds
+        if e.key != s.settings_key() and e.running is None:
+            self._run_odds()  # without a server it is done at once, and has drawn the debrief already
+            if e.key == s.settings_key():
+                return
         if e.result is not None and e.key == s.settings_key():
             shares = e.result.shares().set_index("category")["share"]
             mine = float(shares.get(score["category"], 0.0))
             top = shares.idxmax()
             lines.append(f"**The model from the same start** ({e.result.n} runs with both sides on its own rules): "
                          f"{score['outcome']} in {mine:.0%} of runs; most often {top.replace('_', ' ')} ({shares[top]:.0%}).")
-        elif e.running is None:
-            self._run_odds()
-            lines.append("*The model's odds from the same start are being computed…*")
         else:
             lines.append("*The model's odds from the same start are being computed…*")
         self.score.object = "\n\n".join(lines)
