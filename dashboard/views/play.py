@@ -139,7 +139,7 @@ class PlayView(View):
         self.reject = pn.widgets.Button(label="Reject", color="danger", width=120)
         self.accept.js_on_click(args={"other": self.reject}, code=DISABLE_ANSWERS_JS)
         self.reject.js_on_click(args={"other": self.accept}, code=DISABLE_ANSWERS_JS)
-        self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width")
+        self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width", css_classes=["play-offer"])
         self.warning = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width",
                                      css_classes=["offer-warning"])
         self.propose = pn.widgets.Button(label="Propose", color="primary", width=120)

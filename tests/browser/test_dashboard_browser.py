@@ -15,10 +15,11 @@ from playwright.sync_api import expect
 from dashboard.app import TAB_NAMES
 from dashboard.scenarios import bundled_text
 from dashboard.views.play import DOUBLE_CLICK_S
-from tests.browser.conftest import open_page, screenshot
+from tests.browser.conftest import LOAD_TIMEOUT_MS, open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
+ENSEMBLE_TIMEOUT_MS = 120_000  # replicates on a busy two-core machine
 EXPECTED_OUTCOME = "extended 5 years"  # New START 2021, seed 1: agreement on 2021-01-26, as sim.run gives
 
 
@@ -53,9 +54,9 @@ def log_text(page) -> str:
 
 def wait_drawn(page, selector: str, figures: int) -> None:
     """Wait until the plots inside `selector` are drawn (Bokeh draws each figure on its canvases after its data arrive)."""
-    expect(page.locator(f"{selector} .bk-Figure")).to_have_count(figures, timeout=30_000)
+    expect(page.locator(f"{selector} .bk-Figure")).to_have_count(figures, timeout=ENSEMBLE_TIMEOUT_MS)
     for i in range(figures):
-        page.locator(f"{selector} .bk-Figure").nth(i).locator("canvas").first.wait_for(timeout=30_000)
+        page.locator(f"{selector} .bk-Figure").nth(i).locator("canvas").first.wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
 
 
 def open_tab(page, name: str) -> None:
@@ -111,7 +112,7 @@ def test_ensemble_shows_shares(page):
     page.get_by_text("Replicates: 50").wait_for()
     page.get_by_role("button", name="Run replicates").click()
     shares = page.locator(".odds-shares")
-    shares.get_by_text("extended 5 years").wait_for(timeout=30_000)
+    shares.get_by_text("extended 5 years").wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
     text = shown(shares)
     assert re.search(r"extended 5 years: \d+% \(95% interval \d+% to \d+%; \d+ of 50\)", text), text
     wait_drawn(page, ".odds-charts", 5)
@@ -122,7 +123,8 @@ def test_play_a_side_to_an_agreement(page):
     open_tab(page, "Play")
     page.get_by_role("button", name="Take this side").click()
     page.get_by_text("your turn to propose, US").wait_for()
-    select = page.locator("select").filter(has_text="red line").first
+    select = page.locator(".play-offer select")
+    expect(select.locator("option", has_text="16: 5-year extension")).to_have_count(1)
     label = next(o for o in select.locator("option").all_inner_texts()
                  if o.startswith("16: 5-year extension, the New START regime"))
     select.select_option(label=label)
@@ -166,7 +168,7 @@ def test_broken_scenario_shows_located_error(page, tmp_path):
 def test_compare_two_variants(page):
     open_tab(page, "Compare")
     page.get_by_role("button", name="Compare").click()
-    page.get_by_text(re.compile(r"replicates of each, same seeds")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"replicates of each, same seeds")).wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
     a, b = shown(page.locator(".compare-a")), shown(page.locator(".compare-b"))
     assert re.search(r"extended 5 years: \d+%", a), a
     assert re.search(r"lapsed: \d+%", b), b
@@ -209,8 +211,8 @@ def test_students_reach_a_classroom_server_by_the_machines_address(browser):
         wait_until_served(proc, url)
         context = browser.new_context()
         page = context.new_page()
-        page.goto(url)
-        status(page).get_by_text("step 0 of").wait_for(timeout=30_000)  # the websocket is open: the page is live
+        page.goto(url, timeout=LOAD_TIMEOUT_MS)
+        status(page).get_by_text("step 0 of").wait_for(timeout=LOAD_TIMEOUT_MS)  # the websocket is open: the page is live
         page.get_by_role("button", name="Step").click()
         status(page).get_by_text("step 1 of").wait_for(timeout=30_000)
         context.close()
@@ -219,7 +221,6 @@ def test_students_reach_a_classroom_server_by_the_machines_address(browser):
 
 
 # ---------------------------------------------------------------------------- a projector and a class
-ENSEMBLE_TIMEOUT_MS = 120_000  # replicates on a busy two-core machine
 SIZES = [{"width": 1024, "height": 768}, {"width": 1280, "height": 720}]
 MIN_CHART_PX = 280
 LAYOUT_JS = """() => {
