@@ -14,7 +14,6 @@ from typing import Any
 import panel as pn
 
 from dashboard.ensembles import POOL_FROM, Batch, Ensembles, run_ensemble, shares_text  # noqa: F401 (re-exported)
-from dashboard.layout import side_by_side
 from dashboard.scenarios import describe_error
 from dashboard.session import Session
 from dashboard.view_data import ensemble_series
@@ -43,7 +42,7 @@ class OddsView(View):
         self.run_button.on_click(lambda *_: self.start())
         outcomes = pn.Column("### Outcomes", self.shares, sizing_mode="stretch_width")
         self.panel = pn.Column(pn.FlexBox(self.n, self.run_button, self.progress, sizing_mode="stretch_width"),
-                               self.status, side_by_side(outcomes, self.charts.panel, basis=("300px", "420px")),
+                               self.status, outcomes, self.charts.panel,
                                sizing_mode="stretch_width")
         session.param.watch(self._scenario_changed, "scenario_name")
         session.param.watch(self._settings_changed, ["seed", "overrides"])

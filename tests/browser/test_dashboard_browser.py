@@ -244,7 +244,7 @@ LAYOUT_JS = """() => {
   for (let i = 0; i < found.length; i++) {
     for (let j = i + 1; j < found.length; j++) {
       const a = found[i], b = found[j];
-      if (within(a, b) || within(b, a)) continue;
+      if (within(a, b) || within(b, a) || a.matches('.bk-spin-btn') || b.matches('.bk-spin-btn')) continue;  // a number box's own arrows
       const r = a.getBoundingClientRect(), q = b.getBoundingClientRect();
       const w = Math.min(r.right, q.right) - Math.max(r.left, q.left), h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
       if (w > 2 && h > 2) overlaps.push(name(a) + ' overlaps ' + name(b));
