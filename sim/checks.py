@@ -128,13 +128,13 @@ def _check_states(scn: "Scenario") -> list[Problem]:
 
 
 def _check_since(scn: "Scenario", rl) -> list[Problem]:
-    """A red line's date must fall within a dated run."""
+    """A red line's date must not come after a dated run ends (one made before the start holds from the start)."""
     if rl.since is None:
         return []
     if scn.dateless:
         return [(("since",), "a dateless scenario (step: turn) has no dates: leave since out")]
-    if not (scn.calendar.start <= rl.since <= scn.calendar.end):
-        return [(("since",), f"{rl.since} is outside the run ({scn.calendar.start} to {scn.calendar.end})")]
+    if rl.since > scn.calendar.end:
+        return [(("since",), f"{rl.since} is after the run ends ({scn.calendar.end}); a commitment made before the start holds from the start")]
     return []
 
 

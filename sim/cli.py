@@ -24,10 +24,12 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import sim
-from sim.loading import ScenarioError
+
+if TYPE_CHECKING:  # imported where needed: --help, --version and list must not wait for the scenario schema
+    from sim.loading import ScenarioError
 
 OK, INTERNAL, INVALID, INTERRUPTED = 0, 1, 2, 130
 SEED_BITS = 31  # a seed drawn for a run without --seed stays a small, typeable integer
@@ -127,7 +129,7 @@ def report(exc: ScenarioError, default_file: str | None = None) -> int:
 
 def parse_sets(items: Sequence[str] | None) -> dict[str, Any]:
     """``["a.b=1", "c=x"]`` -> ``{"a.b": 1, "c": "x"}``, each value read as YAML."""
-    from sim.loading import parse_value
+    from sim.loading import ScenarioError, parse_value
 
     out: dict[str, Any] = {}
     for item in items or []:
@@ -146,6 +148,8 @@ def load(scenario: str, overrides: dict[str, Any] | None = None) -> sim.Scenario
 # ---------------------------------------------------------------------------- run
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario once and print its story, its JSON or its time series."""
+    from sim.loading import ScenarioError
+
     try:
         overrides = parse_sets(args.set)
         scn = load(args.scenario, overrides)
@@ -183,6 +187,8 @@ def outcome_line(outcome: Any) -> str:
 # ---------------------------------------------------------------------------- validate
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario files; one line per file, one located line per problem."""
+    from sim.loading import ScenarioError
+
     bad = 0
     for file in args.files:
         try:
@@ -201,13 +207,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- list
 def cmd_list(args: argparse.Namespace) -> int:
-    """The bundled scenarios with their titles."""
+    """The bundled scenarios with their titles (read without validating: see :mod:`sim.catalog`)."""
+    from sim import catalog
+
     rows = []
-    for name in sim.bundled_scenarios():
+    for name in catalog.bundled_names():
         try:
-            title = load(name).title
-        except ScenarioError as exc:  # a broken bundled file should not hide the others
-            title = f"(invalid: {exc.message})"
+            title = catalog.title(name)
+        except ValueError as exc:  # a broken bundled file should not hide the others
+            title = f"(invalid: {exc})"
         rows.append({"name": name, "title": title})
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -247,6 +255,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- show
 def cmd_show(args: argparse.Namespace) -> int:
     """What a scenario is: title, description, things to notice and to try, sources."""
+    from sim.loading import ScenarioError
+
     try:
         scn = load(args.scenario)
     except ScenarioError as exc:
@@ -376,6 +386,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
 
 
+class _NeverRaised(Exception):
+    """Stands for ScenarioError while sim.loading is not imported (so none can have been raised)."""
+
+
+def _scenario_error() -> type[Exception]:
+    """sim.loading's ScenarioError once it is imported; imported lazily to keep start-up short."""
+    module = sys.modules.get("sim.loading")
+    return module.ScenarioError if module is not None else _NeverRaised
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
@@ -387,7 +407,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return INVALID
     try:
         return args.func(args)
-    except ScenarioError as exc:  # from a subcommand that did not report it itself
+    except _scenario_error() as exc:  # from a subcommand that did not report it itself
         return report(exc)
     except InvalidInput as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The ``acsim ensemble``, ``acsim sweep`` and ``acsim plot`` commands.
+"""The ``acsim ensemble``, ``acsim sweep``, ``acsim plot`` and ``acsim discover`` commands.
 
 :func:`register` adds them to the main parser's subcommands; each handler
 returns an exit code: 0 success, 2 bad input (one located line on stderr,
@@ -41,6 +41,16 @@ examples:
 
 --metric is a column (final_tension) or an expression over columns
 (category == 'extended', years == 5); true/false metrics are shown as shares.""",
+    "discover": """\
+examples:
+  acsim discover results/sweep_new_start --where "category == 'lapsed'"
+  acsim discover results/lhs --where "final_tension > 0.5" --plot boxes.png
+  acsim discover results/lhs --where "years == 5" --inputs states.RU.utility.secrecy_cost,tension.initial --json
+
+Finds the ranges of the sweep's parameters (a box) that hold most of the runs
+matching --where (coverage) and few others (density), by PRIM through EMA
+Workbench (pip install 'acsim[discovery]'). Parameters in backquotes in an
+expression: "`tension.initial` > 0.3".""",
 }
 
 
@@ -69,6 +79,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--workers", type=int, metavar="N", help="processes (default: the cores available)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler to run on, e.g. tcp://host:8786")
     p.add_argument("--resume", action="store_true", help="finish a sweep whose output already holds part of its results")
+    p.add_argument("--allow-version-change", action="store_true",
+                   help="with --resume: continue even if the output was started by another version of the model")
     p.add_argument("--output", metavar="DIR", help="write here instead of the spec's output")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
@@ -82,6 +94,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--output", required=True, metavar="FILE", help="a .png, .svg, .pdf or .html file")
     p.add_argument("--title", help="the plot's title")
     p.set_defaults(func=cmd_plot)
+
+    p = _parser(subparsers, "discover", "find the ranges of parameters that explain the runs matching a condition (PRIM)")
+    p.add_argument("results", metavar="RESULTS", help="a sweep's output directory")
+    p.add_argument("--where", required=True, metavar="EXPR", help="true for the runs of interest, e.g. \"category == 'lapsed'\"")
+    p.add_argument("--inputs", metavar="PATHS", help="comma-separated parameters to explain by (default: the sweep's)")
+    p.add_argument("--threshold", type=float, default=None, metavar="D", help="the density the chosen box must reach (default 0.8)")
+    p.add_argument("--box", type=int, metavar="I", help="show this box of the trajectory instead of the chosen one")
+    p.add_argument("--plot", metavar="FILE", help="draw the trade-off and the chosen box (.png, .svg or .pdf)")
+    p.add_argument("--json", action="store_true", help="print the trajectory and the box as JSON")
+    p.set_defaults(func=cmd_discover)
 
 
 def _error(message: str) -> int:
@@ -159,7 +181,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return _error(f"--workers: expected at least 1 (got {args.workers})")
     try:
         table = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                      progress=not args.quiet, output=args.output)
+                      progress=not args.quiet, output=args.output, allow_version_change=args.allow_version_change)
     except ScenarioError as exc:
         return _located(exc)
     except KeyboardInterrupt:
@@ -196,4 +218,32 @@ def cmd_plot(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _error(f"cannot write {args.output}: {exc.strerror or exc}")
     print(f"wrote {args.output}")
+    return OK
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Print the chosen box (coverage, density, limits) and the trajectory's trade-off; draw it with --plot."""
+    from sim.discovery import DENSITY_THRESHOLD, DiscoveryError, discover, plot
+    from sim.loading import ScenarioError
+
+    threshold = DENSITY_THRESHOLD if args.threshold is None else args.threshold
+    if not 0 < threshold <= 1:
+        return _error(f"--threshold: expected a density between 0 and 1 (got {threshold})")
+    inputs = [p.strip() for p in args.inputs.split(",") if p.strip()] if args.inputs else None
+    try:
+        found = discover(args.results, args.where, inputs=inputs, threshold=threshold, box=args.box)
+        if args.plot:
+            plot(found, args.plot)
+    except (ScenarioError, DiscoveryError) as exc:
+        return _located(exc)
+    except (OSError, ValueError) as exc:
+        return _error(f"cannot write {args.plot}: {exc}" if args.plot else str(exc))
+    if args.json:
+        print(json.dumps(found.to_dict(), indent=1, default=str))
+        return OK
+    print(found.summary())
+    print("\ntrade-off (coverage against density, one row per box):")
+    print(found.trajectory.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if args.plot:
+        print(f"wrote {args.plot}")
     return OK
