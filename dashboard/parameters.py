@@ -7,6 +7,10 @@ import dataclasses
 
 import sim
 from dashboard.scenarios import schema_help
+from sim.priors import central, is_prior
+
+# The parameter of a prior that a slider moves: its centre, so that the uncertainty around it stays.
+PRIOR_CENTRES = ("mean", "median", "mode")
 
 
 @dataclass(frozen=True)
@@ -32,14 +36,12 @@ def key_parameters(scn: sim.Scenario) -> list[KeyParameter]:
     names = scn.state_names
     for s in scn.states:
         rivals = [n for n in names if n != s.name]
-        out.append(KeyParameter(f"states.{s.name}.bargaining.concession", f"{s.name} concession", "shape",
-                                "Below 1: holds out until the deadline (Boulware); above 1: gives early.",
-                                0.1, 5.0, 0.1, s.bargaining.concession))
-        out.append(KeyParameter(f"states.{s.name}.utility.secrecy_cost", f"{s.name} secrecy cost", "utility/yr",
-                                "Cost of fully intrusive verification to this state, per year.", 0.0, 5.0, 0.1,
-                                s.utility.secrecy_cost))
-        out.append(KeyParameter(f"states.{s.name}.utility.lock_in", f"{s.name} lock-in", "utility/yr of term",
-                                "Leverage given up per year of the agreement's term.", 0.0, 2.0, 0.05, s.utility.lock_in))
+        out.append(_parameter(f"states.{s.name}.bargaining.concession", s.bargaining.concession, f"{s.name} concession", "shape",
+                              "Below 1: holds out until the deadline (Boulware); above 1: gives early.", 0.1, 5.0, 0.1))
+        out.append(_parameter(f"states.{s.name}.utility.secrecy_cost", s.utility.secrecy_cost, f"{s.name} secrecy cost", "utility/yr",
+                              "Cost of fully intrusive verification to this state, per year.", 0.0, 5.0, 0.1))
+        out.append(_parameter(f"states.{s.name}.utility.lock_in", s.utility.lock_in, f"{s.name} lock-in", "utility/yr of term",
+                              "Leverage given up per year of the agreement's term.", 0.0, 2.0, 0.05))
         for r in rivals[:2]:
             trust = s.trust.get(r, 0.5) if isinstance(s.trust, dict) else s.trust
             path = f"states.{s.name}.trust.{r}" if isinstance(s.trust, dict) else f"states.{s.name}.trust"
@@ -56,4 +58,29 @@ def key_parameters(scn: sim.Scenario) -> list[KeyParameter]:
             out.append(KeyParameter(f"verification_levels.{v.name}.detection", f"detection ({v.label or v.name})",
                                     "probability", "Chance that a step of cheating is detected under the treaty's verification.",
                                     0.0, 1.0, 0.01, v.detection))
-    return [dataclasses.replace(p, help=schema_help(p.path) or p.help) for p in out]
+    return [dataclasses.replace(p, help=schema_help(p.path.removesuffix(_centre_suffix(p.path))) or p.help) for p in out]
+
+
+def _slider(path: str, value) -> tuple[str, float]:
+    """The override path a slider sets and its current value: a number as it is, a prior by its centre
+    (its mean, median or mode, so that the uncertainty around it stays), else its mean, pinned."""
+    if not is_prior(value):
+        return path, float(value)
+    for name in PRIOR_CENTRES:
+        if name in type(value).model_fields:
+            return f"{path}.{name}", float(getattr(value, name))
+    return path, central(value)
+
+
+def _parameter(path: str, value, label: str, unit: str, help_: str, start: float, end: float, step: float) -> KeyParameter:
+    """A slider for a field that may hold a prior (see :func:`_slider`)."""
+    where, now = _slider(path, value)
+    if where != path:
+        label += f" ({where.rsplit('.', 1)[1]} of its prior)"
+    return KeyParameter(where, label, unit, help_, start, end, step, now)
+
+
+def _centre_suffix(path: str) -> str:
+    """".mean" (or the like) when a slider's path names a prior's centre, else ""."""
+    last = path.rsplit(".", 1)[-1]
+    return f".{last}" if last in PRIOR_CENTRES else ""

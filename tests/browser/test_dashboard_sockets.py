@@ -17,19 +17,31 @@ from benchmarks.ws_client import Page
 from tests.browser.conftest import free_port, start_dashboard, stop, wait_until_served
 
 
+async def _found(page: Page, name: str, timeout_s: float = 60.0, **attrs) -> str:
+    """The id of a model once the server has sent it (a tab's contents arrive after the tab is shown)."""
+    for _ in range(int(timeout_s * 10)):
+        try:
+            return page.find(name, **attrs)
+        except LookupError:
+            await asyncio.sleep(0.1)
+    return page.find(name, **attrs)
+
+
 async def _two_sessions(url: str) -> dict:
     a, b = Page(url), Page(url)
     await a.open()
     await b.open()
     try:
         heard_by_b = b.expect("Outcome:")
-        run_a = a.find("Button", label="Run to end")
+        for page in (a, b):  # the page opens on the briefing; the run's controls come with the Timeline tab
+            await page.show_tab("Timeline")
+        run_a = await _found(a, "Button", label="Run to end")
         await a.timed(lambda: a.click(run_a), "Outcome: extended 5 years", timeout=60)
         slider = a.find("Slider", title="RU secrecy cost")
         await a.timed(lambda: a.set_value(slider, a.models[slider]["attributes"]["end"]), "Outcome: lapsed", timeout=60)
         await asyncio.sleep(1.0)
         heard_before_its_run = heard_by_b.done()
-        run_b = b.find("Button", label="Run to end")  # a's parameter change must not have reached b's model
+        run_b = await _found(b, "Button", label="Run to end")  # a's parameter change must not have reached b's model
         await b.timed(lambda: b.click(run_b), "Outcome: extended 5 years", timeout=60)
         return {"b heard an outcome": heard_before_its_run, "a": a.models.keys(), "b": b.models.keys()}
     finally:
