@@ -124,7 +124,7 @@ _CACHE: OrderedDict[tuple, Scenario] = OrderedDict()
 
 def _file_chain(path: Path) -> tuple[tuple[str, int, int], ...]:
     """(file, mtime_ns, size) of a scenario file and of each file it extends, read without parsing YAML."""
-    from sim.loading import scenario_path
+    from sim.loading import ScenarioError, extends_path
 
     out = []
     for _ in range(MAX_EXTENDS + 1):
@@ -138,9 +138,9 @@ def _file_chain(path: Path) -> tuple[tuple[str, int, int], ...]:
         if parent is None:
             break
         try:
-            path = scenario_path(parent.group(1), path.parent)
-        except ValueError:
-            break
+            path = extends_path(parent.group(1), path.parent)
+        except (ScenarioError, ValueError):
+            break  # loading will report it
     return tuple(out)
 
 
