@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from sim import priors
 from sim import scenario as schema
 from sim.scenario import Scenario
 
@@ -32,7 +33,8 @@ SCHEMA = DOCS / "scenario.schema.json"
 
 # Sections in the order a scenario file is usually written; nested classes follow their parent.
 EVENT_CLASSES = [schema.Statement, schema.OfferEvent, schema.LeadershipChange, schema.Accusation, schema.Deployment,
-                 schema.WithdrawalNotice, schema.Suspension, schema.Gesture, schema.Ultimatum]
+                 schema.WithdrawalNotice, schema.Suspension, schema.Gesture, schema.Ultimatum, schema.Branch]
+PRIOR_CLASSES = [priors.Normal, priors.Uniform, priors.LogNormal, priors.Triangular, priors.Beta, priors.Choice]
 
 
 # --------------------------------------------------------------------------- types and ranges
@@ -71,6 +73,8 @@ def type_name(annotation) -> str:
     if origin is typing.Literal:
         return " \\| ".join(f"`{a}`" for a in args)
     if origin in (typing.Union, types.UnionType):
+        if all(a in PRIOR_CLASSES for a in args):
+            return "a [distribution](#priors)"
         if all(isinstance(a, type) and issubclass(a, BaseModel) for a in args):
             return "one of the event kinds"
         parts = [type_name(a) for a in args if a is not type(None)]
@@ -200,7 +204,7 @@ def nested_classes_of_field(info: FieldInfo) -> list[type[BaseModel]]:
     def walk(a):
         a, _ = _strip(a)
         if isinstance(a, type) and issubclass(a, BaseModel):
-            if a not in found and a not in EVENT_CLASSES:
+            if a not in found and a not in EVENT_CLASSES and a not in PRIOR_CLASSES:
                 found.append(a)
             return
         for arg in typing.get_args(a):
@@ -279,6 +283,7 @@ def render() -> str:
         where = f" (`{path}`)" if path else " (the top level)"
         lines.append(f"- [{cls.__name__}](#{anchor(cls)}){where}")
     lines.append("- [Events](#events) (`events[]`): " + ", ".join(f"[{anchor(c)}](#{anchor(c)})" for c in EVENT_CLASSES) + ", [StateChanges](#statechanges)")
+    lines.append("- [Priors](#priors): a number or a distribution")
     lines.append("")
     for cls, path in sections:
         lines += [f"## {cls.__name__}", ""]
@@ -290,7 +295,31 @@ def render() -> str:
             names = ", ".join(f"`{n}`" for n in _strategy_names())
             lines += [f"Compliance strategies (`strategy`): {names}.", ""]
     lines += _events_section()
+    lines += _priors_section()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _priors_section() -> list[str]:
+    lines = [
+        "## Priors",
+        "",
+        "A field whose type says *or a distribution* takes either a number (a known, fixed value)",
+        "or a distribution: a *private value*. Each run draws the true value from the run's",
+        "generator; the state knows its own draw, the others know only the distribution (a common",
+        "prior). A draw outside the field's range is clipped to it. Write it as a mapping with",
+        "`dist`:",
+        "",
+        "```yaml",
+        "secrecy_cost: {dist: lognormal, median: 1.0, sigma: 0.5}",
+        "```",
+        "",
+    ]
+    for cls in PRIOR_CLASSES:
+        kind = typing.get_args(cls.model_fields["dist"].annotation)[0]
+        lines += [f"### dist: {kind}", "", _doc(cls), ""]
+        lines += field_table(cls, skip=("dist",))
+        lines.append("")
+    return lines
 
 
 def _strategy_names() -> list[str]:
@@ -330,6 +359,10 @@ def _events_section() -> list[str]:
               _doc(changes) + " Fields left out keep their value; `utility`, `bargaining` and `compliance`"
               " replace only the sub-fields they name.", ""]
     lines += field_table(changes)
+    lines.append("")
+    option = schema.BranchOption
+    lines += ["### BranchOption", "", "*Where:* `events[].branches[]` of a `branch`", "", _doc(option), ""]
+    lines += field_table(option)
     lines.append("")
     return lines
 

@@ -120,7 +120,22 @@ def _check_states(scn: "Scenario") -> list[Problem]:
             out.append((("states", i, "strategy"), str(exc)))
         for j, rl in enumerate(s.red_lines):
             out.extend(((("states", i, "red_lines", j) + p, m) for p, m in check_red_line(rl, options, names)))
+            out.extend(((("states", i, "red_lines", j) + p, m) for p, m in _check_since(scn, rl)))
+    for name in scn.briefings:
+        if name not in names:
+            out.append((("briefings", name), f"unknown state '{name}'; expected one of {_names(names)}"))
     return out
+
+
+def _check_since(scn: "Scenario", rl) -> list[Problem]:
+    """A red line's date must fall within a dated run."""
+    if rl.since is None:
+        return []
+    if scn.dateless:
+        return [(("since",), "a dateless scenario (step: turn) has no dates: leave since out")]
+    if not (scn.calendar.start <= rl.since <= scn.calendar.end):
+        return [(("since",), f"{rl.since} is outside the run ({scn.calendar.start} to {scn.calendar.end})")]
+    return []
 
 
 def check_red_line(rl, options: dict[str, list], names: list[str]) -> list[Problem]:
@@ -157,53 +172,82 @@ def _check_talks(scn: "Scenario") -> list[Problem]:
     return out
 
 
-def _event_time(scn: "Scenario", ev, i: int, field_date: str = "date", field_step: str = "step") -> tuple[Any, list[Problem]]:
+def _event_time(scn: "Scenario", ev, path: Path, field_date: str = "date", field_step: str = "step") -> tuple[Any, list[Problem]]:
     date, step = getattr(ev, field_date), getattr(ev, field_step)
     if scn.dateless:
         if date is not None:
-            return None, [(("events", i, field_date), "a dateless scenario (step: turn) places events by step, not date")]
+            return None, [(path + (field_date,), "a dateless scenario (step: turn) places events by step, not date")]
         if step is None:
-            return None, [(("events", i, field_step), "expected a step number")]
+            return None, [(path + (field_step,), "expected a step number")]
         if step > scn.calendar.steps:
-            return None, [(("events", i, field_step), f"step {step} is after the last step ({scn.calendar.steps})")]
+            return None, [(path + (field_step,), f"step {step} is after the last step ({scn.calendar.steps})")]
         return step, []
     if step is not None:
-        return None, [(("events", i, field_step), "a dated scenario places events by date (YYYY-MM-DD), not step")]
+        return None, [(path + (field_step,), "a dated scenario places events by date (YYYY-MM-DD), not step")]
     if date is None:
-        return None, [(("events", i, field_date), "expected a date (YYYY-MM-DD)")]
+        return None, [(path + (field_date,), "expected a date (YYYY-MM-DD)")]
     if not (scn.calendar.start <= date <= scn.calendar.end):
-        return None, [(("events", i, field_date), f"{date} is outside the run ({scn.calendar.start} to {scn.calendar.end})")]
+        return None, [(path + (field_date,), f"{date} is outside the run ({scn.calendar.start} to {scn.calendar.end})")]
     return date, []
 
 
 def _check_events(scn: "Scenario") -> list[Problem]:
+    return _check_event_list(scn, scn.events, ("events",), None)
+
+
+def _check_event_list(scn: "Scenario", events: list, prefix: Path, after: Any) -> list[Problem]:
+    """Problems of a list of scripted events (the timeline, or a branch's future that starts at ``after``)."""
     from sim.agenda import issue_options
 
     out: list[Problem] = []
     names = scn.state_names
     options = issue_options(scn)
-    previous: Any = None
-    for i, ev in enumerate(scn.events):
-        when, problems = _event_time(scn, ev, i)
+    previous: Any = after
+    for i, ev in enumerate(events):
+        path = prefix + (i,)
+        when, problems = _event_time(scn, ev, path)
         out.extend(problems)
         if when is not None and previous is not None and when < previous:
-            out.append((("events", i, "step" if scn.dateless else "date"), f"{when} comes before the previous event ({previous}); list events in time order"))
+            what = "the previous event" if i else "the branch it follows"
+            out.append((path + ("step" if scn.dateless else "date",), f"{when} comes before {what} ({previous}); list events in time order"))
         previous = when if when is not None else previous
         if ev.actor not in names:
-            out.append((("events", i, "actor"), f"unknown state '{ev.actor}'; expected one of {_names(names)}"))
+            out.append((path + ("actor",), f"unknown state '{ev.actor}'; expected one of {_names(names)}"))
         target = getattr(ev, "target", None)
         if target is not None and (target not in names or target == ev.actor):
-            out.append((("events", i, "target"), f"expected another state than the actor, one of {_names([n for n in names if n != ev.actor])}"))
+            out.append((path + ("target",), f"expected another state than the actor, one of {_names([n for n in names if n != ev.actor])}"))
         if ev.kind == "offer":
-            out.extend(((("events", i, "offer") + p, m) for p, m in check_offer(ev.offer, options)))
+            out.extend(((path + ("offer",) + p, m) for p, m in check_offer(ev.offer, options)))
         if ev.kind == "ultimatum":
-            by, problems = (ev.by_step, []) if scn.dateless else (ev.by, [])
+            by = ev.by_step if scn.dateless else ev.by
             if by is None:
-                out.append((("events", i, "by_step" if scn.dateless else "by"), "an ultimatum needs a deadline"))
+                out.append((path + ("by_step" if scn.dateless else "by",), "an ultimatum needs a deadline"))
             elif when is not None and by <= when:
-                out.append((("events", i, "by_step" if scn.dateless else "by"), f"the ultimatum's deadline ({by}) must come after it is made ({when})"))
+                out.append((path + ("by_step" if scn.dateless else "by",), f"the ultimatum's deadline ({by}) must come after it is made ({when})"))
         if ev.kind == "leadership_change":
-            out.extend(((("events", i, "changes") + p, m) for p, m in _check_changes(scn, ev.changes, options)))
+            out.extend(((path + ("changes",) + p, m) for p, m in _check_changes(scn, ev.changes, options)))
+        if ev.kind == "branch":
+            out.extend(_check_branch(scn, ev, path, when))
+    return out
+
+
+# The chances of a branch event's futures may miss 1 by this much (rounding in a file).
+CHANCE_TOLERANCE = 1e-6
+
+
+def _check_branch(scn: "Scenario", ev, path: Path, when: Any) -> list[Problem]:
+    out: list[Problem] = []
+    names = [b.name for b in ev.branches]
+    total = sum(b.chance for b in ev.branches)
+    if abs(total - 1.0) > CHANCE_TOLERANCE:
+        out.append((path + ("branches",), f"the branches' chances must sum to 1, got {total:g}"))
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        out.append((path + ("branches",), f"branch names must be unique; repeated: {_names(dup)}"))
+    if ev.pin is not None and ev.pin not in names:
+        out.append((path + ("pin",), f"unknown branch '{ev.pin}'; expected one of {_names(names)}"))
+    for k, option in enumerate(ev.branches):
+        out.extend(_check_event_list(scn, option.events, path + ("branches", k, "events"), when))
     return out
 
 
@@ -241,6 +285,7 @@ def _check_changes(scn: "Scenario", changes, options) -> list[Problem]:
             out.append((("strategy",), str(exc)))
     for j, rl in enumerate(changes.red_lines or []):
         out.extend(((("red_lines", j) + p, m) for p, m in check_red_line(rl, options, scn.state_names)))
+        out.extend(((("red_lines", j) + p, m) for p, m in _check_since(scn, rl)))
     return out
 
 

@@ -35,6 +35,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sim.checks import Path as FieldPath
 from sim.checks import check_scenario, format_path
+from sim.priors import DISTRIBUTIONS
 from sim.scenario import Scenario
 
 MAX_BYTES = 1_000_000
@@ -369,6 +370,11 @@ def _most_specific(data: LDict, errors: list[dict]) -> list[dict]:
     """
     paths = [_clean_loc(data, e["loc"]) for e in errors]
     keep = [e for e, p in zip(errors, paths) if not any(len(q) > len(p) and q[: len(p)] == p for q in paths)]
+    # a mapping given where a number or a distribution is expected is a distribution: say what is wrong with it
+    mapped = {_clean_loc(data, e["loc"]) for e in keep if e["type"] in ("union_tag_invalid", "union_tag_not_found")}
+    keep = [e for e in keep if not (e["type"] == "float_type" and isinstance(e.get("input"), dict) and _clean_loc(data, e["loc"]) in mapped)]
+    # a plain value given where a number or a distribution is expected is a number: drop the distribution's complaint
+    keep = [e for e in keep if not (e["type"] == "model_attributes_type" and "tagged-union" in str(e["loc"][-1:]))] or keep
     unique, seen = [], set()
     for e in keep:
         key = (_clean_loc(data, e["loc"]), e["msg"])
@@ -427,8 +433,12 @@ def _message(data: LDict, err: dict) -> str:
     if kind == "extra_forbidden":
         expected = _allowed_keys(data, _clean_loc(data, err["loc"])[:-1])
         return "unknown key" + (f"; expected one of {', '.join(expected)}" if expected else "")
+    if kind == "union_tag_not_found" and err.get("ctx", {}).get("discriminator") == "'dist'":
+        return f"a number, or a distribution with 'dist', one of {', '.join(repr(d) for d in DISTRIBUTIONS)}"
     if kind == "union_tag_invalid":
-        return f"unknown event kind {err['input'].get('kind')!r}; expected one of {err['ctx']['expected_tags']}" if isinstance(err.get("input"), dict) else msg
+        ctx = err.get("ctx", {})
+        what = "distribution" if ctx.get("discriminator") == "'dist'" else "event kind"
+        return f"unknown {what} {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     got = err.get("input")
     shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
     return msg.replace("Value error, ", "") + shown

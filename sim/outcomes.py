@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sim.model import ArmsControlModel
 
-CATEGORIES = ("extended", "new_terms", "lapsed", "withdrawn", "arms_race", "crisis", "in_force", "no_agreement")
+CATEGORIES = ("extended", "new_terms", "signed_not_ratified", "lapsed", "withdrawn", "party_withdrew", "suspended", "arms_race", "crisis", "in_force", "no_agreement")
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,18 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from sim.outcomes import CATEGORIES
+from sim.priors import Bounds, Prior
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+
+# A number or a prior (a distribution each run draws from; see sim.priors), with the range its draws are clipped to.
+Num = Annotated[Union[float, Prior], Bounds()]
+NonNegNum = Annotated[Union[NonNegative, Prior], Bounds(0.0)]
+ProbNum = Annotated[Union[Probability, Prior], Bounds(0.0, 1.0)]
+DiscountNum = Annotated[Union[Annotated[float, Field(gt=0.0, lt=1.0)], Prior], Bounds(0.0, 1.0, open_low=True, open_high=True)]
+ConcessionNum = Annotated[Union[Annotated[float, Field(gt=0.0, le=50.0)], Prior], Bounds(0.0, 50.0, open_low=True)]
 
 
 class Strict(BaseModel):
@@ -69,6 +79,7 @@ class FreezeOption(Strict):
     label: str = Field("", description="Readable name shown in the log and the dashboard.")
     weight: Probability = Field(0.0, description="Share of the arsenals the limit covers (0-1); scales each state's freeze cost and gain.")
     cap_fraction: NonNegative | None = Field(None, description="When agreed, each party's cap becomes this fraction of its current forces (1 = freeze, 0 = elimination). Leave out for no new cap.")
+    cap: NonNegative | None = Field(None, description="When agreed, each party's cap becomes this absolute number (an equal ceiling, in the scenario's unit of forces, e.g. warheads or launchers).")
 
 
 class Agenda(Strict):
@@ -82,47 +93,63 @@ class Agenda(Strict):
 
 
 class RedLine(Strict):
-    """An option a state will never accept, whatever its utility."""
+    """A public commitment not to accept some options (Fearon 1997; Tomz 2007).
+
+    Crossing it costs the state its audience cost (a private value, maybe a prior);
+    an infinite audience cost (the default) is a hard wall. It holds from its own
+    date (``since``, the date of the source that records it).
+    """
 
     issue: Literal["years", "verification", "freeze", "parties"] = Field(description="The issue the red line is on.")
     at_least: int | str | None = Field(None, description="The lowest acceptable option (options are ordered as in the agenda).")
     at_most: int | str | None = Field(None, description="The highest acceptable option.")
     exclude: list[int | str] = Field(default_factory=list, description="Options never acceptable.")
     require: list[str] = Field(default_factory=list, description="For issue parties: states that must be parties.")
-    reason: str = Field("", description="Why, in a sentence (shown in the log).")
+    reason: str = Field("", description="Why, in a sentence (shown in the log); it may cite its source, dated no later than since.")
+    audience_cost: Annotated[Union[NonNegative, Prior], Bounds(0.0)] = Field(float("inf"), description="Cost to the state of crossing the red line, paid once when an agreement that crosses it is made (utility); a number or a prior. .inf (the default) is a hard wall.")
+    since: dt.date | None = Field(None, description="Date from which the red line holds: the date of the source that records it (YYYY-MM-DD). Leave out for the start of the run.")
+    source: str = Field("", description="Where the record states it, with the source's date.")
 
 
 # --------------------------------------------------------------------------- states
 class Utility(Strict):
     """How a state values an offer relative to no deal (utility units per year unless stated)."""
 
-    predictability: float = Field(1.0, description="Value of a year of predictability under the treaty (utility per year).")
-    loss_if_cheated: NonNegative = Field(1.0, description="Loss in a year of being cheated undetected (utility per year).")
-    secrecy_cost: NonNegative = Field(0.0, description="Cost of fully intrusive verification (utility per year at intrusiveness 1).")
-    freeze_cost: NonNegative = Field(0.0, description="Cost of a full freeze on the state's own plans (utility per year at weight 1).")
-    freeze_gain: NonNegative = Field(0.0, description="Gain from freezing the rivals' forces (utility per year at weight 1).")
-    lock_in: float = Field(0.0, description="Cost of each year of being locked into the agreement, e.g. lost leverage (utility per year of term, undiscounted).")
+    predictability: Num = Field(1.0, description="Value of a year of predictability under the treaty (utility per year).")
+    loss_if_cheated: NonNegNum = Field(1.0, description="Loss in a year of being cheated undetected (utility per year).")
+    secrecy_cost: NonNegNum = Field(0.0, description="Cost of fully intrusive verification (utility per year at intrusiveness 1).")
+    freeze_cost: NonNegNum = Field(0.0, description="Cost of a full freeze on the state's own plans (utility per year at weight 1).")
+    freeze_gain: NonNegNum = Field(0.0, description="Gain from freezing the rivals' forces (utility per year at weight 1).")
+    lock_in: Num = Field(0.0, description="Cost of each year of being locked into the agreement, e.g. lost leverage (utility per year of term, undiscounted).")
     party_value: dict[str, float] = Field(default_factory=dict, description="Value of each state being a party (utility, once). Negative for a state's own reluctance to join.")
-    surplus: float = Field(0.0, description="Value of the whole surplus divided by the agenda's share issue (utility, once); the state receives its share of it. Used only when agenda.share is set.")
-    discount: float = Field(0.9, gt=0.0, lt=1.0, description="Discount factor per year: how much next year counts against this one (0-1, the shadow of the future).")
-    tension_sensitivity: NonNegative = Field(1.0, description="How much tension inflates the feared loss: loss x (1 + sensitivity x tension).")
+    surplus: Num = Field(0.0, description="Value of the whole surplus divided by the agenda's share issue (utility, once); the state receives its share of it. Used only when agenda.share is set.")
+    discount: DiscountNum = Field(0.9, description="Discount factor per year: how much next year counts against this one (0-1, the shadow of the future).")
+    tension_sensitivity: NonNegNum = Field(1.0, description="How much tension inflates the feared loss: loss x (1 + sensitivity x tension).")
 
 
 class Bargaining(Strict):
     """How a state concedes over time (Faratin et al. 1998)."""
 
-    reservation: float = Field(0.0, description="Lowest utility the state accepts, relative to no deal (utility).")
-    concession: float = Field(1.0, gt=0.0, le=50.0, description="Shape of the concession curve: below 1 Boulware (holds out until the deadline), 1 linear, above 1 conceder (gives early).")
-    hardening: NonNegative = Field(0.0, description="Tension hardens bargaining: the reservation rises by hardening x tension (utility).")
+    reservation: Num = Field(0.0, description="Lowest utility the state accepts, relative to no deal (utility).")
+    concession: ConcessionNum = Field(1.0, description="Shape of the concession curve: below 1 Boulware (holds out until the deadline), 1 linear, above 1 conceder (gives early).")
+    hardening: NonNegNum = Field(0.0, description="Tension hardens bargaining: the reservation rises by hardening x tension (utility).")
     tactic: Literal["concession", "backward_induction"] = Field("concession", description="concession: the target follows the time-dependent concession curve (Faratin et al. 1998). backward_induction: the target is the subgame-perfect offer of the alternating-offers game with the rounds left to the deadline, each round discounted by the state's discount factor (Stahl 1972; Rubinstein 1982); with no deadline or an uncertain one, its infinite-horizon limit.")
 
 
 class Compliance(Strict):
     """What drives the state's choice to comply or cheat (type-based policy)."""
 
-    cheat_gain: NonNegative = Field(0.0, description="Gain from cheating or building (utility per year).")
-    cooperation_value: NonNegative = Field(1.0, description="Value of continued cooperation, lost if caught (utility per year).")
-    trust_threshold: Probability = Field(0.5, description="A security seeker complies when its trust in every rival is at least this (0-1).")
+    cheat_gain: NonNegNum = Field(0.0, description="Gain from cheating or building (utility per year).")
+    cooperation_value: NonNegNum = Field(1.0, description="Value of continued cooperation, lost if caught (utility per year).")
+    trust_threshold: ProbNum = Field(0.5, description="A security seeker complies when its trust in every rival is at least this (0-1).")
+
+
+class Ratification(Strict):
+    """A domestic body that must ratify an agreement before it binds the state (Putnam 1988)."""
+
+    body: str = Field("the legislature", description="Who votes (e.g. US Senate, two-thirds).")
+    threshold: Num = Field(0.0, description="The least utility of the agreement to the state at which the body ratifies it (utility); usually a prior, since neither side knows the vote in advance. Low domestic support is a high threshold.")
+    delay_months: float = Field(3.0, ge=0, le=120, description="Months from signature to the vote.")
 
 
 class StrategyChoice(Strict):
@@ -152,6 +179,8 @@ class StateSpec(Strict):
     compliance: Compliance = Field(default_factory=Compliance)
     red_lines: list[RedLine] = Field(default_factory=list, description="Offers the state never accepts.")
     withdraw_below: Probability | None = Field(None, description="Gives notice of withdrawal when a violation is detected and trust falls below this (0-1); leave out for never.")
+    suspend_below: Probability | None = Field(None, description="Suspends the treaty when a violation is detected and trust falls below this (0-1); leave out for never.")
+    ratification: Ratification | None = Field(None, description="The domestic body that must ratify an agreement (leave out: the executive's signature binds).")
 
     def strategy_choice(self) -> StrategyChoice:
         """The strategy as name and parameters, whichever way the file wrote it."""
@@ -164,9 +193,9 @@ class StateChanges(Strict):
     label: str | None = None
     type: Literal["security", "greedy"] | None = None
     strategy: str | StrategyChoice | None = None
-    utility: dict[str, float | dict[str, float]] | None = Field(None, description="Utility fields to replace.")
-    bargaining: dict[str, float] | None = Field(None, description="Bargaining fields to replace.")
-    compliance: dict[str, float] | None = Field(None, description="Compliance fields to replace.")
+    utility: dict[str, Union[float, Prior, dict[str, float]]] | None = Field(None, description="Utility fields to replace (numbers or priors).")
+    bargaining: dict[str, Union[float, Prior]] | None = Field(None, description="Bargaining fields to replace (numbers or priors).")
+    compliance: dict[str, Union[float, Prior]] | None = Field(None, description="Compliance fields to replace (numbers or priors).")
     red_lines: list[RedLine] | None = Field(None, description="The new red lines (replaces the list; [] removes them all).")
     grievance: float | None = None
     withdraw_below: Probability | None = None
@@ -185,6 +214,7 @@ class Treaty(Strict):
     caps: dict[str, NonNegative] = Field(default_factory=dict, description="Cap on each state's forces while the treaty binds it (warheads).")
     parties: list[str] = Field(default_factory=list, description="States bound by the treaty at the start (default: every state).")
     withdrawal_notice_months: float = Field(3.0, ge=0, le=60, description="Notice a party must give before its withdrawal takes effect (months).")
+    survives_exit: bool = Field(False, description="Whether the treaty stands among the other parties when one withdraws (a multilateral treaty such as Open Skies or CFE); it ends when fewer than two parties remain.")
 
 
 class Talks(Strict):
@@ -197,14 +227,16 @@ class Talks(Strict):
     deadline_kind: Literal["hard", "uncertain"] = Field("hard", description="hard: talks end at the deadline; uncertain: they may break off at any step with hazard_per_year, and the bargainers concede as that risk accumulates.")
     hazard_per_year: NonNegative = Field(0.0, description="Rate at which talks break off when the deadline is uncertain (per year).")
     first_proposer: str | None = Field(None, description="State that makes the first offer (default: the first state).")
-    rounds_per_step: int = Field(1, ge=1, le=20, description="Offers exchanged in one step.")
+    rounds_per_step: int = Field(1, ge=1, le=20, description="Offers exchanged in one step, when offers_per_year is left out.")
+    offers_per_year: float | None = Field(None, gt=0, le=400, description="Pace of bargaining: offers made per year, whatever the step length (a weekly and a monthly calendar then bargain alike). Leave out for rounds_per_step offers a step.")
 
 
 class TrustModel(Strict):
     """What each state assumes about how the two types behave (Kydd 2000): the likelihoods of Bayes' rule."""
 
-    p_cheat_security: Probability = Field(0.05, description="Probability that a security seeker cheats in a step (0-1).")
-    p_cheat_greedy: Probability = Field(0.6, description="Probability that a greedy state cheats in a step (0-1).")
+    likelihoods: Literal["implied", "stated"] = Field("implied", description="implied: the chance that each type is in breach is the one the model's own policies give under the regime in force (Kydd 2005); stated: the two probabilities below.")
+    p_cheat_security: Probability = Field(0.05, description="With likelihoods: stated, the chance that a security seeker is in breach (0-1).")
+    p_cheat_greedy: Probability = Field(0.6, description="With likelihoods: stated, the chance that a greedy state is in breach (0-1).")
     concession_weight: NonNegative = Field(1.0, description="Strength of a costly concession as evidence: likelihood ratio = 1 + weight x cost (per utility unit).")
     floor: Probability = Field(0.001, description="Trust never falls below this nor rises above 1 minus it, so evidence can still move it.")
 
@@ -262,7 +294,8 @@ class EventBase(Strict):
     id: str | None = Field(None, description="Identifier, so that a scenario that extends this one can replace or remove the event.")
     actor: str = Field(description="The state that acts.")
     text: str = Field("", description="What happened, as the record puts it (shown in the log).")
-    source: str = Field("", description="Where the record says so.")
+    source: str = Field("", description="Where the record says so, with the source's date.")
+    chance: Probability = Field(1.0, description="Probability that the event happens at all, drawn once per run (0-1).")
 
 
 class Statement(EventBase):
@@ -334,12 +367,30 @@ class Ultimatum(EventBase):
     trust_below: Probability = Field(0.5, description="At the deadline, the actor gives notice if its trust in the target is below this (0-1).")
 
 
+class BranchOption(Strict):
+    """One possible future of a branch event: its chance and the events that follow from it."""
+
+    name: str = Field(description="Identifier (pin a branch by this name).", pattern=r"^[A-Za-z0-9_\-]+$")
+    chance: Probability = Field(description="Probability of this branch (0-1); a branch event's chances sum to 1.")
+    text: str = Field("", description="What happens, in a sentence (shown in the log).")
+    events: list["Event"] = Field(default_factory=list, max_length=200, description="Scripted events of this future, dated on or after the branch.")
+
+
+class Branch(EventBase):
+    """History as a likely branch: one of several futures is drawn per run (an election, a decision)."""
+
+    kind: Literal["branch"]
+    branches: list[BranchOption] = Field(min_length=2, max_length=10)
+    pin: str | None = Field(None, description="The name of a branch to take in every run (a counterfactual, or a forecast pinned to one future).")
+
+
 Event = Annotated[
-    Union[Statement, OfferEvent, LeadershipChange, Accusation, Deployment, WithdrawalNotice, Suspension, Gesture, Ultimatum],
+    Union[Statement, OfferEvent, LeadershipChange, Accusation, Deployment, WithdrawalNotice, Suspension, Gesture, Ultimatum, Branch],
     Field(discriminator="kind"),
 ]
+BranchOption.model_rebuild()
 
-EVENT_KINDS = ("statement", "offer", "leadership_change", "accusation", "deployment", "withdrawal_notice", "suspension", "gesture", "ultimatum")
+EVENT_KINDS = ("statement", "offer", "leadership_change", "accusation", "deployment", "withdrawal_notice", "suspension", "gesture", "ultimatum", "branch")
 
 
 class RandomEvent(Strict):
@@ -354,6 +405,23 @@ class RandomEvent(Strict):
     cost: NonNegative = Field(0.0, description="For a gesture: its cost to the actor (utility).")
 
 
+# --------------------------------------------------------------------------- history
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+
+
+class Record(Strict):
+    """What happened: read only by the scoring (``acsim backtest``), never by the model."""
+
+    outcome: Category = Field(description="The recorded outcome, one of the outcome categories.")
+    date: dt.date | None = Field(None, description="When it was decided (YYYY-MM-DD).")
+    label: str = Field("", description="The outcome in words, e.g. 'extended 5 years'.")
+    years: int | None = Field(None, ge=0, le=100, description="Term agreed (years), if any.")
+    text: str = Field("", description="What happened, in a sentence or two.")
+    status_quo: Category | None = Field(None, description="The category 'nothing changes' would have meant for this case (a baseline of the scoring).")
+    sources: list[str] = Field(default_factory=list, description="Where the record says so.")
+    notes: str = Field("", description="Anything else a reader should know (e.g. why the model may do badly here).")
+
+
 # --------------------------------------------------------------------------- the scenario
 class Scenario(Strict):
     """A whole scenario: the states, the treaty, the agenda, the timeline."""
@@ -363,7 +431,10 @@ class Scenario(Strict):
     description: str = Field("", description="What it is.")
     notice: str = Field("", description="Things to notice.")
     try_: str = Field("", alias="try", description="Things to try.")
-    sources: list[str] = Field(default_factory=list, description="The record the figures and dates come from.")
+    sources: list[str] = Field(default_factory=list, description="The record the figures and dates come from, each with its date.")
+    period: str = Field("", description="The period the scenario belongs to, grouping it in the dashboard's picker and the docs (e.g. 'Cold War (1945-1991)', 'Classroom').")
+    briefings: dict[str, str] = Field(default_factory=dict, description="For each state, what its player is told: what it wants, its red lines, what it fears.")
+    record: Record | None = Field(None, description="What happened (historical cases): read only by the scoring, never by the model.")
     extends: str | None = Field(None, description="Another scenario (bundled name or path) this one starts from; its fields are overridden by this file's.")
     calendar: Calendar
     states: list[StateSpec] = Field(min_length=2, max_length=8)
