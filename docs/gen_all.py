@@ -2,7 +2,8 @@
 
 * :mod:`docs.gen_reference`: the scenario reference page and the JSON Schema;
 * :mod:`docs.gen_scenarios`: one page per bundled scenario, with a run excerpt and outcome shares;
-* :mod:`docs.gen_validation`, when it exists: the validation table measured on the current code.
+* :mod:`docs.gen_validation`, when it exists: the validation table measured on the current code;
+* :mod:`docs.gen_forecast`: the backtest of the historical cases ("How well does the model forecast?").
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import importlib
 import importlib.util
 import sys
 
-GENERATORS = ("docs.gen_reference", "docs.gen_scenarios", "docs.gen_validation")
+GENERATORS = ("docs.gen_reference", "docs.gen_scenarios", "docs.gen_validation", "docs.gen_forecast")
 
 
 def main() -> int:

@@ -21,8 +21,8 @@ import pytest
 
 import sim
 from sim import scoring
-from sim.backtest import agreement_timing, backtest, default_status_quo
-from sim.cli import main
+from sim.backtest import agreement_timing, backtest, case_names, default_status_quo, forecast
+from sim.cli import build_parser, main
 from sim.outcomes import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,3 +168,99 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, argv, message):
     assert main(["backtest", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------- the docs: forecast page, cases, navigation
+def test_forecast_page_is_rendered_from_its_data():
+    from docs import gen_forecast
+
+    data = json.loads(gen_forecast.DATA.read_text(encoding="utf-8"))
+    assert gen_forecast.PAGE.read_text(encoding="utf-8") == gen_forecast.render(data), \
+        "docs/forecast.md is out of date: run python -m docs.gen_forecast"
+
+
+def test_forecast_page_covers_every_case_as_its_file_is_now():
+    from docs import gen_forecast
+
+    data = json.loads(gen_forecast.DATA.read_text(encoding="utf-8"))
+    names = case_names()
+    stale = "docs/forecast.md is out of date: run python -m docs.gen_forecast"
+    assert [c["name"] for c in data["cases"]] == (names if len(names) >= gen_forecast.MIN_CASES else []), stale
+    for case in data["cases"]:
+        assert case["fingerprint"] == gen_forecast.fingerprint(case["name"]), f"{case['name']} changed; {stale}"
+        assert case["why_badly"] == gen_forecast.why_badly(case["name"]), stale
+
+
+def test_forecast_page_figures_are_the_current_models():
+    """Rerun the case with the fewest steps as the page did: the same shares, or the page is stale."""
+    from docs import gen_forecast
+
+    data = json.loads(gen_forecast.DATA.read_text(encoding="utf-8"))
+    if not data["cases"]:
+        pytest.skip("no case has a record yet")
+    shortest = min(data["cases"], key=lambda c: sim.ArmsControlModel(sim.load_scenario(c["name"]), rng=0).calendar.n_steps)
+    shares, _runs = forecast(sim.load_scenario(shortest["name"]), data["n"], data["seed"], workers=2)
+    assert shares == shortest["shares"], "the model changed since docs/forecast.md was made: run python -m docs.gen_forecast"
+
+
+def test_why_badly_reads_the_record_note_or_the_header_comment(tmp_path):
+    from docs import gen_forecast
+
+    assert gen_forecast.why_badly(FILES[1]) == "A hand-written note on why the model may do badly here."
+    text = Path(FILES[0]).read_text(encoding="utf-8")
+    commented = tmp_path / "expiring_treaty.yaml"
+    commented.write_text("# A case.\n#\n# The model does badly here because the\n# deadline is soft.\n#\n# Other notes.\n" + text, encoding="utf-8")
+    assert gen_forecast.why_badly(str(commented)) == "The model does badly here because the deadline is soft."
+    assert gen_forecast.why_badly(FILES[0]) == ""
+
+
+def test_forecast_page_names_the_bad_cases_with_their_reasons():
+    from docs import gen_forecast
+
+    data = backtest(FILES, n=N, workers=1, seed=3).to_dict()
+    for case, path in zip(data["cases"], FILES):
+        case["why_badly"] = gen_forecast.why_badly(path)
+    page = gen_forecast.render(data)
+    bad = [c["name"] for c in gen_forecast.bad_cases(data)]
+    assert bad and all(c["p_recorded"] < c["p_base_rate"] for c in data["cases"] if c["name"] in bad)
+    section = page.split("## Where the model does badly, and why")[1].split("\n## ")[0]
+    for case in data["cases"]:
+        assert (f"scenarios/{case['name']}.md" in section) == (case["name"] in bad)
+    assert f"| Brier score (0 best, 2 worst) | {data['brier']:.3f} |" in page
+    assert "What was fitted across cases:** nothing" in page
+
+
+def test_navigation_lists_every_bundled_scenario_grouped_by_period():
+    from docs import gen_scenarios
+
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert gen_scenarios.with_nav(text, gen_scenarios.periods()) == text, \
+        "mkdocs.yml's Scenarios section is out of date: run python -m docs.gen_scenarios"
+    groups = gen_scenarios.periods()
+    assert sorted(n for names in groups.values() for n in names) == sim.bundled_scenarios()
+    for period, names in groups.items():
+        for name in names:
+            assert (sim.load_scenario(name).period or gen_scenarios.NO_PERIOD) == period
+
+
+def test_cases_page_shows_the_worked_example_as_it_is_and_it_validates(capsys):
+    example = ROOT / "docs" / "examples" / "open_skies_2020.yaml"
+    page = (ROOT / "docs" / "cases.md").read_text(encoding="utf-8")
+    assert "```yaml\n" + example.read_text(encoding="utf-8") + "```" in page
+    scn = sim.load_scenario(example)
+    assert scn.record.outcome == "party_withdrew" and scn.record.status_quo == "in_force"
+    assert set(scn.briefings) == {s.name for s in scn.states} and scn.period
+    assert main(["validate", str(example)]) == 0
+    for line in re.findall(r"^\$ acsim (.+)$", page, flags=re.M):  # every command on the page parses
+        build_parser().parse_args(line.split())
+
+
+def test_a_case_page_has_its_briefings_and_what_happened_last():
+    from docs import gen_scenarios
+
+    scn = sim.load_scenario(FILES[1], {"briefings": {"Blue": "You want the treaty.", "Red": "You fear inspections."}})
+    text = "\n".join(gen_scenarios.history_sections(scn))
+    assert "**Blue** (`Blue`): You want the treaty." in text and "**Red** (`Red`): You fear inspections." in text
+    assert '!!! note "Read this after the run: lapsed (2001-12-31)"' in text
+    assert "Outcome category `lapsed`; the status quo would have been `lapsed`." in text
+    assert "[How well does the model forecast?](../forecast.md)" in text
