@@ -198,9 +198,15 @@ def test_forecast_page_figures_are_the_current_models():
     data = json.loads(gen_forecast.DATA.read_text(encoding="utf-8"))
     if not data["cases"]:
         pytest.skip("no case has a record yet")
-    shortest = min(data["cases"], key=lambda c: sim.ArmsControlModel(sim.load_scenario(c["name"]), rng=0).calendar.n_steps)
+    shortest = min(data["cases"], key=lambda c: _length(sim.load_scenario(c["name"])))
     shares, _runs = forecast(sim.load_scenario(shortest["name"]), data["n"], data["seed"], workers=2)
     assert shares == shortest["shares"], "the model changed since docs/forecast.md was made: run python -m docs.gen_forecast"
+
+
+def _length(scn: sim.Scenario) -> float:
+    """How long a scenario runs (days; turns for a dateless one), to pick the quickest to rerun."""
+    cal = scn.calendar
+    return cal.steps if cal.start is None else (cal.end - cal.start).days
 
 
 def test_why_badly_reads_the_record_note_or_the_header_comment(tmp_path):
@@ -264,3 +270,11 @@ def test_a_case_page_has_its_briefings_and_what_happened_last():
     assert '!!! note "Read this after the run: lapsed (2001-12-31)"' in text
     assert "Outcome category `lapsed`; the status quo would have been `lapsed`." in text
     assert "[How well does the model forecast?](../forecast.md)" in text
+
+
+def test_progress_counts_every_replicate_of_every_case():
+    calls = []
+    backtest(FILES[:2], n=6, workers=1, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (12, 12)
+    assert all(total == 12 for _done, total in calls)
+    assert [done for done, _total in calls] == sorted(done for done, _total in calls)
