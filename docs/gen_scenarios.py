@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 import sim
-from sim.ensemble import ensemble
+from sim.ensemble import default_workers, ensemble
 from sim.scenario import Scenario
 
 DOCS = Path(__file__).resolve().parent
@@ -137,7 +137,7 @@ def run_excerpt(name: str) -> tuple[str, str]:
 
 
 def shares_table(name: str) -> list[str]:
-    result = ensemble(name, n=ENSEMBLE_N, seed=ENSEMBLE_SEED, workers=1)
+    result = ensemble(name, n=ENSEMBLE_N, seed=ENSEMBLE_SEED, workers=default_workers())  # same shares whatever the workers
     rows = ["| outcome | runs | share | 95% interval |", "|---|---|---|---|"]
     for r in result.shares(by="label").itertuples():
         rows.append(f"| {r.label} | {r.count} | {r.share:.0%} | {r.lo:.0%} to {r.hi:.0%} |")
