@@ -8,6 +8,9 @@ recorded outcomes with :mod:`sim.scoring`: the Brier and log scores, the same
 for the two baselines (the base rate over the other cases, leave one out; the
 status quo persists), the skill scores and a reliability diagram.
 
+The cases are the bundled scenarios whose own file has a ``record:`` block; a
+variant that inherits its parent's record through ``extends:`` is not a case.
+
 The model never reads ``record:``; this module is its only reader. A case's
 forecast is computed before its record is looked at, and the record changes
 nothing in the runs (``tests/test_backtest.py`` checks it).
@@ -209,16 +212,26 @@ def _num(x: float) -> float | None:
 
 
 # ---------------------------------------------------------------------------- running it
-def case_names() -> list[str]:
-    """The bundled scenarios that have a record block (the cases of the backtest)."""
-    from sim.loading import load_scenario
+def is_case(name_or_path: str | Path) -> bool:
+    """Whether a scenario file states a record of its own.
 
+    A variant that ``extends:`` a case without a record of its own (a
+    counterfactual such as a pinned branch) inherits its parent's record but is
+    not a case: it would count the same history twice.
+    """
+    from sim.loading import read_yaml, scenario_path
+
+    return read_yaml(scenario_path(name_or_path)).get("record") is not None
+
+
+def case_names() -> list[str]:
+    """The bundled scenarios that are cases (:func:`is_case`), by name."""
     names = []
     for name in bundled_scenarios():
         try:
-            if load_scenario(name).record is not None:
+            if is_case(name):
                 names.append(name)
-        except ScenarioError:  # a broken bundled file is reported by `acsim validate`, not here
+        except ScenarioError:  # a file that does not parse is reported by `acsim validate`, not here
             continue
     return names
 

@@ -21,7 +21,7 @@ import pytest
 
 import sim
 from sim import scoring
-from sim.backtest import agreement_timing, backtest, case_names, default_status_quo, forecast
+from sim.backtest import agreement_timing, backtest, case_names, default_status_quo, forecast, is_case
 from sim.cli import build_parser, main
 from sim.outcomes import CATEGORIES
 
@@ -126,6 +126,15 @@ def test_calibration_is_fitted_leave_one_case_out_and_said(result):
     assert [c.temperature for c in calibrated.cases] == list(temps)
     assert calibrated.forecasts == pytest.approx(expected)
     assert all(c.temperature is None for c in result.cases)
+
+
+def test_a_variant_without_a_record_of_its_own_is_not_a_case(tmp_path):
+    variant = tmp_path / "pinned.yaml"
+    variant.write_text(f"name: pinned\nextends: {FILES[0]}\ntitle: A counterfactual\n", encoding="utf-8")
+    assert sim.load_scenario(variant).record is not None  # inherited from the case it extends
+    assert not is_case(variant)
+    assert is_case(FILES[0]) and is_case(FILES[1])  # the second extends the first and states its own record
+    assert "classroom_basic" not in case_names()
 
 
 # ---------------------------------------------------------------------------- timing and the status quo
