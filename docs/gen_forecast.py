@@ -91,7 +91,7 @@ def measure(n: int = FORECAST_N, workers: int | None = None, progress: bool = Tr
         return {"cases": [], "n": n, "seed": FORECAST_SEED}
     bar = None
     if progress:
-        from sim.backtest_cli import _bar
+        from sim.sweep_cli import _bar
 
         bar = _bar(n * len(names))
     result = sim.backtest(names, n=n, workers=workers, seed=FORECAST_SEED, progress=bar)

@@ -51,6 +51,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     """Print the per-case table and the scores (or the JSON), and return the exit code."""
     from sim.backtest import backtest, case_names, load_cases
     from sim.loading import ScenarioError
+    from sim.sweep_cli import _bar  # the ensemble's progress bar, counting every replicate of every case
 
     if args.n < 1:
         return _error(f"-n: expected at least 1 replicate per case (got {args.n})")
@@ -77,16 +78,3 @@ def _error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return INVALID
 
-
-def _bar(total: int):
-    """A progress bar on stderr over every replicate of every case."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, unit="run", file=sys.stderr, leave=False)
-
-    def update(done: int, _total: int) -> None:
-        bar.update(done - bar.n)
-        if done >= _total:
-            bar.close()
-
-    return update
