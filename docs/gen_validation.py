@@ -26,6 +26,7 @@ import sim
 from sim.agenda import nash_point
 from sim.bargaining import rubinstein_share
 from sim.forces import Richardson
+from sim.model import ArmsControlModel
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,13 +239,11 @@ def bayes_by_hand(prior: float, alarm: bool, d: float, f: float, p_s: float, p_g
 KYDD_BASE = {"states.A.type": "security", "states.B.type": "greedy"}
 
 
-def first_step_trust(seed: int, events: list[dict] | None = None) -> tuple[float, bool]:
+def first_step_trust(seed: int, events: list[dict] | None = None, likelihoods: str = "implied") -> tuple[float, bool]:
     """A's trust in B after step 1 of compliance_game (B greedy, so it cheats), and whether A saw an alarm."""
-    overrides = dict(KYDD_BASE)
+    overrides = dict(KYDD_BASE, **{"trust_model.likelihoods": likelihoods})
     if events is not None:
         overrides["events"] = events
-    from sim.model import ArmsControlModel
-
     m = ArmsControlModel(scenario_path("compliance_game"), rng=seed, overrides=overrides)
     m.step()
     a = m.states[0]
@@ -358,7 +357,7 @@ class FearonCase:
 
 def fearon_case(seed: int) -> FearonCase:
     """Whether the two acceptable sets overlap (computed from the utilities at the start) and whether a deal was struck."""
-    from sim.model import ArmsControlModel
+
 
     scn = Scenario.model_validate(random_agenda_scenario(np.random.default_rng(seed)))
     m = ArmsControlModel(scn, rng=seed)
@@ -390,7 +389,7 @@ def nash_brute_force(u: np.ndarray, d: np.ndarray) -> int | None:
 
 def nash_on_scenario(name: str, seed: int = 1) -> tuple[int | None, int | None, int]:
     """(computed Nash point, brute-force one, number of offers) over a bundled scenario's offer space at the start."""
-    from sim.model import ArmsControlModel
+
 
     m = ArmsControlModel(name, rng=seed)
     res = np.array([s.spec.bargaining.reservation for s in m.states])

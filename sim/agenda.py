@@ -16,12 +16,23 @@ Utility of offer o to state i, relative to no deal (utility units)::
 
 with A_i(y) = 1 + delta_i + ... + delta_i^(y-1) the discounted length of the term
 (years), tau_ij i's trust in j, T the tension, d_v and iota_v the detection
-probability and intrusiveness of verification level v, w_f the weight of freeze
-scope f, and q_j(v) = 1 when a greedy j would cheat under level v (its gain from
+probability (per year of breach) and intrusiveness of verification level v, w_f
+the weight of freeze scope f, and q_j(v) the chance, under the common prior over
+j's private values, that a greedy j would cheat under level v (its gain from
 cheating exceeds the expected cost of being caught, see
-:func:`sim.strategies.greedy_would_cheat`), else 0. Sources: Nash (1950) for the
-bargaining point, Coe & Vaynman (2020) for the transparency-security trade-off,
-Kydd (2000) for the role of trust. A state that is not a party values the offer at 0.
+:func:`sim.strategies.greedy_would_cheat`). With fixed values q is 0 or 1; with
+priors it moves smoothly with detection, so trust and verification weigh in
+every utility. Sources: Nash (1950) for the bargaining point, Coe & Vaynman
+(2020) for the transparency-security trade-off, Kydd (2000) for the role of
+trust. A state that is not a party values the offer at 0.
+
+What a state decides on is the offer's *value* to it (:mod:`sim.private_values`)::
+
+    V_i(o) = rho_i(o) U_i(o) - sum of the audience costs of the active red lines o crosses
+
+with rho_i(o) the chance its domestic body ratifies an agreement worth U_i(o) > 0
+(1 without a ratification step, or for an agreement worth less than no deal; Putnam 1988) and the audience costs of its public
+red lines (Fearon 1997; Tomz 2007), infinite for a hard wall.
 
 The optional share issue (``agenda.share``) divides a surplus worth W_i
 (``utility.surplus``, once) to state i: sigma_i(o) is i's fraction of it, the
@@ -36,23 +47,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario import RedLine, Scenario, StateSpec
-from sim.strategies import greedy_would_cheat
+from sim.issues import ISSUES, issue_options
+from sim.scenario import RedLine, Scenario
 
-ISSUES = ("years", "verification", "freeze", "parties", "share")
-TERM_NAMES = ("predictability", "cheating_risk", "secrecy", "freeze_gain", "freeze_cost", "lock_in", "parties")
-# The share term is reported by UtilityModel.terms only when the agenda has a share issue.
-SHARE_TERM = "share"
-
-
-def issue_options(scn: Scenario) -> dict[str, list]:
-    """The options of each issue, in order. An issue the agenda leaves empty keeps the treaty's current term."""
-    levels = [v.name for v in scn.verification_levels]
-    verification = list(scn.agenda.verification) or [scn.treaty.verification or (levels[0] if levels else None)]
-    freeze = list(scn.agenda.freeze) or [scn.treaty.freeze]
-    parties = [tuple(p) for p in scn.agenda.parties] or [tuple(scn.state_names)]
-    share = list(scn.agenda.share) or [None]
-    return {"years": list(scn.agenda.years), "verification": verification, "freeze": freeze, "parties": parties, "share": share}
+# The utility terms, in the order the dashboard shows them.
+TERM_NAMES = ("predictability", "cheating_risk", "secrecy", "freeze_gain", "freeze_cost", "lock_in", "parties", "share")
 
 
 @dataclass
@@ -140,97 +139,35 @@ def _shares(offer: Offer, names: list[str]) -> list[float]:
     return [mine if n == first else (each if n in rest else 0.0) for n in names]
 
 
-def discounted_years(years: np.ndarray, discount: float) -> np.ndarray:
+def discounted_years(years: np.ndarray, discount: float | np.ndarray) -> np.ndarray:
     """A(y) = 1 + delta + ... + delta^(y-1): the present length of a term of y years (years)."""
     return (1.0 - discount**years) / (1.0 - discount)
 
 
-def greedy_cheat_mask(space: OfferSpace, specs: list[StateSpec]) -> np.ndarray:
-    """(offers, states): 1 where a greedy state would cheat under the offer's verification."""
-    out = np.zeros((len(space), len(specs)))
-    for j, s in enumerate(specs):
-        c = s.compliance
-        out[:, j] = [greedy_would_cheat(c.cheat_gain, d, c.cooperation_value, s.utility.discount) for d in space.detection]
-    return out
+def exposure(space: OfferSpace, greedy_cheat: np.ndarray) -> np.ndarray:
+    """(offers, states): the chance that each party, if greedy, cheats undetected under each offer (0-1).
 
-
-class UtilityModel:
-    """Each state's utility for every offer, split into named terms.
-
-    The parts that depend only on the states' preferences are computed once
-    (and again after a leadership change, :meth:`refresh`); each step only the
-    trust- and tension-dependent loss is recomputed.
+    ``greedy_cheat`` is (offers, states): the chance under the common prior that a greedy
+    state would cheat under the offer's verification (:mod:`sim.private_values`).
     """
-
-    def __init__(self, space: OfferSpace, specs: list[StateSpec]):
-        self.space = space
-        self.refresh(specs)
-
-    def refresh(self, specs: list[StateSpec]) -> None:
-        """Recompute the fixed terms from the states' current preferences."""
-        sp, n = self.space, len(specs)
-        self.specs = specs
-        # exposure[o, j]: chance-weighted share of a greedy j's cheating that goes undetected under o, if j is a party
-        self.exposure = sp.party * greedy_cheat_mask(sp, specs) * (1.0 - sp.detection)[:, None]
-        self.annuity = np.stack([discounted_years(sp.years, s.utility.discount) for s in specs], axis=1)
-        self.fixed_terms = {}
-        for i, s in enumerate(specs):
-            u, a = s.utility, self.annuity[:, i]
-            pv = np.array([u.party_value.get(name, 0.0) for name in sp.names])
-            self.fixed_terms[i] = {
-                "predictability": a * u.predictability,
-                "secrecy": -a * u.secrecy_cost * sp.intrusiveness,
-                "freeze_gain": a * u.freeze_gain * sp.freeze_weight,
-                "freeze_cost": -a * u.freeze_cost * sp.freeze_weight,
-                "lock_in": -u.lock_in * sp.years,
-                "parties": sp.party.astype(float) @ pv,
-                SHARE_TERM: u.surplus * sp.share_of[:, i],
-            }
-        self.fixed = np.stack([sum(self.fixed_terms[i].values()) for i in range(n)], axis=1)
-        self.loss = np.array([s.utility.loss_if_cheated for s in specs])  # (states,) utility lost if cheated
-        self.sensitivity = np.array([s.utility.tension_sensitivity for s in specs])  # (states,) per unit of tension
-        self.not_party = ~sp.party
-
-    def cheating_risk(self, i: int, trust_row: np.ndarray, tension: float) -> np.ndarray:
-        """Expected loss to i from being cheated, per offer (utility, negative)."""
-        u = self.specs[i].utility
-        distrust = 1.0 - trust_row
-        distrust[i] = 0.0
-        return -self.annuity[:, i] * u.loss_if_cheated * (1.0 + u.tension_sensitivity * tension) * (self.exposure @ distrust)
-
-    def utilities(self, trust: np.ndarray, tension: float) -> np.ndarray:
-        """(offers, states) utility of each offer to each state; 0 where the state is not a party."""
-        distrust = 1.0 - trust
-        distrust.flat[:: len(distrust) + 1] = 0.0  # the diagonal (what np.fill_diagonal does, without its checks)
-        losses = self.loss * (1.0 + self.sensitivity * tension)
-        risk = -(self.exposure @ distrust.T) * self.annuity * losses[None, :]
-        out = self.fixed + risk
-        out[self.not_party] = 0.0
-        return out
-
-    def terms(self, k: int, i: int, trust_row: np.ndarray, tension: float) -> dict[str, float]:
-        """The named terms of offer k's utility to state i (they sum to the utility).
-
-        The share term is included only when the agenda has a share issue.
-        """
-        names = TERM_NAMES + ((SHARE_TERM,) if self.space.options["share"] != [None] else ())
-        if not self.space.party[k, i]:
-            return {name: 0.0 for name in names}
-        out = {name: float(v[k]) for name, v in self.fixed_terms[i].items()}
-        out["cheating_risk"] = float(self.cheating_risk(i, trust_row, tension)[k])
-        return {name: out[name] for name in names}
+    return space.party * greedy_cheat * (1.0 - space.detection)[:, None]
 
 
-def red_line_mask(space: OfferSpace, red_lines: list[RedLine]) -> tuple[np.ndarray, list[str]]:
-    """Offers allowed by a state's red lines, and for each offer the first red line it crosses ('' if none)."""
-    allowed = np.ones(len(space), dtype=bool)
-    why = [""] * len(space)
-    for rl in red_lines:
-        crossed = _crosses(space, rl)
-        for k in np.flatnonzero(crossed & allowed):
-            why[k] = rl.reason or _describe_red_line(rl)
-        allowed &= ~crossed
-    return allowed, why
+def cheating_risk(annuity: np.ndarray, loss: np.ndarray, sensitivity: np.ndarray, tension: float,
+                  exposure_to_distrust: np.ndarray) -> np.ndarray:
+    """Expected loss from being cheated, per offer (utility, negative).
+
+    -A(y) L (1 + k T) sum_j (1 - trust_j) q_j (1 - d): ``annuity`` (..., offers) years,
+    ``loss`` and ``sensitivity`` (...,) per draw or state, ``exposure_to_distrust``
+    (offers,) the exposure weighted by distrust in each rival.
+    """
+    scale = np.asarray(loss) * (1.0 + np.asarray(sensitivity) * tension)
+    return -annuity * np.expand_dims(scale, -1) * exposure_to_distrust
+
+
+def red_line_crossings(space: OfferSpace, rl: RedLine) -> tuple[np.ndarray, str]:
+    """The offers a red line rules out, and why in words (its reason, or its terms)."""
+    return _crosses(space, rl), rl.reason or _describe_red_line(rl)
 
 
 def _crosses(space: OfferSpace, rl: RedLine) -> np.ndarray:

@@ -14,12 +14,15 @@ more than two states).
   deadline), or the probability that an uncertain deadline has already come,
   1 - exp(-h t). beta < 1 is Boulware (holds out until the end), beta > 1 a
   conceder. Tension hardens bargaining: r rises by ``hardening x tension``.
-* **Proposal.** Among the offers its red lines allow that meet its target, the
-  proposer picks the one whose worst-off other party is best served relative
-  to that party's own target (with two states: the offer the other likes best).
-* **Response.** A party accepts when the offer is within its red lines and
-  worth at least its current target. The offer is agreed when every party
-  accepts.
+* **Proposal** (under incomplete information; Fearon 1995). The proposer
+  does not know what the others accept; among the offers it may make that meet
+  its target it maximises P(accept) x (value - target), its expected gain over
+  going on, with P from its beliefs (:mod:`sim.beliefs`). With certain beliefs
+  this is the offer best for it among those the others accept.
+* **Response.** A party accepts when the offer is worth at least its current
+  target, its value counting the audience costs of its red lines and the chance
+  its domestic body ratifies (:mod:`sim.private_values`). The offer is agreed
+  when every party accepts.
 * **Scripted offers** from the scenario's timeline replace the proposer's
   choice at their date, so history's offers appear where they happened.
 * **Backward induction** (``bargaining.tactic: backward_induction``): instead
@@ -35,9 +38,8 @@ more than two states).
   chance that talks survive the round (Binmore, Rubinstein & Wolinsky 1986).
   As the rounds left grow, the proposer's share of a one-issue split tends to
   Rubinstein's (1982) (1 - d2) / (1 - d1 d2).
-* **Costly signals.** A proposer that offers less for itself than it did
-  last time has paid a cost; observers treat it as evidence of a security
-  seeker (see :mod:`sim.trust`).
+* A concession (an offer that asks less than the last) is no evidence of
+  type: both types bargain alike (:mod:`sim.trust`).
 """
 
 from __future__ import annotations
@@ -64,49 +66,73 @@ def concession_progress(elapsed_years: float, horizon_years: float, kind: str, h
     return min(max(elapsed_years / horizon_years, 0.0), 1.0)
 
 
-def target(u_max: float, reservation: float, progress: float, concession: float) -> float:
-    """Current target utility (utility units): from u_max down to the reservation value."""
-    if u_max <= reservation:
-        return reservation
-    return reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation)
+def target(u_max, reservation, progress: float, concession):
+    """Current target utility (utility units): from u_max down to the reservation value.
+
+    Works on numbers or on arrays of them (one per state or per draw of a state's private values).
+    """
+    if np.ndim(u_max) == 0 and np.ndim(reservation) == 0 and np.ndim(concession) == 0:
+        if u_max <= reservation:
+            return float(reservation)
+        return float(reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation))
+    u_max, reservation = np.asarray(u_max, dtype=float), np.asarray(reservation, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = reservation + (1.0 - progress ** (1.0 / np.asarray(concession, dtype=float))) * (u_max - reservation)
+    return np.where(u_max <= reservation, reservation, out)
 
 
-def choose_offer(proposer: int, utilities: np.ndarray, targets: np.ndarray, allowed: np.ndarray, party: np.ndarray) -> int | None:
-    """The offer the proposer makes, or None when no offer it allows reaches its target.
+def best_hope(values: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """The most a state can hope for: its best value over the offers it could agree to (-inf when none).
+
+    ``values`` is (..., offers), ``own`` (offers,) the offers it is a party to.
+    """
+    return np.where(own, values, -np.inf).max(axis=-1, initial=-np.inf)
+
+
+def choose_offer(value: np.ndarray, goal: float, ok: np.ndarray, accept: np.ndarray, shortfall: np.ndarray) -> int | None:
+    """The offer a proposer makes, screening the others under uncertainty; None when none reaches its target.
+
+    Among the offers it may make that are worth at least its target, it maximises
+    its expected gain over going on, accept(o) x (value(o) - target): the chance the
+    others accept it times what it gains by the deal (Fearon 1995; a screening offer).
+    Ties go to the likelier offer, then the better one for the proposer, then agenda order.
+    When it expects no offer to be accepted, it makes the one that comes closest to
+    the others' targets as it believes them (the smallest expected shortfall).
 
     Args:
-        proposer: index of the proposing state.
-        utilities: (offers, states) utilities.
-        targets: (states,) current targets.
-        allowed: (offers,) the proposer's red-line mask.
-        party: (offers, states) who is a party to each offer.
+        value: (offers,) the proposer's value of each offer (utility).
+        goal: its current target (utility).
+        ok: (offers,) the offers it may make (a party to them, within its red lines).
+        accept: (offers,) its belief that every other party accepts (0-1).
+        shortfall: (offers,) its expected shortfall of the others below their targets (utility, >= 0).
     """
-    # Array methods (.nonzero, .argmax) rather than np.flatnonzero, np.argmax: on a few dozen
-    # offers the functions' own call overhead costs more than the work.
-    mine = utilities[:, proposer]
-    ok = allowed & party[:, proposer] & (mine >= targets[proposer] - 1e-12)
-    if not np.count_nonzero(ok):
+    cand = ok & (value >= goal - TOLERANCE)
+    if not cand.any():
         return None
-    others = party.copy()
-    others[:, proposer] = False
-    worst = np.where(others, utilities - targets, np.inf).min(axis=1)  # the worst-off other party's slack
-    worst[~ok] = -np.inf
-    best = worst.max()
-    # among equally good offers for the others, the one best for the proposer
-    ties = (worst >= best - 1e-12).nonzero()[0]
-    return int(ties[mine[ties].argmax()])
+    idx = cand.nonzero()[0]
+    p = accept[idx]
+    if p.max() <= 0.0:
+        short = shortfall[idx]
+        return int(idx[(short <= short.min() + TOLERANCE).nonzero()[0][0]])
+    score = p * (value[idx] - goal)
+    best = (score >= score.max() - TOLERANCE).nonzero()[0]
+    likeliest = best[(p[best] >= p[best].max() - TOLERANCE).nonzero()[0]]
+    return int(idx[likeliest[value[idx][likeliest].argmax()]])
 
 
-def respond(responder: int, offer: int, utilities: np.ndarray, targets: np.ndarray, allowed: np.ndarray) -> bool:
-    """Whether a party accepts: within its red lines and worth at least its target."""
-    return bool(allowed[offer]) and utilities[offer, responder] >= targets[responder] - 1e-12
+def accepts(value: np.ndarray, goal) -> np.ndarray:
+    """Whether a party accepts: the offer is worth at least its current target (arrays broadcast)."""
+    return value >= np.asarray(goal)[..., None] - TOLERANCE if np.ndim(value) > np.ndim(goal) else value >= goal - TOLERANCE
 
+
+# Two utilities closer than this count as equal (rounding in sums of terms).
+TOLERANCE = 1e-12
 
 
 # Backward induction over more rounds than this stops at the infinite-horizon limit.
 MAX_INDUCTION_ROUNDS = 100_000
 # Two continuation values closer than this (utility) count as equal when the induction turns periodic.
-PERIODIC_TOLERANCE = 1e-12
+PERIODIC_TOLERANCE = TOLERANCE
 
 
 @dataclass
@@ -131,13 +157,13 @@ def best_for_proposer(p: int, utilities: np.ndarray, allowed: np.ndarray, party:
 
     Ties go to the offer whose worst-off other party does best, then to the first in agenda order.
     """
-    ok = party[:, p] & allowed[:, p] & (utilities[:, p] >= floors[p] - 1e-12)
+    ok = party[:, p] & allowed[:, p] & (utilities[:, p] >= floors[p] - TOLERANCE)
     others = party & (np.arange(party.shape[1]) != p)[None, :]
-    ok &= np.where(others, allowed & (utilities >= floors[None, :] - 1e-12), True).all(axis=1)
+    ok &= np.where(others, allowed & (utilities >= floors[None, :] - TOLERANCE), True).all(axis=1)
     if not ok.any():
         return None
     mine = np.where(ok, utilities[:, p], -np.inf)
-    ties = np.flatnonzero(mine >= mine.max() - 1e-12)
+    ties = np.flatnonzero(mine >= mine.max() - TOLERANCE)
     worst = np.where(others[ties], utilities[ties], np.inf).min(axis=1)
     return int(ties[np.argmax(worst)])
 

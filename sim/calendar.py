@@ -30,6 +30,17 @@ def add_months(day: dt.date, months: float) -> dt.date:
     return out + dt.timedelta(days=round((months - whole) * DAYS_PER_YEAR / 12))
 
 
+def chance_within(per_year: float, years: float) -> float:
+    """Chance that something with this chance in a year happens within ``years`` (0-1): 1 - (1 - p)^years.
+
+    A yearly chance applied to a step of any length, so that a weekly and a monthly
+    calendar give the same chance over a year.
+    """
+    if per_year >= 1.0:
+        return 1.0 if years > 0 else 0.0
+    return 1.0 - (1.0 - per_year) ** years
+
+
 class Calendar:
     """Dates, stamps and step lengths of a run.
 
@@ -87,6 +98,12 @@ class Calendar:
     def label(self, stamp: int) -> str:
         """A stamp as the log shows it: YYYY-MM-DD or 'turn k'."""
         return f"turn {stamp}" if self.dateless else dt.date.fromordinal(int(stamp)).isoformat()
+
+    def later(self, stamp: int, months: float) -> int:
+        """The stamp ``months`` calendar months after ``stamp`` (in whole turns for a dateless calendar)."""
+        if self.dateless:
+            return stamp + int(round(months / 12 / self.spec.turn_years))
+        return add_months(dt.date.fromordinal(int(stamp)), months).toordinal()
 
     def years_at(self, stamp: int) -> float:
         """Time of a stamp since the start (years)."""

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sim.issues import issue_options
+from sim.strategies import make_strategy
+
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
@@ -95,9 +98,6 @@ def _check_agenda(scn: "Scenario") -> list[Problem]:
 
 
 def _check_states(scn: "Scenario") -> list[Problem]:
-    from sim.agenda import issue_options
-    from sim.strategies import make_strategy
-
     out: list[Problem] = []
     names = scn.state_names
     options = issue_options(scn)
@@ -197,8 +197,6 @@ def _check_events(scn: "Scenario") -> list[Problem]:
 
 def _check_event_list(scn: "Scenario", events: list, prefix: Path, after: Any) -> list[Problem]:
     """Problems of a list of scripted events (the timeline, or a branch's future that starts at ``after``)."""
-    from sim.agenda import issue_options
-
     out: list[Problem] = []
     names = scn.state_names
     options = issue_options(scn)
@@ -268,11 +266,9 @@ def check_offer(offer: dict, options: dict[str, list]) -> list[Problem]:
 
 
 def _check_changes(scn: "Scenario", changes, options) -> list[Problem]:
-    from sim.scenario import Bargaining, Compliance, Utility
-    from sim.strategies import make_strategy
-
     out: list[Problem] = []
-    for field, cls in (("utility", Utility), ("bargaining", Bargaining), ("compliance", Compliance)):
+    spec = scn.states[0]  # the classes of the sections a change may name
+    for field, cls in (("utility", type(spec.utility)), ("bargaining", type(spec.bargaining)), ("compliance", type(spec.compliance))):
         values = getattr(changes, field)
         for key in values or {}:
             if key not in cls.model_fields:

@@ -41,7 +41,7 @@ WILSON_Z = 1.959963984540054  # two-sided 95% normal quantile
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 CHUNKS_PER_WORKER = 4  # chunks handed to each worker: fewer costs balance, more costs pickling
 
-OUTCOME_FIELDS = ("category", "label", "years", "agreement_date", "agreement_step", "before_deadline", "crisis", "arms_race")
+OUTCOME_FIELDS = ("category", "label", "years", "agreement_date", "agreement_step", "before_deadline", "crisis", "arms_race", "branches")
 Progress = Callable[[int, int], Any]
 
 

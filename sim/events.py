@@ -17,6 +17,12 @@ Scripted events carry a date (or step), an actor and a kind. Their effects:
   likelihood ratio 1 + w x cost; forces and tension may change.
 * ``ultimatum``: at its deadline the actor gives notice of withdrawal if its
   trust in the target is still below the stated level.
+* ``branch``: one of several futures is drawn by its chance (or the pinned one
+  is taken), and that future's own events are scheduled at their dates: history
+  as a likely branch, not a script.
+
+Every scripted event may carry a ``chance``: it happens in a run with that
+probability, drawn from the run's generator.
 
 Random events (incident, alleged_violation, gesture) fire in a step of dt
 years with probability 1 - exp(-rate x dt), drawn from the model's generator.
@@ -25,15 +31,33 @@ years with probability 1 - exp(-rate x dt), drawn from the model's generator.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Any, Callable, Protocol
 
 from sim.scenario import RandomEvent
-
-if TYPE_CHECKING:
-    from sim.model import ArmsControlModel
+from sim.trust import costly_signal_ratio
 
 
-def fire(model: "ArmsControlModel", ev) -> None:
+class World(Protocol):
+    """What an event may read and change: the part of the model events depend on."""
+
+    scenario: Any
+    calendar: Any
+    space: Any
+    states: list
+    state_by_name: dict
+    rng: Any
+    talks: Any  # its pending offers, and the beliefs to reset after a leadership change
+    treaty: Any  # notices, suspensions, ultimatums
+
+    def note(self, actor: str, kind: str, text: str | Callable[[], str], ev: Any = None, stamp: int | None = None) -> None: ...
+    def shock_tension(self, delta: float) -> None: ...
+    def update_trust_by_ratio(self, observer: Any, other: Any, ratio: float, because: str, stamp: int | None = None) -> None: ...
+    def use_current_preferences(self) -> None: ...
+    def choose_branch(self, ev: Any) -> Any: ...
+    def follow_branch(self, ev: Any, chosen: Any) -> None: ...
+
+
+def fire(model: World, ev) -> None:
     """Apply one scripted event and log it."""
     HANDLERS[ev.kind](model, ev, model.state_by_name[ev.actor])
 
@@ -48,13 +72,15 @@ def _statement(model, ev, actor) -> None:
 
 def _offer(model, ev, actor) -> None:
     k = model.space.find(ev.offer)
-    model.pending_offers.append((actor.index, k, ev.text, model.calendar.stamp(ev.date, ev.step)))
+    model.talks.pending.append((actor.index, k, ev.text, model.calendar.stamp(ev.date, ev.step)))
 
 
 def _leadership_change(model, ev, actor) -> None:
     changed = actor.apply_changes(ev.changes)
     model.use_current_preferences()
-    model.note(actor.name, "event", f"{_say(ev, 'A new leadership takes office')}. New positions: {'; '.join(changed)}.", ev)
+    model.talks.forget(actor.index)
+    model.note(actor.name, "event", f"{_say(ev, 'A new leadership takes office')}. New positions: {'; '.join(changed)}"
+                                    " (the others know only their range: its private values are drawn anew).", ev)
 
 
 def _accusation(model, ev, actor) -> None:
@@ -73,17 +99,17 @@ def _deployment(model, ev, actor) -> None:
 
 
 def _withdrawal_notice(model, ev, actor) -> None:
-    model.give_notice(actor, ev.text or "gives notice of withdrawal", ev)
+    model.treaty.give_notice(actor, ev.text or "gives notice of withdrawal", ev)
 
 
 def _suspension(model, ev, actor) -> None:
-    model.suspend(actor, ev.respects_caps, ev.text, ev)
+    model.treaty.suspend(actor, ev.respects_caps, ev.text, ev)
 
 
 def _gesture(model, ev, actor) -> None:
     actor.forces = max(actor.forces + ev.forces, 0.0)
     model.note(actor.name, "event", f"{_say(ev, 'makes a unilateral gesture')} (a costly signal: cost {ev.cost:g})", ev)
-    ratio = 1.0 + model.scenario.trust_model.concession_weight * ev.cost
+    ratio = costly_signal_ratio(ev.cost, model.scenario.trust_model.concession_weight)
     for s in model.states:
         if s is not actor:
             model.update_trust_by_ratio(s, actor, ratio, f"{actor.name}'s costly gesture")
@@ -94,13 +120,20 @@ def _ultimatum(model, ev, actor) -> None:
     target = model.state_by_name[ev.target]
     by = model.calendar.stamp(ev.by, ev.by_step)
     model.note(actor.name, "event", f"{_say(ev, f'gives {target.name} an ultimatum')}: return to compliance by {model.calendar.label(by)} or face withdrawal", ev)
-    model.ultimatums.append((by, actor.index, target.index, ev.trust_below))
+    model.treaty.ultimatums.append((by, actor.index, target.index, ev.trust_below))
+
+
+def _branch(model, ev, actor) -> None:
+    chosen = model.choose_branch(ev)
+    how = "as pinned" if ev.pin is not None else f"it had a {chosen.chance:.0%} chance"
+    model.note(actor.name, "event", f"{_say(ev, 'A turning point')}: {chosen.text or chosen.name} ({how}).", ev)
+    model.follow_branch(ev, chosen)
 
 
 HANDLERS = {
     "statement": _statement, "offer": _offer, "leadership_change": _leadership_change,
     "accusation": _accusation, "deployment": _deployment, "withdrawal_notice": _withdrawal_notice,
-    "suspension": _suspension, "gesture": _gesture, "ultimatum": _ultimatum,
+    "suspension": _suspension, "gesture": _gesture, "ultimatum": _ultimatum, "branch": _branch,
 }
 
 
@@ -109,7 +142,7 @@ def fire_probability(rate_per_year: float, years: float) -> float:
     return 1.0 - math.exp(-rate_per_year * years)
 
 
-def draw_random(model: "ArmsControlModel", spec: RandomEvent, years: float) -> None:
+def draw_random(model: World, spec: RandomEvent, years: float) -> None:
     """Maybe fire one random event in this step; every draw comes from the model's generator."""
     if model.rng.random() >= fire_probability(spec.rate_per_year, years):
         return
@@ -120,7 +153,7 @@ def draw_random(model: "ArmsControlModel", spec: RandomEvent, years: float) -> N
     label = spec.label or spec.kind.replace("_", " ")
     model.note(actor.name, "event", f"{label} (random event, {spec.rate_per_year:g} a year on average)")
     if spec.kind == "gesture":
-        ratio = 1.0 + model.scenario.trust_model.concession_weight * spec.cost
+        ratio = costly_signal_ratio(spec.cost, model.scenario.trust_model.concession_weight)
     else:
         ratio = spec.likelihood_ratio
     if ratio != 1.0:

@@ -19,7 +19,7 @@ import pandas as pd
 
 KINDS = (
     "start", "event", "statement", "offer", "accept", "reject", "no_offer", "agreement", "talks",
-    "compliance", "violation", "false_alarm", "trust", "withdrawal", "suspension", "treaty", "crisis", "outcome",
+    "compliance", "violation", "false_alarm", "observation", "trust", "withdrawal", "suspension", "treaty", "crisis", "outcome",
 )
 
 

@@ -7,7 +7,12 @@ In order of precedence:
   (label "extended N years");
 * ``new_terms``: an agreement changed the terms (verification, freeze,
   parties) or created a treaty where there was none;
+* ``signed_not_ratified``: an agreement was signed, and a party's domestic
+  body refused to ratify it (SALT II);
 * ``lapsed``: the treaty expired without agreement;
+* ``party_withdrew``: a party left a treaty that stands among the others
+  (a multilateral treaty with ``survives_exit``);
+* ``suspended``: a party suspended the treaty and it was still suspended at the end;
 * ``arms_race``: no treaty at the end and total forces grew by more than
   ``outcomes.arms_race_growth``;
 * ``crisis``: no treaty at the end and tension reached the crisis band;
@@ -15,7 +20,8 @@ In order of precedence:
 * ``no_agreement``: there was no treaty and none was agreed.
 
 Whether a crisis occurred and whether forces raced are also reported as flags
-whatever the category.
+whatever the category, with the futures the run took at branch events and the
+state of ratification.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ class Outcome:
         before_deadline: days (steps, when dateless) from agreement to the talks' deadline.
         crisis: whether tension reached the crisis band at any time.
         arms_race: whether total forces grew beyond the arms-race threshold.
+        branches: the futures this run took at branch events ("election=biden"; "" when none).
+        ratification: None (no vote needed), "pending", "ratified" or "refused".
     """
 
     category: str
@@ -53,6 +61,8 @@ class Outcome:
     before_deadline: int | None = None
     crisis: bool = False
     arms_race: bool = False
+    branches: str = ""
+    ratification: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -63,22 +73,34 @@ def classify(model: "ArmsControlModel") -> Outcome:
     t, scn = model.treaty, model.scenario
     start_forces, end_forces = model.initial_total_forces, sum(s.forces for s in model.states)
     race = start_forces > 0 and (end_forces - start_forces) / start_forces > scn.outcomes.arms_race_growth
-    flags = dict(crisis=model.crisis_count > 0, arms_race=bool(race and not t.in_force))
+    flags = dict(crisis=model.crisis_count > 0, arms_race=bool(race and not t.in_force),
+                 branches=", ".join(f"{k}={v}" for k, v in model.branches_taken.items()), ratification=t.ratification)
     agreement = t.agreement
     when = {}
     if agreement:
         when = dict(years=agreement["years"], agreement_step=agreement["step"], agreement_date=agreement["date"], before_deadline=agreement["before_deadline"])
+    pending = " Ratification is still pending." if t.ratification == "pending" else ""
     if t.ended == "withdrawn":
         who = model.states[t.ended_by].name
         return Outcome("withdrawn", "withdrawn", f"{who}'s withdrawal took effect on {model.calendar.label(t.ended_at)}.", **when, **flags)
     if agreement:
         same = t.existed_at_start and agreement["same_terms"]
         if same:
-            return Outcome("extended", f"extended {agreement['years']} years", f"{scn.treaty.name} was extended by {agreement['years']} years on {agreement['date']}, on the same terms.", **when, **flags)
+            return Outcome("extended", f"extended {agreement['years']} years", f"{scn.treaty.name} was extended by {agreement['years']} years on {agreement['date']}, on the same terms.{pending}", **when, **flags)
         before = "".join(f" It followed {_ending(model, how, by, at)}." for how, by, at in model.endings)
-        return Outcome("new_terms", "new terms", f"Agreement on {agreement['date']}: {agreement['text']}.{before}", **when, **flags)
+        return Outcome("new_terms", "new terms", f"Agreement on {agreement['date']}: {agreement['text']}.{before}{pending}", **when, **flags)
+    if t.refused is not None:
+        r = t.refused
+        return Outcome("signed_not_ratified", "signed, not ratified", f"An agreement signed on {r['date']} ({r['text']}) was not ratified.",
+                       years=r["years"], agreement_step=r["step"], agreement_date=r["date"], before_deadline=r["before_deadline"], **flags)
     if t.ended == "expired":
         return Outcome("lapsed", "lapsed", f"{scn.treaty.name} expired on {model.calendar.label(t.ended_at)} without agreement.", **flags)
+    if t.in_force and t.exits:
+        who = ", ".join(model.states[i].name for i in t.exits)
+        return Outcome("party_withdrew", "a party withdrew", f"{who} left {scn.treaty.name}, which stands among the other parties.", **flags)
+    if t.in_force and t.suspended:
+        who = ", ".join(model.states[i].name for i in sorted(t.suspended))
+        return Outcome("suspended", "suspended", f"{who} suspended {scn.treaty.name}, still suspended at the end.", **flags)
     if not t.in_force and flags["arms_race"]:
         return Outcome("arms_race", "arms race", f"No treaty, and total forces grew from {start_forces:.0f} to {end_forces:.0f}.", **flags)
     if not t.in_force and flags["crisis"]:

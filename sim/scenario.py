@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from sim.checks import check_scenario, format_path
 from sim.outcomes import CATEGORIES
 from sim.priors import Bounds, Prior
 
@@ -31,9 +32,9 @@ ConcessionNum = Annotated[Union[Annotated[float, Field(gt=0.0, le=50.0)], Prior]
 
 
 class Strict(BaseModel):
-    """Base class: unknown keys are rejected, values are validated on assignment."""
+    """Base class: unknown keys are rejected; a validated scenario is frozen (overrides make a new one)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # --------------------------------------------------------------------------- calendar
@@ -450,34 +451,7 @@ class Scenario(Strict):
     events: list[Event] = Field(default_factory=list, max_length=2000)
     random_events: list[RandomEvent] = Field(default_factory=list, max_length=50)
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    _derived: dict = PrivateAttr(default_factory=dict)
-
-    def derived(self, key: str, build):
-        """What the model derives from this scenario alone (the offer space, utility tables), built once.
-
-        Scenarios are never changed after validation (overrides make a new one), so every run of
-        an ensemble can share these read-only tables.
-        """
-        if self._derived.get("owner") != id(self):  # a copy (model_copy) derives its own
-            self._derived = {"owner": id(self)}
-        if key not in self._derived:
-            self._derived[key] = build()
-        return self._derived[key]
-
-    def derived_for(self, kind: str, objects: tuple, build):
-        """What the model derives from some objects of this scenario's runs (a state's spec after a
-        leadership change, the states' current specs), built once per distinct set of objects.
-
-        Keyed by the objects' identity: the cache holds on to them, so while an entry stands no
-        other object can take their identity. Specs are never changed once built.
-        """
-        table = self.derived(kind, dict)
-        key = tuple(map(id, objects))
-        if key not in table:
-            table[key] = (objects, build())
-        return table[key][1]
-
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     # -- cross-field checks: each error names the field it is about
     @field_validator("states")
     @classmethod
@@ -496,8 +470,6 @@ class Scenario(Strict):
         """
         if info.context and info.context.get("defer_checks"):
             return self
-        from sim.checks import check_scenario, format_path
-
         problems = check_scenario(self)
         if problems:
             raise ValueError("; ".join(f"{format_path(path)}: {msg}" for path, msg in problems))

@@ -1,19 +1,24 @@
 """A State: one Mesa agent at the table.
 
 A state has forces (warheads), a hidden true type (security seeker or
-greedy, Kydd 2000), a trust in each rival, preferences over offers, a
-concession curve, red lines and a compliance strategy. It remembers its own
-moves and what it has seen of its rivals' moves through verification.
+greedy, Kydd 2000), a trust in each rival, private values drawn from the
+priors of its spec (:mod:`sim.private_values`), red lines, a concession curve
+and a compliance strategy. It remembers its own moves and what it has seen of
+its rivals' moves through verification.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from mesa import Agent
 
-from sim.agenda import red_line_mask
 from sim.scenario import StateChanges, StateSpec
 from sim.strategies import CheckedView, ComplianceView, make_strategy
+
+# Trust in a rival the spec does not name (a probability): the prior of an agnostic.
+DEFAULT_TRUST = 0.5
 
 
 class State(Agent):
@@ -23,12 +28,13 @@ class State(Agent):
         name, label: identifier and readable name.
         index: position in the model's arrays.
         spec: its current parameters (a leadership change replaces some).
+        draws, row: the pool of draws of its private values, and which draw is its true values.
         type: "security" or "greedy", hidden from the others.
         forces: current forces (warheads).
         trust: (states,) its trust in each state (its own entry is 1).
         strategy: its compliance strategy.
         moves, seen: its own moves and the rivals' observed moves, one per step.
-        allowed, red_line_why: offers its red lines allow, and why each other one is refused.
+        last_offer: the last offer it proposed (None before its first).
     """
 
     def __init__(self, model, spec: StateSpec, index: int):
@@ -38,6 +44,7 @@ class State(Agent):
         self.index = index
         self.spec = spec  # shared, never mutated: a leadership change builds a new spec
         self.type = self._draw_type(spec)
+        self._draw_values()
         self.forces = float(spec.forces)
         self.trust = self._initial_trust(spec, model.scenario.state_names)
         self.strategy = self._make_strategy()
@@ -45,67 +52,87 @@ class State(Agent):
         self.seen: list[str] = []
         self.score = 0.0
         self.last_offer: int | None = None
-        self.refresh_red_lines()
 
     def _draw_type(self, spec: StateSpec) -> str:
         if spec.type != "random":
             return spec.type
         return "greedy" if self.model.rng.random() < spec.p_greedy else "security"
 
+    def _draw_values(self) -> None:
+        """Its true private values: one draw of its spec's pool, picked by the run's generator (none drawn without priors)."""
+        self.draws = self.model.compiled.draws(self.spec, self.index)
+        self.row = int(self.model.rng.integers(self.draws.size)) if self.draws.size > 1 else 0
+
     def _initial_trust(self, spec: StateSpec, names: list[str]) -> np.ndarray:
         if isinstance(spec.trust, dict):
-            default = 0.5
-            return np.array([1.0 if n == spec.name else spec.trust.get(n, default) for n in names])
+            return np.array([1.0 if n == spec.name else spec.trust.get(n, DEFAULT_TRUST) for n in names])
         return np.array([1.0 if n == spec.name else spec.trust for n in names])
 
     def _make_strategy(self):
         choice = self.spec.strategy_choice()
         return make_strategy(choice.name, **choice.params)
 
-    def refresh_red_lines(self) -> None:
-        """The offers its current spec's red lines allow; shared by every run with the same spec."""
-        space, spec = self.model.space, self.spec
-        self.allowed, self.red_line_why = self.model.scenario.derived_for("red_lines", (spec,), lambda: red_line_mask(space, spec.red_lines))
-        self.own_offers = self.allowed & space.party[:, self.index]  # what it could ever agree to
+    def value(self, field: str) -> float:
+        """Its true value of a prior-capable field, e.g. ``value("utility.secrecy_cost")``."""
+        return float(self.draws.values[field][self.row])
 
+    # ------------------------------------------------------------------ red lines
+    def active_red_lines(self) -> tuple[bool, ...]:
+        """Which of its red lines hold now: each from its own date (the date of its source)."""
+        now = self.model.now
+        stamp = self.model.compiled.stamp_of
+        return tuple(rl.since is None or stamp(rl.since) <= now for rl in self.draws.red_lines)
+
+    def crossed_red_line(self, offer: int, active: tuple[bool, ...] | None = None) -> tuple[str, float] | None:
+        """The first active red line an offer crosses, as (reason, its audience cost to this state), or None."""
+        active = self.active_red_lines() if active is None else active
+        for rl, on in zip(self.draws.red_lines, active):
+            if on and rl.crossed[offer]:
+                return rl.reason, float(rl.cost[self.row])
+        return None
+
+    @property
+    def allowed(self) -> np.ndarray:
+        """(offers,) the offers that cross none of its active red lines."""
+        out = np.ones(len(self.model.space), dtype=bool)
+        for rl, on in zip(self.draws.red_lines, self.active_red_lines()):
+            if on:
+                out &= ~rl.crossed
+        return out
+
+    @property
+    def walls(self) -> np.ndarray:
+        """(offers,) the offers behind an active red line it will never cross (infinite audience cost)."""
+        out = np.zeros(len(self.model.space), dtype=bool)
+        for rl, on in zip(self.draws.red_lines, self.active_red_lines()):
+            if on and math.isinf(rl.cost[self.row]):
+                out |= rl.crossed
+        return out
+
+    # ------------------------------------------------------------------ a new leadership
     def apply_changes(self, changes: StateChanges) -> list[str]:
-        """Replace the parameters a leadership change names; returns what changed, in words.
-
-        The new spec is built once per (spec, changes) and shared by every run of the scenario.
-        """
-        self.spec, said = self.model.scenario.derived_for("changed_spec", (self.spec, changes), lambda: _changed_spec(self.spec, changes))
+        """Replace the parameters a leadership change names, drawing its new private values; returns what changed, in words."""
+        self.spec, said = self.model.compiled.changed_spec(self.spec, changes)
+        self._draw_values()
         if changes.type is not None:
             self.type = changes.type
         if changes.strategy is not None:
             self.strategy = self._make_strategy()
-        self.refresh_red_lines()
         return list(said)
 
+    # ------------------------------------------------------------------ compliance
     def min_trust(self) -> float:
         """Its lowest trust in any rival."""
         t, i = self.trust, self.index
         return float(min(t[j] for j in range(len(t)) if j != i))
 
     def compliance_view(self, detection: float) -> ComplianceView:
-        """What it knows when it chooses to comply or cheat this step."""
-        s, m = self.spec, self.model.scenario.compliance.payoffs
+        """What it knows when it chooses to comply or cheat this step (its own true values)."""
+        m = self.model.scenario.compliance.payoffs
+        v, r = self.draws.values, self.row
         return CheckedView(
             own=self.moves, seen=self.seen, rng=self.model.rng, state_type=self.type,
-            trust=self.min_trust(), detection=detection, cheat_gain=s.compliance.cheat_gain,
-            cooperation_value=s.compliance.cooperation_value, discount=s.utility.discount,
-            trust_threshold=s.compliance.trust_threshold, payoffs=(m.T, m.R, m.P, m.S),
+            trust=self.min_trust(), detection=detection, cheat_gain=float(v["compliance.cheat_gain"][r]),
+            cooperation_value=float(v["compliance.cooperation_value"][r]), discount=float(v["utility.discount"][r]),
+            trust_threshold=float(v["compliance.trust_threshold"][r]), payoffs=(m.T, m.R, m.P, m.S),
         )
-
-
-def _changed_spec(spec: StateSpec, changes: StateChanges) -> tuple[StateSpec, list[str]]:
-    """A spec with a leadership change's parameters replaced, and what changed, in words."""
-    data = spec.model_dump()
-    said = []
-    for key, value in changes.model_dump(exclude_none=True).items():
-        if isinstance(value, dict) and key in ("utility", "bargaining", "compliance"):
-            data[key].update(value)
-            said.extend(f"{key}.{k} = {v}" for k, v in value.items())
-        else:
-            data[key] = value
-            said.append(f"{key} = {value if key != 'red_lines' else (len(value) or 'none')}")
-    return StateSpec.model_validate(data), said

@@ -6,14 +6,23 @@ by Bayes' rule on evidence:
 
 * each step's compliance signal from the verification regime: an alarm or a
   clean report, whose likelihood under each type follows from the regime's
-  detection probability d and false-alarm rate f and from how often each type
-  is assumed to cheat (``trust_model.p_cheat_security``, ``p_cheat_greedy``)::
+  chance of detecting a breach within the step, d = 1 - (1 - d_year)^dt, and of
+  a false alarm, f = 1 - (1 - f_year)^dt, and from the chance q that each type is
+  in breach::
 
-      P(alarm | type) = p_cheat(type) d + (1 - p_cheat(type)) f
+      P(alarm | type) = q(type) d + (1 - q(type)) f
 
-* costly signals (a concession in bargaining, a unilateral gesture): a
-  likelihood ratio 1 + w c for a cost c, so cheap talk (c = 0) moves nothing
-  and a costlier signal moves trust more;
+  q is the one the model's own policy implies (``trust_model.likelihoods:
+  implied``, Kydd 2005): a greedy state's chance of cheating under the regime
+  and a security seeker's chance of building at its trust, each over the prior
+  of the observed state's private values; a policy that does not depend on type
+  makes the report no evidence at all. ``likelihoods: stated`` uses
+  ``p_cheat_security`` and ``p_cheat_greedy`` instead. A breach already detected
+  and still going on is no new evidence;
+* costly signals (a unilateral gesture): a likelihood ratio 1 + w c for a cost
+  c, so cheap talk (c = 0) moves nothing and a costlier signal moves trust
+  more. A concession in bargaining is no such signal: both types bargain alike,
+  so its likelihood ratio is 1;
 * events that carry their own likelihood ratio (an accusation, an alleged
   violation).
 

@@ -14,9 +14,11 @@ import pytest
 
 import sim
 from sim import trust
-from sim.agenda import OfferSpace, UtilityModel, discounted_years, nash_point, pareto_frontier, red_line_mask
-from sim.bargaining import (backward_induction, best_for_proposer, choose_offer, concession_progress, respond,
+from sim.agenda import OfferSpace, discounted_years, nash_point, pareto_frontier, red_line_crossings
+from sim.bargaining import (accepts, backward_induction, best_for_proposer, choose_offer, concession_progress,
                             round_discounts, rubinstein_share, target)
+from sim.compiled import CompiledScenario
+from sim.private_values import Realised
 from sim.calendar import Calendar, add_months
 from sim.loading import resolve_scenario
 from sim.scenario import Calendar as CalendarSpec
@@ -125,9 +127,15 @@ def test_discounted_years_is_the_annuity():
     assert discounted_years(np.array([1.0, 3.0]), 0.9) == pytest.approx([1.0, 1 + 0.9 + 0.81])
 
 
+def true_utility(scn) -> tuple[OfferSpace, Realised]:
+    """The offer space and the states' utilities of a scenario without priors (each pool holds one draw)."""
+    c = CompiledScenario(scn)
+    draws = tuple(c.draws(s, i) for i, s in enumerate(scn.states))
+    return c.space, Realised(list(draws), [0] * len(draws), c.exposure(draws))
+
+
 def test_utility_terms_by_hand(classroom):
-    space = OfferSpace(classroom)
-    um = UtilityModel(space, list(classroom.states))
+    space, um = true_utility(classroom)
     k = space.find({"years": 3, "verification": "data", "freeze": "freeze"})
     trust_row = np.array([1.0, 0.6])
     terms = um.terms(k, 0, trust_row, 0.3)
@@ -145,8 +153,7 @@ def test_utility_terms_by_hand(classroom):
 
 def test_cheating_risk_by_hand_when_a_greedy_rival_would_cheat(classroom):
     scn = resolve_scenario("classroom_basic", {**HAND, "states.Red.compliance.cheat_gain": 4.0})  # 4 > 0.3 x 9 = 2.7 under ntm
-    space = OfferSpace(scn)
-    um = UtilityModel(space, list(scn.states))
+    space, um = true_utility(scn)
     k = space.find({"years": 2, "verification": "ntm", "freeze": "none"})
     risk = um.terms(k, 0, np.array([1.0, 0.6]), 0.5)["cheating_risk"]
     # -A(2) x loss x (1 + sensitivity x tension) x (1 - trust) x (1 - detection)
@@ -155,10 +162,10 @@ def test_cheating_risk_by_hand_when_a_greedy_rival_would_cheat(classroom):
 
 def test_red_lines_remove_offers_and_say_why(classroom):
     space = OfferSpace(classroom)
-    allowed, why = red_line_mask(space, [RedLine(issue="verification", at_most="data", reason="no inspectors")])
+    crossed, why = red_line_crossings(space, RedLine(issue="verification", at_most="data", reason="no inspectors"))
     onsite = [k for k, o in enumerate(space.offers) if o.verification == "onsite"]
-    assert not allowed[onsite].any() and allowed.sum() == len(space) - len(onsite)
-    assert why[onsite[0]] == "no inspectors"
+    assert crossed[onsite].all() and crossed.sum() == len(onsite)
+    assert why == "no inspectors"
 
 
 def test_pareto_frontier_drops_dominated_offers():
@@ -175,18 +182,17 @@ def test_nash_point_by_hand_and_none_without_gains():
 
 def test_share_issue_divides_the_surplus():
     scn = resolve_scenario("tests/scenarios/split.yaml", {"agenda.share": [0.0, 0.25, 1.0]})
-    space = OfferSpace(scn)
+    space, um = true_utility(scn)
     assert space.share_of.tolist() == [[0.0, 1.0], [0.25, 0.75], [1.0, 0.0]]
-    um = UtilityModel(space, list(scn.states))
     u = um.utilities(np.ones((2, 2)), 0.0)
     assert u[:, 0].tolist() == pytest.approx([0.0, 0.25, 1.0])
     assert um.terms(1, 1, np.ones(2), 0.0)["share"] == pytest.approx(0.75)
     assert "25% of the surplus to A" in space.describe(1, False)
 
 
-def test_without_a_share_issue_the_terms_are_unchanged(classroom):
-    space = OfferSpace(classroom)
-    assert "share" not in UtilityModel(space, list(classroom.states)).terms(0, 0, np.ones(2), 0.0)
+def test_without_a_share_issue_the_share_term_is_zero(classroom):
+    _space, um = true_utility(classroom)
+    assert um.terms(0, 0, np.ones(2), 0.0)["share"] == 0.0
 
 
 # --------------------------------------------------------------------------- bargaining
@@ -204,14 +210,28 @@ def test_concession_curves_boulware_and_conceder():
     assert target(0.5, 1.0, 0.2, 1.0) == 1.0  # nothing better than the reservation: hold at it
 
 
-def test_proposer_offers_what_the_other_likes_best_among_offers_meeting_its_target():
-    u = np.array([[5.0, 0.0], [4.0, 1.0], [3.0, 3.0], [1.0, 5.0]])
-    allowed, party = np.ones(4, bool), np.ones((4, 2), bool)
-    assert choose_offer(0, u, np.array([3.5, 0.0]), allowed, party) == 1
-    assert choose_offer(0, u, np.array([3.0, 0.0]), allowed, party) == 2
-    assert choose_offer(0, u, np.array([6.0, 0.0]), allowed, party) is None
-    assert respond(1, 2, u, np.array([0.0, 3.0]), allowed) and not respond(1, 1, u, np.array([0.0, 3.0]), allowed)
-    assert not respond(1, 2, u, np.array([0.0, 0.0]), np.array([True, True, False, True]))
+def test_proposer_with_certain_beliefs_offers_its_best_among_what_the_other_accepts():
+    mine, theirs = np.array([5.0, 4.0, 3.0, 1.0]), np.array([0.0, 1.0, 3.0, 5.0])
+    ok = np.ones(4, bool)
+    accept = accepts(theirs, 3.0).astype(float)  # the responder's target is 3: it accepts offers 2 and 3
+    shortfall = np.maximum(3.0 - theirs, 0.0)
+    assert choose_offer(mine, 3.0, ok, accept, shortfall) == 2  # the best for the proposer that is accepted
+    assert choose_offer(mine, 0.5, ok, accept, shortfall) == 2
+    # nothing it may offer is accepted: it offers what comes closest to the other's target
+    assert choose_offer(mine, 3.5, ok, accept, shortfall) == 1
+    assert choose_offer(mine, 6.0, ok, accept, shortfall) is None
+    assert accepts(theirs, 3.0).tolist() == [False, False, True, True]
+
+
+def test_proposer_under_uncertainty_trades_the_chance_of_acceptance_against_its_gain():
+    mine = np.array([5.0, 4.0, 3.0, 1.0])
+    accept = np.array([0.2, 0.5, 0.9, 1.0])
+    # expected gains over a target of 0: 1.0, 2.0, 2.7, 1.0
+    assert choose_offer(mine, 0.0, np.ones(4, bool), accept, np.zeros(4)) == 2
+    # a target of 2.5 leaves offers 0 to 2, gains 0.5, 0.75, 0.45
+    assert choose_offer(mine, 2.5, np.ones(4, bool), accept, np.zeros(4)) == 1
+    # offers it may not make are never made
+    assert choose_offer(mine, 0.0, np.array([True, True, False, False]), accept, np.zeros(4)) == 1
 
 
 def test_backward_induction_by_hand_on_a_small_split():

@@ -68,6 +68,7 @@ def test_a_detected_violation_can_lead_to_withdrawal():
     r = sim.run("classroom_basic", seed=2, overrides={
         "states.Red.type": "greedy", "states.Red.compliance.cheat_gain": 50.0,
         "states.Blue.withdraw_below": 0.3, "talks.enabled": False,
+        "treaty.verification": "onsite", "verification_levels.2.detection": 0.999,  # a breach is found within weeks
     })
     kinds = set(r.log.kind)
     assert "violation" in kinds and "withdrawal" in kinds
@@ -77,6 +78,9 @@ def test_a_detected_violation_can_lead_to_withdrawal():
 def test_leadership_change_removes_red_lines():
     m = ArmsControlModel("new_start_2021", rng=1)
     us = m.state_by_name["US"]
+    assert us.allowed.all()  # no red line before the source that records it
+    while m.calendar.labels[m.step_index] < "2020-11-01":
+        m.step()
     assert not us.allowed.all()
     m.run()
     assert us.allowed.all()

@@ -80,13 +80,24 @@ def test_more_trust_means_less_grievance_and_lower_forces():
 
 
 # --------------------------------------------------------------------------- Kydd (2000)
+# detection 0.7 and false alarms 0.03 a year, over a quarter-year step
+D_STEP, F_STEP = 1 - 0.3 ** 0.25, 1 - 0.97 ** 0.25
+
+
 @pytest.mark.parametrize("seed", range(8))
-def test_trust_moves_by_bayes_rule_exactly(seed):
+def test_trust_moves_by_bayes_rule_exactly_with_the_likelihoods_the_model_implies(seed):
     got, alarm = v.first_step_trust(seed)
-    # prior 0.6; detection 0.7, false alarm 0.03; a security seeker cheats 5% of steps, a greedy state 60%:
-    # P(alarm | security) = 0.05 x 0.7 + 0.95 x 0.03 = 0.0635, P(alarm | greedy) = 0.6 x 0.7 + 0.4 x 0.03 = 0.432
-    expected = 0.6 * 0.0635 / (0.6 * 0.0635 + 0.4 * 0.432) if alarm else 0.6 * 0.9365 / (0.6 * 0.9365 + 0.4 * 0.568)
+    # B's greedy type gains 4 > 0.7 x 1 x 0.85 / 0.15 = 3.97 by cheating, so it cheats: q = 1; its security
+    # type trusts A (0.6) above its threshold (0.4), so it complies: q = 0. Prior 0.6.
+    expected = v.bayes_by_hand(0.6, alarm, D_STEP, F_STEP, 0.0, 1.0)
     assert got == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_trust_moves_by_bayes_rule_exactly_with_stated_likelihoods(seed):
+    got, alarm = v.first_step_trust(seed, likelihoods="stated")
+    # a security seeker is assumed in breach 5% of the time, a greedy state 60%
+    assert got == pytest.approx(v.bayes_by_hand(0.6, alarm, D_STEP, F_STEP, 0.05, 0.6), abs=1e-12)
 
 
 def test_both_signals_occur_among_the_seeds_checked():

@@ -1,0 +1,100 @@
+"""Beliefs about the others' private values, updated by Bayes' rule on what they refuse.
+
+A proposer does not know what the others will accept: their preferences are
+private values drawn from a common prior (:mod:`sim.private_values`). It holds a
+belief about each other state: weights over ``BELIEF_PARTICLES`` draws of that
+state's prior (particles), equal at the start. For an offer it asks, particle by
+particle, whether a state with those values would accept it now (its value of the
+offer at least its current target; the target follows the same concession curve
+as the true state's, from public facts: the time, the tension, the state's own
+trust, which is computed from public evidence). The chance the others accept is
+the weight of the particles that would, multiplied over the parties.
+
+After a refusal the particles that would have accepted lose weight: their
+likelihood of refusing is ``TREMBLE``, the chance that a state that would accept
+refuses anyway, so that a belief proved wrong can recover (Bayes' rule with a
+trembling hand, Selten 1975). After a leadership change the belief about that
+state starts again from its new prior.
+
+With a prior of one draw (a known value) the belief is certain, and bargaining
+is the complete-information game of model 1 (Fearon 1995: a deal whenever the
+acceptable sets overlap).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.bargaining import accepts, best_hope, target
+from sim.private_values import BELIEF_PARTICLES, Draws
+
+TREMBLE = 0.05  # chance that a state that would accept an offer refuses it anyway (a trembling hand)
+
+
+class Belief:
+    """One state's belief about another state's private values: weights over particles.
+
+    Attributes:
+        draws: the other state's pool of draws (its prior).
+        rows: (K,) the draws used as particles.
+        weights: (K,) their probabilities (sum 1).
+    """
+
+    def __init__(self, draws: Draws):
+        self.reset(draws)
+
+    def reset(self, draws: Draws) -> None:
+        """Start again from the prior (a new leadership, a new pool)."""
+        self.draws = draws
+        k = min(BELIEF_PARTICLES, draws.size)
+        self.rows = np.arange(k)
+        self.weights = np.full(k, 1.0 / k)
+
+    @property
+    def certain(self) -> bool:
+        """Whether the belief is a single value (a known state)."""
+        return len(self.rows) == 1
+
+    def update_on_refusal(self, would_accept: np.ndarray) -> None:
+        """Bayes' rule after the state refused an offer that the particles in ``would_accept`` (K,) would have accepted."""
+        if self.certain:
+            return
+        w = self.weights * np.where(would_accept, TREMBLE, 1.0)
+        self.weights = w / w.sum()
+
+
+class Answers:
+    """How every particle of one state would answer each offer now: computed once a round, shared by all proposers.
+
+    Attributes:
+        accept: (K, offers) bool, whether a state with that particle's values accepts.
+        shortfall: (K, offers) how far below its target the offer falls (utility, >= 0).
+    """
+
+    def __init__(self, draws: Draws, rows: np.ndarray, tension: float, exposure_to_distrust: np.ndarray,
+                 active: tuple[bool, ...], progress: float, own: np.ndarray):
+        u = draws.utilities(rows, tension, exposure_to_distrust)
+        value = draws.decision_values(rows, u, active)
+        floor = draws.reservation[rows] + draws.hardening[rows] * tension
+        goal = target(best_hope(value, own), floor, progress, draws.concession[rows])
+        self.accept = accepts(value, goal) | ~own[None, :]  # an offer it is no party to needs no answer from it
+        self.shortfall = np.where(own[None, :], np.maximum(goal[:, None] - value, 0.0), 0.0)
+
+
+def chance_all_accept(beliefs: list[Belief], answers: list[Answers]) -> tuple[np.ndarray, np.ndarray]:
+    """(offers,) the believed chance that every other party accepts, and (offers,) their expected total shortfall.
+
+    ``beliefs[k]`` is the proposer's belief about the state whose answers are ``answers[k]``;
+    a state that is not a party to an offer accepts it trivially (its answers say so).
+    """
+    chance, short = None, None
+    for b, a in zip(beliefs, answers):
+        p = b.weights @ a.accept
+        s = b.weights @ np.where(np.isfinite(a.shortfall), a.shortfall, BIG_SHORTFALL)
+        chance = p if chance is None else chance * p
+        short = s if short is None else short + s
+    return chance, short
+
+
+# A refusal behind a hard wall counts as this far short (utility) when offers are ranked by expected shortfall.
+BIG_SHORTFALL = 1e9
