@@ -112,9 +112,9 @@ def _label(category: str) -> str:
 
 
 def bad_cases(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Cases where the model gave what happened less than the base rate did, worst (lowest ratio) first."""
+    """Cases where the model gave what happened less than the base rate did, worst (highest Brier score) first."""
     bad = [c for c in data["cases"] if c["p_recorded"] < c["p_base_rate"]]
-    return sorted(bad, key=lambda c: (c["p_recorded"] / c["p_base_rate"], c["name"]))
+    return sorted(bad, key=lambda c: (-c["brier"], c["name"]))
 
 
 def verdict(data: dict[str, Any]) -> str:
@@ -140,20 +140,25 @@ def scores_table(data: dict[str, Any]) -> list[str]:
 
 
 def cases_table(data: dict[str, Any]) -> list[str]:
-    rows = ["| case | cut-off | what happened | model | base rate | status quo | Brier | model's most likely | median agreement (recorded date) |",
+    rows = ["| case | cut-off | what happened | model | base rate | status quo | Brier | model's most likely | timing |",
             "|---|---|---|---|---|---|---|---|---|"]
     for c in data["cases"]:
-        top = max(c["shares"], key=c["shares"].get) if c["shares"] else None
-        likely = f"{_label(top)} ({_pct(c['shares'][top])})" if top else "n/a"
-        t = c["timing"]
-        when = t["median_date"] or "no agreement"
-        if t["days_off"] is not None:
-            when += f" ({t['recorded_date']}, {t['days_off']:+d} days)"
-        elif t["recorded_date"]:
-            when += f" ({t['recorded_date']})"
         rows.append(f"| [{c['title']}](scenarios/{c['name']}.md) | {c['cutoff']} | {c['recorded_label']} (`{c['recorded']}`) "
-                    f"| {_pct(c['p_recorded'])} | {_pct(c['p_base_rate'])} | {_pct(c['p_status_quo'])} | {c['brier']:.2f} | {likely} | {when} |")
+                    f"| {_pct(c['p_recorded'])} | {_pct(c['p_base_rate'])} | {_pct(c['p_status_quo'])} | {c['brier']:.2f} "
+                    f"| {_most_likely(c)} | {_timing(c['timing'])} |")
     return rows
+
+
+def _most_likely(case: dict[str, Any]) -> str:
+    top = max(case["shares"], key=case["shares"].get) if case["shares"] else None
+    return f"{_label(top)} ({_pct(case['shares'][top])})" if top else "n/a"
+
+
+def _timing(t: dict[str, Any]) -> str:
+    """'1963-03-08 against 1963-08-05 (-150 days)' when runs reached the recorded agreement, else ''."""
+    if t["days_off"] is None:
+        return ""
+    return f"{t['median_date']} against {t['recorded_date']} ({t['days_off']:+d} days)"
 
 
 def reliability_table(data: dict[str, Any]) -> list[str]:
@@ -169,12 +174,11 @@ def bad_section(data: dict[str, Any]) -> list[str]:
     if not bad:
         return ["In every case the model gave what happened at least the probability the base rate gave it."]
     out = [f"In {len(bad)} of the {len(data['cases'])} cases the model gave what happened less probability than "
-           "the base rate did. Worst first:", ""]
+           "the base rate did. Worst (highest Brier score) first:", ""]
     for c in bad:
-        top = max(c["shares"], key=c["shares"].get) if c["shares"] else None
-        expected = f"it expected {_label(top)} ({_pct(c['shares'][top])})" if top else "it ran no replicate"
-        line = (f"- **[{c['title']}](scenarios/{c['name']}.md)** (from {c['cutoff']}): {c['recorded_label']} happened; "
-                f"the model gave it {_pct(c['p_recorded'])}, the base rate {_pct(c['p_base_rate'])}; {expected}.")
+        line = (f"- **[{c['title']}](scenarios/{c['name']}.md)**, from {c['cutoff']}. What happened: "
+                f"{c['recorded_label']} (`{c['recorded']}`). The model gave it {_pct(c['p_recorded'])}, the base rate "
+                f"{_pct(c['p_base_rate'])}; the model's most likely outcome was {_most_likely(c)}.")
         if c.get("why_badly"):
             line += f" *Why, in the words of the case file:* {c['why_badly']}"
         out.append(line)
@@ -228,8 +232,8 @@ def render(data: dict[str, Any]) -> str:
         "",
         "The probability each forecast gave to what happened. *Model*: the share of runs; *base rate*: the "
         "frequency of that outcome among the other cases; *status quo*: 100% when what happened is what "
-        "\"nothing changes\" would have meant, else 0%. The timing compares the median date of the runs' "
-        "agreements with the recorded date, when what happened was an agreement.",
+        "\"nothing changes\" would have meant, else 0%. *Timing*, when what happened was an agreement: the "
+        "median date on which the runs that reached that agreement reached it, against the recorded date.",
         "",
     ]
     lines += cases_table(data)

@@ -65,7 +65,8 @@ class CaseResult:
         p_recorded: the model's probability of the recorded outcome (0-1), after any calibration.
         p_base_rate, p_status_quo: the baselines' probabilities of it.
         brier, log_score: this case's scores (0-2; nats).
-        timing: the median agreement date of the replicates that agreed against the recorded date.
+        timing: the median agreement date of the replicates that reached the recorded agreement,
+            against the recorded date (:func:`agreement_timing`).
         temperature: the calibration temperature used for this case (None when nothing is fitted).
         notes: the record's note (e.g. why the model may do badly here).
     """
@@ -107,20 +108,24 @@ def status_quo_of(scn: Scenario) -> str:
 
 
 def agreement_timing(runs: pd.DataFrame, recorded: str, recorded_date: dt.date | None) -> dict[str, Any]:
-    """When the replicates agreed, against the recorded date.
+    """When the replicates that reached the recorded agreement reached it, against the recorded date.
 
-    Returns {"agreements": share of replicates that reached an agreement (0-1),
-    "median_date": the middle agreement date (the earlier of the two middle ones
-    for an even count; None without agreements), "recorded_date", "days_off":
-    median minus recorded (days; None unless the recorded outcome is an
-    agreement and some replicate agreed)}.
+    Timing is asked only of the runs that got the outcome right: when the
+    record is an agreement (extended, new terms, signed not ratified), the
+    agreement dates of the replicates that ended in that same category.
+
+    Returns {"agreements": share of all replicates that reached any agreement
+    (0-1), "runs": how many replicates the timing is measured on,
+    "median_date": their middle agreement date (the earlier of the two middle
+    ones for an even count; None without any), "recorded_date", "days_off":
+    median minus recorded (days; None without a median or a recorded date)}.
     """
-    dates = sorted(dt.date.fromisoformat(d) for d in runs["agreement_date"].dropna() if _is_date(d))
+    agreed = runs["agreement_date"].notna()
+    timed = runs[agreed & (runs["category"] == recorded)] if recorded in AGREEMENT_CATEGORIES else runs.iloc[:0]
+    dates = sorted(dt.date.fromisoformat(d) for d in timed["agreement_date"] if _is_date(d))
     median = dates[(len(dates) - 1) // 2] if dates else None
-    days_off = None
-    if median is not None and recorded_date is not None and recorded in AGREEMENT_CATEGORIES:
-        days_off = (median - recorded_date).days
-    return {"agreements": float(runs["agreement_date"].notna().mean()) if len(runs) else 0.0,
+    days_off = (median - recorded_date).days if median is not None and recorded_date is not None else None
+    return {"agreements": float(agreed.mean()) if len(runs) else 0.0, "runs": len(dates),
             "median_date": median.isoformat() if median else None,
             "recorded_date": recorded_date.isoformat() if recorded_date else None,
             "days_off": days_off}

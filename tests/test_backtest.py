@@ -138,12 +138,16 @@ def test_a_variant_without_a_record_of_its_own_is_not_a_case(tmp_path):
 
 
 # ---------------------------------------------------------------------------- timing and the status quo
-def test_timing_is_the_median_agreement_date_against_the_record():
-    runs = pd.DataFrame({"agreement_date": ["2001-01-10", None, "2001-03-01", "2001-02-01", "2001-04-01"]})
+def test_timing_is_the_median_date_of_the_runs_that_reached_the_recorded_agreement():
+    runs = pd.DataFrame({"agreement_date": ["2001-01-10", None, "2001-03-01", "2001-02-01", "2001-04-01", "2001-01-05"],
+                         "category": ["new_terms", "lapsed", "new_terms", "new_terms", "new_terms", "extended"]})
     t = agreement_timing(runs, "new_terms", pd.Timestamp("2001-02-15").date())
-    # four agreements: the earlier of the two middle ones, 1 Feb, is 14 days before 15 Feb
-    assert t == {"agreements": 0.8, "median_date": "2001-02-01", "recorded_date": "2001-02-15", "days_off": -14}
-    assert agreement_timing(runs, "withdrawn", pd.Timestamp("2001-02-15").date())["days_off"] is None
+    # four runs reached new terms (the extension of 5 Jan does not count): the earlier of the two middle
+    # dates, 1 Feb, is 14 days before 15 Feb; five of the six runs agreed something
+    assert t == {"agreements": 5 / 6, "runs": 4, "median_date": "2001-02-01", "recorded_date": "2001-02-15", "days_off": -14}
+    assert agreement_timing(runs, "extended", pd.Timestamp("2001-01-01").date())["days_off"] == 4
+    withdrawn = agreement_timing(runs, "withdrawn", pd.Timestamp("2001-02-15").date())
+    assert (withdrawn["runs"], withdrawn["median_date"], withdrawn["days_off"]) == (0, None, None)
 
 
 def test_default_status_quo_reads_the_treaty():
