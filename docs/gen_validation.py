@@ -432,6 +432,83 @@ def last_tenth(steps: list[int | None], horizon: int = DEADLINE_STEPS) -> Share:
     return Share(sum(s > 0.9 * horizon for s in agreed), len(agreed))
 
 
+# =========================================================================== model 2: private information
+PRIOR_WIDTHS = [0.0, 0.1, 0.2, 0.3]  # sd of each side's private reservation value (screening scenario)
+SPLIT_STEP = 0.05  # the screening scenario's grid of shares: sets overlap when r_A + r_B <= 1 - this
+
+
+def screening(width: float, n: int) -> tuple[Share, Mean]:
+    """Failure among runs whose true acceptable sets overlap, and the month of agreement, at a prior width (Fearon 1995)."""
+    dist = {"dist": "normal", "mean": 0.3, "sd": width}
+    scn = sim.load_scenario(scenario_path("screening"), {"states.A.bargaining.reservation": dist, "states.B.bargaining.reservation": dist})
+    failed = overlapping = 0
+    steps = []
+    for s in seeds(n, root=ROOT_SEED + 4):
+        m = ArmsControlModel(scn, rng=s).run()
+        r = sum(x.value("bargaining.reservation") for x in m.states)
+        agreed = m.treaty.agreement is not None
+        if r <= 1.0 - SPLIT_STEP:
+            overlapping += 1
+            failed += not agreed
+        if agreed:
+            steps.append(m.treaty.agreement["step"])
+    return Share(failed, overlapping), Mean(steps)
+
+
+AUDIENCE_MEDIANS = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0]  # median audience cost of A's red line in the private-values scenario
+
+
+def audience_sweep(n: int) -> dict[float, tuple[Share, Share]]:
+    """Per median audience cost of A's red line: share of runs with a deal, and share crossing the red line (Fearon 1997; Tomz 2007)."""
+    out = {}
+    for median in AUDIENCE_MEDIANS:
+        e = sim.ensemble(scenario_path("private_values"), n=n, seed=ROOT_SEED + 5,
+                         overrides={"states.A.red_lines.0.audience_cost": {"dist": "lognormal", "median": median, "sigma": 0.6}})
+        cat = e.runs.category
+        out[median] = (Share(int(cat.isin(["extended", "new_terms"]).sum()), n), Share(int((cat == "new_terms").sum()), n))
+    return out
+
+
+RATIFICATION_MEANS = [-2.0, 0.5, 1.5, 3.0]  # mean threshold of B's domestic body (utility): low support is a high threshold
+
+
+def ratification_sweep(n: int) -> dict[float, tuple[Share, Mean]]:
+    """Per mean threshold of B's body: ratified share of signed agreements, and B's utility of the agreements made (Putnam 1988)."""
+    out = {}
+    for mean in RATIFICATION_MEANS:
+        body = {"body": "B's parliament", "delay_months": 2, "threshold": {"dist": "normal", "mean": mean, "sd": 0.5}}
+        scn = sim.load_scenario(scenario_path("private_values"), {"states.B.ratification": body})
+        ratified = signed = 0
+        worth = []
+        for s in seeds(n, root=ROOT_SEED + 6):
+            m = ArmsControlModel(scn, rng=s).run()
+            if m.treaty.ratification in ("ratified", "refused"):
+                signed += 1
+                ratified += m.treaty.ratification == "ratified"
+                k = (m.treaty.agreement or m.treaty.refused)["offer"]
+                worth.append(float(m.utility.utilities(m.trust_matrix(), m.tension)[k, 1]))
+        out[mean] = (Share(ratified, signed), Mean(worth))
+    return out
+
+
+def step_length(n: int) -> dict[str, dict[str, float]]:
+    """Outcome shares and crisis rate of the private-values scenario on weekly and monthly calendars."""
+    out = {}
+    for step in ("week", "month"):
+        runs = sim.ensemble(scenario_path("private_values"), n=n, seed=ROOT_SEED + 7, overrides={"calendar.step": step}).runs
+        out[step] = {**runs.category.value_counts(normalize=True).to_dict(), "crisis": float(runs.crisis.mean())}
+    return out
+
+
+def step_length_gap(shares: dict[str, dict[str, float]], n: int) -> tuple[float, float]:
+    """Largest gap between the two calendars' shares, and 3.5 standard errors of such a gap at n runs each."""
+    keys = set(shares["week"]) | set(shares["month"])
+    gaps = {k: abs(shares["week"].get(k, 0.0) - shares["month"].get(k, 0.0)) for k in keys}
+    worst = max(gaps, key=gaps.get)
+    p = (shares["week"].get(worst, 0.0) + shares["month"].get(worst, 0.0)) / 2
+    return gaps[worst], 3.5 * math.sqrt(2 * max(p * (1 - p), 0.25 / n) / n)
+
+
 # =========================================================================== history
 FINAL_DAYS = 14  # "in the final days": agreed at most this many days before the deadline (history: 2 days)
 
@@ -513,7 +590,8 @@ def measure(n: int = 200) -> tuple[list[Row], dict[str, Any]]:
     ok_bayes, checked = True, 0
     for s in range(6):
         got, alarm = first_step_trust(s)
-        ok_bayes &= abs(got - bayes_by_hand(0.6, alarm, 0.7, 0.03, 0.05, 0.6)) < 1e-12
+        d_step, f_step = 1 - (1 - 0.7) ** 0.25, 1 - (1 - 0.03) ** 0.25  # per year, over a quarter-year step
+        ok_bayes &= abs(got - bayes_by_hand(0.6, alarm, d_step, f_step, 0.0, 1.0)) < 1e-12  # the likelihoods the policy implies
         checked += 1
     base = trust_path([])
     talk = trust_path([{"step": 5, "actor": "B", "kind": "statement", "text": "promises restraint"}])
@@ -570,6 +648,42 @@ def measure(n: int = 200) -> tuple[list[Row], dict[str, Any]]:
     rows.append(Row("Roth, Murnighan & Schoumaker (1988)", "hard deadline and Boulware bargainers: agreements cluster just before it; uncertain deadline: no spike",
                     f"share of agreements in the last 10% of the time: hard {sh}; uncertain (2 a year) {su}", separated(su, sh) and sh.p > 0.5))
     data["deadline"] = (hard, unc)
+
+    # Fearon (1995): private information
+    screen = {w: screening(w, n) for w in PRIOR_WIDTHS}
+    fail = [screen[w][0] for w in PRIOR_WIDTHS]
+    delay = [screen[w][1] for w in PRIOR_WIDTHS]
+    rows.append(Row("Fearon (1995), private information", "bargaining failure and delay rise with the width of the priors over private values, at fixed overlap",
+                    "by sd of each side's private reservation value: "
+                    + "; ".join(f"{w:g}: no deal though the sets overlap {screen[w][0]}, mean month of agreement {screen[w][1].mean:.2f}" for w in PRIOR_WIDTHS),
+                    fail[0].k == 0 and separated(fail[0], fail[-1]) and delay[-1].mean > delay[0].mean))
+    data["screening"] = screen
+
+    # Fearon (1997), Tomz (2007)
+    aud = audience_sweep(n)
+    deals = [aud[m][0] for m in AUDIENCE_MEDIANS]
+    cross = [aud[m][1] for m in AUDIENCE_MEDIANS]
+    smooth = max(abs(a.p - b.p) for a, b in zip(deals, deals[1:]))
+    rows.append(Row("Fearon (1997), Tomz (2007)", "a public red line is respected more often, and no deal is likelier, as its audience cost rises; no cliff",
+                    "by median audience cost: " + "; ".join(f"{m:g}: deal {aud[m][0].p:.2f}, crossing it {aud[m][1].p:.2f}" for m in AUDIENCE_MEDIANS)
+                    + f" (largest step between neighbours {smooth:.2f})",
+                    separated(cross[-1], cross[0]) and separated(deals[-1], deals[0]) and smooth < 0.2))
+    data["audience"] = aud
+
+    # Putnam (1988)
+    rat = ratification_sweep(n)
+    shares = [rat[m][0] for m in RATIFICATION_MEANS]
+    terms = [rat[m][1] for m in RATIFICATION_MEANS if rat[m][1].values]
+    rows.append(Row("Putnam (1988)", "the chance that a signed agreement is ratified falls as domestic support falls; a narrower win-set gets better terms",
+                    "by B's mean ratification threshold: " + "; ".join(f"{m:g}: ratified {rat[m][0]}, B's utility of the deal {rat[m][1].mean:.2f}" for m in RATIFICATION_MEANS if rat[m][1].values),
+                    separated(shares[-1], shares[0]) and len(terms) >= 2 and terms[-1].mean > terms[0].mean))
+
+    # step length
+    steps = step_length(2 * n)
+    gap, allowed = step_length_gap(steps, 2 * n)
+    rows.append(Row("step length", "a weekly and a monthly calendar give the same distribution of outcomes and crisis flags within sampling error",
+                    "; ".join(f"{k}: " + ", ".join(f"{c} {p:.2f}" for c, p in sorted(v.items())) for k, v in steps.items())
+                    + f" (largest gap {gap:.3f}, allowed {allowed:.3f})", gap < allowed))
 
     # history
     ns, nt = history("new_start_2021", n), history("new_start_2021_no_transition", n)

@@ -162,7 +162,7 @@ def cheating_risk(annuity: np.ndarray, loss: np.ndarray, sensitivity: np.ndarray
     (offers,) the exposure weighted by distrust in each rival.
     """
     scale = np.asarray(loss) * (1.0 + np.asarray(sensitivity) * tension)
-    return -annuity * np.expand_dims(scale, -1) * exposure_to_distrust
+    return -annuity * scale[..., None] * exposure_to_distrust
 
 
 def red_line_crossings(space: OfferSpace, rl: RedLine) -> tuple[np.ndarray, str]:

@@ -66,18 +66,17 @@ def concession_progress(elapsed_years: float, horizon_years: float, kind: str, h
     return min(max(elapsed_years / horizon_years, 0.0), 1.0)
 
 
-def target(u_max, reservation, progress: float, concession):
-    """Current target utility (utility units): from u_max down to the reservation value.
+def target(u_max: float, reservation: float, progress: float, concession: float) -> float:
+    """Current target utility (utility units): from u_max down to the reservation value."""
+    if u_max <= reservation:
+        return float(reservation)
+    return float(reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation))
 
-    Works on numbers or on arrays of them (one per state or per draw of a state's private values).
-    """
-    if np.ndim(u_max) == 0 and np.ndim(reservation) == 0 and np.ndim(concession) == 0:
-        if u_max <= reservation:
-            return float(reservation)
-        return float(reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation))
-    u_max, reservation = np.asarray(u_max, dtype=float), np.asarray(reservation, dtype=float)
-    with np.errstate(invalid="ignore"):
-        out = reservation + (1.0 - progress ** (1.0 / np.asarray(concession, dtype=float))) * (u_max - reservation)
+
+def targets(u_max: np.ndarray, reservation: np.ndarray, progress: float, concession: np.ndarray) -> np.ndarray:
+    """:func:`target` for many at once (one per draw of a state's private values)."""
+    with np.errstate(invalid="ignore"):  # -inf hopes (nothing acceptable) give nan here, replaced below
+        out = reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation)
     return np.where(u_max <= reservation, reservation, out)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.bargaining import accepts, best_hope, target
+from sim.bargaining import accepts, best_hope, targets
 from sim.private_values import BELIEF_PARTICLES, Draws
 
 TREMBLE = 0.05  # chance that a state that would accept an offer refuses it anyway (a trembling hand)
@@ -71,12 +71,25 @@ class Answers:
         shortfall: (K, offers) how far below its target the offer falls (utility, >= 0).
     """
 
-    def __init__(self, draws: Draws, rows: np.ndarray, tension: float, exposure_to_distrust: np.ndarray,
-                 active: tuple[bool, ...], progress: float, own: np.ndarray):
+    def __init__(self, draws: Draws | None, rows: np.ndarray | None = None, tension: float = 0.0,
+                 exposure_to_distrust: np.ndarray | None = None, active: tuple[bool, ...] = (), progress: float = 0.0,
+                 own: np.ndarray | None = None):
+        if draws is None:
+            return  # filled by Answers.known
         u = draws.utilities(rows, tension, exposure_to_distrust)
         value = draws.decision_values(rows, u, active)
         floor = draws.reservation[rows] + draws.hardening[rows] * tension
-        goal = target(best_hope(value, own), floor, progress, draws.concession[rows])
+        goal = targets(best_hope(value, own), floor, progress, draws.concession[rows])
+        self._fill(value, np.asarray(goal, dtype=float), own)
+
+    @classmethod
+    def known(cls, value: np.ndarray, goal: float, own: np.ndarray) -> "Answers":
+        """The answers of a state whose values are known: one particle, its true values and target."""
+        out = cls(None)
+        out._fill(value[None, :], np.array([goal]), own)
+        return out
+
+    def _fill(self, value: np.ndarray, goal: np.ndarray, own: np.ndarray) -> None:
         self.accept = accepts(value, goal) | ~own[None, :]  # an offer it is no party to needs no answer from it
         self.shortfall = np.where(own[None, :], np.maximum(goal[:, None] - value, 0.0), 0.0)
 

@@ -220,6 +220,9 @@ def greedy_cheat_table(draws: list[Draws], detection: np.ndarray) -> np.ndarray:
 class Realised:
     """The true private values of a run's states (one draw each), and what they make of every offer.
 
+    The draws' tables are gathered once per run into (offers, states) arrays, so that
+    each step's utilities cost what they cost with fixed preferences.
+
     Attributes:
         draws: each state's pool; rows: (states,) the draw each state's true values are.
         exposure: (offers, states) chance that each party, if greedy, cheats undetected (0-1).
@@ -227,18 +230,38 @@ class Realised:
 
     def __init__(self, draws: list[Draws], rows: list[int], exposure: np.ndarray):
         self.draws, self.rows, self.exposure = draws, np.asarray(rows), exposure
+        self.fixed = np.stack([d.fixed[r] for d, r in zip(draws, rows)], axis=1)
+        self.annuity = np.stack([d.annuity[r] for d, r in zip(draws, rows)], axis=1)
+        self.loss = np.array([d.loss[r] for d, r in zip(draws, rows)])
+        self.sensitivity = np.array([d.sensitivity[r] for d, r in zip(draws, rows)])
+        self.not_party = np.stack([d.not_party for d in draws], axis=1)
+        self.ratifying = [i for i, d in enumerate(draws) if d.threshold is not None]
+        self._penalties: dict[tuple, np.ndarray] = {}
 
     def utilities(self, trust: np.ndarray, tension: float) -> np.ndarray:
         """(offers, states) utility of each offer to each state, relative to no deal (utility)."""
         distrust = 1.0 - np.asarray(trust, dtype=float)
-        np.fill_diagonal(distrust, 0.0)
-        spread = self.exposure @ distrust.T  # (offers, states): exposure weighted by each state's distrust
-        return np.stack([d.utilities(self.rows[i:i + 1], tension, spread[:, i])[0] for i, d in enumerate(self.draws)], axis=1)
+        distrust.flat[:: len(distrust) + 1] = 0.0  # no state fears itself
+        risk = (self.exposure @ distrust.T) * self.annuity * (self.loss * (1.0 + self.sensitivity * tension))
+        out = self.fixed - risk
+        out[self.not_party] = 0.0
+        return out
 
     def values(self, utilities: np.ndarray, active: list[tuple[bool, ...]]) -> np.ndarray:
         """(offers, states) what each offer is worth to each state when it decides (see :meth:`Draws.decision_values`)."""
-        return np.stack([d.decision_values(self.rows[i:i + 1], utilities[None, :, i], active[i])[0]
-                         for i, d in enumerate(self.draws)], axis=1)
+        out = utilities
+        if self.ratifying:
+            out = utilities.copy()
+            for i in self.ratifying:
+                u = utilities[:, i]
+                out[:, i] = np.where(u > 0.0, u * self.draws[i].ratification_chance(u), u)
+        key = tuple(active)
+        if key not in self._penalties:
+            self._penalties[key] = np.stack([d.penalty(self.rows[i:i + 1], a)[0] for i, (d, a) in enumerate(zip(self.draws, active))], axis=1)
+        penalty = self._penalties[key]
+        if penalty.any():
+            out = np.where(self.not_party, 0.0, out - penalty)
+        return out
 
     def terms(self, k: int, i: int, trust_row: np.ndarray, tension: float) -> dict[str, float]:
         """The named terms of offer k's utility to state i (they sum to its utility)."""
@@ -250,4 +273,3 @@ class Realised:
         out = {name: float(t[row, k]) for name, t in d.fixed_terms.items()}
         out["cheating_risk"] = float(d.utilities(self.rows[i:i + 1], tension, self.exposure @ distrust)[0, k] - d.fixed[row, k])
         return {name: out[name] for name in TERM_NAMES}
-

@@ -60,8 +60,15 @@ class State(Agent):
 
     def _draw_values(self) -> None:
         """Its true private values: one draw of its spec's pool, picked by the run's generator (none drawn without priors)."""
-        self.draws = self.model.compiled.draws(self.spec, self.index)
-        self.row = int(self.model.rng.integers(self.draws.size)) if self.draws.size > 1 else 0
+        self.draws = d = self.model.compiled.draws(self.spec, self.index)
+        self.row = r = int(self.model.rng.integers(d.size)) if d.size > 1 else 0
+        v = d.values
+        # the values it decides by every step, as plain floats
+        self.reservation, self.hardening, self.concession = float(d.reservation[r]), float(d.hardening[r]), float(d.concession[r])
+        self.cheat_gain, self.cooperation_value = float(v["compliance.cheat_gain"][r]), float(v["compliance.cooperation_value"][r])
+        self.discount, self.trust_threshold = float(v["utility.discount"][r]), float(v["compliance.trust_threshold"][r])
+        stamp = self.model.compiled.stamp_of
+        self._since = [None if rl.since is None else stamp(rl.since) for rl in d.red_lines]
 
     def _initial_trust(self, spec: StateSpec, names: list[str]) -> np.ndarray:
         if isinstance(spec.trust, dict):
@@ -80,8 +87,7 @@ class State(Agent):
     def active_red_lines(self) -> tuple[bool, ...]:
         """Which of its red lines hold now: each from its own date (the date of its source)."""
         now = self.model.now
-        stamp = self.model.compiled.stamp_of
-        return tuple(rl.since is None or stamp(rl.since) <= now for rl in self.draws.red_lines)
+        return tuple(since is None or since <= now for since in self._since)
 
     def crossed_red_line(self, offer: int, active: tuple[bool, ...] | None = None) -> tuple[str, float] | None:
         """The first active red line an offer crosses, as (reason, its audience cost to this state), or None."""
@@ -129,10 +135,9 @@ class State(Agent):
     def compliance_view(self, detection: float) -> ComplianceView:
         """What it knows when it chooses to comply or cheat this step (its own true values)."""
         m = self.model.scenario.compliance.payoffs
-        v, r = self.draws.values, self.row
         return CheckedView(
             own=self.moves, seen=self.seen, rng=self.model.rng, state_type=self.type,
-            trust=self.min_trust(), detection=detection, cheat_gain=float(v["compliance.cheat_gain"][r]),
-            cooperation_value=float(v["compliance.cooperation_value"][r]), discount=float(v["utility.discount"][r]),
-            trust_threshold=float(v["compliance.trust_threshold"][r]), payoffs=(m.T, m.R, m.P, m.S),
+            trust=self.min_trust(), detection=detection, cheat_gain=self.cheat_gain,
+            cooperation_value=self.cooperation_value, discount=self.discount,
+            trust_threshold=self.trust_threshold, payoffs=(m.T, m.R, m.P, m.S),
         )

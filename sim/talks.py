@@ -127,11 +127,10 @@ class Talks:
         """Each state's target utility now (see :mod:`sim.bargaining`)."""
         m = self.model
         own = m.space.party & np.isfinite(values)
-        u_max = best_hope(values.T, own.T)
-        rows = [(s.draws, s.row) for s in m.states]
-        floors = np.array([d.reservation[r] + d.hardening[r] * m.tension for d, r in rows])
-        beta = np.array([d.concession[r] for d, r in rows])
-        out = np.asarray(target(u_max, floors, self.progress(), beta), dtype=float)
+        u_max = best_hope(values.T, own.T).tolist()
+        progress = self.progress()
+        floors = np.array([s.reservation + s.hardening * m.tension for s in m.states])
+        out = np.array([target(u, f, progress, s.concession) for u, f, s in zip(u_max, floors.tolist(), m.states)])
         tactic = [s.index for s in m.states if s.spec.bargaining.tactic == "backward_induction"]
         if tactic:
             out[tactic] = self._induction_targets(values, floors)[tactic]
@@ -155,9 +154,12 @@ class Talks:
         """How each draw of state j's prior would answer every offer now (cached for the step)."""
         if j not in self._answers:
             m = self.model
-            rows = self.beliefs[(j + 1) % len(m.states)][j].rows  # every belief about j uses the same draws
             s = m.states[j]
-            self._answers[j] = Answers(s.draws, rows, m.tension, self._spread[:, j], self.active[j], self.progress(), m.space.party[:, j])
+            if s.draws.size == 1:  # its values are known: its answers are its true ones
+                self._answers[j] = Answers.known(m.values[:, j], self.targets[j], m.space.party[:, j])
+            else:
+                rows = self.beliefs[(j + 1) % len(m.states)][j].rows  # every belief about j uses the same draws
+                self._answers[j] = Answers(s.draws, rows, m.tension, self._spread[:, j], self.active[j], self.progress(), m.space.party[:, j])
         return self._answers[j]
 
     def choose(self, p: int) -> int | None:

@@ -212,3 +212,25 @@ def test_inf_2019_ends_in_withdrawal():
         pytest.skip("the inf_2019 scenario is not bundled yet")
     h = v.history("inf_2019", ENSEMBLE)
     assert h.withdrawn.ci[0] > 0.5, h.withdrawn
+
+
+# --------------------------------------------------------------------------- Fearon (1995): private information
+def test_with_known_values_bargaining_never_fails_when_the_sets_overlap():
+    failed, delay = v.screening(0.0, 60)
+    assert failed.k == 0 and failed.n == 60
+
+
+@pytest.mark.slow
+def test_failure_despite_overlap_and_delay_rise_with_the_width_of_the_priors():
+    narrow, wide = v.screening(0.0, 150), v.screening(0.3, 150)
+    assert v.separated(narrow[0], wide[0])
+    assert wide[1].mean > narrow[1].mean
+
+
+@pytest.mark.slow
+def test_a_narrower_win_set_is_ratified_less_often_and_gets_better_terms():
+    """Putnam (1988)."""
+    rat = v.ratification_sweep(120)
+    low, high = rat[v.RATIFICATION_MEANS[0]], rat[v.RATIFICATION_MEANS[-1]]
+    assert v.separated(high[0], low[0])
+    assert high[1].mean > low[1].mean
