@@ -469,9 +469,10 @@ def _model_in(annotation: Any, node: Any) -> Any:
     candidates = [a for a in args for a in ([a] if not typing.get_args(a) else [_model_in(a, node)]) if isinstance(a, type) and issubclass(a, BaseModel)]
     if len(candidates) > 1 and isinstance(node, dict):
         for c in candidates:
-            kind = c.model_fields.get("kind")
-            if kind is not None and node.get("kind") in typing.get_args(kind.annotation):
-                return c
+            for tag in ("kind", "dist"):  # the discriminators of events and of distributions
+                field = c.model_fields.get(tag)
+                if field is not None and node.get(tag) in typing.get_args(field.annotation):
+                    return c
     return candidates[0] if candidates else None
 
 

@@ -113,6 +113,17 @@ def test_the_audience_cost_of_a_red_line_moves_outcomes_smoothly_toward_respecti
     assert wall <= deals[-1] + 3 * binomial_se(deals[-1], 150)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("path, grid, rises", [
+    ("states.A.trust", [0.1, 0.25, 0.4, 0.55, 0.7, 0.85], True),  # more trust, less fear of being cheated (Kydd 2000)
+    ("verification_levels.0.detection", [0.0, 0.075, 0.15, 0.225, 0.3, 0.375, 0.45, 0.525, 0.6], True),  # better national means make the deal without inspections safer
+])
+def test_agreement_moves_smoothly_with_trust_and_detection(path, grid, rises):
+    shares = [agreement_share(PV, 120, seed=11, **{path: x}) for x in grid]
+    assert (shares[-1] - shares[0] > 0.1) if rises else (shares[0] - shares[-1] > 0.1), shares
+    assert max(abs(a - b) for a, b in zip(shares, shares[1:])) < 0.2, shares
+
+
 # --------------------------------------------------------------------------- red lines and dates
 def test_a_red_line_holds_only_from_the_date_of_its_source():
     m = sim.ArmsControlModel(PV, rng=0)
