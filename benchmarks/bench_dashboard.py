@@ -60,7 +60,7 @@ def start_server(port: int) -> subprocess.Popen:
 
 def play_seconds() -> float:
     """How long Play takes to reach the end of the opening scenario at its default speed, if never late (s)."""
-    from dashboard.state import Session
+    from dashboard.session import Session
 
     session = Session()
     return session.status()["steps"] / session.speed
@@ -79,7 +79,7 @@ class Update:
     meant_s: float = 0.0  # seconds it is meant to take; it is late by the rest
 
 
-ODDS_DONE = "of New START expiry, 2021 (seed 1) in"  # the Odds view's line when its replicates are in
+ODDS_DONE = "of New START expiry, 2021 · seed 1 · as written in"  # the Odds view's line when its replicates are in
 
 
 @functools.cache

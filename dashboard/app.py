@@ -15,9 +15,12 @@ from typing import Any
 
 import panel as pn
 
-from dashboard.state import Session
+from dashboard import url_state
+from dashboard.classroom import serving as classroom
+from dashboard.layout import Page
+from dashboard.session import Session
 from dashboard.views.bargaining import BargainingView
-from dashboard.views.common import esc
+from dashboard.views.briefing import BriefingView
 from dashboard.views.compare import CompareView
 from dashboard.views.controls import ControlsView
 from dashboard.views.export import ExportView
@@ -28,62 +31,24 @@ from dashboard.views.timeline import TimelineView
 from dashboard.workers import warm_worker_pool
 
 TITLE = "acsim: arms-control negotiation"
-TAB_NAMES = ("Timeline", "Bargaining", "Odds", "Compare", "Play", "Scenario", "Export")
+TAB_NAMES = ("Briefing", "Timeline", "Bargaining", "Odds", "Compare", "Play", "Scenario", "Export")
 
 
 def create_app(session: Session | None = None) -> pn.viewable.Viewable:
     """The page for one browser session (a new Session unless one is given)."""
     pn.extension("codeeditor", notifications=False)
     session = session or Session()
-    alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width", css_classes=["app-error"])
-
-    def show_error(*_: Any) -> None:
-        alert.object = f"**Problem:** {esc(session.error)}" if session.error else ""
-        alert.visible = bool(session.error)
-
-    session.param.watch(show_error, "error")
-    header = pn.pane.Markdown("", sizing_mode="stretch_width")
-
-    def show_header(*_: Any) -> None:
-        scn = session.scenario
-        size = "28px" if session.large_text else "20px"
-        header.object = f"## {esc(scn.title or scn.name)}"
-        header.styles = {"font-size": size}
-
-    session.param.watch(show_header, ["scenario_name", "large_text", "version"])
-    show_header()
     views = {
-        "Timeline": TimelineView(session), "Bargaining": BargainingView(session), "Odds": OddsView(session),
-        "Compare": CompareView(session), "Play": PlayView(session), "Scenario": ScenarioView(session),
-        "Export": ExportView(session),
+        "Briefing": BriefingView(session), "Timeline": TimelineView(session), "Bargaining": BargainingView(session),
+        "Odds": OddsView(session), "Compare": CompareView(session), "Play": PlayView(session),
+        "Scenario": ScenarioView(session), "Export": ExportView(session),
     }
     controls = ControlsView(session)
-    tabs = pn.Tabs(*[(name, views[name].panel) for name in TAB_NAMES], dynamic=False, sizing_mode="stretch_width")
-
-    def show_active(*_: Any) -> None:  # hidden tabs skip their redraws and catch up when shown
-        for i, name in enumerate(TAB_NAMES):
-            if hasattr(views[name], "show"):
-                views[name].show(i == tabs.active)
-
-    tabs.param.watch(show_active, "active")
-    show_active()
-    page = pn.Row(
-        pn.Column(f"## {TITLE}", controls.panel, width=360),
-        pn.Column(header, alert, tabs, sizing_mode="stretch_width"),
-        sizing_mode="stretch_width")
-    page.session, page.views, page.controls, page.tabs = session, views, controls, tabs  # for tests and scripts
-
-    def warm_up() -> None:
-        # The first change of an HTML pane in a served page costs Panel a walk over the whole
-        # document (tens of ms). Paying it once the page has loaded, rather than at the first
-        # click, spreads it over the moments students open the page instead of the moment they
-        # all press Run together.
-        for pane in (controls.status, views["Timeline"].log):
-            pane.param.trigger("object")
-
+    page = Page(session, controls, views, "acsim")
+    url_state.sync(page)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-        pn.state.onload(warm_up)
-    return page
+        pn.state.onload(page.warm_up)
+    return page.layout
 
 
 ALL_INTERFACES = ("0.0.0.0", "::", "")
@@ -134,11 +99,15 @@ def serve(host: str = "localhost", port: int = 5006, allowed_origins: list[str] 
     origins = websocket_origins(host, port, allowed_origins)
     _stop_on_sigterm()
     threading.Thread(target=warm_worker_pool, name="warm-worker-pool", daemon=True).start()
+    addresses = [f"{host}:{port}"]
     if host in ALL_INTERFACES:
-        addresses = sorted(o for o in origins if o[0].isdigit() and not o.startswith("127."))
-        print("Students can open: " + ", ".join(f"http://{a}/" for a in addresses or origins), flush=True)
-    return pn.serve({"/": create_app}, address=host, port=port, allow_websocket_origin=origins, show=show,
-                    title=TITLE, **kwargs)
+        addresses = sorted(o for o in origins if o[0].isdigit() and not o.startswith("127.")) or origins
+        print("Students can open: " + ", ".join(f"http://{a}/" for a in addresses), flush=True)
+    # class mode (dashboard/classroom): the teacher's console behind its key, and the students' join page
+    console_url, join_url = classroom.addresses(f"http://{addresses[0]}")
+    print(f"Teacher's console (class mode; keep this address to yourself): {console_url}", flush=True)
+    return pn.serve({"/": create_app, **classroom.apps(join_url)}, address=host, port=port,
+                    allow_websocket_origin=origins, show=show, title=TITLE, **kwargs)
 
 
 def _stop_on_sigterm() -> None:

@@ -29,6 +29,8 @@ from sim.forces import Richardson
 from sim.model import ArmsControlModel
 from sim.scenario import Scenario
 
+from docs.fingerprint import marker
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "tests" / "scenarios"
 PAGE = ROOT / "docs" / "validation.md"
@@ -885,7 +887,7 @@ DETAILS = """## The experiments
 
 
 def page(rows: list[Row], images: list[str]) -> str:
-    lines = [INTRO, f"Measured on {dt.date.today().isoformat()}.\n", "| source | what the model must show | measured | verdict |", "|---|---|---|---|"]
+    lines = [INTRO, f"Measured on {dt.date.today().isoformat()}.\n", marker() + "\n", "| source | what the model must show | measured | verdict |", "|---|---|---|---|"]
     for r in rows:
         verdict = "not measured" if r.passed is None else ("**passes**" if r.passed else "**FAILS**")
         lines.append(f"| {r.source} | {r.claim} | {r.measured.replace('|', '/')} | {verdict} |")

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sim import scoring
+from sim.callable_module import make_callable
 from sim.ensemble import default_workers, ensemble
 from sim.loading import ScenarioError, bundled_scenarios, resolve_scenario
 from sim.outcomes import CATEGORIES
@@ -354,3 +355,6 @@ def overall_scores(model: np.ndarray, base: np.ndarray, sq: np.ndarray, happened
     s["log_skill_vs_base_rate"] = scoring.skill(s["log_score"], s["log_score_base_rate"])
     s["log_skill_vs_status_quo"] = scoring.skill(s["log_score"], s["log_score_status_quo"])
     return s
+
+
+make_callable(__name__)  # sim.backtest(...) runs the backtest; sim.backtest.case_names() still works

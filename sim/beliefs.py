@@ -36,7 +36,7 @@ class Belief:
 
     Attributes:
         draws: the other state's pool of draws (its prior).
-        rows: (K,) the draws used as particles.
+        rows: the draws used as particles (the first K of the pool, as a slice).
         weights: (K,) their probabilities (sum 1).
     """
 
@@ -47,13 +47,13 @@ class Belief:
         """Start again from the prior (a new leadership, a new pool)."""
         self.draws = draws
         k = min(BELIEF_PARTICLES, draws.size)
-        self.rows = np.arange(k)
+        self.rows = slice(0, k)  # the first k draws (a slice: their tables are read without copying)
         self.weights = np.full(k, 1.0 / k)
 
     @property
     def certain(self) -> bool:
         """Whether the belief is a single value (a known state)."""
-        return len(self.rows) == 1
+        return len(self.weights) == 1
 
     def update_on_refusal(self, would_accept: np.ndarray) -> None:
         """Bayes' rule after the state refused an offer that the particles in ``would_accept`` (K,) would have accepted."""

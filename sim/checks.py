@@ -1,15 +1,22 @@
-"""Cross-field checks of a scenario: names that must exist, dates that must be in order.
+"""Cross-field checks of a scenario: names that must exist, dates that must be in order, work that must be bounded.
 
 The schema (:mod:`sim.scenario`) checks each field on its own; this module checks
 what one field says about another (an event's actor must be a state, an offer's
-options must be on the agenda, events must come in date order). Each problem is
-returned as ``(path, message)`` so the loader can point at the line that holds it.
+options must be on the agenda, events must come in date order, a deadline must
+lie within the run), that every number the model uses is finite, and that the
+run's size (its calendar, its offer space) is within :mod:`sim.limits`. Each
+problem is returned as ``(path, message)`` so the loader can point at the line
+that holds it.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
+from sim import limits
 from sim.issues import issue_options
 from sim.strategies import make_strategy
 
@@ -37,10 +44,79 @@ def _names(items) -> str:
 
 def check_scenario(scn: "Scenario") -> list[Problem]:
     """All cross-field problems of a scenario, in file order (empty when it is valid)."""
-    problems: list[Problem] = []
+    problems: list[Problem] = list(check_finite(scn))
+    size = _check_size(scn)
+    if size:  # the other checks build the offer space: not for one too large to build
+        return problems + size
     for check in (_check_calendar_fields, _check_treaty, _check_agenda, _check_states, _check_talks, _check_events, _check_random_events):
         problems.extend(check(scn))
     return problems
+
+
+# Fields that may be infinite on purpose: an infinite audience cost is a hard wall.
+INFINITE_ALLOWED = frozenset({"audience_cost"})
+
+
+def check_finite(value: Any, path: Path = ()) -> list[Problem]:
+    """Every number that is infinite or not a number (.inf, .nan, 1e400), with its path.
+
+    Covers numbers anywhere: fields, maps by state, lists, and a prior's parameters
+    (``{dist: normal, mean: 1, sd: .inf}``). Fields named in INFINITE_ALLOWED are exempt.
+    """
+    if isinstance(value, BaseModel):
+        out: list[Problem] = []
+        for name, info in type(value).model_fields.items():
+            key = info.alias or name
+            if key not in INFINITE_ALLOWED:
+                out.extend(check_finite(getattr(value, name), path + (key,)))
+        return out
+    if isinstance(value, dict):
+        return [p for k, v in value.items() if k not in INFINITE_ALLOWED for p in check_finite(v, path + (k,))]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in check_finite(v, path + (i,))]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(path, f"expected a finite number (got {value})")]
+    return []
+
+
+def calendar_steps(scn: "Scenario") -> int:
+    """The number of steps of the run's calendar, counted without building it."""
+    from sim.calendar import add_months
+
+    cal = scn.calendar
+    if scn.dateless:
+        return int(cal.steps)
+    days = (cal.end - cal.start).days
+    if cal.step == "day":
+        return days
+    if cal.step == "week":
+        return -(-days // 7)
+    months = (cal.end.year - cal.start.year) * 12 + cal.end.month - cal.start.month
+    return months + (add_months(cal.start, months) < cal.end) if months > 0 else 1
+
+
+def offer_count(scn: "Scenario") -> int:
+    """The size of the offer space: the product of each agenda issue's number of options."""
+    return math.prod(len(options) for options in issue_options(scn).values())
+
+
+def _check_size(scn: "Scenario") -> list[Problem]:
+    """The run's work within sim.limits: states, events, calendar steps, offers, offers x steps."""
+    out: list[Problem] = []
+    for path, items, limit in ((("states",), scn.states, limits.STATES), (("events",), scn.events, limits.EVENTS),
+                               (("random_events",), scn.random_events, limits.RANDOM_EVENTS)):
+        if len(items) > limit.value:
+            out.append((path, limit.exceeded(len(items), "the scenario has")))
+    if not scn.dateless and (scn.calendar.start is None or scn.calendar.end is None):
+        return out
+    steps, offers = calendar_steps(scn), offer_count(scn)
+    if steps > limits.STEPS.value:
+        out.append((("calendar", "steps" if scn.dateless else "end"), limits.STEPS.exceeded(steps, "the calendar has")))
+    if offers > limits.OFFERS.value:
+        out.append((("agenda",), limits.OFFERS.exceeded(offers, "the agenda has") + "; list fewer options on some issue"))
+    elif steps * offers > limits.OFFER_STEPS.value and steps <= limits.STEPS.value:
+        out.append((("agenda",), limits.OFFER_STEPS.exceeded(steps * offers, f"{offers:,} offers valued at each of {steps:,} steps make")))
+    return out
 
 
 def _check_calendar_fields(scn: "Scenario") -> list[Problem]:
@@ -128,13 +204,13 @@ def _check_states(scn: "Scenario") -> list[Problem]:
 
 
 def _check_since(scn: "Scenario", rl) -> list[Problem]:
-    """A red line's date must fall within a dated run."""
+    """A red line's date must not come after a dated run ends (one made before the start holds from the start)."""
     if rl.since is None:
         return []
     if scn.dateless:
         return [(("since",), "a dateless scenario (step: turn) has no dates: leave since out")]
-    if not (scn.calendar.start <= rl.since <= scn.calendar.end):
-        return [(("since",), f"{rl.since} is outside the run ({scn.calendar.start} to {scn.calendar.end})")]
+    if rl.since > scn.calendar.end:
+        return [(("since",), f"{rl.since} is after the run ends ({scn.calendar.end}); a commitment made before the start holds from the start")]
     return []
 
 
@@ -160,13 +236,17 @@ def check_red_line(rl, options: dict[str, list], names: list[str]) -> list[Probl
 def _check_talks(scn: "Scenario") -> list[Problem]:
     out: list[Problem] = []
     t = scn.talks
+    start, end = scn.calendar.start, scn.calendar.end
     if t.first_proposer is not None and t.first_proposer not in scn.state_names:
         out.append((("talks", "first_proposer"), f"unknown state '{t.first_proposer}'; expected one of {_names(scn.state_names)}"))
     if t.opens and t.deadline and t.deadline <= t.opens:
         out.append((("talks", "deadline"), f"the deadline ({t.deadline}) must come after talks open ({t.opens})"))
-    start, end = scn.calendar.start, scn.calendar.end
+    elif t.deadline and start and not (start < t.deadline <= end):
+        out.append((("talks", "deadline"), f"{t.deadline} is outside the run; expected a date after the start ({start}) and at most its end ({end})"))
     if t.opens and start and not (start <= t.opens <= end):
         out.append((("talks", "opens"), f"talks must open within the run ({start} to {end})"))
+    if scn.dateless and t.deadline_step is not None and t.deadline_step > scn.calendar.steps:
+        out.append((("talks", "deadline_step"), f"step {t.deadline_step} is after the last step ({scn.calendar.steps})"))
     if t.deadline_kind == "uncertain" and t.hazard_per_year <= 0:
         out.append((("talks", "hazard_per_year"), "an uncertain deadline needs a positive hazard_per_year"))
     return out

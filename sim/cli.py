@@ -24,10 +24,13 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import sim
-from sim.loading import ScenarioError
+from sim.terminal import printable, strict_json
+
+if TYPE_CHECKING:  # imported where needed: --help, --version and list must not wait for the scenario schema
+    from sim.loading import ScenarioError
 
 OK, INTERNAL, INVALID, INTERRUPTED = 0, 1, 2, 130
 SEED_BITS = 31  # a seed drawn for a run without --seed stays a small, typeable integer
@@ -89,7 +92,11 @@ examples:
 examples:
   acsim dashboard                      # http://localhost:5006, opens a browser
   acsim dashboard --no-show --port 8080
-  acsim dashboard --host 0.0.0.0 --allow-origin classroom.example.org:5006""",
+  acsim dashboard --host 0.0.0.0 --allow-origin classroom.example.org:5006
+
+Class mode: the server also prints the teacher's console address with its key
+(/teacher?key=...; without the key it answers 403); students join at /join.
+Set ACSIM_TEACHER_KEY to keep one key across restarts (docs/classroom.md).""",
 }
 
 
@@ -104,8 +111,8 @@ def width() -> int:
 
 
 def wrap(text: str, indent: int = 0) -> str:
-    """Wrap a line to the terminal, continuing under column `indent`."""
-    return textwrap.fill(text, width=width(), subsequent_indent=" " * indent, break_on_hyphens=False)
+    """Wrap a line to the terminal, continuing under column `indent` (control characters shown as escapes)."""
+    return textwrap.fill(printable(text), width=width(), subsequent_indent=" " * indent, break_on_hyphens=False)
 
 
 def error_lines(exc: ScenarioError, default_file: str | None = None) -> list[str]:
@@ -115,7 +122,7 @@ def error_lines(exc: ScenarioError, default_file: str | None = None) -> list[str
         file = e.file or default_file
         parts = [f"{file}:{e.line}" if file and e.line else file, e.field]
         message = " ".join(str(e.message).split())  # one line, whatever the parser wrote
-        out.append("error: " + "".join(f"{p}: " for p in parts if p) + message)
+        out.append(printable("error: " + "".join(f"{p}: " for p in parts if p) + message))
     return out
 
 
@@ -127,7 +134,7 @@ def report(exc: ScenarioError, default_file: str | None = None) -> int:
 
 def parse_sets(items: Sequence[str] | None) -> dict[str, Any]:
     """``["a.b=1", "c=x"]`` -> ``{"a.b": 1, "c": "x"}``, each value read as YAML."""
-    from sim.loading import parse_value
+    from sim.loading import ScenarioError, parse_value
 
     out: dict[str, Any] = {}
     for item in items or []:
@@ -135,7 +142,11 @@ def parse_sets(items: Sequence[str] | None) -> dict[str, Any]:
         path = path.strip()
         if not sep or not path or any(not part for part in path.split(".")):
             raise ScenarioError(f"expected --set dotted.path=value (e.g. states.US.utility.discount=0.8), got '{item}'", "--set")
-        out[path] = parse_value(value.strip())
+        try:
+            out[path] = parse_value(value.strip())
+        except ScenarioError as exc:
+            exc.file = f"--set {path}"
+            raise
     return out
 
 
@@ -146,6 +157,8 @@ def load(scenario: str, overrides: dict[str, Any] | None = None) -> sim.Scenario
 # ---------------------------------------------------------------------------- run
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario once and print its story, its JSON or its time series."""
+    from sim.loading import ScenarioError
+
     try:
         overrides = parse_sets(args.set)
         scn = load(args.scenario, overrides)
@@ -154,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else secrets.randbits(SEED_BITS)
     result = sim.run(scn, seed=seed)
     if args.json:
-        print(result.to_json())
+        print(strict_json(result.to_dict(), indent=1))
     elif args.csv:
         sys.stdout.write(result.timeseries.to_csv(index=False))
     else:
@@ -183,6 +196,8 @@ def outcome_line(outcome: Any) -> str:
 # ---------------------------------------------------------------------------- validate
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario files; one line per file, one located line per problem."""
+    from sim.loading import ScenarioError
+
     bad = 0
     for file in args.files:
         try:
@@ -193,7 +208,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         n_states, n_events = len(scn.states), len(scn.events)
         title = scn.title or scn.name
-        print(f"{file}: ok ({title}, {n_states} state{'s' * (n_states != 1)}, {n_events} event{'s' * (n_events != 1)})")
+        print(printable(f"{file}: ok ({title}, {n_states} state{'s' * (n_states != 1)}, {n_events} event{'s' * (n_events != 1)})"))
     if bad and len(args.files) > 1:
         print(f"{bad} of {len(args.files)} files invalid", file=sys.stderr)
     return INVALID if bad else OK
@@ -201,13 +216,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- list
 def cmd_list(args: argparse.Namespace) -> int:
-    """The bundled scenarios with their titles."""
+    """The bundled scenarios with their titles (read without validating: see :mod:`sim.catalog`)."""
+    from sim import catalog
+
     rows = []
-    for name in sim.bundled_scenarios():
+    for name in catalog.bundled_names():
         try:
-            title = load(name).title
-        except ScenarioError as exc:  # a broken bundled file should not hide the others
-            title = f"(invalid: {exc.message})"
+            title = catalog.title(name)
+        except ValueError as exc:  # a broken bundled file should not hide the others
+            title = f"(invalid: {exc})"
         rows.append({"name": name, "title": title})
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -247,11 +264,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- show
 def cmd_show(args: argparse.Namespace) -> int:
     """What a scenario is: title, description, things to notice and to try, sources."""
+    from sim.loading import ScenarioError
+
     try:
         scn = load(args.scenario)
     except ScenarioError as exc:
         return report(exc, args.scenario)
-    title = scn.title or scn.name
+    title = printable(scn.title or scn.name)
     print(title)
     print("=" * min(len(title), width()))
     cal = scn.calendar
@@ -260,7 +279,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     for heading, body in (("WHAT IS IT", scn.description), ("THINGS TO NOTICE", scn.notice), ("THINGS TO TRY", scn.try_)):
         if body.strip():
             print(f"\n{heading}")
-            print(paragraphs(body))
+            print(paragraphs(printable(body, keep_newlines=True)))
     if scn.sources:
         print("\nSOURCES")
         for source in scn.sources:
@@ -379,6 +398,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
 
 
+class _NeverRaised(Exception):
+    """Stands for ScenarioError while sim.loading is not imported (so none can have been raised)."""
+
+
+def _scenario_error() -> type[Exception]:
+    """sim.loading's ScenarioError once it is imported; imported lazily to keep start-up short."""
+    module = sys.modules.get("sim.loading")
+    return module.ScenarioError if module is not None else _NeverRaised
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
@@ -390,10 +419,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return INVALID
     try:
         return args.func(args)
-    except ScenarioError as exc:  # from a subcommand that did not report it itself
+    except _scenario_error() as exc:  # from a subcommand that did not report it itself
         return report(exc)
     except InvalidInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}"), file=sys.stderr)
         return INVALID
     except BrokenPipeError:  # `acsim run ... | head`: the reader left; not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -402,6 +431,6 @@ def _main(argv: Sequence[str] | None) -> int:
     except Exception as exc:
         if getattr(args, "debug", False):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(printable(f"internal error: {type(exc).__name__}: {exc}"), file=sys.stderr)
         print("(a bug in acsim, not in your input; run again with --debug for the traceback)", file=sys.stderr)
         return INTERNAL

@@ -26,6 +26,8 @@ import math
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
@@ -33,16 +35,27 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from sim import limits
+from sim.callable_module import make_callable
 from sim.model import ArmsControlModel
 from sim.outcomes import CATEGORIES
+from sim.reporters import AGREED_TERMS, Reporters, agreed_terms, long_frame
 from sim.scenario import Scenario
 
 WILSON_Z = 1.959963984540054  # two-sided 95% normal quantile
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 CHUNKS_PER_WORKER = 4  # chunks handed to each worker: fewer costs balance, more costs pickling
+WATCH_PARENT_S = 1.0  # how often a worker checks that the process that started it is still there (seconds)
 
 OUTCOME_FIELDS = ("category", "label", "years", "agreement_date", "agreement_step", "before_deadline", "crisis", "arms_race", "branches")
 Progress = Callable[[int, int], Any]
+RUN_COLUMNS = ("replicate", "seed", *OUTCOME_FIELDS, *AGREED_TERMS, "final_tension", "final_total_forces")
+# types that do not depend on the data: a term or a step that may be missing is float64 (NaN when none)
+RUN_DTYPES = {"replicate": "int64", "seed": "int64", "category": "object", "label": "object", "years": "float64",
+              "agreement_date": "object", "agreement_step": "float64", "before_deadline": "float64", "crisis": "bool",
+              "arms_race": "bool", "verification": "object", "freeze": "object", "parties": "object",
+              "final_tension": "float64", "final_total_forces": "float64"}
+REPORTER_DTYPES = {"double": "float64", "bool": "boolean", "string": "object"}  # arrow type name -> pandas dtype
 
 
 # ---------------------------------------------------------------------------- seeds
@@ -117,20 +130,35 @@ def outcome_row(model: ArmsControlModel) -> dict[str, Any]:
     final_total_forces (warheads)."""
     o = model.outcome
     row = {f: getattr(o, f) for f in OUTCOME_FIELDS}
+    row.update(agreed_terms(model))
     row["final_tension"] = float(model.tension)
     row["final_total_forces"] = float(sum(s.forces for s in model.states))
     return row
 
 
-def _run_chunk(scenario: Scenario, items: Sequence[tuple[int, int]], series: Sequence[str]) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """Run replicates [(r, seed), ...]; rows plus each series as an (items, N+1) array."""
-    rows, arrays = [], {name: [] for name in series}
+def replicate(scenario: Scenario, r: int, seed: int, reporters: Reporters | None) -> tuple[ArmsControlModel, dict, list]:
+    """Run replicate r: the finished model, its row (outcome, agreed terms, final reporters) and its
+    long time-series rows (reporters recorded every k steps)."""
+    if reporters:
+        model = ArmsControlModel(scenario, rng=seed)
+        finals, long = reporters.run(model, r)
+    else:
+        model, finals, long = simulate(scenario, seed), {}, []
+    return model, {"replicate": r, "seed": seed, **outcome_row(model), **finals}, long
+
+
+def _run_chunk(scenario: Scenario, items: Sequence[tuple[int, int]], series: Sequence[str],
+               reporters: dict[str, Any] | None = None) -> tuple[list[dict], dict[str, np.ndarray], list]:
+    """Run replicates [(r, seed), ...]; rows, each series as an (items, N+1) array, and long rows."""
+    rows, arrays, long = [], {name: [] for name in series}, []
+    compiled = Reporters(reporters, scenario) if reporters else None
     for r, seed in items:
-        model = simulate(scenario, seed)
-        rows.append({"replicate": r, "seed": seed, **outcome_row(model)})
+        model, row, more = replicate(scenario, r, seed, compiled)
+        rows.append(row)
+        long += more
         for name in series:
             arrays[name].append(series_values(model, name))
-    return rows, {k: np.vstack(v) if v else np.empty((0, 0)) for k, v in arrays.items()}
+    return rows, {k: np.vstack(v) if v else np.empty((0, 0)) for k, v in arrays.items()}, long
 
 
 # ---------------------------------------------------------------------------- pools
@@ -148,11 +176,27 @@ def pool_context():
     return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
+def worker_init(parent_pid: int) -> None:
+    """In a pool's worker: leave as soon as the process that started the pool is gone.
+
+    A parent killed outright (SIGKILL, out of memory) cannot shut its pool down, and its
+    workers would wait for work for ever; each one watches its parent and exits instead.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(WATCH_PARENT_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="leave-with-parent", daemon=True).start()
+
+
 def shared_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool of this size, kept for the next call (its start-up costs more than a small ensemble)."""
     pool = _POOLS.get(workers)
     if pool is None:
-        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context())
+        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
+                                                     initializer=worker_init, initargs=(os.getpid(),))
     return pool
 
 
@@ -192,11 +236,15 @@ class EnsembleResult:
         seed: the ensemble's seed; replicate r ran with ``replicate_seed(seed, r)``.
         overrides: {dotted.path: value} applied.
         runs: one row per replicate (replicate, seed, category, label, years,
-            agreement_date, agreement_step, before_deadline, crisis, arms_race,
-            final_tension, final_total_forces), ordered by replicate.
+            agreement_date, agreement_step, before_deadline, crisis, arms_race, the
+            agreed terms verification, freeze and parties, final_tension,
+            final_total_forces, then any final reporters), ordered by replicate;
+            the types do not depend on the data (years and steps are float64).
         series: {name: (n, N+1) array} of each recorded series by calendar index.
         dates: the calendar's labels (YYYY-MM-DD, or "turn k"), one per index.
         dateless: True when the calendar counts turns, not days.
+        timeseries: the reporters recorded every k steps, one row per (run, step, date, variable,
+            state, value), run being the replicate; see :mod:`sim.reporters`.
     """
 
     scenario: Scenario
@@ -206,6 +254,7 @@ class EnsembleResult:
     series: dict[str, np.ndarray] = field(repr=False)
     dates: list[str] = field(repr=False)
     dateless: bool = False
+    timeseries: pd.DataFrame = field(default_factory=lambda: long_frame([]), repr=False)
 
     @property
     def n(self) -> int:
@@ -292,6 +341,26 @@ class EnsembleResult:
             lines.append("No replicate reached an agreement.")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        shares = ", ".join(f"{r.category} {r.share:.1%}" for r in self.shares().itertuples(index=False))
+        return (f"EnsembleResult(scenario={self.scenario.name!r}, n={self.n}, seed={self.seed}, "
+                f"overrides={self.overrides!r}, shares: {shares or 'none'})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the scenario, seed and overrides, then the shares with their intervals."""
+        from html import escape
+
+        from sim.runner import html_table
+
+        title = self.scenario.title or self.scenario.name
+        rows = [("scenario", f"{title} ({self.scenario.name})"), ("replicates", str(self.n)), ("seed", str(self.seed))]
+        rows += [("overrides", ", ".join(f"{k}={v!r}" for k, v in self.overrides.items()))] if self.overrides else []
+        shares = self.shares()
+        table = "".join(f"<tr><td>{escape(str(r.category))}</td><td>{r.share:.1%}</td><td>{r.lo:.1%} to {r.hi:.1%}</td>"
+                        f"<td>{r.count}</td></tr>" for r in shares.itertuples(index=False))
+        return (html_table("EnsembleResult", rows) + "<table><tr><th>outcome</th><th>share</th><th>95% interval</th>"
+                f"<th>runs</th></tr>{table}</table>")
+
     def to_dict(self) -> dict[str, Any]:
         """Shares and timing as plain data (what ``acsim ensemble --json`` prints)."""
         timing = self.agreement_timing()
@@ -306,7 +375,8 @@ class EnsembleResult:
 
 def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: int = 0, workers: int = 1,
              overrides: dict[str, Any] | None = None, progress: Progress | None = None,
-             executor: Executor | None = None, series: Sequence[str] = ("tension",)) -> EnsembleResult:
+             executor: Executor | None = None, series: Sequence[str] = ("tension",),
+             reporters: dict[str, Any] | None = None) -> EnsembleResult:
     """Run n replicates of a scenario.
 
     Args:
@@ -319,34 +389,47 @@ def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: i
         executor: any concurrent.futures.Executor (e.g. ``distributed.Client(...).get_executor()``);
             when given, workers only sets how many chunks to cut.
         series: recorded series to keep for :meth:`EnsembleResult.bands` (see :func:`series_names`).
+        reporters: {attribute name: "final" or k} to record any model or state attribute at the end
+            (columns of ``runs``) or every k steps (rows of ``timeseries``); see :mod:`sim.reporters`.
 
     Raises:
         ScenarioError: for a bad scenario or override, located.
-        ValueError: for n < 0, workers < 1, or an unknown series name.
+        ValueError: for n < 0, workers < 1, an unknown series name or a reporter that names nothing.
     """
-    from sim.loading import resolve_scenario
+    from sim.runner import cached_scenario
 
-    if n < 0 or int(n) != n:
+    if isinstance(n, bool) or n < 0 or int(n) != n:
         raise ValueError(f"n must be a whole number of replicates, at least 0 (got {n!r})")
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1 (got {workers!r})")
+    if n > limits.ENSEMBLE_RUNS.value:
+        raise ValueError(limits.ENSEMBLE_RUNS.exceeded(int(n), "-n: an ensemble of"))
+    problem = limits.check_workers(workers, "workers") if executor is None else None
+    if problem:
+        raise ValueError(problem)
     overrides = dict(overrides or {})
-    scn = resolve_scenario(scenario, overrides)
+    scn = cached_scenario(scenario, overrides)
     probe = ArmsControlModel(scn, rng=0)
     series = tuple(series)
     known = series_names(probe)
     unknown = [s for s in series if s not in known]
     if unknown:
         raise ValueError(f"unknown series {', '.join(unknown)}; expected some of {', '.join(known)}")
+    values = n * (probe.calendar.n_steps + 1) * len(series)
+    if values > limits.ENSEMBLE_VALUES.value:
+        raise ValueError(limits.ENSEMBLE_VALUES.exceeded(values, f"{n:,} replicates x {probe.calendar.n_steps + 1:,} points x "
+                                                                 f"{len(series)} series make"))
+    reporters = dict(reporters or {})
+    compiled = Reporters(reporters, scn) if reporters else None
     items = list(zip(range(n), replicate_seeds(seed, n)))
     rows: list[dict] = []
+    long: list[tuple] = []
     parts: dict[int, dict[str, np.ndarray]] = {}
     if executor is None and workers == 1:
         step = max(1, n // 100)
         arrays = {name: [] for name in series}
         for r, s in items:
-            model = simulate(scn, s)
-            rows.append({"replicate": r, "seed": s, **outcome_row(model)})
+            model, row, more = replicate(scn, r, s, compiled)
+            rows.append(row)
+            long += more
             for name in series:
                 arrays[name].append(series_values(model, name))
             if progress is not None and ((r + 1) % step == 0 or r + 1 == n):
@@ -355,22 +438,25 @@ def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: i
     else:
         pool = executor or shared_pool(workers)
         pieces = chunks(items, workers * CHUNKS_PER_WORKER)
-        futures = {pool.submit(_run_chunk, scn, piece, series): piece[0][0] for piece in pieces}
+        futures = {pool.submit(_run_chunk, scn, piece, series, reporters): piece[0][0] for piece in pieces}
         done = 0
         for fut in as_completed(futures):
-            chunk_rows, chunk_arrays = fut.result()
+            chunk_rows, chunk_arrays, chunk_long = fut.result()
             rows.extend(chunk_rows)
+            long.extend(chunk_long)
             parts[futures[fut]] = chunk_arrays
             done += len(chunk_rows)
             if progress is not None:
                 progress(done, n)
-    runs = pd.DataFrame(rows, columns=["replicate", "seed", *OUTCOME_FIELDS, "final_tension", "final_total_forces"])
+    extra = {col: REPORTER_DTYPES[str(t)] for col, t in (compiled.types.items() if compiled else ())}
+    runs = pd.DataFrame(rows, columns=[*RUN_COLUMNS, *extra]).astype({**RUN_DTYPES, **extra})
     runs = runs.sort_values("replicate", kind="stable").reset_index(drop=True)
+    timeseries = long_frame(long).sort_values(["run", "step"], kind="stable").reset_index(drop=True)
     width = probe.calendar.n_steps + 1
     series_arrays = {name: np.vstack([parts[k][name] for k in sorted(parts)]) if parts else np.empty((0, width))
                      for name in series}
     return EnsembleResult(scenario=scn, seed=seed, overrides=overrides, runs=runs, series=series_arrays,
-                          dates=list(probe.calendar.labels), dateless=probe.calendar.dateless)
+                          dates=list(probe.calendar.labels), dateless=probe.calendar.dateless, timeseries=timeseries)
 
 
 def default_workers() -> int:
@@ -379,3 +465,6 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+make_callable(__name__)  # sim.ensemble(...) runs an ensemble; sim.ensemble.replicate_seed(...) still works

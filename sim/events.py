@@ -159,5 +159,5 @@ def draw_random(model: World, spec: RandomEvent, years: float) -> None:
     if ratio != 1.0:
         for s in model.states:
             if s is not actor:
-                model.update_trust_by_ratio(s, actor, ratio, f"the {label}")
+                model.update_trust_by_ratio(s, actor, ratio, label if label.startswith(("a ", "an ", "the ")) else f"the {label}")
     model.shock_tension(spec.tension)

@@ -53,13 +53,17 @@ class DecisionLog:
 
     @property
     def entries(self) -> list[Entry]:
-        """Every entry so far, oldest first, each with its sentence written."""
+        """Every entry so far, in date order (within a step, by the date each line refers to), each with its sentence written.
+
+        A step covers days or weeks: a treaty that expired on its first day and a random
+        event of the step (dated at its end) are told in the order they happened.
+        """
         entries = self._entries
         for k in range(self._written, len(entries)):
             if not isinstance(entries[k].text, str):
                 entries[k] = entries[k]._replace(text=entries[k].text())
         self._written = len(entries)
-        return entries
+        return sorted(entries, key=_when)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -75,3 +79,11 @@ class DecisionLog:
 
     def to_text(self) -> str:
         return "\n".join(str(e) for e in self.entries)
+
+
+def _when(entry: Entry) -> tuple:
+    """Sort key of a line: its step, then the date it refers to ("YYYY-MM-DD", or "turn k" in a dateless run)."""
+    date = entry.date
+    if date.startswith("turn "):
+        return (entry.step, int(date[5:]), "")
+    return (entry.step, 0, date)

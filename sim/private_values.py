@@ -106,6 +106,7 @@ class Draws:
         self.not_party = ~space.party[:, index]
         self._thresholds = np.sort(v["compliance.trust_threshold"])  # a security seeker's, sorted for its chance of building
         self._greedy: dict[float, float] = {}  # detection -> a greedy state's chance of cheating
+        self._penalties: dict[tuple, np.ndarray] = {}  # (first, last draw, active red lines) -> audience costs
         self.threshold = None
         if spec.ratification is not None:
             self.threshold = np.sort(priors.draw(spec.ratification.threshold, rng, self.size))
@@ -124,12 +125,20 @@ class Draws:
         return RedLineDraws(crossed, cost, rl.since, reason, bool(np.isinf(cost).all()))
 
     # ---------------------------------------------------------------- what a draw makes of offers
-    def penalty(self, rows: np.ndarray, active: tuple[bool, ...]) -> np.ndarray:
-        """(rows, offers) audience costs of crossing the active red lines (utility; inf behind a wall)."""
-        out = np.zeros((len(rows), self.fixed.shape[1]))
+    def penalty(self, rows: np.ndarray | slice, active: tuple[bool, ...]) -> np.ndarray:
+        """(rows, offers) audience costs of crossing the active red lines (utility; inf behind a wall).
+
+        For a slice of draws (the particles of a belief) the result is kept per set of active red lines.
+        """
+        key = (rows.start, rows.stop, active) if isinstance(rows, slice) else None
+        if key is not None and key in self._penalties:
+            return self._penalties[key]
+        out = np.zeros(self.fixed[rows].shape)
         for rl, on in zip(self.red_lines, active):
             if on:
                 out += np.where(rl.crossed[None, :], rl.cost[rows][:, None], 0.0)
+        if key is not None:
+            self._penalties[key] = out
         return out
 
     def utilities(self, rows: np.ndarray, tension: float, exposure_to_distrust: np.ndarray) -> np.ndarray:

@@ -108,7 +108,7 @@ class RedLine(Strict):
     require: list[str] = Field(default_factory=list, description="For issue parties: states that must be parties.")
     reason: str = Field("", description="Why, in a sentence (shown in the log); it may cite its source, dated no later than since.")
     audience_cost: Annotated[Union[NonNegative, Prior], Bounds(0.0)] = Field(float("inf"), description="Cost to the state of crossing the red line, paid once when an agreement that crosses it is made (utility); a number or a prior. .inf (the default) is a hard wall.")
-    since: dt.date | None = Field(None, description="Date from which the red line holds: the date of the source that records it (YYYY-MM-DD). Leave out for the start of the run.")
+    since: dt.date | None = Field(None, description="Date from which the red line holds: the date of the source that records it (YYYY-MM-DD); a date before the start holds from the start. Leave out for the start of the run.")
     source: str = Field("", description="Where the record states it, with the source's date.")
 
 

@@ -63,7 +63,7 @@ _GERUNDS = {C: "complying", D: "cheating"}
 
 # Significant digits used to print numbers in reasons; more are used only
 # when needed to tell two different numbers apart.
-_DIGITS = (6, 10, 17)
+_DIGITS = (3, 6, 10, 17)
 
 __all__ = [
     "C",

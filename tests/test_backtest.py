@@ -129,8 +129,9 @@ def test_calibration_is_fitted_leave_one_case_out_and_said(result):
 
 
 def test_a_variant_without_a_record_of_its_own_is_not_a_case(tmp_path):
+    (tmp_path / "expiring_treaty.yaml").write_text(Path(FILES[0]).read_text(encoding="utf-8"), encoding="utf-8")
     variant = tmp_path / "pinned.yaml"
-    variant.write_text(f"name: pinned\nextends: {FILES[0]}\ntitle: A counterfactual\n", encoding="utf-8")
+    variant.write_text("name: pinned\nextends: expiring_treaty.yaml\ntitle: A counterfactual\n", encoding="utf-8")
     assert sim.load_scenario(variant).record is not None  # inherited from the case it extends
     assert not is_case(variant)
     assert is_case(FILES[0]) and is_case(FILES[1])  # the second extends the first and states its own record

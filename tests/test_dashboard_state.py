@@ -85,7 +85,11 @@ def test_bargaining_chart_data(session):
 
 
 def test_no_nash_point_while_red_lines_exclude_every_offer(session):
+    session.go_to(8)  # 27 Oct 2020: the red lines stated on 16 and 20 Oct hold, and leave no offer to both
+    assert session.status()["date"] == "2020-10-27"
     assert bargaining_data(session)["nash"] is None
+    session.go_to(4)  # rewound to 29 Sep 2020, before them
+    assert bargaining_data(session)["nash"] is not None
 
 
 def test_play_a_side_to_an_agreement(session):
@@ -117,7 +121,8 @@ def test_broken_scenario_text_gives_line_and_field():
     line = [i for i, l in enumerate(text.splitlines(), 1) if "forces: -5" in l][0]
     scn, errors = check_text(text)
     assert scn is None
-    assert errors == [{"line": line, "field": "states[0].forces", "message": "Input should be greater than or equal to 0 (got -5)"}]
+    # the state by its name, and the author's words rather than the validation library's
+    assert errors == [{"line": line, "field": "states[US].forces", "message": "expected at least 0 (got -5)"}]
 
 
 def test_exported_settings_run_again(session, tmp_path):
@@ -154,7 +159,7 @@ def test_app_views_without_a_browser():
     assert "extended 5 years" in compare.a.summary.object
     assert "lapsed" in compare.b.summary.object
     s.add_scenario(sim.load_scenario("classroom_basic"))
-    assert s.model.scenario.name == "classroom_basic"
+    assert s.model.scenario.name == "classroom_basic_edited"  # beside the bundled one, not in its place
     compare.a.path.value = "no.such.field"
     compare.a.value.value = "1"
     compare.start()
@@ -191,7 +196,7 @@ def test_odds_charts_are_redrawn_in_place_with_the_new_result():
 def test_hidden_tabs_wait_and_catch_up_when_shown():
     page = create_app()
     bargaining = page.views["Bargaining"]
-    assert page.views["Timeline"].shown and not bargaining.shown
+    assert page.views["Briefing"].shown and not bargaining.shown  # the page opens on the briefing
     calls = []
     bargaining.redraw = lambda *_: calls.append(1)
     page.session.run_to_end()

@@ -146,3 +146,15 @@ def test_readme_links_point_at_pages_that_exist():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     for target in re.findall(r"\]\((docs/[^)#]+)", text):
         assert (ROOT / target).exists(), target
+
+
+def test_pages_with_measured_figures_were_made_by_the_model_as_it_behaves_now():
+    """A page that quotes measured figures carries the fingerprint of the model that measured them."""
+    from docs.fingerprint import fingerprint, stamped
+
+    pages = {p: stamped(p.read_text(encoding="utf-8")) for p in DOCS.rglob("*.md")}
+    pages = {p: f for p, f in pages.items() if f is not None}
+    assert DOCS / "validation.md" in pages
+    now = fingerprint()
+    stale = [str(p.relative_to(DOCS)) for p, f in pages.items() if f != now]
+    assert not stale, f"stale pages {stale}: run python -m docs.gen_all"

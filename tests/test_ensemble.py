@@ -111,7 +111,7 @@ def test_timing_is_in_steps_when_dateless(classroom):
 def test_new_start_2021_ends_mostly_in_a_five_year_extension_in_the_final_days():
     e = ensemble("new_start_2021", n=100, seed=0)
     five = (e.runs["category"] == "extended") & (e.runs["years"] == 5)
-    assert five.mean() >= 0.9
+    assert 0.5 <= five.mean() < 0.97  # a forecast from 1 Sep 2020: the election is a branch
     timing = e.agreement_timing()
     assert timing.name == "days_before_deadline"
     assert timing.median() <= 14  # within two weeks of 5 Feb 2021
@@ -148,3 +148,27 @@ def test_command_line_ensemble(capsys):
     assert main(["ensemble", "classroom_basic", "-n", "4", "--set", "tension.initial=4"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "tension.initial" in err[0] and "less than or equal to 1" in err[0]
+
+
+def test_reporters_record_a_chosen_attribute_in_an_ensemble():
+    chosen = {"crisis_count": "final", "treaty.verification": "final", "states.forces": 12}
+    one = ensemble("classroom_basic", n=6, seed=2, reporters=chosen)
+    two = ensemble("classroom_basic", n=6, seed=2, workers=2, reporters=chosen)
+    pd.testing.assert_frame_equal(one.runs, two.runs)
+    pd.testing.assert_frame_equal(one.timeseries, two.timeseries)
+    alone = sim.run("classroom_basic", seed=int(one.runs.seed[4])).model
+    row = one.runs.iloc[4]
+    assert (row["crisis_count"], row["treaty.verification"]) == (alone.crisis_count, alone.treaty.verification)
+    assert (row["verification"], row["parties"]) == (alone.space.offers[alone.treaty.agreement["offer"]].verification, "Blue+Red")
+    mine = one.timeseries[one.timeseries["run"] == 4]
+    assert list(mine["step"]) == [0, 0, 12, 12, 24, 24, 36, 36] and list(mine["variable"].unique()) == ["forces"]
+    np.testing.assert_array_equal(mine["value"], sim.run("classroom_basic", seed=int(row.seed)).timeseries[
+        ["forces_Blue", "forces_Red"]].to_numpy()[[0, 12, 24, 36]].ravel())
+
+
+def test_runs_table_types_do_not_depend_on_the_data():
+    lapsed = ensemble("classroom_basic", n=3, seed=1, overrides={"states.Red.bargaining.reservation": 10})
+    agreed = ensemble("new_start_2021", n=3, seed=1)
+    assert lapsed.runs["years"].isna().all() and agreed.runs["years"].notna().all()
+    assert dict(lapsed.runs.dtypes) == dict(agreed.runs.dtypes)
+    assert (agreed.runs["years"].dtype, agreed.runs["crisis"].dtype) == ("float64", "bool")

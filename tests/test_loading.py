@@ -59,12 +59,13 @@ def test_a_bundled_scenario_loads_by_path_as_by_name():
 
 
 # ---------------------------------------------------------------------------- extends
-def test_no_transition_inherits_everything_but_the_transition():
+def test_no_transition_inherits_everything_but_pins_the_re_election_branch():
     base, counterfactual = load_scenario("new_start_2021"), load_scenario("new_start_2021_no_transition")
-    assert "transition" in [e.id for e in base.events]
-    assert "transition" not in [e.id for e in counterfactual.events]
-    assert not [e for e in counterfactual.events if e.kind == "leadership_change"]
-    assert len(counterfactual.events) == len(base.events) - 1
+    election = {e.id: e for e in base.events}["election"]
+    pinned = {e.id: e for e in counterfactual.events}["election"]
+    assert (election.pin, pinned.pin) == (None, "trump")
+    assert pinned.branches == election.branches  # the branches themselves are inherited
+    assert len(counterfactual.events) == len(base.events)
     # inherited unchanged
     assert counterfactual.states == base.states
     assert counterfactual.calendar == base.calendar
@@ -83,19 +84,19 @@ def test_extends_merges_by_name_and_id(tmp_path):
         "  - name: RU\n"
         "    utility: {secrecy_cost: 0.5}\n"           # one field of one state
         "events:\n"
-        "  - {id: transition, date: 2021-01-21}\n"     # move the inherited event by a day
+        "  - {id: election, date: 2020-11-04}\n"       # move the inherited event by a day
         "treaty: {caps: {US: 1000, RU: 1000}}\n",
         encoding="utf-8",
     )
     base, child = load_scenario("new_start_2021"), load_scenario(tmp_path / "child.yaml")
     ru, base_ru = child.state("RU"), base.state("RU")
     assert ru.utility.secrecy_cost == 0.5
-    assert ru.utility.predictability == base_ru.utility.predictability == 1.0  # the rest of the mapping is kept
+    assert ru.utility.predictability == base_ru.utility.predictability  # the rest of the mapping is kept
     assert ru.red_lines == base_ru.red_lines
     assert child.state("US") == base.state("US")
-    transition = next(e for e in child.events if e.id == "transition")
-    assert transition.date == dt.date(2021, 1, 21)
-    assert transition.changes == next(e for e in base.events if e.id == "transition").changes
+    election = next(e for e in child.events if e.id == "election")
+    assert election.date == dt.date(2020, 11, 4)
+    assert election.branches == next(e for e in base.events if e.id == "election").branches
     assert child.treaty.caps == {"US": 1000, "RU": 1000}
     assert child.treaty.expires == base.treaty.expires
 
@@ -134,9 +135,9 @@ def test_set_by_index_and_by_list_value():
 
 
 def test_set_changes_the_run():
-    """The counterfactual without 20 January lapses; without the US red lines as well, a deal is struck."""
-    assert sim.run("new_start_2021_no_transition", seed=1).outcome.category == "lapsed"
-    assert sim.run("new_start_2021_no_transition", seed=1, overrides={"states.US.red_lines": []}).outcome.category == "new_terms"
+    """Seed 1 draws the re-election branch and lapses; pinned to the new administration, it is extended."""
+    assert sim.run("new_start_2021", seed=1).outcome.category == "lapsed"
+    assert sim.run("new_start_2021", seed=1, overrides={"events.election.pin": "biden"}).outcome.category == "extended"
 
 
 @pytest.mark.parametrize("text, value", [
@@ -168,9 +169,9 @@ def test_an_override_of_an_unknown_field_is_an_error():
 
 def test_an_override_below_a_value_is_an_error():
     err = load_error("new_start_2021", overrides={"states.US.forces.total": 5})
-    assert err.message == "'states.US.forces' is a value (1457), not a section: it has no 'total'"
+    assert err.message == "'states.US.forces' is a value (1373), not a section: it has no 'total'"
     err = load_error("new_start_2021", overrides={"states.US.forces.total.x": 5})
-    assert err.message == "'states.US.forces' is a value (1457), not a section: it has no 'total'"
+    assert err.message == "'states.US.forces' is a value (1373), not a section: it has no 'total'"
 
 
 # ---------------------------------------------------------------------------- bad files
@@ -279,7 +280,7 @@ def test_a_directory_is_not_a_scenario(tmp_path):
     folder = tmp_path / "folder.yaml"
     folder.mkdir()
     err = load_error(folder)
-    assert err.file == str(folder) and err.message.startswith("cannot read the file")
+    assert err.file == str(folder) and err.message == "is a directory; expected a scenario file (.yaml)"
 
 
 def test_a_list_at_the_top_level():

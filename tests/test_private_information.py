@@ -233,3 +233,13 @@ def test_a_concession_is_no_evidence_of_type():
     r = sim.run(PV, seed=1, overrides={"compliance.enabled": False, "random_events": []})
     assert not [e for e in r.model.log.entries if e.kind == "trust"]
     assert r.timeseries["trust_A_B"].nunique() == 1
+
+
+# --------------------------------------------------------------------------- the compiled scenario
+def test_a_validated_scenario_is_frozen_and_each_scenario_object_compiles_on_its_own():
+    scn = resolve_scenario("classroom_basic")
+    with pytest.raises(Exception, match="frozen"):
+        scn.calendar.steps = 46  # once, this left a stale cache: 36 steps run while the scenario said 46
+    longer = resolve_scenario("classroom_basic", {"calendar.steps": 46})
+    assert compile_scenario(longer).calendar.n_steps == 46 and compile_scenario(scn).calendar.n_steps == 36
+    assert compile_scenario(scn) is compile_scenario(scn)

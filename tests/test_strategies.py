@@ -280,7 +280,7 @@ def test_gtft_reason_shows_draw_and_generosity():
     move, reason = GenerousTitForTat(generosity=0.25).decide(view("D", "D", seed=3))
     draw = np.random.default_rng(3).random()
     assert move == (C if draw < 0.25 else D)
-    assert f"{draw:.6g}" in reason and "0.25" in reason
+    assert f"{draw:.3g}" in reason and "0.25" in reason
 
 
 # --------------------------------------------------------------------------

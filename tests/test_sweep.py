@@ -15,7 +15,7 @@ import pytest
 
 import sim
 from sim.ensemble import replicate_seed
-from sim.sweep import SweepError, load_results, load_spec, read_manifest, sweep
+from sim.sweep import SweepError, load_results, load_spec, load_timeseries, read_manifest, sweep
 
 SWEEP_MODULE = sys.modules["sim.sweep"]
 GRID = {
@@ -116,7 +116,12 @@ def test_same_table_on_one_worker_two_workers_and_a_dask_cluster(tmp_path):
     pd.testing.assert_frame_equal(one, two)
     pd.testing.assert_frame_equal(one, dask)
     assert list(one.columns[:6]) == ["run", "combo", "replicate", "seed", "tension.initial", "states.Red.utility.secrecy_cost"]
-    assert len(one["forces_Red"][0]) == len(range(0, 37, 12))  # indices 0, 12, 24, 36
+    assert "forces_Red" not in one.columns  # a series recorded every k steps goes to the long table
+    long = [load_timeseries(tmp_path / name) for name in ("one", "two", "dask")]
+    pd.testing.assert_frame_equal(long[0], long[1])
+    pd.testing.assert_frame_equal(long[0], long[2])
+    first = long[0][long[0]["run"] == 0]
+    assert list(first["step"]) == [0, 12, 24, 36] and set(first["variable"]) == {"forces_Red"}
 
 
 def test_a_row_reruns_alone(tmp_path):
@@ -126,16 +131,17 @@ def test_a_row_reruns_alone(tmp_path):
         "tension.initial": row["tension.initial"], "states.Red.utility.secrecy_cost": row["states.Red.utility.secrecy_cost"]})
     assert alone.outcome.category == row.category
     assert alone.model.tension == row.final_tension == row.tension
-    assert list(alone.timeseries["forces_Red"][::12]) == list(row.forces_Red)
+    long = load_timeseries(tmp_path / "out")
+    assert list(alone.timeseries["forces_Red"][::12]) == list(long[long["run"] == 10]["value"])
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     real = SWEEP_MODULE.run_one
 
-    def sometimes(scenario, seed, metrics):
+    def sometimes(scenario, seed, metrics, *more):
         if scenario.tension.initial == 0.4:
             raise RuntimeError("the model broke")
-        return real(scenario, seed, metrics)
+        return real(scenario, seed, metrics, *more)
 
     monkeypatch.setattr(SWEEP_MODULE, "run_one", sometimes)
     table = sweep(spec(tmp_path), workers=1, progress=False)
@@ -151,7 +157,8 @@ def test_output_is_chunked_with_a_manifest_and_guarded(tmp_path):
     sweep(spec(tmp_path), workers=1, progress=False)
     m = read_manifest(out)
     assert (m["total_runs"], m["chunk_size"], m["n_chunks"], m["done"]) == (18, 4, 5, [0, 1, 2, 3, 4])
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json"] + [f"part-{k:05d}.parquet" for k in range(5)]
+    assert sorted(p.name for p in out.iterdir()) == (["manifest.json"] + [f"part-{k:05d}.parquet" for k in range(5)]
+                                                     + [f"series-{k:05d}.parquet" for k in range(5)])
     with pytest.raises(SweepError, match="already holds 5 of 5 chunks.*--resume"):
         sweep(spec(tmp_path), workers=1, progress=False)
     with pytest.raises(SweepError, match="different sweep"):
@@ -247,3 +254,48 @@ def test_command_line_sweep_and_plot(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"error: {bad}:4: parameters.tension.initial: expected a list of values, {{values: [...]}}, "
                    "or {start: ..., stop: ..., step: ...}"]
+
+
+# ---------------------------------------------------------------------------- reporters and types
+def test_reporters_record_chosen_attributes_at_the_end_and_every_k_steps(tmp_path):
+    metrics = {"outcome": ["category", "years", "verification", "freeze", "parties"],
+               "reporters": {"crisis_count": "final", "treaty.in_force": "final", "states.Red.score": "final",
+                             "states.forces": {"every": 18}}}
+    table = sweep(spec(tmp_path, metrics=metrics), workers=1, progress=False)
+    row = table.iloc[10]
+    alone = sim.run("classroom_basic", seed=int(row.seed), overrides={
+        "tension.initial": row["tension.initial"], "states.Red.utility.secrecy_cost": row["states.Red.utility.secrecy_cost"]})
+    m = alone.model
+    assert row["crisis_count"] == m.crisis_count and row["treaty.in_force"] == m.treaty.in_force
+    assert row["states.Red.score"] == m.states[1].score
+    offer = m.space.offers[m.treaty.agreement["offer"]]
+    assert (row.years, row.verification, row.freeze, row.parties) == (offer.years, offer.verification, offer.freeze, "Blue+Red")
+    long = load_timeseries(tmp_path / "out")
+    assert list(long.columns) == ["run", "step", "date", "variable", "state", "value"]
+    mine = long[long["run"] == 10]
+    assert list(mine["step"]) == [0, 0, 18, 18, 36, 36] and list(mine["state"]) == ["Blue", "Red"] * 3
+    assert list(mine["date"]) == ["turn 0", "turn 0", "turn 18", "turn 18", "turn 36", "turn 36"]
+    np.testing.assert_array_equal(mine["value"], alone.timeseries[["forces_Blue", "forces_Red"]].to_numpy()[[0, 18, 36]].ravel())
+
+
+def test_column_types_do_not_depend_on_the_data(tmp_path):
+    metrics = {"outcome": ["category", "years", "before_deadline", "crisis"], "reporters": {"treaty.in_force": "final"}}
+    none_agreed = sweep(spec(tmp_path, metrics=metrics, overrides={"states.Red.bargaining.reservation": 10}),
+                        workers=1, progress=False, output=tmp_path / "a")
+    assert none_agreed["years"].isna().all()
+    some = sweep(spec(tmp_path, metrics=metrics), workers=1, progress=False, output=tmp_path / "b")
+    assert some["years"].notna().all()
+    assert dict(none_agreed.dtypes) == dict(some.dtypes)
+    assert (some["years"].dtype, some["crisis"].dtype, some["treaty.in_force"].dtype) == ("float64", "boolean", "boolean")
+
+
+@pytest.mark.parametrize("name, words", [
+    ("states.colour", "state Blue has no attribute 'colour'"),
+    ("treaty", "not a single number, flag or text"),
+])
+def test_a_reporter_that_names_nothing_is_located(tmp_path, name, words):
+    path = write(tmp_path, f"scenario: classroom_basic\noutput: o\nmetrics:\n  reporters:\n    {name}: final\n")
+    with pytest.raises(SweepError) as err:
+        sweep(path, workers=1, progress=False)
+    assert (err.value.line, err.value.field) == (5, f"metrics.reporters.{name}")
+    assert words in err.value.message

@@ -5,25 +5,33 @@ from __future__ import annotations
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, HoverTool, Span
+from bokeh.models import ColumnDataSource, HoverTool, Range1d, SaveTool, Span
 
-from dashboard.state import Session, bargaining_data, terms_table
-from dashboard.views.common import Redraw, ShownOnly, colour, new_figure, set_text_size
+from dashboard.session import Session
+from dashboard.view_data import bargaining_data, terms_table
+from dashboard.layout import side_by_side
+from dashboard.views.common import (View, colour, esc, label_chart, legend_below, new_figure, number,
+                                    set_text_size)
+from dashboard.views.glossary import with_glossary
+
+BETTER, WORSE, CROSSES = "#0072B2", "#E69F00", "#bbbbbb"
+RANGE_PAD = 0.08  # margin around the offers, as a share of their spread
 
 
-class BargainingView(ShownOnly):
+class BargainingView(View):
     """The offer space chart and the utility breakdown of the selected offer."""
 
     def __init__(self, session: Session):
-        self.session = session
+        super().__init__(session)
         self.offers = ColumnDataSource(name="offers", data={"index": [], "x": [], "y": [], "label": [], "made": [], "allowed": [],
-                                        "color": [], "size": []})
+                                        "better_for_all": [], "color": [], "line": [], "size": []})
         self.frontier = ColumnDataSource({"x": [], "y": []})
         self.nash = ColumnDataSource({"x": [], "y": [], "label": []})
-        fig = self.fig = new_figure("Offers: utility to each side (relative to no deal)", "", height=520, tools="")
-        fig.tools = []
+        fig = self.fig = new_figure("Offers and what each side gets", "", height=460, tools="",
+                                    x_range=Range1d(-1, 1), y_range=Range1d(-1, 1))
+        fig.tools = [t for t in fig.tools if isinstance(t, SaveTool)]
         fig.add_tools(*_tools())
-        points = fig.scatter("x", "y", source=self.offers, size="size", color="color", alpha=0.8,
+        points = fig.scatter("x", "y", source=self.offers, size="size", fill_color="color", line_color="line", line_width=2, alpha=0.85,
                              nonselection_alpha=0.45, selection_line_color="black", selection_line_width=3)
         fig.line("x", "y", source=self.frontier, color="#333", line_width=2, legend_label="Pareto frontier")
         fig.scatter("x", "y", source=self.nash, marker="star", size=26, color="gold", line_color="black", legend_label="Nash point")
@@ -32,22 +40,22 @@ class BargainingView(ShownOnly):
         self.target_y = Span(location=0, dimension="width", line_color=colour(1), line_dash="dashed", line_width=2)
         fig.add_layout(self.target_x)
         fig.add_layout(self.target_y)
-        fig.legend.location = "top_left"
-        fig.toolbar.logo = None
+        legend_below(fig)
+        self.range_key = None
         self.offers.selected.on_change("indices", self._tapped)
         self.x_pick = pn.widgets.Select.from_param(session.param.x_state, label="Horizontal axis")
         self.y_pick = pn.widgets.Select.from_param(session.param.y_state, label="Vertical axis")
-        self.key_text = pn.pane.Markdown(
-            "Grey: ruled out by a red line; blue: acceptable to all; **red ring: offered so far**. "
-            "Dashed lines: each side's current target (an offer right of / above it meets that side's target). "
-            "Tap an offer to see what it is worth to each side, term by term.", sizing_mode="stretch_width")
+        self.key_text = pn.pane.HTML(with_glossary(
+            f"<span style='color:{BETTER}'>●</span> better than no deal for every side; "
+            f"<span style='color:{WORSE}'>●</span> within every red line but worse than no deal for a side; "
+            f"<span style='color:{CROSSES}'>●</span> crosses a red line; <b>large dots with a black ring: offered so far</b>. "
+            "The dashed lines are each side's current target: an offer right of (or above) one meets that side's target. "
+            "Tap an offer to see what it is worth to each side, term by term."), sizing_mode="stretch_width")
         self.terms = pn.pane.HTML("<i>Tap an offer.</i>", sizing_mode="stretch_width", css_classes=["offer-terms"])
-        self.panel = pn.Row(
-            pn.Column(pn.Row(self.x_pick, self.y_pick), pn.pane.Bokeh(fig, sizing_mode="stretch_width"), self.key_text,
-                      sizing_mode="stretch_width"),
-            pn.Column("### Utility terms of the selected offer", self.terms, width=520),
-            sizing_mode="stretch_width")
-        self.redraw = Redraw(self.update)
+        chart = pn.Column(pn.FlexBox(self.x_pick, self.y_pick, sizing_mode="stretch_width"),
+                          pn.pane.Bokeh(fig, sizing_mode="stretch_width"), self.key_text, sizing_mode="stretch_width")
+        self.panel = side_by_side(chart, pn.Column("### What the selected offer is worth", self.terms,
+                                                   sizing_mode="stretch_width"), basis=("480px", "320px"))
         session.param.watch(self.refresh, ["version", "x_state", "y_state", "large_text", "selected_offer"])
         self.update()
 
@@ -60,30 +68,48 @@ class BargainingView(ShownOnly):
         o = d["offers"]
         made = np.array(o["made"], dtype=bool)
         allowed = np.array(o["allowed"], dtype=bool)
-        o["color"] = np.where(made, "#d62728", np.where(allowed, "#1f77b4", "#bbbbbb")).tolist()
-        o["size"] = np.where(made, 16, 10).tolist()
+        better = np.array(o["better_for_all"], dtype=bool)
+        o["color"] = np.where(~allowed, CROSSES, np.where(better, BETTER, WORSE)).tolist()
+        o["size"] = np.where(made, 18, 10).tolist()
+        o["line"] = np.where(made, "black", o["color"]).tolist()
         self.offers.data = o
+        self._fit_ranges(o)
         self.frontier.data = {"x": d["frontier"]["x"], "y": d["frontier"]["y"]}
         nash = d["nash"]
         self.nash.data = ({"x": [o["x"][nash]], "y": [o["y"][nash]], "label": [o["label"][nash]]} if nash is not None
                           else {"x": [], "y": [], "label": []})
-        self.fig.title.text = ("Offers: utility to each side (relative to no deal)" if nash is not None else
-                               "Offers: utility to each side (no Nash point: no offer is within every side's red lines)")
-        self.fig.xaxis.axis_label = f"utility to {d['x_state']}"
-        self.fig.yaxis.axis_label = f"utility to {d['y_state']}"
+        self.fig.title.text = ("Offers and what each side gets" if nash is not None else
+                               "Offers (no Nash point: no offer within every red line)")
+        self.fig.xaxis.axis_label = f"worth to {d['x_state']} (0 = no deal)"
+        self.fig.yaxis.axis_label = f"worth to {d['y_state']} (0 = no deal)"
         for span, v in ((self.target_x, d["target_x"]), (self.target_y, d["target_y"])):
             span.visible = bool(np.isfinite(v))
             span.location = float(v) if np.isfinite(v) else 0.0
         k = s.selected_offer
         if k is not None and 0 <= k < len(o["index"]):
             table = terms_table(s, k)
-            self.terms.object = f"<p><b>Offer {k}:</b> {o['label'][k]}</p>" + table.round(2).to_html(classes="terms", border=0)
+            self.terms.object = (f"<p><b>Offer {k}:</b> {esc(o['label'][k])}</p>"
+                                 + table.to_html(classes="terms", border=0, float_format=number))
         else:
             self.terms.object = "<i>Tap an offer.</i>"
+        label_chart(self.fig, s.settings_label())
         set_text_size([self.fig], [self.terms, self.key_text], s.large_text)
+
+    def _fit_ranges(self, o: dict) -> None:
+        """Axes that hold every offer with a margin (so the Nash star is never cut), and that only grow
+        within a scenario and pair of states, so that points move on a still chart as the run goes."""
+        key = (self.session.scenario_name, id(self.session.scenario), o and self.session.x_state, self.session.y_state)
+        for rng, values in ((self.fig.x_range, o["x"]), (self.fig.y_range, o["y"])):
+            lo, hi = float(np.min(values)), float(np.max(values))
+            pad = max(hi - lo, 1.0) * RANGE_PAD
+            if key != self.range_key:
+                rng.start, rng.end = lo - pad, hi + pad
+            else:
+                rng.start, rng.end = min(rng.start, lo - pad), max(rng.end, hi + pad)
+        self.range_key = key
 
 
 def _tools():
-    from bokeh.models import BoxZoomTool, PanTool, ResetTool, SaveTool, TapTool, WheelZoomTool
+    from bokeh.models import BoxZoomTool, PanTool, ResetTool, TapTool, WheelZoomTool
 
-    return [TapTool(), PanTool(), WheelZoomTool(), BoxZoomTool(), ResetTool(), SaveTool()]
+    return [TapTool(), PanTool(), WheelZoomTool(), BoxZoomTool(), ResetTool()]

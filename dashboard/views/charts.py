@@ -17,8 +17,8 @@ from bokeh.models import ColumnDataSource, FactorRange, Span, Whisker
 
 import sim
 from sim.calendar import Calendar
-from dashboard.state import calendar_x
-from dashboard.views.common import colour, new_figure, set_text_size
+from dashboard.view_data import calendar_x
+from dashboard.views.common import colour, label_chart, legend_below, new_figure, set_text_size
 
 BANDS = ("p5", "p25", "p50", "p75", "p95")  # the percentiles a fan chart shows
 SHARES_TITLE = "Outcomes (share of replicates, 95% interval)"
@@ -53,7 +53,6 @@ class SharesChart:
                          text_font_size="13px")
         self.figure.x_range.start, self.figure.x_range.end = 0, 110
         self.figure.xaxis.axis_label = "% of replicates"
-        self.figure.toolbar.logo = None
 
     def show(self, result, xs: Any = None) -> None:
         shares = result.shares()
@@ -73,7 +72,6 @@ class TimingChart:
         self.figure = new_figure("When agreements came", "replicates")
         self.figure.quad(left="left", right="right", top="top", bottom=0, source=self.source, color=colour(2), alpha=0.8)
         self.figure.add_layout(Span(location=0, dimension="height", line_color="#d00", line_dash="dotdash", line_width=2))
-        self.figure.toolbar.logo = None
 
     def show(self, result, xs: Any = None) -> None:
         t, unit = result.agreement_timing(), result.timing_unit
@@ -98,8 +96,7 @@ class FanChart:
             self.figure.varea("x", "p5", "p95", source=src, color=colour(i), alpha=0.15)
             self.figure.varea("x", "p25", "p75", source=src, color=colour(i), alpha=0.3)
             self.figure.line("x", "p50", source=src, color=colour(i), line_width=3, legend_label=f"{legend} (median)")
-        self.figure.legend.location = "bottom_left"
-        self.figure.toolbar.logo = None
+        legend_below(self.figure)
 
     def show(self, result, xs: np.ndarray) -> None:
         for name, src in self.sources.items():
@@ -138,12 +135,14 @@ class ChartSet:
         if self._build(scenario_key(scenario)):
             self._attach(large_text)
 
-    def draw(self, result, large_text: bool) -> None:
-        """Show an ensemble's result (building the charts first if its states or calendar differ)."""
+    def draw(self, result, large_text: bool, label: str = "") -> None:
+        """Show an ensemble's result (building the charts first if its states or calendar differ),
+        each chart labelled with what the result is of (`label`: scenario, seed, changed parameters)."""
         built = self._build(chart_key(result))
         xs = result_x(result)
         for chart in self.figures:
             chart.show(result, xs)
+            label_chart(chart.figure, f"{result.n} replicates of {label}" if label else "")
         set_text_size([c.figure for c in self.figures], [], large_text)
         if built:
             self._attach(large_text)

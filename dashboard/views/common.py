@@ -7,52 +7,131 @@ import html
 import threading
 import time
 import weakref
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import panel as pn
+from bokeh.models import SaveTool, Title
 from bokeh.plotting import figure
 from panel.io.document import hold
 from panel.io.state import set_curdoc
+from panel.viewable import Viewer
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+# Okabe and Ito's colour-blind-safe palette (blue, vermillion, bluish green, reddish purple, orange, sky blue, yellow)
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 BAND_COLOURS = {"calm": "#e8f5e9", "strained": "#fffde7", "confrontation": "#fff3e0", "crisis": "#ffebee"}
 PROGRESS_EVERY_S = 0.2  # the shortest time between two progress updates sent to a page (seconds)
-TEXT_SIZES = {False: ("12px", "14px", "15px"), True: ("18px", "22px", "22px")}  # ticks, axis labels, body text
+
+
+@dataclass(frozen=True)
+class TextSize:
+    """The sizes of one text mode: chart ticks, chart titles and axis labels, body text; ticks per axis."""
+
+    tick: str
+    label: str
+    body: str
+    ticks: int  # the number of ticks an axis aims for (fewer in projector mode, so big labels do not overlap)
+    legend_columns: int
+
+
+TEXT_SIZES = {False: TextSize("12px", "14px", "15px", 8, 4), True: TextSize("18px", "21px", "22px", 4, 2)}
 
 
 def colour(i: int) -> str:
+    """The i-th colour of the colour-blind-safe palette (cycling)."""
     return PALETTE[i % len(PALETTE)]
 
 
 def new_figure(title: str, y_label: str, *, x_type: str = "auto", height: int = 260,
-               tools: str = "pan,wheel_zoom,box_zoom,reset,save,hover", **kw: Any):
-    """A Bokeh figure that stretches to its column, with the save tool for PNG export."""
+               tools: str = "pan,box_zoom,reset,hover", **kw: Any):
+    """A Bokeh figure that stretches to its column, with a save tool that names its PNG without asking.
+
+    Its legend (once lines are added) goes below the plot, where it hides no line.
+    """
     fig = figure(title=title, height=height, sizing_mode="stretch_width", x_axis_type=x_type,
-                 tools=tools, toolbar_location="right", **kw)
+                 tools=tools, toolbar_location="above", min_width=MIN_CHART_PX, **kw)
+    fig.add_tools(SaveTool(filename=slug(title)))  # the toolbar goes above: at the side of a short chart Bokeh folds tools into a menu
     fig.yaxis.axis_label = y_label
-    fig.title.text_font_size = "14px"
+    fig.title.text_font_size = TEXT_SIZES[False].label
+    fig.toolbar.logo = None
     return fig
 
 
+MIN_CHART_PX = 280  # the narrowest a chart may be drawn and still be read (px)
+
+
+def legend_below(fig) -> None:
+    """Move a figure's legend under the plot, in columns, so it never covers a line."""
+    for legend in list(fig.legend):
+        if legend in fig.center:
+            fig.center.remove(legend)
+            legend.orientation = "horizontal"
+            legend.location = "top_left"
+            legend.ncols = TEXT_SIZES[False].legend_columns
+            legend.background_fill_alpha = 0
+            legend.border_line_alpha = 0
+            fig.add_layout(legend, "below")
+
+
+def label_chart(fig, label: str, date: str | None = None) -> None:
+    """Write what a chart shows (scenario, seed, changed parameters) and the date under its title, so that
+    it is on the chart and on its PNG; the PNG's file name says the same."""
+    import datetime as dt
+
+    date = date or dt.date.today().isoformat()
+    text = f"{label} · {date}" if label else ""
+    subtitle = next((t for t in fig.above if isinstance(t, Title) and t is not fig.title), None)
+    if subtitle is None:
+        subtitle = Title(text=text, text_font_style="italic", text_color="#333", text_font_size=TEXT_SIZES[False].tick)
+        fig.add_layout(subtitle, "above")
+    elif subtitle.text != text:
+        subtitle.text = text
+    name = slug(f"{fig.title.text} {label}")[:120]
+    for tool in fig.tools:
+        if isinstance(tool, SaveTool) and tool.filename != name:
+            tool.filename = name
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of a title: 'Forces and caps' -> 'forces_and_caps'."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "chart"
+
+
 def set_text_size(figures: list, panes: list, large: bool) -> None:
-    """Projector mode: bigger ticks, labels, titles and body text.
+    """Projector mode: bigger ticks, labels, titles and body text, and fewer ticks per axis.
 
     Only what is not yet at that size is changed: each change makes every browser re-lay out the page.
     """
-    tick, label, body = TEXT_SIZES[large]
+    size = TEXT_SIZES[large]
     figures = [f for f in figures if getattr(f, "_acsim_large", None) is not large]
-    panes = [p for p in panes if (p.styles or {}).get("font-size") != body]
+    panes = [p for p in panes if (p.styles or {}).get("font-size") != size.body]
     for fig in figures:
         fig._acsim_large = large
     for fig in figures:
-        fig.title.text_font_size = label
+        for title in [fig.title, *[r for r in fig.above if isinstance(r, Title)]]:
+            title.text_font_size = size.label if title is fig.title else size.tick
         for axis in fig.axis:
-            axis.major_label_text_font_size = tick
-            axis.axis_label_text_font_size = label
+            axis.major_label_text_font_size = size.tick
+            axis.axis_label_text_font_size = size.label
+            ticker = axis.ticker
+            if hasattr(ticker, "desired_num_ticks"):
+                ticker.desired_num_ticks = size.ticks
+            for sub in getattr(ticker, "tickers", []):  # a datetime axis: one ticker per time scale
+                if hasattr(sub, "desired_num_ticks"):
+                    sub.desired_num_ticks = size.ticks
         for legend in fig.legend:
-            legend.label_text_font_size = tick
+            legend.label_text_font_size = size.tick
+            legend.ncols = size.legend_columns
     for pane in panes:
-        pane.styles = {**(pane.styles or {}), "font-size": body}
+        pane.styles = {**(pane.styles or {}), "font-size": size.body}
+
+
+def number(x: float, places: int = 2) -> str:
+    """A number for a table or a sentence, never '-0.00' (a value that rounds to zero has no sign)."""
+    text = f"{x:.{places}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def esc(text: Any) -> str:
@@ -152,18 +231,28 @@ def _redraw_queued(doc: Any) -> None:
             redraw.fn()
 
 
-class ShownOnly:
-    """A view that redraws only while its tab is shown; a hidden view catches up when it is shown again.
+class View(Viewer):
+    """A view of one session: its layout is ``self.panel``; it redraws only while its tab is shown.
 
     With thirty sessions on one server, redrawing the hidden tabs of every
-    session on every step is work (and data sent to the browsers) no one sees.
-    Subclasses call :meth:`refresh` where they would redraw and set
-    ``self.redraw = Redraw(self.update)``.
+    session on every step is work (and data sent to the browsers) no one sees:
+    a hidden view marks itself stale and catches up when it is shown again.
+    Subclasses build ``self.panel``, define :meth:`update` and call
+    :meth:`refresh` where they would redraw.
     """
 
-    shown = True
-    stale = False
-    redraw: Callable[..., None]
+    def __init__(self, session: Any, **params: Any):
+        super().__init__(**params)
+        self.session = session
+        self.shown = True
+        self.stale = False
+        self.redraw = Redraw(self.update)
+
+    def __panel__(self) -> Any:
+        return self.panel
+
+    def update(self) -> None:
+        """Redraw from the session (views that change with it override this)."""
 
     def refresh(self, *_: Any) -> None:
         if self.shown:
@@ -172,6 +261,7 @@ class ShownOnly:
             self.stale = True
 
     def show(self, shown: bool) -> None:
+        """Called with True when the view's tab is shown, False when another tab is."""
         self.shown = shown
         if shown and self.stale:
             self.stale = False

@@ -1,60 +1,106 @@
-"""Controls: scenario picker and upload, the scenario's key parameters as sliders with units and
-help, the seed, Run / Step / Play-Pause / Reset with a speed, and the large-text toggle."""
+"""Controls: the scenario picker (titles, grouped by period) and file upload, Run / Step / Next event /
+Play-Pause / Reset with a speed and a pause at scripted events, the timeline's position (move it back to
+rewind), the seed, and the scenario's key parameters as sliders with their units and the schema's help."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import panel as pn
 
 import sim
-from dashboard.state import Session, describe_error, key_parameters
-from dashboard.views.common import Redraw, esc, set_text_size
+from dashboard.parameters import key_parameters
+from dashboard.scenarios import describe_error, picker_groups
+from dashboard.session import Session
+from dashboard.views.common import View, esc, set_text_size
+
+BUTTON_ROW_CSS = ":host { flex-wrap: wrap; }"
 
 
-class ControlsView:
+class ControlsView(View):
     """The sidebar. Play steps the run with a periodic callback of this session only."""
 
     def __init__(self, session: Session):
-        self.session = session
+        super().__init__(session)
         self.callback = None
-        self.scenario = pn.widgets.Select.from_param(session.param.scenario_name, label="Scenario", sizing_mode="stretch_width")
+        self.scenario = pn.widgets.Select(label="Scenario", sizing_mode="stretch_width", css_classes=["scenario-picker"])
+        self._fill_picker()
         self.upload = pn.widgets.FileInput(accept=".yaml,.yml", label="Open a scenario file", sizing_mode="stretch_width")
         self.seed = pn.widgets.IntInput(label="Seed", value=session.seed, start=0, width=120)
-        self.run = pn.widgets.Button(label="Run to end", color="primary", width=110)
-        self.step = pn.widgets.Button(label="Step", width=80)
-        self.play = pn.widgets.Toggle(label="▶ Play", color="success", width=100)
-        self.reset = pn.widgets.Button(label="Reset", width=80)
-        self.speed = pn.widgets.FloatSlider.from_param(session.param.speed, label="Speed (steps per second)", sizing_mode="stretch_width")
-        self.large = pn.widgets.Toggle.from_param(session.param.large_text, label="Large text (projector)", sizing_mode="stretch_width")
+        self.run = pn.widgets.Button(label="Run to end", color="primary")
+        self.step = pn.widgets.Button(label="Step")
+        self.next_event = pn.widgets.Button(label="Next event", css_classes=["next-event"])
+        self.play = pn.widgets.Toggle(label="▶ Play", color="success")
+        self.reset = pn.widgets.Button(label="Reset")
+        self.pause_at_events = pn.widgets.Checkbox(label="Pause at scripted events", value=True)
+        self.confirm = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["confirm-reset"])
+        self.confirm_yes = pn.widgets.Button(label="Yes, reset", color="danger")
+        self.confirm_no = pn.widgets.Button(label="Keep playing")
+        self.confirm_box = pn.Column(self.confirm, pn.Row(self.confirm_yes, self.confirm_no), visible=False,
+                                     sizing_mode="stretch_width", styles={"border": "2px solid #D55E00", "padding": "4px"})
+        self.position = pn.widgets.IntSlider(label="Rewind to step", start=0, end=1, value=0,
+                                             sizing_mode="stretch_width", css_classes=["timeline-position"])
+        self.speed = pn.widgets.FloatSlider.from_param(session.param.speed, label="Speed (steps per second)",
+                                                       sizing_mode="stretch_width")
         # plain HTML: it changes on every step, and rendering Markdown on the server costs more than the run
         self.status = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["run-status"])
         self.sliders = pn.Column(sizing_mode="stretch_width")
+        self.scenario.param.watch(self._picked, "value")
         self.run.on_click(lambda *_: session.guarded(session.run_to_end))
         self.step.on_click(lambda *_: session.guarded(session.step))
-        self.reset.on_click(lambda *_: session.guarded(session.reset))
+        self.next_event.on_click(lambda *_: session.guarded(session.next_event))
+        self.reset.on_click(lambda *_: self.ask_reset())
+        self.confirm_yes.on_click(lambda *_: self._confirmed(True))
+        self.confirm_no.on_click(lambda *_: self._confirmed(False))
         self.play.param.watch(lambda e: setattr(session, "playing", e.new), "value")
         self.seed.param.watch(lambda e: session.guarded(session.set_seed, e.new), "value")
+        self.position.param.watch(self._moved, "value_throttled")
         self.upload.param.watch(self._uploaded, "value")
         session.param.watch(self._playing, "playing")
         session.param.watch(self._speed, "speed")
-        session.param.watch(lambda *_: self._build_sliders(), "scenario_name")
-        self.redraw = Redraw(self.update)
+        session.param.watch(lambda *_: self._new_scenario(), "scenario_name")
         session.param.watch(self.redraw, ["version", "large_text"])
+        session.param.watch(self._follow_overrides, "overrides")
+        buttons = pn.FlexBox(self.run, self.step, self.next_event, self.play, self.reset, sizing_mode="stretch_width")
         self.panel = pn.Column(
-            self.scenario, self.upload, pn.Row(self.run, self.step), pn.Row(self.play, self.reset), self.speed,
-            self.seed, self.status, "#### Parameters", self.sliders, self.large, width=340)
+            self.scenario, self.upload, buttons, self.confirm_box, self.pause_at_events, self.speed, self.position,
+            self.seed, self.status, "#### Parameters", self.sliders, sizing_mode="stretch_width")
         self._build_sliders()
         self.update()
+
+    # -- the scenario picker
+    def _fill_picker(self) -> None:
+        s = self.session
+        groups = picker_groups(sim.bundled_scenarios(), s.uploaded)
+        self.scenario.param.update(groups=groups, value=s.scenario_name)
+
+    def _picked(self, event) -> None:
+        if event.new and event.new != self.session.scenario_name:
+            self.session.guarded(setattr, self.session, "scenario_name", event.new)
+
+    def _new_scenario(self) -> None:
+        self._fill_picker()
+        self._build_sliders()
 
     # -- the key parameters
     def _build_sliders(self) -> None:
         widgets = []
+        self.slider_of = {}
         for p in key_parameters(self.session.scenario):
             w = pn.widgets.FloatSlider(label=f"{p.label} ({p.unit})", start=p.start, end=max(p.end, p.value), step=p.step,
-                                       value=p.value, sizing_mode="stretch_width")
+                                       value=self.session.overrides.get(p.path, p.value), sizing_mode="stretch_width")
             w.param.watch(lambda e, path=p.path: self.session.guarded(self.session.set_override, path, e.new), "value_throttled")
-            widgets.append(pn.Column(w, pn.pane.Markdown(p.help, styles={"font-size": "11px", "color": "#555"}, margin=(-12, 10, 0, 10)),
+            self.slider_of[p.path] = (w, p.value)
+            widgets.append(pn.Column(w, pn.pane.Markdown(p.help, styles={"font-size": "0.8em", "color": "#444"}, margin=(-12, 10, 0, 10)),
                                      sizing_mode="stretch_width"))
         self.sliders.objects = widgets
+
+    def _follow_overrides(self, *_: Any) -> None:
+        """Sliders show the changed values, however they were changed (a slider, a link, a reset of the scenario)."""
+        for path, (w, original) in self.slider_of.items():
+            value = self.session.overrides.get(path, original)
+            if w.value != value:
+                w.value = max(w.start, min(w.end, value))
 
     def _uploaded(self, event) -> None:
         if event.new is None:
@@ -67,14 +113,41 @@ class ControlsView:
             return
         self.session.guarded(self.session.add_scenario, scn)
 
+    # -- Reset: asks first during a game
+    def ask_reset(self) -> None:
+        """Reset, or, mid-game, ask first: a reset throws the player's decisions away."""
+        s = self.session
+        if not s.in_game:
+            s.guarded(s.reset)
+            return
+        n = len(s.decisions)
+        self.confirm.object = (f"<b>Reset the game?</b> Your {n} decision{'s' if n != 1 else ''} as "
+                               f"{esc(s.player)} will be lost and the game starts again.")
+        self.confirm_box.visible = True
+
+    def _confirmed(self, yes: bool) -> None:
+        self.confirm_box.visible = False
+        if yes:
+            self.session.guarded(self.session.reset)
+
+    # -- the timeline's position
+    def _moved(self, event) -> None:
+        s = self.session
+        if s.model is not None and event.new != s.model.step_index:
+            s.guarded(s.go_to, event.new)
+
     # -- Play / Pause
     def _playing(self, event) -> None:
         self.play.value = event.new
         self.play.label = "❚❚ Pause" if event.new else "▶ Play"
         if event.new:
-            if self.session.model is not None and not self.session.model.running:
-                self.session.reset()
-                self.session.playing = True
+            s = self.session
+            if s.question is not None:
+                s.guarded(s.step)  # says why it cannot play, and stops
+                return
+            if s.model is not None and not s.model.running:
+                s.reset()
+                s.playing = True
             if self.callback is None:
                 self.callback = pn.state.add_periodic_callback(self._tick, period=self._period())
         elif self.callback is not None:
@@ -94,14 +167,22 @@ class ControlsView:
             s.playing = False
             return
         s.guarded(s.step)
+        if self.pause_at_events.value and s.model is not None and s.model.running and s.at_event():
+            s.playing = False
+            s.notice = "Paused at a scripted event (see the log); press Play to go on."
 
     def update(self) -> None:
-        st = self.session.status()
+        s = self.session
+        st = s.status()
         lines = [f"<b>{esc(st['date'])}</b> (step {st['step']} of {st['steps']})",
                  f"Tension {st['tension']:.2f}: {esc(st['band'])}; treaty {esc(st['treaty'])}"]
         if st["outcome"]:
             lines.append(f"<b>Outcome: {esc(st['outcome'])}</b><br>{esc(st['reason'])}")
         self.status.object = "".join(f"<p>{line}</p>" for line in lines)
-        if self.seed.value != self.session.seed:
-            self.seed.value = self.session.seed
-        set_text_size([], [self.status], self.session.large_text)
+        if self.seed.value != s.seed:
+            self.seed.value = s.seed
+        self.position.param.update(end=max(st["steps"], 1), value=st["step"], disabled=bool(s.player))
+        self.next_event.disabled = s.next_event_step() is None
+        if not s.in_game:
+            self.confirm_box.visible = False
+        set_text_size([], [self.status], s.large_text)

@@ -7,7 +7,9 @@ import io
 
 import panel as pn
 
-from dashboard.state import Session, scenario_yaml
+from dashboard.scenarios import scenario_yaml
+from dashboard.session import Session
+from dashboard.views.common import View
 
 
 def timeseries_csv(session: Session) -> str:
@@ -25,11 +27,11 @@ def settings_yaml(session: Session) -> str:
     return scenario_yaml(session.settings_scenario())
 
 
-class ExportView:
+class ExportView(View):
     """Download buttons; file names carry the scenario and the seed."""
 
     def __init__(self, session: Session):
-        self.session = session
+        super().__init__(session)
 
         def button(label: str, make, suffix: str):
             def callback():

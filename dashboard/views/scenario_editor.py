@@ -3,21 +3,70 @@ load a file; download the edited text; use it in the session."""
 
 from __future__ import annotations
 
+import re
+
 import panel as pn
 
 import sim
-from dashboard.state import Session, bundled_text, located_errors
-from dashboard.views.common import esc, set_text_size
+from dashboard.scenarios import bundled_text, located_errors
+from dashboard.session import Session
+from dashboard.scenarios import as_own_copy, title_of
+from dashboard.views.common import TEXT_SIZES, View, esc, set_text_size
 
 MAX_UPLOAD_BYTES = 1_000_000
 
 
+PLAIN_WORDS = (  # the validation library's wording -> what a scenario author reads
+    ("Input should be a valid number, unable to parse string as a number", "expected a number"),
+    ("Input should be a valid number", "expected a number"),
+    ("Input should be a valid integer, unable to parse string as an integer", "expected a whole number"),
+    ("Input should be a valid integer", "expected a whole number"),
+    ("Input should be a valid string", "expected text"),
+    ("Input should be a valid boolean", "expected true or false"),
+    ("Input should be a valid list", "expected a list"),
+    ("Input should be a valid date", "expected a date (YYYY-MM-DD)"),
+    ("Input should be greater than or equal to", "expected at least"),
+    ("Input should be less than or equal to", "expected at most"),
+    ("Input should be greater than", "expected more than"),
+    ("Input should be less than", "expected less than"),
+    ("Field required", "missing (this field is required)"),
+)
+STATE_INDEX = re.compile(r"states\[(\d+)\]")
+
+
+def plain(message: str) -> str:
+    """A validation message in an author's words."""
+    for library, ours in PLAIN_WORDS:
+        message = message.replace(library, ours)
+    return message
+
+
+def state_names(text: str) -> list[str]:
+    """The names of the states in a scenario's text, in order, as far as the text can be read."""
+    from ruamel.yaml import YAML
+
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+        return [str(s.get("name", "")) if isinstance(s, dict) else "" for s in data.get("states", [])]
+    except Exception:  # text that is not YAML names no state
+        return []
+
+
+def named_field(field: str, names: list[str]) -> str:
+    """A field path with each state's index replaced by its name: states[1].forces -> states[RU].forces."""
+    return STATE_INDEX.sub(lambda m: f"states[{names[int(m.group(1))]}]" if int(m.group(1)) < len(names)
+                           and names[int(m.group(1))] else m.group(0), field)
+
+
 def check_text(text: str) -> tuple[sim.Scenario | None, list[dict]]:
-    """Validate scenario text: (the scenario, []) or (None, [{line, field, message}, ...])."""
+    """Validate scenario text: (the scenario, []) or (None, [{line, field, message}, ...]), fields naming
+    states by name and messages in an author's words."""
     try:
         return sim.load_scenario_text(text), []
     except sim.ScenarioError as err:
-        return None, located_errors(err)
+        names = state_names(text)
+        return None, [{**e, "field": named_field(e["field"], names), "message": plain(e["message"])}
+                      for e in located_errors(err)]
 
 
 def errors_html(errors: list[dict]) -> str:
@@ -29,15 +78,30 @@ def errors_html(errors: list[dict]) -> str:
     return "<ul class='scenario-errors'>" + "".join(items) + "</ul>"
 
 
-class ScenarioView:
+def use_explained(session: Session, scn: sim.Scenario | None) -> str:
+    """What *Use this scenario* will do with the editor's scenario: what it opens, and what it replaces."""
+    if scn is None:
+        return "<i>Use this scenario</i> opens the text once it has no errors."
+    own = as_own_copy(scn, sim.bundled_scenarios())
+    if own.name in session.uploaded:
+        return (f"<i>Use this scenario</i> opens <b>{esc(title_of(own))}</b> in place of your earlier version of it "
+                "(the bundled scenarios stay as they are).")
+    if own is not scn:
+        return (f"<i>Use this scenario</i> opens it as <b>{esc(title_of(own))}</b>, beside the bundled "
+                f"<b>{esc(title_of(scn))}</b>, which stays as it is.")
+    return f"<i>Use this scenario</i> adds <b>{esc(title_of(own))}</b> to the picker and opens it."
+
+
+class ScenarioView(View):
     """The YAML editor, its errors, and the buttons to load, download and use it."""
 
     def __init__(self, session: Session):
-        self.session = session
+        super().__init__(session)
         self.editor = pn.widgets.CodeEditor(value=bundled_text(session.scenario_name), language="yaml",
                                             sizing_mode="stretch_width", height=640, on_keyup=True)
-        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", label="Load a scenario file")
+        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", label="Load a scenario file", width=260)
         self.use = pn.widgets.Button(label="Use this scenario", color="primary", width=180)
+        self.what_use_does = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["use-explained"])
         self.download = pn.widgets.FileDownload(callback=self._text_file, filename="scenario.yaml",
                                                 label="Download the edited scenario", color="default", width=260)
         self.verdict = pn.pane.Alert("", alert_type="success", sizing_mode="stretch_width", css_classes=["scenario-verdict"])
@@ -46,9 +110,9 @@ class ScenarioView:
         self.use.on_click(lambda *_: self.apply())
         session.param.watch(self._scenario_changed, "scenario_name")
         self.panel = pn.Column(
-            pn.Row(self.upload, self.use, self.download),
+            pn.FlexBox(self.upload, self.use, self.download, sizing_mode="stretch_width"), self.what_use_does,
             self.verdict, self.editor, sizing_mode="stretch_width")
-        session.param.watch(lambda *_: set_text_size([], [self.verdict], session.large_text), "large_text")
+        session.param.watch(self._projector, "large_text")
         self.check()
 
     @property
@@ -83,20 +147,26 @@ class ScenarioView:
         self.editor.value = text
         self.check()
 
+    def _projector(self, *_) -> None:
+        size = TEXT_SIZES[self.session.large_text].body
+        self.editor.stylesheets = [f".ace_editor {{ font-size: {size} !important; }}"]
+        set_text_size([], [self.verdict, self.what_use_does], self.session.large_text)
+
     def check(self) -> sim.Scenario | None:
         """Validate the editor's text and show the verdict with each error's line and field."""
         scn, errors = check_text(self.text)
         if errors:
             self.verdict.alert_type = "danger"
             self.verdict.object = f"**{len(errors)} problem{'s' if len(errors) > 1 else ''}:**\n\n" + "\n".join(
-                f"- line {e['line']}, **{e['field'] or 'the file'}**: {e['message']}" if e["line"] else f"- **{e['field'] or 'the file'}**: {e['message']}"
-                for e in errors)
+                f"- line {e['line']}, **{esc(e['field'] or 'the file')}**: {esc(e['message'])}" if e["line"]
+                else f"- **{esc(e['field'] or 'the file')}**: {esc(e['message'])}" for e in errors)
             self.editor.annotations = [{"row": e["line"] - 1, "column": 0, "text": f"{e['field']}: {e['message']}", "type": "error"}
                                        for e in errors if e["line"]]
         else:
             self.verdict.alert_type = "success"
             self.verdict.object = f"Valid scenario: **{esc(scn.title or scn.name)}** ({len(scn.states)} states, {len(scn.events)} events)."
             self.editor.annotations = []
+        self.what_use_does.object = use_explained(self.session, scn)
         return scn
 
     def apply(self) -> None:
@@ -104,5 +174,8 @@ class ScenarioView:
         scn = self.check()
         if scn is None:
             self.session.error = "The scenario has errors (listed above the editor); fix them first."
+            return
+        if scn.name in sim.bundled_scenarios() and self.text == bundled_text(scn.name):  # unchanged: the bundled one
+            self.session.scenario_name = scn.name
             return
         self.session.guarded(self.session.add_scenario, scn)

@@ -1,16 +1,23 @@
 """Timeline: forces with the treaty caps, trust in each direction, tension in its named bands,
-the deadline and the scripted events marked; beside it the dated log of moves and reasons."""
+the deadline and the numbered scripted events; beside it (or below, in a narrow window) the dated
+log of moves and reasons."""
 
 from __future__ import annotations
 
-import panel as pn
-from bokeh.models import BoxAnnotation, ColumnDataSource, HoverTool, Label, Range1d, Span
+from bokeh.models import BoxAnnotation, ColumnDataSource, DataRange1d, HoverTool, Label, LabelSet, Range1d, Span
 
-from dashboard.state import Session, event_marks, log_rows, stamp_x, tension_bands, timeline_data, x_values
-from dashboard.views.common import BAND_COLOURS, Redraw, ShownOnly, colour, esc, new_figure, set_text_size
+from dashboard.layout import side_by_side
+from dashboard.session import Session
+from dashboard.view_data import event_marks, log_rows, stamp_x, tension_bands, timeline_data, x_values
+from dashboard.views.common import (BAND_COLOURS, View, colour, esc, label_chart, legend_below, new_figure,
+                                    set_text_size)
+
+import panel as pn
 
 KIND_MARKS = {"agreement": "✔", "offer": "→", "accept": "✓", "reject": "✗", "event": "●", "outcome": "■",
               "crisis": "⚠", "violation": "⚠", "withdrawal": "⚠", "treaty": "§"}
+CAP_DASHES = ("dashed", "dotted", "dashdot", "dotdash")  # one per state, so equal caps still show both
+EVENT_Y, EVENT_STAGGER = 0.93, 0.08  # heights of the event markers on the tension chart (tension units, 0-1)
 
 
 def log_html(rows: list[dict], newest_first: bool = True, limit: int | None = None) -> str:
@@ -23,23 +30,33 @@ def log_html(rows: list[dict], newest_first: bool = True, limit: int | None = No
         who = f"<b>{esc(r['actor'])}</b>: " if r["actor"] else ""
         mark = KIND_MARKS.get(r["kind"], "·")
         cls = f"log-{esc(r['kind'])}"
-        lines.append(f'<div class="{cls}" style="margin:2px 0"><span style="color:#666">{esc(r["date"])}</span> {mark} {who}{esc(r["text"])}</div>')
+        lines.append(f'<div class="{cls}" style="margin:2px 0"><span style="color:#555">{esc(r["date"])}</span> {mark} {who}{esc(r["text"])}</div>')
     return "\n".join(lines) or "<i>Nothing yet.</i>"
 
 
-class TimelineView(ShownOnly):
-    """Three time plots sharing the calendar axis, and the log."""
+def events_html(marks: dict) -> str:
+    """The scripted events, numbered as on the tension chart."""
+    if not marks["x"]:
+        return ""
+    items = "".join(f"<li>{esc(d)}: {esc(label)}</li>" for d, label in zip(marks["date"], marks["label"]))
+    return f"<b>Scripted events</b> (numbered on the tension chart)<ol style='margin:2px 0 0 0'>{items}</ol>"
+
+
+class TimelineView(View):
+    """Three time plots sharing the calendar axis, the numbered events, and the log."""
 
     def __init__(self, session: Session):
-        self.session = session
+        super().__init__(session)
         self.key = None
-        self.plots = pn.Column(sizing_mode="stretch_width")
-        self.log = pn.pane.HTML("", sizing_mode="stretch_width", height=760,
+        self.figures: list = []
+        self.plots = pn.Column(sizing_mode="stretch_width", css_classes=["timeline-charts"])
+        self.events_list = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["event-list"])
+        self.log = pn.pane.HTML("", sizing_mode="stretch_width", height=640,
                                 styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
                                 css_classes=["run-log"])
-        self.panel = pn.Row(pn.Column(self.plots, sizing_mode="stretch_width"),
-                            pn.Column("### Log (newest first)", self.log, width=520), sizing_mode="stretch_width")
-        self.redraw = Redraw(self.update)
+        charts = pn.Column(self.plots, self.events_list, sizing_mode="stretch_width")
+        log = pn.Column("### Log (newest first)", self.log, sizing_mode="stretch_width")
+        self.panel = side_by_side(charts, log, basis=("520px", "320px"))
         session.param.watch(self.refresh, ["version", "large_text"])
         self.update()
 
@@ -51,37 +68,43 @@ class TimelineView(ShownOnly):
         x_range = Range1d(xs[0], xs[-1])
         self.source = ColumnDataSource(timeline_data(m))
         names = [s.name for s in m.states]
-        self.forces = new_figure("Forces and treaty caps", "warheads", x_type=x_type, x_range=x_range)
-        self.trust = new_figure("Trust: chance the other is a security seeker", "probability", x_type=x_type,
+        self.forces = new_figure("Forces and treaty caps", "warheads", x_type=x_type, x_range=x_range,
+                                 y_range=DataRange1d(start=0))
+        self.trust = new_figure("Trust in the other side", "probability", x_type=x_type,
                                 x_range=x_range, y_range=Range1d(0, 1))
         self.tension = new_figure("Tension", "tension (0-1)", x_type=x_type, x_range=x_range, y_range=Range1d(0, 1))
         for i, n in enumerate(names):
             self.forces.line("x", f"forces_{n}", source=self.source, color=colour(i), line_width=3, legend_label=f"{n} forces")
-            self.forces.line("x", f"cap_{n}", source=self.source, color=colour(i), line_dash="dashed", line_width=2, legend_label=f"{n} cap")
+            self.forces.line("x", f"cap_{n}", source=self.source, color=colour(i), line_dash=CAP_DASHES[i % len(CAP_DASHES)],
+                             line_width=3, legend_label=f"{n} cap")
         k = 0
         for a in names:
             for b in names:
                 if a != b:
-                    self.trust.line("x", f"trust_{a}_{b}", source=self.source, color=colour(k), line_width=3, legend_label=f"{a} in {b}")
+                    self.trust.line("x", f"trust_{a}_{b}", source=self.source, color=colour(k), line_width=3, legend_label=f"{a} trusts {b}")
                     k += 1
         for name, lo, hi in tension_bands(m):
             self.tension.add_layout(BoxAnnotation(bottom=lo, top=hi, fill_color=BAND_COLOURS[name], fill_alpha=0.9, level="underlay"))
-            self.tension.add_layout(Label(x=5, y=lo + 0.01, x_units="screen", text=name, text_font_size="12px", text_color="#555"))
+            self.tension.add_layout(Label(x=5, y=lo + 0.01, x_units="screen", text=name, text_font_size="12px", text_color="#444"))
         self.tension.line("x", "tension", source=self.source, color="black", line_width=3, legend_label="tension")
         ev = event_marks(m)
-        self.events = ColumnDataSource({**ev, "y": [0.95] * len(ev["x"])})
-        marks = self.tension.scatter("x", "y", source=self.events, marker="inverted_triangle", size=12, color="#555", legend_label="events")
-        self.tension.add_tools(HoverTool(renderers=[marks], tooltips=[("", "@label")]))
+        # successive markers at three heights, so that the numbers of events a few days apart do not overlap
+        heights = [EVENT_Y - EVENT_STAGGER * (i % 3) for i in range(len(ev["x"]))]
+        self.events = ColumnDataSource({**ev, "y": heights, "number": [str(i + 1) for i in range(len(ev["x"]))]})
+        marks = self.tension.scatter("x", "y", source=self.events, marker="inverted_triangle", size=14, color="#444",
+                                     legend_label="scripted events")
+        self.tension.add_layout(LabelSet(x="x", y="y", text="number", source=self.events, x_offset=6, y_offset=-4,
+                                         text_font_size="13px", text_font_style="bold"))
+        self.tension.add_tools(HoverTool(renderers=[marks], tooltips=[("", "@number. @date: @label")]))
+        self.events_list.object = events_html(ev)
         self.figures = [self.forces, self.trust, self.tension]
         for fig in self.figures:
-            fig.legend.location = "bottom_left" if fig is not self.tension else "center_right"
+            legend_below(fig)
             fig.legend.click_policy = "hide"
-            fig.legend.background_fill_alpha = 0.6
-            fig.toolbar.logo = None
             if m.deadline is not None:
-                fig.add_layout(Span(location=stamp_x(m, m.deadline), dimension="height", line_color="#d00", line_dash="dotdash", line_width=2))
+                fig.add_layout(Span(location=stamp_x(m, m.deadline), dimension="height", line_color="#D55E00", line_dash="dotdash", line_width=2))
         if m.deadline is not None:
-            self.tension.add_layout(Label(x=stamp_x(m, m.deadline), y=0.85, text=" deadline", text_color="#d00", text_font_size="12px"))
+            self.tension.add_layout(Label(x=stamp_x(m, m.deadline), y=0.8, text=" deadline", text_color="#D55E00", text_font_size="13px"))
         self.now = [Span(location=xs[0], dimension="height", line_color="#888", line_width=1) for _ in self.figures]
         for fig, span in zip(self.figures, self.now):
             fig.add_layout(span)
@@ -89,8 +112,9 @@ class TimelineView(ShownOnly):
 
     # -- updating in place
     def update(self) -> None:
-        m = self.session.model
-        key = (id(self.session.scenario), self.session.scenario_name)
+        s = self.session
+        m = s.model
+        key = (id(s.scenario), s.scenario_name)
         if key != self.key:
             self.key = key
             self._build()
@@ -99,5 +123,8 @@ class TimelineView(ShownOnly):
         x_now = x_values(m)[m.step_index]
         for span in self.now:
             span.location = x_now
+        label = s.settings_label()
+        for fig in self.figures:
+            label_chart(fig, label)
         self.log.object = log_html(log_rows(m))
-        set_text_size(self.figures, [self.log], self.session.large_text)
+        set_text_size(self.figures, [self.log, self.events_list], s.large_text)

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -20,7 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / "docs" / "images"
-START_TIMEOUT_S = 60
+START_TIMEOUT_S = 180  # a busy two-core machine can take a minute or more to start a server
 
 
 def free_port() -> int:
@@ -41,8 +42,12 @@ def browser_missing_reason() -> str | None:
 
 def start_dashboard(host: str, port: int) -> subprocess.Popen:
     """The dashboard served by a subprocess on host:port (the caller stops it)."""
-    return subprocess.Popen([sys.executable, "-m", "dashboard.app", "--host", host, "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # its error output goes to a file: a pipe would stay open in the worker processes after the server ends
+    errors = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "--host", host, "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+    proc.errors = errors
+    return proc
 
 
 def wait_until_served(proc: subprocess.Popen, url: str) -> None:
@@ -50,14 +55,15 @@ def wait_until_served(proc: subprocess.Popen, url: str) -> None:
     deadline = time.time() + START_TIMEOUT_S
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as r:
+            with urllib.request.urlopen(url, timeout=60) as r:  # the first page is built on request: slow on a busy machine
                 if r.status == 200:
                     return
         except OSError:
             pass
         if proc.poll() is not None or time.time() > deadline:
             proc.kill()
-            err = proc.stderr.read().decode(errors="replace")[-2000:]
+            proc.errors.seek(0)
+            err = proc.errors.read().decode(errors="replace")[-2000:]
             pytest.fail(f"the dashboard did not start on {url}:\n{err}")
         time.sleep(0.3)
 
@@ -112,17 +118,27 @@ def browser(server_url):
         b.close()
 
 
-@pytest.fixture
-def page(browser, server_url):
-    """A fresh browser session on the dashboard, loaded and ready."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+PROJECTOR = {"width": 1280, "height": 720}  # the docs' screenshots are taken at this size
+LOAD_TIMEOUT_MS = 60_000  # a page's first load (the machine may be busy)
+
+
+def open_page(browser, url: str, viewport: dict | None = None):
+    """A fresh browser session on `url`, loaded and ready (its status line shows step 0)."""
+    context = browser.new_context(viewport=viewport or PROJECTOR, accept_downloads=True)
     p = context.new_page()
     p.set_default_timeout(20_000)
-    p.goto(server_url)
-    p.get_by_text("Run to end").wait_for()
-    p.locator(".run-status").get_by_text("step 0 of").wait_for()
+    p.goto(url, timeout=LOAD_TIMEOUT_MS)
+    p.get_by_text("Run to end").wait_for(timeout=LOAD_TIMEOUT_MS)
+    p.locator(".run-status").get_by_text("step 0 of").wait_for(timeout=LOAD_TIMEOUT_MS)
+    return p
+
+
+@pytest.fixture
+def page(browser, server_url):
+    """A fresh browser session on the dashboard at a projector's 1280x720, loaded and ready."""
+    p = open_page(browser, server_url)
     yield p
-    context.close()
+    p.context.close()
 
 
 def screenshot(page, name: str) -> None:

@@ -12,11 +12,14 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.state import bundled_text
-from tests.browser.conftest import screenshot
+from dashboard.app import TAB_NAMES
+from dashboard.scenarios import bundled_text
+from dashboard.views.play import DOUBLE_CLICK_S
+from tests.browser.conftest import LOAD_TIMEOUT_MS, open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
+ENSEMBLE_TIMEOUT_MS = 120_000  # replicates on a busy two-core machine
 EXPECTED_OUTCOME = "extended 5 years"  # New START 2021, seed 1: agreement on 2021-01-26, as sim.run gives
 
 
@@ -51,9 +54,9 @@ def log_text(page) -> str:
 
 def wait_drawn(page, selector: str, figures: int) -> None:
     """Wait until the plots inside `selector` are drawn (Bokeh draws each figure on its canvases after its data arrive)."""
-    expect(page.locator(f"{selector} .bk-Figure")).to_have_count(figures, timeout=30_000)
+    expect(page.locator(f"{selector} .bk-Figure")).to_have_count(figures, timeout=ENSEMBLE_TIMEOUT_MS)
     for i in range(figures):
-        page.locator(f"{selector} .bk-Figure").nth(i).locator("canvas").first.wait_for(timeout=30_000)
+        page.locator(f"{selector} .bk-Figure").nth(i).locator("canvas").first.wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
 
 
 def open_tab(page, name: str) -> None:
@@ -69,6 +72,7 @@ def set_slider(page, label: str, key: str, presses: int = 1) -> None:
 
 
 def test_play_new_start_to_its_end(page):
+    open_tab(page, "Timeline")
     page.get_by_role("button", name="Step").click()
     status(page).get_by_text("step 1 of 26").wait_for()
     page.get_by_role("button", name="Run to end").click()
@@ -78,6 +82,7 @@ def test_play_new_start_to_its_end(page):
     assert "Agreement: 5-year extension, the New START regime (data exchanges and on-site inspections), no freeze" in log
     assert "A new US administration takes office" in log
     assert "rejects: it crosses its red line" in log
+    wait_drawn(page, ".timeline-charts", 3)
     screenshot(page, "dashboard_timeline.png")
 
 
@@ -107,7 +112,7 @@ def test_ensemble_shows_shares(page):
     page.get_by_text("Replicates: 50").wait_for()
     page.get_by_role("button", name="Run replicates").click()
     shares = page.locator(".odds-shares")
-    shares.get_by_text("extended 5 years").wait_for(timeout=30_000)
+    shares.get_by_text("extended 5 years").wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
     text = shown(shares)
     assert re.search(r"extended 5 years: \d+% \(95% interval \d+% to \d+%; \d+ of 50\)", text), text
     wait_drawn(page, ".odds-charts", 5)
@@ -118,7 +123,8 @@ def test_play_a_side_to_an_agreement(page):
     open_tab(page, "Play")
     page.get_by_role("button", name="Take this side").click()
     page.get_by_text("your turn to propose, US").wait_for()
-    select = page.locator("select").filter(has_text="crosses your red line").first
+    select = page.locator(".play-offer select")
+    expect(select.locator("option", has_text="16: 5-year extension")).to_have_count(1)
     label = next(o for o in select.locator("option").all_inner_texts()
                  if o.startswith("16: 5-year extension, the New START regime"))
     select.select_option(label=label)
@@ -133,12 +139,15 @@ def test_play_a_side_to_an_agreement(page):
         if "The run is over" in asked:
             break
         assert "RU offers" in asked, asked
+        time.sleep(DOUBLE_CLICK_S)  # a person's next answer: not the second click of a double click
         page.get_by_role("button", name="Reject").click()
         end = time.monotonic() + 10
         while shown(question) == asked and time.monotonic() < end:
             time.sleep(0.1)
     assert "The run is over: extended 5 years" in shown(question)
     status(page).get_by_text("Outcome: extended 5 years").wait_for()
+    score = wait_shown(page.locator(".play-score"), "The model from the same start", timeout_s=60)
+    assert "Your score: " in score and "extended 5 years in " in score, score
 
 
 def test_broken_scenario_shows_located_error(page, tmp_path):
@@ -149,8 +158,8 @@ def test_broken_scenario_shows_located_error(page, tmp_path):
         files=[{"name": "broken.yaml", "mimeType": "text/yaml", "buffer": text.encode()}])
     verdict = page.locator(".scenario-verdict")
     verdict.get_by_text(f"line {line}").wait_for()
-    assert "states[0].forces" in shown(verdict)
-    assert "greater than or equal to 0" in shown(verdict)
+    assert "states[US].forces" in shown(verdict)
+    assert "expected at least 0" in shown(verdict)
     page.get_by_role("button", name="Use this scenario").click()
     page.locator(".app-error").get_by_text("fix them first").wait_for()
     screenshot(page, "dashboard_scenario_error.png")
@@ -159,7 +168,7 @@ def test_broken_scenario_shows_located_error(page, tmp_path):
 def test_compare_two_variants(page):
     open_tab(page, "Compare")
     page.get_by_role("button", name="Compare").click()
-    page.get_by_text(re.compile(r"replicates of each, same seeds")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"replicates of each, same seeds")).wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
     a, b = shown(page.locator(".compare-a")), shown(page.locator(".compare-b"))
     assert re.search(r"extended 5 years: \d+%", a), a
     assert re.search(r"lapsed: \d+%", b), b
@@ -202,10 +211,176 @@ def test_students_reach_a_classroom_server_by_the_machines_address(browser):
         wait_until_served(proc, url)
         context = browser.new_context()
         page = context.new_page()
-        page.goto(url)
-        status(page).get_by_text("step 0 of").wait_for(timeout=30_000)  # the websocket is open: the page is live
+        page.goto(url, timeout=LOAD_TIMEOUT_MS)
+        status(page).get_by_text("step 0 of").wait_for(timeout=LOAD_TIMEOUT_MS)  # the websocket is open: the page is live
         page.get_by_role("button", name="Step").click()
         status(page).get_by_text("step 1 of").wait_for(timeout=30_000)
         context.close()
     finally:
         stop(proc)
+
+
+# ---------------------------------------------------------------------------- a projector and a class
+SIZES = [{"width": 1024, "height": 768}, {"width": 1280, "height": 720}]
+MIN_CHART_PX = 280
+LAYOUT_JS = """() => {
+  const controls = 'button, input, select, textarea, .noUi-target, h1, h2, h3, h4, label, .bk-Figure';
+  const found = [];
+  const shown = el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 1 && r.height > 1 && el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+  };
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.matches(controls) && shown(el)) found.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  const within = (a, b) => { for (let n = a; n; n = n.parentNode || n.host) { if (n === b) return true; } return false; };
+  const name = el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '')
+                     + ' "' + (el.innerText || el.value || el.title || '').trim().slice(0, 30) + '"';
+  const overlaps = [];
+  for (let i = 0; i < found.length; i++) {
+    for (let j = i + 1; j < found.length; j++) {
+      const a = found[i], b = found[j];
+      if (within(a, b) || within(b, a) || a.matches('.bk-spin-btn') || b.matches('.bk-spin-btn')) continue;  // a number box's own arrows
+      const r = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+      const w = Math.min(r.right, q.right) - Math.max(r.left, q.left), h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+      if (w > 2 && h > 2) overlaps.push(name(a) + ' overlaps ' + name(b));
+    }
+  }
+  const charts = found.filter(el => el.matches('.bk-Figure')).map(el => Math.round(el.getBoundingClientRect().width));
+  const beyond = found.filter(el => el.getBoundingClientRect().right > window.innerWidth + 1).map(name);
+  return {scroll: document.documentElement.scrollWidth, width: window.innerWidth, overlaps, charts, beyond};
+}"""
+
+
+def layout_problems(page, where: str) -> list[str]:
+    """What a projector would show wrong: sideways scrolling, controls over one another, charts too narrow."""
+    got = page.evaluate(LAYOUT_JS)
+    problems = []
+    if got["scroll"] > got["width"]:
+        problems.append(f"{where}: the page is {got['scroll']} px wide in a {got['width']} px window")
+    problems += [f"{where}: {o}" for o in got["overlaps"]]
+    problems += [f"{where}: {b} reaches past the window's right edge" for b in got["beyond"]]
+    problems += [f"{where}: a chart is {w} px wide" for w in got["charts"] if w < MIN_CHART_PX]
+    return problems
+
+
+@pytest.mark.xfail(strict=False, reason="new: not yet seen through to its end on a busy machine")
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_every_tab_fits_a_projector_with_and_without_large_text(browser, server_url, size):
+    page = open_page(browser, server_url, size)
+    try:
+        page.get_by_role("button", name="Run to end").click()
+        status(page).get_by_text(f"Outcome: {EXPECTED_OUTCOME}").wait_for()
+        open_tab(page, "Odds")  # every chart shown: the ensembles' too
+        set_slider(page, "Replicates", "Home")
+        page.get_by_role("button", name="Run replicates").click()
+        wait_drawn(page, ".odds-charts", 5)
+        problems = []
+        for large in (False, True):
+            if large:
+                page.get_by_role("button", name="Projector mode").click()
+            for tab in TAB_NAMES:
+                open_tab(page, tab)
+                time.sleep(1.0)  # the tab's redraw and the browser's layout
+                problems += layout_problems(page, f"{size['width']}x{size['height']}, {'large' if large else 'normal'} text, {tab}")
+        assert problems == []
+    finally:
+        page.context.close()
+
+
+def test_odds_of_one_scenario_are_never_shown_under_another(page):
+    open_tab(page, "Odds")
+    set_slider(page, "Replicates", "Home")
+    page.get_by_role("button", name="Run replicates").click()
+    shares = page.locator(".odds-shares")
+    shares.get_by_text("extended 5 years").wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
+    assert "New START expiry, 2021 · seed 1 · as written" in shown(page.locator(".odds-status"))
+    page.locator(".scenario-picker select").select_option(label="The end of the INF Treaty, 2018-2019")
+    wait_shown(page.locator(".odds-status"), "The end of the INF Treaty, 2018-2019 · seed 1")
+    wait_shown(status(page), "step 0 of 40")  # the new scenario's controls are in (40 steps, not New START's 26)
+    assert "extended 5 years" not in shown(shares)
+    set_slider(page, "initial tension", "End")  # a changed parameter: the new result says so
+    wait_shown(page.locator(".odds-status"), "changed: initial tension = 1")
+    page.get_by_role("button", name="Run replicates").click()
+    wait_shown(page.locator(".odds-status"), " in ", timeout_s=ENSEMBLE_TIMEOUT_MS / 1000)  # "10 replicates of ... in 0.3 s."
+    assert "changed: initial tension = 1" in shown(page.locator(".odds-status"))
+
+
+def test_a_double_click_on_reject_answers_one_question(page):
+    open_tab(page, "Play")
+    page.locator(".play-side select").select_option("RU")
+    page.get_by_role("button", name="Take this side").click()
+    question = page.locator(".play-question")
+    wait_shown(question, "US offers")
+    assert "worth" in shown(question) and "to you" in shown(question)
+    page.get_by_role("button", name="Reject").dblclick()
+    wait_shown(question, "your turn to propose, RU")
+    time.sleep(1.0)  # a second answer, had it been taken, would be in the log by now
+    log = shown(page.locator(".play-log"))
+    assert log.count("(the player's choice)") == 1, log
+
+
+def test_reset_in_the_middle_of_a_game_asks_first(page):
+    open_tab(page, "Play")
+    page.locator(".play-side select").select_option("RU")
+    page.get_by_role("button", name="Take this side").click()
+    question = page.locator(".play-question")
+    wait_shown(question, "US offers")
+    page.get_by_role("button", name="Reject").click()
+    wait_shown(question, "your turn to propose, RU")
+    page.get_by_role("button", name="Reset").click()
+    wait_shown(page.locator(".confirm-reset"), "Your 1 decision as RU will be lost")
+    assert "your turn to propose, RU" in shown(question)  # nothing lost yet
+    page.get_by_role("button", name="Keep playing").click()
+    expect(page.get_by_role("button", name="Yes, reset")).to_be_hidden()
+    assert "your turn to propose, RU" in shown(question)
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_role("button", name="Yes, reset").click()
+    wait_shown(question, "US offers")  # the game starts again
+
+
+def test_a_reload_restores_scenario_seed_parameters_text_size_and_tab(page):
+    page.locator(".scenario-picker select").select_option(label="The INF Treaty, 1987: trust, but verify")
+    wait_shown(page.locator(".scenario-title"), "The INF Treaty, 1987")
+    page.locator(".bk-input-group", has_text="SU concession").first.wait_for()  # the new scenario's sliders
+    seed = page.locator(".bk-input-group", has_text="Seed").locator("input")
+    seed.fill("4")
+    seed.press("Enter")
+    set_slider(page, "initial tension", "End")
+    page.get_by_role("button", name="Projector mode").click()
+    open_tab(page, "Bargaining")
+    page.wait_for_function("() => location.search.includes('tab=Bargaining') && location.search.includes('seed=4')"
+                           " && location.search.includes('tension.initial') && location.search.includes('large=true')")
+    url = page.evaluate("location.href")
+    assert "scenario=inf_1987" in url
+    page.reload()
+    status(page).get_by_text("step 0 of").wait_for(timeout=60_000)
+    assert "The INF Treaty, 1987" in shown(page.locator(".scenario-title"))
+    assert seed.input_value() == "4"
+    assert page.locator(".bk-tab.bk-active").inner_text() == "Bargaining"
+    handle = page.locator(".bk-input-group", has_text="initial tension").locator(".noUi-handle").first
+    assert handle.get_attribute("aria-valuenow") in ("1", "1.0", "1.00")
+    page.wait_for_function("""() => Array.from(Bokeh.documents[0].all_models).some(m => m.constructor.__name__ === 'Title'
+        && m.text.startsWith('The INF Treaty, 1987: trust, but verify · seed 4 · changed: initial tension = 1'))""")
+
+
+def test_a_charts_png_is_saved_without_a_prompt_and_carries_its_title(page):
+    open_tab(page, "Timeline")
+    wait_drawn(page, ".timeline-charts", 3)
+    prompts = []
+    page.on("dialog", lambda d: (prompts.append(d.message), d.dismiss()))
+    with page.expect_download(timeout=30_000) as download:
+        page.locator(".timeline-charts .bk-Figure").first.locator(".bk-tool-icon-save").click()
+    name = download.value.suggested_filename
+    assert prompts == []
+    assert name.startswith("forces_and_treaty_caps_new_start_expiry_2021_seed_1_as_written") and name.endswith(".png"), name
+    titles = page.evaluate("""() => Array.from(Bokeh.documents[0].all_models)
+        .filter(m => m.constructor.__name__ === 'Title').map(m => m.text)""")
+    assert any(t.startswith("New START expiry, 2021 · seed 1 · as written · 20") for t in titles), titles
+    head = open(download.value.path(), "rb").read(24)  # a PNG's size is in its header (IHDR)
+    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and width >= 500 and height >= 260, (width, height)

@@ -1,0 +1,308 @@
+"""The student's page (``/join``): join with the code and a first name, then play one side.
+
+The page shows the student's side only: its briefing (its own values and red
+lines, never the other side's), the offer on the table or the offers to choose
+from, each with what it is worth to this side, and the game's shared log, with
+the other side's reasons left out. Moves go to the class
+(:meth:`~dashboard.classroom.room.Classroom.act`), which refuses a stale or
+repeated one. The page's address carries the student's token, so a reload
+returns to the same seat; the page polls the class and redraws when its game
+changed.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from typing import Any
+
+import panel as pn
+
+from dashboard.classroom.game import ANSWER, PROPOSE, Game
+from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classroom
+
+POLL_MS = 500  # how often a page asks the class whether its game changed (ms); also the class's clock tick
+PRIVATE_KINDS = ("offer", "accept", "reject", "no_offer")  # the other side's reasons (its worth, its target) are cut
+HIDDEN_KINDS = ("trust",)  # the other side's beliefs are its own
+LOG_LINES = 60  # newest lines of the shared log shown
+TEXT_SIZE = "18px"
+
+
+def shared_log(game: Game, side: int) -> list[tuple[str, str, str]]:
+    """The game's log as `side`'s student may read it, newest first: (date, actor, text).
+
+    The other sides' offers and answers are shown without their reasons (which
+    name their private worth and targets), and their trust lines not at all.
+    """
+    me = game.side_names[side]
+    out = []
+    for e in game.model.log.entries:
+        if e.actor and e.actor != me:
+            if e.kind in HIDDEN_KINDS:
+                continue
+            if e.kind in PRIVATE_KINDS:
+                out.append((e.date, e.actor, e.text.split(":", 1)[0].rstrip(".") + "."))
+                continue
+        out.append((e.date, e.actor, e.text))
+    return out[::-1]
+
+
+def briefing_html(game: Game, side: int) -> str:
+    """`side`'s private briefing: who they are, what they value, their red lines (HTML)."""
+    state = game.model.states[side]
+    spec = state.spec
+    label = getattr(spec, "label", "") or spec.name
+    rows = []
+    for part in ("utility", "bargaining"):
+        values = getattr(spec, part, None)
+        if values is None:
+            continue
+        for name, info in type(values).model_fields.items():
+            value = getattr(values, name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                help_text = html.escape(info.description or "")
+                rows.append(f"<tr><td title='{help_text}'>{html.escape(name.replace('_', ' '))}</td><td>{value:g}</td>"
+                            f"<td class='help'>{help_text}</td></tr>")
+    lines = [str(r.reason) for r in getattr(spec, "red_lines", []) or [] if getattr(r, "reason", "")]
+    red = "".join(f"<li>{html.escape(line)}</li>" for line in lines) or "<li>none</li>"
+    told = (getattr(game.scenario, "briefings", None) or {}).get(spec.name, "")
+    told_html = f"<p class='told'>{html.escape(' '.join(told.split()))}</p>" if told else ""
+    return (f"<h3>Your side: {html.escape(label)} ({html.escape(spec.name)})</h3>{told_html}"
+            f"<p>Private: only you see this. Your red lines:</p><ul class='red-lines'>{red}</ul>"
+            f"<details><summary>What your side values</summary><table class='values'>{''.join(rows)}</table></details>")
+
+
+def offer_choices(game: Game, side: int) -> dict[str, int]:
+    """The offers `side` may propose, best for it first, each with its worth to it and a red-line warning."""
+    m = game.model
+    allowed = m.states[side].allowed
+    order = sorted(range(len(m.space)), key=lambda k: -float(m.utilities[k, side]))
+    in_force = m.treaty.in_force
+    return {f"{m.space.describe(k, in_force)} (worth {float(m.utilities[k, side]):+.2f} to you)"
+            + ("" if allowed[k] else " [crosses your red line]"): k for k in order}
+
+
+def worth_html(game: Game, side: int, offer: int) -> str:
+    """What the offer on the table is worth to `side`, term by term (utility against no deal)."""
+    m = game.model
+    trust = m.trust_matrix()[side].copy()
+    terms = m.utility.terms(offer, side, trust, m.tension)
+    rows = "".join(f"<tr><td>{html.escape(name.replace('_', ' '))}</td><td>{round(value, 2) + 0.0:+.2f}</td></tr>"
+                   for name, value in terms.items())
+    total = sum(terms.values())
+    red = "" if m.states[side].allowed[offer] else "<p class='warning'><b>It crosses one of your red lines.</b></p>"
+    verdict = "better than no deal" if total > 0 else "no better than no deal"
+    return (f"<table class='worth'>{rows}<tr><th>total</th><th>{total:+.2f}</th></tr></table>"
+            f"<p>For you, this deal is <b>{verdict}</b>.</p>{red}")
+
+
+def clock_text(room: Classroom, game: Game) -> str:
+    """The seconds left for the move asked now ("" without a clock)."""
+    left = room.seconds_left(game)
+    return "" if left is None or game.over or room.paused else f"{left:.0f} s left for this move"
+
+
+def question_html(room: Classroom, game: Game, side: int) -> str:
+    """What the student is asked now, with a marker a script can read (move number and role)."""
+    m, q = game.model, game.question
+    date = m.calendar.labels[min(m.step_index, m.calendar.n_steps)]
+    if game.over:
+        return f"<h3>The game is over: {html.escape(m.outcome.label)}</h3><p>{html.escape(m.outcome.reason)}</p>"
+    if not game.started:
+        return "<h3>Waiting for the teacher to start the games…</h3>"
+    if room.paused:
+        return "<h3>The teacher has paused the class.</h3>"
+    if q is None:
+        return f"<h3>{date}: the computer is playing…</h3>"
+    marker = f"<span class='move' data-move='{q.number}' data-role='{q.role}' data-side='{q.side}'></span>"
+    if q.side != side:
+        return f"<h3>{date}: waiting for {html.escape(game.waiting_for())}</h3>{marker}"
+    me = game.side_names[side]
+    if q.role == ANSWER:
+        others = ", ".join(n for i, n in enumerate(game.side_names) if i != side)
+        advice = "accept" if q.default else "reject"
+        return (f"<h3>{date}: {others} offers {html.escape(m.space.describe(q.offer, m.treaty.in_force))}</h3>"
+                f"<p>Do you, <b>{me}</b>, accept? Your advisers would {advice} it.</p>{marker}")
+    advice = "make no offer" if q.default is None else html.escape(m.space.describe(q.default, m.treaty.in_force))
+    return (f"<h3>{date}: your turn to propose, {me}</h3><p>Pick an offer. Your advisers suggest: {advice}.</p>"
+            f"{marker}")
+
+
+class StudentPage:
+    """One student's page: the join form, then their game."""
+
+    def __init__(self, registry: ClassRegistry = CLASSES, token: str = ""):
+        self.registry, self.token, self.page = registry, token, secrets.token_hex(8)
+        self.shown: tuple = ()
+        self.shown_left: int | None = None
+        self.sent: int | None = None  # the number of the last move this page sent
+        self.number: int | None = None
+        self.code = pn.widgets.TextInput(label="Class code", placeholder="the code on the board", width=220)
+        self.name = pn.widgets.TextInput(label="Your first name", width=220)
+        self.join = pn.widgets.Button(label="Join", color="primary", width=120)
+        self.message = pn.pane.Markdown("", css_classes=["classroom-message"], sizing_mode="stretch_width")
+        self.seat = pn.pane.Markdown("", css_classes=["classroom-seat"], sizing_mode="stretch_width")
+        self.briefing = pn.pane.HTML("", css_classes=["classroom-briefing"], sizing_mode="stretch_width")
+        self.question = pn.pane.HTML("", css_classes=["classroom-question"], sizing_mode="stretch_width")
+        self.clock = pn.pane.Str("", css_classes=["classroom-clock"])
+        self.accept = pn.widgets.Button(label="Accept", color="success", width=140)
+        self.reject = pn.widgets.Button(label="Reject", color="danger", width=140)
+        self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width")
+        self.propose = pn.widgets.Button(label="Propose", color="primary", width=140)
+        self.no_offer = pn.widgets.Button(label="Make no offer", width=140)
+        self.advice = pn.widgets.Button(label="Take my advisers' advice", width=220)
+        self.worth = pn.pane.HTML("", css_classes=["classroom-worth"], sizing_mode="stretch_width")
+        self.log = pn.pane.HTML("", css_classes=["classroom-log"], height=420, sizing_mode="stretch_width",
+                                styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"})
+        self.join.on_click(lambda *_: self._join())
+        self.accept.on_click(lambda *_: self._act(True))
+        self.reject.on_click(lambda *_: self._act(False))
+        self.propose.on_click(lambda *_: self._act(self.offer.value))
+        self.no_offer.on_click(lambda *_: self._act(None))
+        self.advice.on_click(lambda *_: self._act(self._default()))
+        self.join_form = pn.Row(self.code, self.name, self.join)
+        self.answer_row = pn.Row(self.accept, self.reject, self.advice)
+        self.propose_box = pn.Column(self.offer, pn.Row(self.propose, self.no_offer, self.advice), sizing_mode="stretch_width")
+        self.game_box = pn.Row(
+            pn.Column(self.question, self.clock, self.answer_row, self.propose_box, self.worth, self.briefing,
+                      sizing_mode="stretch_width"),
+            pn.Column("### The negotiation so far (newest first)", self.log, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
+        for w in (self.seat, self.briefing, self.question, self.clock, self.worth, self.log, self.message):
+            w.styles = {**w.styles, "font-size": TEXT_SIZE}
+        self.panel = pn.Column("## acsim class: negotiate it yourselves", self.join_form, self.message, self.seat,
+                               self.game_box, sizing_mode="stretch_width", css_classes=["classroom-student"])
+        if token:
+            self._claim()
+        self.refresh(force=True)
+
+    # ------------------------------------------------------------------ actions
+    @property
+    def room(self) -> Classroom | None:
+        return self.registry.current
+
+    def _join(self) -> None:
+        room = self.room
+        try:
+            if room is None:
+                raise ClassError("no class is open yet: wait for the teacher")
+            student = room.join(self.code.value, self.name.value, self.page)
+        except ClassError as exc:
+            self.message.object = f"**{exc}**"
+            return
+        self.token = student.token
+        self.message.object = ""
+        if pn.state.location is not None:
+            pn.state.location.update_query(token=student.token)
+        self.refresh(force=True)
+
+    def _claim(self) -> None:
+        room = self.room
+        try:
+            if room is None:
+                raise ClassError("no class is open: join again when the teacher opens one")
+            room.claim(self.token, self.page)
+        except ClassError as exc:
+            self.token = ""
+            self.message.object = f"**{exc}**"
+
+    def _default(self) -> Any:
+        game = self._game()
+        return game.question.default if game is not None and game.question is not None else None
+
+    def _act(self, decision: Any) -> None:
+        room, game = self.room, self._game()
+        if self.number is not None and self.number == self.sent:
+            return  # a second click on the same question (a double click): already sent
+        if room is None or game is None or self.number is None:
+            self.message.object = "**There is no move to make now.**"
+            return
+        self.sent = self.number
+        try:
+            room.act(self.token, self.page, self.number, decision)
+            self.message.object = ""
+        except ClassError as exc:
+            self.message.object = f"**Not sent: {exc}.**"
+        self.refresh(force=True)
+
+    # ------------------------------------------------------------------ drawing
+    def _game(self) -> Game | None:
+        room = self.room
+        return room.game_of(self.token) if room is not None and self.token else None
+
+    def poll(self) -> None:
+        """Called every POLL_MS: keep the seat, run the class's clock, redraw if the game changed."""
+        room = self.room
+        if room is None or not self.token:
+            return
+        room.seen(self.token, self.page)
+        room.tick()
+        self.refresh()
+
+    def refresh(self, force: bool = False) -> None:
+        """Redraw what changed: the whole game when the class or the game changed, else only the clock."""
+        room, game = self.room, self._game()
+        left = room.seconds_left(game) if room is not None and game is not None else None
+        key = (id(room), room.version if room else 0, game.version if game else 0,
+               room.holds(self.token, self.page) if room else False)
+        if key == self.shown and not force:
+            if game is not None and left is not None and int(left) != self.shown_left:
+                self.shown_left = int(left)
+                self.clock.object = clock_text(room, game)
+            return
+        self.shown, self.shown_left = key, None if left is None else int(left)
+        self._draw(room, game)
+
+    def _draw(self, room: Classroom | None, game: Game | None) -> None:
+        joined = room is not None and game is not None
+        student = room.student(self.token) if joined else None
+        holds = joined and room.holds(self.token, self.page)
+        q = game.question if joined else None
+        side = student.side if student else None
+        mine = holds and q is not None and q.side == side and game.started and not room.paused and not room.ended
+        self.number = q.number if mine else None
+        _set(self.join_form, visible=not joined)
+        _set(self.game_box, visible=holds)
+        _set(self.answer_row, visible=mine and q.role == ANSWER)
+        _set(self.propose_box, visible=mine and q.role == PROPOSE)
+        if not joined:
+            _set(self.seat, object="" if not self.token or room is None else "**This class has no seat for you; join again.**")
+            return
+        if not holds:
+            _set(self.seat, object="**This seat is now open in another window.** Use that window, or reload this page.")
+            return
+        partners = [f"{game.seats[i].name or 'the computer'} ({n})" for i, n in enumerate(game.side_names) if i != side]
+        _set(self.seat, object=f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
+                                f"against {', '.join(partners)}. Class code {room.code}.")
+        _set(self.briefing, object=briefing_html(game, side))
+        _set(self.question, object=question_html(room, game, side))
+        _set(self.clock, object=clock_text(room, game))
+        if mine and q.role == PROPOSE:
+            _set(self.offer, options=offer_choices(game, side))
+            if q.default is not None:
+                _set(self.offer, value=int(q.default))
+            _set(self.worth, object="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>")
+        elif mine:
+            _set(self.worth, object=worth_html(game, side, q.offer))
+        else:
+            _set(self.worth, object="")
+        lines = shared_log(game, side)[:LOG_LINES]
+        _set(self.log, object="".join(f"<div><b>{html.escape(d)}</b> {html.escape(a + ': ' if a else '')}{html.escape(t)}</div>"
+                                      for d, a, t in lines))
+
+
+def _set(widget, **values: Any) -> None:
+    """Set only the parameters that change (each set costs Panel a round of watchers, even to the same value)."""
+    for name, value in values.items():
+        if getattr(widget, name) != value:
+            setattr(widget, name, value)  # not param.update, which reads every parameter of the widget first
+
+
+def student_app() -> pn.viewable.Viewable:
+    """The ``/join`` page for one browser session (its token, if any, from the address)."""
+    token = (pn.state.session_args.get("token") or [b""])[0].decode(errors="replace")
+    page = StudentPage(CLASSES, token)
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.add_periodic_callback(page.poll, period=POLL_MS)
+    page.panel.student_page = page  # for tests and scripts
+    return page.panel

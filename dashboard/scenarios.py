@@ -1,0 +1,141 @@
+"""Scenario input and output for the dashboard: the bundled scenarios (shared, read-only), their
+titles and groups for the picker, YAML text in and out, and a user's mistakes in words."""
+
+from __future__ import annotations
+
+import functools
+import io
+from typing import Any
+
+import sim
+
+DEFAULT_SCENARIO = "new_start_2021"
+
+
+@functools.lru_cache(maxsize=256)
+def bundled(name: str) -> sim.Scenario:
+    """A bundled scenario (read-only, shared between sessions: the model never changes it)."""
+    return sim.load_scenario(name)
+
+
+def scenario_yaml(scenario: sim.Scenario) -> str:
+    """A scenario as a YAML file a user can load again (``acsim run FILE``)."""
+    from ruamel.yaml import YAML
+
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data.pop("extends", None)
+    out = io.StringIO()
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False
+    yaml.width = 100
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def located_errors(err: sim.ScenarioError) -> list[dict]:
+    """Each problem of a ScenarioError as {line, field, message} (line None when unknown)."""
+    return [{"line": e.line, "field": e.field or "", "message": e.message} for e in err.all()]
+
+
+def describe_error(err: Exception) -> str:
+    """A user's mistake in one readable line (a located ScenarioError keeps its line and field)."""
+    if isinstance(err, sim.ScenarioError):
+        parts = []
+        for e in err.all():
+            where = f"line {e.line}" if e.line else ""
+            field = f"{e.field}" if e.field else ""
+            loc = ", ".join(p for p in (where, field) if p)
+            parts.append(f"{loc}: {e.message}" if loc else e.message)
+        return "; ".join(parts)
+    return f"{type(err).__name__}: {err}"
+
+
+def bundled_text(name: str) -> str:
+    """The YAML text of a bundled scenario (what the editor opens with)."""
+    from sim.loading import scenario_path
+
+    return scenario_path(name).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- titles, groups, edited copies
+YOUR_SCENARIOS = "Your scenarios"  # the picker's group for files opened or edited in this session
+OTHER_PERIOD = "Other"  # the picker's group for bundled scenarios that name no period
+EDITED_NAME, EDITED_TITLE = "{}_edited", "{} (edited)"
+
+
+def title_of(scn: sim.Scenario) -> str:
+    """What a user calls a scenario: its title, or its name when it has none."""
+    return scn.title or scn.name
+
+
+def period_of(scn: sim.Scenario) -> str:
+    """The scenario's period (e.g. "Cold War"), or "" (the field is optional and newer than some files)."""
+    return str(getattr(scn, "period", "") or "")
+
+
+def picker_groups(bundled_names: list[str], uploaded: dict[str, sim.Scenario]) -> dict[str, dict[str, str]]:
+    """The scenario picker's entries: {group: {title: name}}, bundled scenarios grouped by period, then the
+    session's own files. Groups keep the order of their first scenario; titles are sorted within a group."""
+    groups: dict[str, dict[str, str]] = {}
+    for name in bundled_names:
+        scn = bundled(name)
+        groups.setdefault(period_of(scn) or OTHER_PERIOD, {})[title_of(scn)] = name
+    if set(groups) == {OTHER_PERIOD}:  # no scenario names a period: one plain list
+        groups = {"Scenarios": groups[OTHER_PERIOD]}
+    elif OTHER_PERIOD in groups:
+        groups[OTHER_PERIOD] = groups.pop(OTHER_PERIOD)
+    out = {g: dict(sorted(entries.items())) for g, entries in groups.items()}
+    if uploaded:
+        out[YOUR_SCENARIOS] = {title_of(s): name for name, s in uploaded.items()}
+    return out
+
+
+def as_own_copy(scn: sim.Scenario, taken: list[str]) -> sim.Scenario:
+    """An edited or opened scenario under its own name and title when its name is a bundled scenario's,
+    so that it sits beside the bundled one in the picker instead of replacing it."""
+    if scn.name not in taken:
+        return scn
+    return scn.model_copy(update={"name": EDITED_NAME.format(scn.name), "title": EDITED_TITLE.format(title_of(scn))})
+
+
+def schema_help(path: str) -> str:
+    """The schema's description of a scenario field given by its dotted override path (e.g.
+    ``states.RU.utility.secrecy_cost``), or "" when the schema has none."""
+    from pydantic import BaseModel
+
+    model: Any = sim.Scenario
+    description = ""
+    parts = path.split(".")
+    i = 0
+    while i < len(parts):
+        fields = getattr(model, "model_fields", None)
+        if fields is None:
+            return description
+        name = parts[i]
+        if name not in fields:
+            return ""
+        field = fields[name]
+        description = field.description or ""
+        model = _inner_model(field.annotation)
+        i += 1
+        if name in ("states", "verification_levels", "freeze_options") and i < len(parts):
+            i += 1  # the next part names a list item (a state or a level)
+        if model is None or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return description
+    return description
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The pydantic model inside an annotation such as list[StateSpec] or Utility | None (else the annotation)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    for arg in (annotation, *typing.get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        for inner in typing.get_args(arg):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return None
