@@ -200,7 +200,7 @@ def render(data: dict[str, Any]) -> str:
     lines = HEADER + [
         f"Each of the {n_cases} historical cases below is a scenario that starts at a *cut-off*: a date when "
         "the outcome was still open, coded only from sources dated on or before it (see the "
-        "codebook, `docs/codebook.md`). The model runs each case "
+        "[codebook](codebook.md)). The model runs each case "
         f"{data['n']} times from its cut-off (seed {data['seed']}), and the share of runs ending in each "
         "outcome is its forecast. What really happened is written in each file's `record:` block, which "
         "the model never reads: only the scoring does. The forecasts are then scored against the record, "
