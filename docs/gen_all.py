@@ -5,7 +5,8 @@
 * :mod:`docs.gen_validation`, when it exists: the validation table measured on the current code;
 * :mod:`docs.gen_research`: the sampled sweeps, scenario discovery and Sobol indices of the research page;
 * :mod:`docs.gen_teaching`: the numbers of the teacher's guide's lessons;
-* :mod:`docs.gen_limits`: the limits and the messages for refused input in the authoring guide.
+* :mod:`docs.gen_limits`: the limits and the messages for refused input in the authoring guide;
+* :mod:`docs.gen_forecast`: the backtest of the historical cases ("How well does the model forecast?").
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import importlib
 import importlib.util
 import sys
 
-GENERATORS = ("docs.gen_reference", "docs.gen_scenarios", "docs.gen_validation", "docs.gen_research", "docs.gen_teaching", "docs.gen_limits")
+GENERATORS = ("docs.gen_reference", "docs.gen_scenarios", "docs.gen_validation", "docs.gen_research", "docs.gen_teaching",
+              "docs.gen_limits", "docs.gen_forecast")
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ Names are imported when first used (``import sim`` alone loads neither Mesa
 nor pandas), so that the command line answers at once.
 ``sim.ensemble`` and ``sim.sweep`` are modules that can be called as the
 functions of the same name: ``sim.ensemble("new_start_2021", n=500)`` and
-``sim.ensemble.replicate_seed(0, 3)`` both work.
+``sim.ensemble.replicate_seed(0, 3)`` both work; so does ``sim.backtest``.
 """
 
 from __future__ import annotations
@@ -36,12 +36,15 @@ _LAZY = {
     "sweep": ("sim.sweep", None),
     "sensitivity": ("sim.sampling", "sensitivity"),
     "discover": ("sim.discovery", "discover"),
+    "BacktestResult": ("sim.backtest", "BacktestResult"),
+    "backtest": ("sim.backtest", None),
 }
 
 __all__ = [
     "ArmsControlModel", "RunResult", "Scenario", "ScenarioError",
     "bundled_scenarios", "load_scenario", "load_scenario_text", "run",
     "EnsembleResult", "ensemble", "sweep", "sensitivity", "discover",
+    "BacktestResult", "backtest",
 ]
 
 

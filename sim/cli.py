@@ -377,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", action=argparse.BooleanOptionalAction, default=True, help="open a browser tab (default: yes)")
     p.set_defaults(func=cmd_dashboard)
 
+    from sim import backtest_cli  # acsim backtest
+
+    backtest_cli.register(sub)
     try:
         sweep_cli = importlib.import_module("sim.sweep_cli")
     except ModuleNotFoundError as exc:
