@@ -811,16 +811,20 @@ these experiments are in `tests/scenarios/`.
 
 HOW_FAR = """## How far the model matches history, and where it does not
 
-* **New START 2021.** From the 1 September 2020 data and the positions on
-  the record, the model stalls through the autumn (each side's offers cross
-  the other's red lines), and after the change of US administration on
-  20 January 2021 it extends the treaty by five years in nearly every run.
-  History's extension came on 3 February 2021, two days before expiry; the
-  model agrees earlier, in the week of 26 January, about ten days before the
-  deadline (the exchange of diplomatic notes in history also began on
-  26 January). The model does not represent the ratification steps that
-  took the last week. Without the transition, no run reaches a five-year
-  deal: the treaty lapses on 5 February 2021, as the stall suggested.
+* **New START 2021, as a forecast.** The scenario is the forecast made on
+  1 September 2020, from sources dated on or before it: the election of
+  3 November 2020 is a branch with the published forecast's chance (about
+  80%), and each side's preferences and the audience costs of its public
+  demands are priors. The model then gives a five-year extension in most
+  runs, not all (the row above), mostly in the last two weeks before the
+  deadline; pinned to the re-election branch, it mostly lapses. History's
+  extension, agreed on 26 January and in force on 3 February 2021, is one
+  likely branch among others, not a script. The model represents the Duma's
+  approval only where a scenario gives a state a ratification step.
+* **The case library.** Twenty historical negotiations, coded from sources
+  dated before each cut-off, score the model out of sample against the base
+  rate and the status quo: see [How well does the model forecast?](forecast.md),
+  which also says where it does badly.
 * **INF 2019.** Ends in withdrawal when the scenario is bundled (the row
   says so when it is not).
 * **Timing is coarse.** The historical scenarios run in weekly steps, so
@@ -831,10 +835,11 @@ HOW_FAR = """## How far the model matches history, and where it does not
   not spread out evenly as in Roth et al.'s experiments: they gather in an
   earlier, narrower band, because the concession schedule is deterministic
   and only the break-off is random (and most runs break off first). The
-  Coe & Vaynman and Oye responses come in steps, not smooth curves: a greedy
-  state's choice to cheat under a verification level is a threshold (its
-  gain against the expected loss if caught), so each sweep moves in jumps
-  where a threshold is crossed. The Rubinstein shares are met to the grid of
+  Coe & Vaynman and Oye rows run on validation scenarios with fixed values,
+  so their responses come in steps: a greedy state's choice to cheat under a
+  verification level is a threshold (its gain against the expected loss if
+  caught). With priors over those values (the model-2 rows and the historical
+  scenarios) the same responses are smooth. The Rubinstein shares are met to the grid of
   the share issue (0.001), not exactly.
 * **The theory rows are mechanisms, not history.** They check that each
   part does what its source says, on scenarios built for the purpose; they

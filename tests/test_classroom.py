@@ -15,8 +15,8 @@ from dashboard.classroom.room import AWAY_AFTER_S, DEFAULT_SEED, ROUND_SECONDS, 
 from dashboard.classroom.student import briefing_html, shared_log
 
 SCENARIO = "new_start_2021"
-SEED = 1
-EXPECTED = "extended 5 years"  # sim.run("new_start_2021", seed=1): agreed on 2021-01-26
+SEED = DEFAULT_SEED
+EXPECTED = "extended 5 years"  # sim.run("new_start_2021", seed=DEFAULT_SEED): agreed on 2021-01-26
 AGREED_ON = "2021-01-26"
 MOVES_TO_END = 42  # both sides' proposals and answers from September 2020 to the agreement
 
@@ -294,7 +294,7 @@ def test_the_export_has_a_row_per_game_and_per_move_and_each_games_log(scenario,
     with zipfile.ZipFile(io.BytesIO(export.logs_zip(room))) as z:
         assert z.namelist() == ["game_01.txt", "game_02.txt"]
         log = z.read("game_01.txt").decode()
-    assert log.startswith("Game 1: New START expiry, 2021 (seed 1); US: Ann, RU: Bob")
+    assert log.startswith(f"Game 1: New START expiry, 2021 (seed {SEED}); US: Ann, RU: Bob")
     assert f"Outcome: {EXPECTED}." in log
 
 

@@ -51,11 +51,11 @@ def run_cli(capsys, monkeypatch):
 
 # ---------------------------------------------------------------------------- run
 def test_run_prints_header_story_and_outcome(run_cli):
-    code, out, err = run_cli("run", "new_start_2021", "--seed", "1")
+    code, out, err = run_cli("run", "new_start_2021", "--seed", "2")
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == "New START expiry, 2021 (new_start_2021)"
-    assert lines[1] == "seed 1"
+    assert lines[1] == "seed 2"
     assert lines[3].startswith("2020-09-01  New START expiry, 2021.")
     assert "2021-01-26  US: accepts:" in out
     assert "2021-01-26  Agreement: 5-year extension" in out
@@ -66,7 +66,7 @@ def test_run_prints_header_story_and_outcome(run_cli):
 
 
 def test_run_wraps_the_log_under_its_dates(run_cli):
-    _, out, _ = run_cli("run", "new_start_2021", "--seed", "1")
+    _, out, _ = run_cli("run", "new_start_2021", "--seed", "2")
     for line in out.splitlines()[3:]:
         if line and not line.startswith("Outcome") and not re.match(r"\d{4}-\d\d-\d\d  ", line):
             assert line.startswith(" " * 12) or not line.startswith(" "), line

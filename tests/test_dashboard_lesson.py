@@ -41,7 +41,7 @@ def test_an_edited_scenario_opens_beside_the_bundled_one_under_its_own_title():
 
 def test_results_are_labelled_with_scenario_seed_and_changed_parameters():
     s = Session()
-    assert s.settings_label() == "New START expiry, 2021 · seed 1 · as written"
+    assert s.settings_label() == "New START expiry, 2021 · seed 2 · as written"
     s.set_override("states.RU.utility.secrecy_cost", 5.0)
     s.set_seed(7)
     assert s.settings_label() == "New START expiry, 2021 · seed 7 · changed: RU secrecy cost = 5"
@@ -54,10 +54,10 @@ def test_odds_go_when_the_scenario_changes_and_say_when_settings_changed():
     odds.start()
     assert "extended 5 years" in odds.shares.object
     s.set_override("tension.initial", 0.9)
-    assert odds.status.object.startswith("**These results are of earlier settings** (New START expiry, 2021 · seed 1 · as written)")
+    assert odds.status.object.startswith("**These results are of earlier settings** (New START expiry, 2021 · seed 2 · as written)")
     s.scenario_name = "inf_2019"
     assert odds.result is None and odds.shares.object == ""
-    assert "The end of the INF Treaty, 2018-2019 · seed 1 · as written" in odds.status.object
+    assert "The end of the INF Treaty, 2018-2019 · seed 2 · as written" in odds.status.object
 
 
 def test_slider_help_is_the_schemas_description():

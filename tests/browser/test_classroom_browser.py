@@ -25,7 +25,7 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, req
 pytestmark = pytest.mark.browser
 
 KEY = "test-console-key"
-EXPECTED = "extended 5 years"  # both students take their advisers' advice: the model's own run with seed 1
+EXPECTED = "extended 5 years"  # both students take their advisers' advice: the model's own run with the default seed (2)
 AGREED_ON = "2021-01-26"
 RELOAD_AT_MOVE = 10
 PROJECTOR = {"width": 1280, "height": 720}

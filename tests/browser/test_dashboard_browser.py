@@ -20,7 +20,7 @@ from tests.browser.conftest import LOAD_TIMEOUT_MS, open_page, screenshot
 pytestmark = pytest.mark.browser
 
 ENSEMBLE_TIMEOUT_MS = 120_000  # replicates on a busy two-core machine
-EXPECTED_OUTCOME = "extended 5 years"  # New START 2021, seed 1: agreement on 2021-01-26, as sim.run gives
+EXPECTED_OUTCOME = "extended 5 years"  # New START 2021, seed 2 (the default): agreement on 2021-01-26, as sim.run gives
 
 
 def status(page):
@@ -298,9 +298,9 @@ def test_odds_of_one_scenario_are_never_shown_under_another(page):
     page.get_by_role("button", name="Run replicates").click()
     shares = page.locator(".odds-shares")
     shares.get_by_text("extended 5 years").wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
-    assert "New START expiry, 2021 · seed 1 · as written" in shown(page.locator(".odds-status"))
+    assert "New START expiry, 2021 · seed 2 · as written" in shown(page.locator(".odds-status"))
     page.locator(".scenario-picker select").select_option(label="The end of the INF Treaty, 2018-2019")
-    wait_shown(page.locator(".odds-status"), "The end of the INF Treaty, 2018-2019 · seed 1")
+    wait_shown(page.locator(".odds-status"), "The end of the INF Treaty, 2018-2019 · seed 2")
     wait_shown(status(page), "step 0 of 40")  # the new scenario's controls are in (40 steps, not New START's 26)
     assert "extended 5 years" not in shown(shares)
     set_slider(page, "initial tension", "End")  # a changed parameter: the new result says so
@@ -380,7 +380,7 @@ def test_a_charts_png_is_saved_without_a_prompt_and_carries_its_title(page):
     assert name.startswith("forces_and_treaty_caps_new_start_expiry_2021_seed_1_as_written") and name.endswith(".png"), name
     titles = page.evaluate("""() => Array.from(Bokeh.documents[0].all_models)
         .filter(m => m.constructor.__name__ === 'Title').map(m => m.text)""")
-    assert any(t.startswith("New START expiry, 2021 · seed 1 · as written · 20") for t in titles), titles
+    assert any(t.startswith("New START expiry, 2021 · seed 2 · as written · 20") for t in titles), titles
     head = open(download.value.path(), "rb").read(24)  # a PNG's size is in its header (IHDR)
     width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
     assert head[:8] == b"\x89PNG\r\n\x1a\n" and width >= 500 and height >= 260, (width, height)
