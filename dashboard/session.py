@@ -124,7 +124,12 @@ class Session(param.Parameterized):
         where a field has one, its dotted path otherwise)."""
         from dashboard.parameters import key_parameters
 
-        labels = {p.path: p.label for p in key_parameters(self.scenario)}
+        labels = {}
+        for p in key_parameters(self.scenario):
+            labels[p.path] = p.label
+            base = p.path.rsplit(".", 1)[0]
+            if p.label.endswith(" of its prior)"):  # the field itself, set to a known value
+                labels.setdefault(base, p.label[:p.label.rindex(" (")])
         return [f"{labels.get(path, path)} = {value:g}" if isinstance(value, float) else f"{labels.get(path, path)} = {value}"
                 for path, value in self.overrides.items()]
 

@@ -112,7 +112,7 @@ def bargaining_data(session: Session) -> dict[str, Any]:
 
 def reservations(model: sim.ArmsControlModel) -> np.ndarray:
     """Each state's reservation: the least it accepts, against no deal (utility)."""
-    return np.array([s.spec.bargaining.reservation for s in model.states], dtype=float)
+    return np.array([s.reservation for s in model.states], dtype=float)  # each state's own (drawn) value
 
 
 def terms_table(session: Session, k: int) -> pd.DataFrame:

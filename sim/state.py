@@ -98,6 +98,16 @@ class State(Agent):
         return None
 
     @property
+    def red_line_why(self) -> list[str]:
+        """For each offer, the first active red line it crosses, in words ("" for none)."""
+        out = [""] * len(self.model.space)
+        for rl, on in zip(self.draws.red_lines, self.active_red_lines()):
+            if on:
+                for k in np.flatnonzero(rl.crossed):
+                    out[k] = out[k] or rl.reason
+        return out
+
+    @property
     def allowed(self) -> np.ndarray:
         """(offers,) the offers that cross none of its active red lines."""
         out = np.ones(len(self.model.space), dtype=bool)
