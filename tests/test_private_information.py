@@ -115,7 +115,7 @@ def test_the_audience_cost_of_a_red_line_moves_outcomes_smoothly_toward_respecti
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path, grid, rises", [
-    ("states.A.trust", [0.1, 0.25, 0.4, 0.55, 0.7, 0.85], True),  # more trust, less fear of being cheated (Kydd 2000)
+    ("states.A.trust", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], True),  # more trust, less fear of being cheated (Kydd 2000)
     ("verification_levels.0.detection", [0.0, 0.075, 0.15, 0.225, 0.3, 0.375, 0.45, 0.525, 0.6], True),  # better national means make the deal without inspections safer
 ])
 def test_agreement_moves_smoothly_with_trust_and_detection(path, grid, rises):
