@@ -128,7 +128,11 @@ def test_two_students_taking_their_advisers_advice_play_exactly_the_models_run(s
     assert (game.outcome.label, game.outcome.agreement_date) == (EXPECTED, AGREED_ON)
     choices = [e.text for e in game.model.log.entries if "(the player's choice)" in e.text]
     answers = [m for m in game.moves if m.role == ANSWER]
-    assert len(choices) == len(answers) == 22  # every answer says a student made it (scripted offers are answered too)
+    model = sim.ArmsControlModel(SCENARIO, seed=SEED)  # the same run without students: its answers, one per offer
+    while model.running:
+        model.step()
+    model_answers = sum(e.kind in ("accept", "reject") for e in model.log.entries)
+    assert len(choices) == len(answers) == model_answers  # every answer says a student made it
 
 
 def test_a_student_who_rejects_everything_changes_the_outcome(scenario, clock):
@@ -247,8 +251,10 @@ def test_a_student_sees_their_own_briefing_and_not_the_other_sides_reasons(scena
         q = game.question
         s = (ann, bob)[q.side]
         room.act(s.token, s.page, q.number, q.default)
-    us_red_line = "no extension without a freeze on all warheads"
+    us_red_line = scenario.states[0].red_lines[0].reason  # US's own red line, private to US
     assert us_red_line in briefing_html(game, 0) and us_red_line not in briefing_html(game, 1)
+    # a value given as a prior shows the side's own draw for this game
+    assert f"<td>{game.model.states[0].value('utility.secrecy_cost'):g}</td>" in briefing_html(game, 0)
     seen_by_ru = " ".join(text for _, _, text in shared_log(game, 1))
     seen_by_us = " ".join(text for _, _, text in shared_log(game, 0))
     assert "worth" in seen_by_us  # US's own reasons

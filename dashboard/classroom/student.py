@@ -23,7 +23,7 @@ from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classro
 
 POLL_MS = 500  # how often a page asks the class whether its game changed (ms); also the class's clock tick
 PRIVATE_KINDS = ("offer", "accept", "reject", "no_offer")  # the other side's reasons (its worth, its target) are cut
-HIDDEN_KINDS = ("trust",)  # the other side's beliefs are its own
+HIDDEN_KINDS = ("trust", "compliance")  # the other side's beliefs, and whether it chose to cheat (and why), are its own
 LOG_LINES = 60  # newest lines of the shared log shown
 TEXT_SIZE = "18px"
 
@@ -32,7 +32,8 @@ def shared_log(game: Game, side: int) -> list[tuple[str, str, str]]:
     """The game's log as `side`'s student may read it, newest first: (date, actor, text).
 
     The other sides' offers and answers are shown without their reasons (which
-    name their private worth and targets), and their trust lines not at all.
+    name their private worth and targets), and their trust and compliance lines
+    (whether they chose to cheat, from their private values) not at all.
     """
     me = game.side_names[side]
     out = []
@@ -59,6 +60,9 @@ def briefing_html(game: Game, side: int) -> str:
             continue
         for name, info in type(values).model_fields.items():
             value = getattr(values, name)
+            draws = getattr(getattr(state, "draws", None), "values", {})
+            if f"{part}.{name}" in draws and not isinstance(value, (int, float)):
+                value = state.value(f"{part}.{name}")  # a prior: the side's own value, drawn for this game
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 help_text = html.escape(info.description or "")
                 rows.append(f"<tr><td title='{help_text}'>{html.escape(name.replace('_', ' '))}</td><td>{value:g}</td>"

@@ -21,7 +21,7 @@ import segno
 
 import sim
 from dashboard.classroom import export, results
-from dashboard.classroom.room import CLASSES, MODES, ROUND_SECONDS, ClassError, ClassRegistry, Classroom
+from dashboard.classroom.room import CLASSES, DEFAULT_SEED, MODES, ROUND_SECONDS, ClassError, ClassRegistry, Classroom
 
 DEFAULT_SCENARIO = "new_start_2021"
 POLL_MS = 1000  # how often the board redraws when the class changed (ms)
@@ -101,7 +101,7 @@ class TeacherConsole:
                                           value=DEFAULT_SCENARIO if DEFAULT_SCENARIO in titles.values() else None, width=320)
         self.mode = pn.widgets.RadioBoxGroup(options={v: k for k, v in MODES.items()}, value="students")
         self.clock = pn.widgets.IntInput(label="Seconds per move (0: no clock)", value=ROUND_SECONDS, start=0, end=3600, width=220)
-        self.seed = pn.widgets.IntInput(label="Seed (every game the same)", value=1, start=0, end=2**31 - 1, width=220)
+        self.seed = pn.widgets.IntInput(label="Seed (every game the same)", value=DEFAULT_SEED, start=0, end=2**31 - 1, width=220)
         self.open = pn.widgets.Button(label="Open the class", color="primary", width=180)
         self.start = pn.widgets.Button(label="Start the games", color="success", width=180)
         self.pause = pn.widgets.Button(label="Pause all", width=120)

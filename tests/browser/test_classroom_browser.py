@@ -25,12 +25,29 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, req
 pytestmark = pytest.mark.browser
 
 KEY = "test-console-key"
-EXPECTED = "extended 5 years"  # both students take their advisers' advice: the model's own run with the default seed (2)
-AGREED_ON = "2021-01-26"
 RELOAD_AT_MOVE = 10
 PROJECTOR = {"width": 1280, "height": 720}
 LAPTOP = {"width": 1280, "height": 800}
 MOVE_TIMEOUT_S = 30.0
+
+
+def advised_game():
+    """What two students who take their advisers' advice play, computed without a browser:
+    (outcome, date agreed, number of moves, the US's first red line). It is the model's own run
+    with the class's default seed (test_classroom checks that)."""
+    import sim
+    from dashboard.classroom.room import DEFAULT_SEED, Classroom
+
+    scenario = sim.load_scenario("new_start_2021")
+    room = Classroom(scenario, seed=DEFAULT_SEED, clock=lambda: 0.0)
+    students = [room.join(room.code, name, f"page-{name}") for name in ("Ann", "Bob")]
+    room.start()
+    game, moves = room.games[1], 0
+    while game.question is not None:
+        q = game.question
+        room.act(students[q.side].token, students[q.side].page, q.number, q.default)
+        moves += 1
+    return game.outcome.label, game.outcome.agreement_date, moves, scenario.states[0].red_lines[0].reason
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +118,9 @@ def wait_for_move(page, after: int) -> tuple[int, int, str] | None:
 
 
 def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_model(chromium, class_server):
+    from dashboard.classroom.results import ODDS_REPLICATES
+
+    expected, agreed_on, n_moves, us_red_line = advised_game()
     base = class_server
     teacher = new_page(chromium, f"{base}teacher?key={KEY}", PROJECTOR)
     teacher.get_by_role("button", name="Open the class").click()
@@ -124,8 +144,8 @@ def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_m
     bob = join(chromium, base, code, "Bob")
     expect(ann.locator(".classroom-seat")).to_contain_text("you play US in game 1")
     expect(bob.locator(".classroom-seat")).to_contain_text("you play RU in game 1, against Ann (US)")
-    expect(ann.locator(".classroom-briefing")).to_contain_text("no extension without a freeze on all warheads")
-    expect(bob.locator(".classroom-briefing")).not_to_contain_text("no extension without a freeze on all warheads")
+    expect(ann.locator(".classroom-briefing")).to_contain_text(us_red_line)
+    expect(bob.locator(".classroom-briefing")).not_to_contain_text(us_red_line)
     teacher.get_by_role("button", name="Start the games").click()
 
     pages = {0: ann, 1: bob}
@@ -148,17 +168,17 @@ def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_m
         page.get_by_role("button", name="Take my advisers' advice").click()
         last = number
     for page in (ann, bob):
-        expect(page.locator(".classroom-question")).to_contain_text(f"The game is over: {EXPECTED}", timeout=30_000)
-    assert last == 41  # 42 moves, the reload lost none
-    expect(bob.locator(".classroom-log")).to_contain_text("Outcome: extended 5 years")
+        expect(page.locator(".classroom-question")).to_contain_text(f"The game is over: {expected}", timeout=30_000)
+    assert last == n_moves - 1  # every move of the advised game (numbered from 0): the reload lost none
+    expect(bob.locator(".classroom-log")).to_contain_text(f"Outcome: {expected}")
 
     open_tab(teacher, "Board")
     board = teacher.locator(".classroom-board")
-    expect(board).to_contain_text(EXPECTED, timeout=30_000)
-    expect(board).to_contain_text(AGREED_ON)
+    expect(board).to_contain_text(expected, timeout=30_000)
+    expect(board).to_contain_text(agreed_on)
     outcomes = teacher.locator(".classroom-outcomes-pane")
-    expect(outcomes).to_contain_text("The model (200 runs)", timeout=120_000)
-    expect(outcomes).to_contain_text(f"Agreement dates in class: {AGREED_ON}")
+    expect(outcomes).to_contain_text(f"The model ({ODDS_REPLICATES} runs)", timeout=120_000)
+    expect(outcomes).to_contain_text(f"Agreement dates in class: {agreed_on}")
 
     cat = join(chromium, base, code, "Cat")  # a third student, after the start: the computer plays her partner
     expect(cat.locator(".classroom-seat")).to_contain_text("against the computer (RU)")
@@ -168,7 +188,7 @@ def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_m
     screenshot(teacher, "classroom_board.png")
     open_tab(teacher, "Debrief")
     teacher.get_by_role("button", name="Show the debrief").click()
-    expect(teacher.locator(".classroom-debrief")).to_contain_text(f"{EXPECTED}: 1 (100%; the model:")
+    expect(teacher.locator(".classroom-debrief")).to_contain_text(f"{expected}: 1 (100%; the model:")
     screenshot(teacher, "classroom_debrief.png")
     for p in (teacher, ann, bob, cat):
         p.context.close()
