@@ -15,11 +15,14 @@ from playwright.sync_api import expect
 from dashboard.app import TAB_NAMES
 from dashboard.scenarios import bundled_text
 from dashboard.views.play import DOUBLE_CLICK_S
+import sim
+from dashboard.session import Session
 from tests.browser.conftest import LOAD_TIMEOUT_MS, open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
 ENSEMBLE_TIMEOUT_MS = 120_000  # replicates on a busy two-core machine
+N_STEPS = sim.ArmsControlModel("new_start_2021").calendar.n_steps  # New START 2021's weekly steps
 EXPECTED_OUTCOME = "extended 5 years"  # New START 2021, seed 2 (the default): agreement on 2021-01-26, as sim.run gives
 
 
@@ -74,14 +77,16 @@ def set_slider(page, label: str, key: str, presses: int = 1) -> None:
 def test_play_new_start_to_its_end(page):
     open_tab(page, "Timeline")
     page.get_by_role("button", name="Step").click()
-    status(page).get_by_text("step 1 of 26").wait_for()
+    status(page).get_by_text(f"step 1 of {N_STEPS}").wait_for()
     page.get_by_role("button", name="Run to end").click()
     status(page).get_by_text(f"Outcome: {EXPECTED_OUTCOME}").wait_for()
-    assert "2021-03-02" in shown(status(page))
+    end = Session()
+    end.run_to_end()  # the same run as the server's: the page opens on the same scenario, seed and settings
+    assert end.status()["date"] in shown(status(page))
     log = log_text(page)
     assert "Agreement: 5-year extension, the New START regime (data exchanges and on-site inspections), no freeze" in log
     assert "A new US administration takes office" in log
-    assert "rejects: it crosses its red line" in log
+    assert "rejects: worth" in log and "after the audience cost of crossing its red line (" in log  # model 2 prices a red line
     wait_drawn(page, ".timeline-charts", 3)
     screenshot(page, "dashboard_timeline.png")
 
@@ -183,15 +188,17 @@ def test_two_sessions_do_not_share_state(browser, server_url):
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         p = context.new_page()
         p.goto(server_url)
-        status(p).get_by_text("step 0 of 26").wait_for(timeout=20_000)
+        status(p).get_by_text(f"step 0 of {N_STEPS}").wait_for(timeout=20_000)
         pages.append(p)
     a, b = pages
     a.get_by_role("button", name="Run to end").click()
     status(a).get_by_text(f"Outcome: {EXPECTED_OUTCOME}").wait_for()
     b.get_by_role("button", name="Step").click()
-    status(b).get_by_text("step 1 of 26").wait_for()
+    status(b).get_by_text(f"step 1 of {N_STEPS}").wait_for()
     assert "Outcome" not in shown(status(b))
-    assert "step 26 of 26" in shown(status(a))
+    end = Session()
+    end.run_to_end()  # the same run on the server: seed and settings as the page opens
+    assert f"step {end.model.step_index} of {N_STEPS}" in shown(status(a))
     for p in pages:
         p.context.close()
 
@@ -301,7 +308,9 @@ def test_odds_of_one_scenario_are_never_shown_under_another(page):
     assert "New START expiry, 2021 · seed 2 · as written" in shown(page.locator(".odds-status"))
     page.locator(".scenario-picker select").select_option(label="The end of the INF Treaty, 2018-2019")
     wait_shown(page.locator(".odds-status"), "The end of the INF Treaty, 2018-2019 · seed 2")
-    wait_shown(status(page), "step 0 of 40")  # the new scenario's controls are in (40 steps, not New START's 26)
+    inf_steps = sim.ArmsControlModel("inf_2019").calendar.n_steps
+    assert inf_steps != N_STEPS
+    wait_shown(status(page), f"step 0 of {inf_steps}")  # the new scenario's controls are in (its own step count)
     assert "extended 5 years" not in shown(shares)
     set_slider(page, "initial tension", "End")  # a changed parameter: the new result says so
     wait_shown(page.locator(".odds-status"), "changed: initial tension = 1")

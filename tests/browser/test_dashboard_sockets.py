@@ -8,12 +8,15 @@ reaches another session's socket.
 from __future__ import annotations
 
 import asyncio
+import html
+import json
 import signal
 import time
 
 import pytest
 
 from benchmarks.ws_client import Page
+from dashboard.session import DEFAULT_SEED
 from tests.browser.conftest import free_port, start_dashboard, stop, wait_until_served
 
 
@@ -62,15 +65,17 @@ async def _ensemble_and_a_run(url: str) -> list[str]:
     order: list[str] = []
     try:
         await a.show_tab("Odds")
-        n = a.find("Slider", title="Replicates")
+        n = await _found(a, "Slider", title="Replicates")
         await a.set_value(n, a.models[n]["attributes"]["end"])  # 1,000 replicates: seconds of work
         started = a.expect("Running 1000 replicates")
-        finished = a.expect("of New START expiry, 2021 (seed 1) in")  # the line shown when they are in
+        # the line shown when they are in, as the socket carries it (Markdown sent as escaped HTML, in JSON)
+        finished = a.expect(json.dumps(html.escape(f"1000 replicates</strong> of <strong>New START expiry, 2021 · seed {DEFAULT_SEED}"))[1:-1])
         finished.add_done_callback(lambda _: order.append("a's replicates"))
-        run_a = a.find("Button", label="Run replicates")
+        run_a = await _found(a, "Button", label="Run replicates")
         await a.click(run_a)
         await asyncio.wait_for(started, 60)
-        run_b = b.find("Button", label="Run to end")
+        await b.show_tab("Timeline")  # the page opens on the briefing; the run's controls come with the Timeline tab
+        run_b = await _found(b, "Button", label="Run to end")
         await b.timed(lambda: b.click(run_b), "Outcome: extended 5 years", timeout=60)
         order.append("b's run")
         await asyncio.wait_for(finished, 120)
