@@ -16,6 +16,7 @@ from dashboard.app import TAB_NAMES
 from dashboard.scenarios import bundled_text
 from dashboard.views.play import DOUBLE_CLICK_S
 import sim
+from dashboard.session import DEFAULT_SEED
 from dashboard.session import Session
 from tests.browser.conftest import LOAD_TIMEOUT_MS, open_page, screenshot
 
@@ -107,7 +108,11 @@ def test_parameter_change_changes_outcome_and_plots(page):
     assert after != before  # Russia values every verified offer less
     page.evaluate("() => { const s = Bokeh.documents[0].get_model_by_name('offers'); s.selected.indices = [16]; }")
     terms = wait_shown(page.locator(".offer-terms"), "Offer 16: 5-year agreement")  # the treaty has lapsed
-    assert "secrecy cost of verification" in terms and "-8.19" in terms  # 5 x 0.4 x A(5 years at 0.9) = -8.19 for Russia
+    # Russia's secrecy term: its own secrecy cost (drawn for this run from the prior the slider moved) x 0.4 x A(5 years)
+    m = sim.ArmsControlModel("new_start_2021", rng=DEFAULT_SEED, overrides={"states.RU.utility.secrecy_cost.median": 5.0})
+    ru = m.state_by_name["RU"]
+    secrecy = m.utility.terms(16, ru.index, ru.trust.copy(), m.tension)["secrecy"]
+    assert "secrecy cost of verification" in terms and f"{secrecy:.2f}" in terms, (secrecy, terms)
     screenshot(page, "dashboard_bargaining.png")
 
 
