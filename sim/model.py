@@ -48,6 +48,7 @@ from sim.talks import Talks
 from sim.tension import TensionInputs, band
 from sim.tension import update as update_tension
 from sim.treaty import Treaty
+from sim.treaty import capital as _capital
 
 PERFECT = (1.0, 0.0)  # detection, false alarm (per year) when a scenario defines no verification level
 ANNOUNCED_TRUST_MOVE = 0.05  # trust moves at least this large are written to the log
@@ -164,8 +165,7 @@ class ArmsControlModel(Model):
 
     def _fire_events(self, k: int) -> None:
         for ev in [*self.compiled.events_by_step.get(k, ()), *self._later_events.pop(k, ())]:
-            if ev.chance >= 1.0 or self.rng.random() < ev.chance:
-                fire(self, ev)
+            self._fire_now(ev)
         for spec in self.scenario.random_events:
             draw_random(self, spec, self.dt)
 
@@ -191,6 +191,7 @@ class ArmsControlModel(Model):
                 self._fire_now(later)
 
     def _fire_now(self, ev: Any) -> None:
+        """Fire a scripted event, with its chance (drawn only for an event that may not happen)."""
         if ev.chance >= 1.0 or self.rng.random() < ev.chance:
             fire(self, ev)
 
@@ -407,7 +408,3 @@ def _release_agent_ids(model: Model) -> None:
     if isinstance(counters, dict):
         counters.pop(model, None)
 
-
-def _capital(text: str) -> str:
-    """A sentence that starts with a capital, whatever the treaty's name ("the INF Treaty expires")."""
-    return text[:1].upper() + text[1:]

@@ -119,7 +119,7 @@ class Treaty:
                               before_deadline=before, same_terms=same, text=desc)
         m.talks.open = False
         m.step_inputs.agreement = True
-        m.note("", "agreement", f"Agreement: {desc}. {_capital(self.name)} now runs to {m.calendar.label(self.expires)}.", stamp=stamp)
+        m.note("", "agreement", f"Agreement: {desc}. {capital(self.name)} now runs to {m.calendar.label(self.expires)}.", stamp=stamp)
         self._call_votes(offer, when)
 
     def _call_votes(self, offer: int, when: int) -> None:
@@ -228,7 +228,7 @@ class Treaty:
         self.notices.clear()  # served: a treaty agreed later starts with none
         self.votes.clear()
         self.model.endings.append((how, by, when))
-        self.model.note("", "treaty", _capital(text), stamp=when)
+        self.model.note("", "treaty", capital(text), stamp=when)
 
     # ------------------------------------------------------------------ moves of the parties
     def give_notice(self, actor: "State", text: str, ev: Any = None) -> None:
@@ -256,6 +256,6 @@ class Treaty:
         m.note(actor.name, "suspension", f"{text or 'suspends the treaty'}: no data or inspections from it; {caps}.", ev)
 
 
-def _capital(text: str) -> str:
+def capital(text: str) -> str:
     """A sentence that starts with a capital, whatever the treaty's name ("the INF Treaty expires")."""
     return text[:1].upper() + text[1:]
