@@ -54,8 +54,12 @@ class ClassPage(Page):
 
     def __init__(self, url: str, page_url: str | None = None):
         super().__init__(url)
-        self.page_url = page_url or self.url  # where the page is fetched (the console's has its key in the query)
-        self.arrived: dict[int, float] = {}  # move number -> when this page first showed it asked (perf_counter)
+        self.page_url = (
+            page_url or self.url
+        )  # where the page is fetched (the console's has its key in the query)
+        self.arrived: dict[
+            int, float
+        ] = {}  # move number -> when this page first showed it asked (perf_counter)
         self.turns: dict[int, int] = {}  # move number -> the side asked
         self.over_at: float | None = None
         self.seat: tuple[str, int] | None = None
@@ -64,12 +68,17 @@ class ClassPage(Page):
 
     async def open(self) -> None:
         """As Page.open, with the page fetched from page_url and the websocket under url."""
-        page_html = await asyncio.to_thread(lambda: urllib.request.urlopen(self.page_url, timeout=60).read().decode())
+        page_html = await asyncio.to_thread(
+            lambda: urllib.request.urlopen(self.page_url, timeout=60).read().decode()
+        )
         token = TOKEN.search(page_html)
         if token is None:
             raise RuntimeError(f"no session token in the page at {self.page_url}")
-        conn = await websocket_connect(self.url.replace("http://", "ws://", 1) + "ws",
-                                       subprotocols=["bokeh", token.group(1)], max_message_size=50 * 2**20)
+        conn = await websocket_connect(
+            self.url.replace("http://", "ws://", 1) + "ws",
+            subprotocols=["bokeh", token.group(1)],
+            max_message_size=50 * 2**20,
+        )
         self.socket = WebSocketClientConnectionWrapper(conn)
         if (await self._read()).msgtype != "ACK":
             raise RuntimeError("expected ACK")
@@ -111,18 +120,25 @@ class ClassPage(Page):
                 raise TimeoutError("the page never showed what was expected")
             try:
                 await asyncio.wait_for(self.changed.wait(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def type_into(self, title: str, text: str) -> None:
         model = self.find("TextInput", title=title)
-        await self._send_patch([{"kind": "ModelChanged", "model": {"id": model}, "attr": "value", "new": text}])
+        await self._send_patch(
+            [{"kind": "ModelChanged", "model": {"id": model}, "attr": "value", "new": text}]
+        )
 
 
 def start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, "ACSIM_TEACHER_KEY": KEY}
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     end = time.time() + 60
     while time.time() < end:
         try:
@@ -148,7 +164,11 @@ async def play(student: ClassPage, clicks: dict[int, float], side: int, rng: ran
     advice = student.find("Button", label="Take my advisers' advice")
     last = -1
     while True:
-        await student.wait(lambda: student.over_at is not None or _my_turn(student, side, last) is not None)
+        await student.wait(
+            lambda last=last: (
+                student.over_at is not None or _my_turn(student, side, last) is not None
+            )
+        )
         if student.over_at is not None:
             return
         number = _my_turn(student, side, last)
@@ -204,9 +224,14 @@ async def one_class(base: str, teacher: ClassPage, pairs: int, pid: int, seed: i
         await page.close()
     await asyncio.sleep(2)
     _, rss = _server(pid)
-    return {"joined_s": joined_s, "play_s": play_s, "latencies": latencies,
-            "cpu_per_student_s": (cpu1 - cpu0) / len(students), "moves": sum(len(c) for c in games.values()),
-            "rss_mb": rss}
+    return {
+        "joined_s": joined_s,
+        "play_s": play_s,
+        "latencies": latencies,
+        "cpu_per_student_s": (cpu1 - cpu0) / len(students),
+        "moves": sum(len(c) for c in games.values()),
+        "rss_mb": rss,
+    }
 
 
 async def measure(port: int, pairs: int, classes: int, pid: int) -> dict:
@@ -240,7 +265,14 @@ def main(argv: list[str] | None = None) -> int:
     worst = max(max(c["latencies"]) for c in out["classes"])
     out["worst_s"], out["target_s"], out["ok"] = worst, TARGET_S, worst <= TARGET_S
     if args.json:
-        print(json.dumps({**out, "classes": [{**c, "latencies": sorted(c["latencies"])} for c in out["classes"]]}))
+        print(
+            json.dumps(
+                {
+                    **out,
+                    "classes": [{**c, "latencies": sorted(c["latencies"])} for c in out["classes"]],
+                }
+            )
+        )
     else:
         print(report(out))
     return 0 if out["ok"] else 1
@@ -250,19 +282,25 @@ def class_line(k: int, c: dict) -> str:
     """One class's measurements in a line."""
     lat = sorted(c["latencies"])
     p95 = lat[int(0.95 * (len(lat) - 1))]
-    return (f"  class {k}: joined in {c['joined_s']:.1f} s; {c['moves']} moves in {c['play_s']:.0f} s; "
-            f"update median {statistics.median(lat):.2f} s, p95 {p95:.2f} s, worst {lat[-1]:.2f} s "
-            f"({len(lat)} updates); server CPU {c['cpu_per_student_s'] * 1e3:.0f} ms per student; "
-            f"memory after {c['rss_mb']:.0f} MB")
+    return (
+        f"  class {k}: joined in {c['joined_s']:.1f} s; {c['moves']} moves in {c['play_s']:.0f} s; "
+        f"update median {statistics.median(lat):.2f} s, p95 {p95:.2f} s, worst {lat[-1]:.2f} s "
+        f"({len(lat)} updates); server CPU {c['cpu_per_student_s'] * 1e3:.0f} ms per student; "
+        f"memory after {c['rss_mb']:.0f} MB"
+    )
 
 
 def report(out: dict) -> str:
     n = 2 * out["pairs"]
-    lines = [f"{out['pairs']} pairs ({n} students, websocket clients) per class; server memory at start "
-             f"{out['rss_start_mb']:.0f} MB"]
+    lines = [
+        f"{out['pairs']} pairs ({n} students, websocket clients) per class; server memory at start "
+        f"{out['rss_start_mb']:.0f} MB"
+    ]
     lines += [class_line(k, c) for k, c in enumerate(out["classes"], 1)]
-    lines.append(f"Worst update {out['worst_s']:.2f} s (target {out['target_s']:g} s): "
-                 f"{'ok' if out['ok'] else 'TOO SLOW'}")
+    lines.append(
+        f"Worst update {out['worst_s']:.2f} s (target {out['target_s']:g} s): "
+        f"{'ok' if out['ok'] else 'TOO SLOW'}"
+    )
     return "\n".join(lines)
 
 

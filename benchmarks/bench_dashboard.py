@@ -43,8 +43,12 @@ TARGET_S = 2.0
 
 
 def start_server(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     end = time.time() + 60
     while time.time() < end:
         try:
@@ -54,8 +58,6 @@ def start_server(port: int) -> subprocess.Popen:
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError("the dashboard did not start")
-
-
 
 
 def play_seconds() -> float:
@@ -71,7 +73,9 @@ class Update:
     """One thing every session does at the same moment, and how its page shows it done."""
 
     name: str
-    action: str  # "click", "toggle" (a button that stays pressed), "slide to end" or "tab" (open a tab)
+    action: (
+        str  # "click", "toggle" (a button that stays pressed), "slide to end" or "tab" (open a tab)
+    )
     label: str  # the button's label, the slider's title or the tab's name
     expect: str  # the text that shows it done
     where: str = ".run-status"  # the part of the page (a CSS selector) that shows `expect`
@@ -85,15 +89,24 @@ ODDS_DONE = "of New START expiry, 2021 · seed 1 · as written in"  # the Odds v
 @functools.cache
 def updates() -> tuple[Update, ...]:
     """What every session does at once, in order (each expected text is absent before its update)."""
-    return (Update("run to end (first)", "click", "Run to end", "Outcome: extended 5 years"),
-            Update("reset", "click", "Reset", "step 0 of"),
-            Update("run to end (again)", "click", "Run to end", "Outcome: extended 5 years"),
-            Update("change a parameter", "slide to end", "RU secrecy cost", "Outcome: lapsed"),
-            Update("reset (again)", "click", "Reset", "step 0 of"),
-            Update("play to the end", "toggle", "▶ Play", "Outcome: lapsed", meant_s=play_seconds()),
-            # a page shows the tab at once; the server builds its charts meanwhile (the time given is the server's)
-            Update("open the Odds tab", "tab", "Odds", "Tension across replicates"),
-            Update(f"odds, {ODDS_REPLICATES} replicates", "click", "Run replicates", ODDS_DONE, where="body", tab="Odds"))
+    return (
+        Update("run to end (first)", "click", "Run to end", "Outcome: extended 5 years"),
+        Update("reset", "click", "Reset", "step 0 of"),
+        Update("run to end (again)", "click", "Run to end", "Outcome: extended 5 years"),
+        Update("change a parameter", "slide to end", "RU secrecy cost", "Outcome: lapsed"),
+        Update("reset (again)", "click", "Reset", "step 0 of"),
+        Update("play to the end", "toggle", "▶ Play", "Outcome: lapsed", meant_s=play_seconds()),
+        # a page shows the tab at once; the server builds its charts meanwhile (the time given is the server's)
+        Update("open the Odds tab", "tab", "Odds", "Tension across replicates"),
+        Update(
+            f"odds, {ODDS_REPLICATES} replicates",
+            "click",
+            "Run replicates",
+            ODDS_DONE,
+            where="body",
+            tab="Odds",
+        ),
+    )
 
 
 ODDS_REPLICATES = 100  # the Odds view's default
@@ -131,7 +144,9 @@ async def socket_timed(page, u: Update) -> float:
         model = page.find("Toggle", label=u.label)
         return await page.timed(lambda: page.toggle(model), u.expect)
     model = page.find("Slider", title=u.label)
-    return await page.timed(lambda: page.set_value(model, page.models[model]["attributes"]["end"]), u.expect)
+    return await page.timed(
+        lambda: page.set_value(model, page.models[model]["attributes"]["end"]), u.expect
+    )
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -148,7 +163,11 @@ def _cpu_by_role() -> dict[str, float]:
 
     out = {"Chromium": 0.0, "driver": 0.0}
     for proc in psutil.process_iter(["name", "cmdline", "cpu_times"]):
-        name, cmd, t = proc.info["name"] or "", " ".join(proc.info["cmdline"] or []), proc.info["cpu_times"]
+        name, cmd, t = (
+            proc.info["name"] or "",
+            " ".join(proc.info["cmdline"] or []),
+            proc.info["cpu_times"],
+        )
         if t is None:
             continue
         role = "Chromium" if "chrom" in name else "driver" if "run-driver" in cmd else None
@@ -170,7 +189,9 @@ async def _updates(pages: list, browsers: int, server_pid: int) -> tuple[dict, d
         after = _cpu_by_role()
         cpu[name] = {"server per session": (_cpu_seconds(server_pid) - before) / len(pages)}
         if browsers:
-            cpu[name].update({f"{role} per page": (after[role] - others[role]) / browsers for role in after})
+            cpu[name].update(
+                {f"{role} per page": (after[role] - others[role]) / browsers for role in after}
+            )
     return results, cpu
 
 
@@ -186,7 +207,9 @@ async def measure(sessions: int, browsers: int, port: int, server_pid: int) -> d
     async with async_playwright() as pw:
         browser = context = None
         if browsers:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            browser = await pw.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
             context = await browser.new_context(viewport={"width": 1400, "height": 900})
         pages: list = []
         started = time.perf_counter()
@@ -207,15 +230,28 @@ async def measure(sessions: int, browsers: int, port: int, server_pid: int) -> d
                 await page.close()
             if browser is not None:
                 await browser.close()
-    split = {name: {"browser": times[:browsers], "websocket": times[browsers:]} for name, times in results.items()}
-    return {"sessions": sessions, "browsers": browsers, "load_all_s": load_s, "updates": split, "cpu_s": cpu}
+    split = {
+        name: {"browser": times[:browsers], "websocket": times[browsers:]}
+        for name, times in results.items()
+    }
+    return {
+        "sessions": sessions,
+        "browsers": browsers,
+        "load_all_s": load_s,
+        "updates": split,
+        "cpu_s": cpu,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30)
-    parser.add_argument("--browsers", type=int, default=1,
-                        help="how many of the sessions are pages in Chromium (default 1; the rest draw nothing)")
+    parser.add_argument(
+        "--browsers",
+        type=int,
+        default=1,
+        help="how many of the sessions are pages in Chromium (default 1; the rest draw nothing)",
+    )
     parser.add_argument("--port", type=int, default=5199)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -227,7 +263,9 @@ def main(argv: list[str] | None = None) -> int:
         proc.terminate()
         proc.wait(timeout=10)
     meant = {u.name: u.meant_s for u in updates()}
-    worst = max(max(t) - meant[name] for name, kinds in out["updates"].items() for t in kinds.values() if t)
+    worst = max(
+        max(t) - meant[name] for name, kinds in out["updates"].items() for t in kinds.values() if t
+    )
     out["worst_s"], out["target_s"], out["ok"] = worst, TARGET_S, worst <= TARGET_S
     if args.json:
         print(json.dumps(out, indent=1))
@@ -239,18 +277,25 @@ def main(argv: list[str] | None = None) -> int:
 def report(out: dict) -> str:
     """The measurements as the lines of a short table."""
     n, b = out["sessions"], out["browsers"]
-    opened = (f"{n} sessions ({b} in Chromium, {n - b} websocket clients) opened one after another"
-              f" in {out['load_all_s']:.1f} s; then every session at once:")
+    opened = (
+        f"{n} sessions ({b} in Chromium, {n - b} websocket clients) opened one after another"
+        f" in {out['load_all_s']:.1f} s; then every session at once:"
+    )
     lines = [opened]
     for name, kinds in out["updates"].items():
-        parts = [f"{kind} median {statistics.median(t):.2f} s, worst {max(t):.2f} s"
-                 for kind, t in kinds.items() if t]
+        parts = [
+            f"{kind} median {statistics.median(t):.2f} s, worst {max(t):.2f} s"
+            for kind, t in kinds.items()
+            if t
+        ]
         cpu = ", ".join(f"{k} {v * 1e3:.0f}" for k, v in out["cpu_s"][name].items())
         lines.append(f"  {name:<20} {'; '.join(parts)}; CPU ms: {cpu}")
     play = max(u.meant_s for u in updates())
-    lines.append(f"Play is meant to take {play:.1f} s; the worst update, counting Play by how late it was:"
-                 f" {out['worst_s']:.2f} s (target {out['target_s']:g} s):"
-                 f" {'ok' if out['ok'] else 'TOO SLOW'}")
+    lines.append(
+        f"Play is meant to take {play:.1f} s; the worst update, counting Play by how late it was:"
+        f" {out['worst_s']:.2f} s (target {out['target_s']:g} s):"
+        f" {'ok' if out['ok'] else 'TOO SLOW'}"
+    )
     return "\n".join(lines)
 
 

@@ -66,14 +66,25 @@ def measure(name: str) -> dict:
         a.append(_time(ours, RUNS_PER_ROUND))
         b.append(_time(empty, RUNS_PER_ROUND))
     ta, tb = statistics.median(a), statistics.median(b)
-    return {"scenario": name, "steps": n_steps, "agents": n_agents, "model_ms": ta * 1e3, "empty_ms": tb * 1e3, "ratio": ta / tb}
+    return {
+        "scenario": name,
+        "steps": n_steps,
+        "agents": n_agents,
+        "model_ms": ta * 1e3,
+        "empty_ms": tb * 1e3,
+        "ratio": ta / tb,
+    }
 
 
 def main() -> None:
-    print(f"{'scenario':<18} {'steps':>5} {'agents':>6} {'model ms/run':>13} {'empty ms/run':>13} {'ratio':>6}")
+    print(
+        f"{'scenario':<18} {'steps':>5} {'agents':>6} {'model ms/run':>13} {'empty ms/run':>13} {'ratio':>6}"
+    )
     for name in SCENARIOS:
         r = measure(name)
-        print(f"{r['scenario']:<18} {r['steps']:>5} {r['agents']:>6} {r['model_ms']:>13.3f} {r['empty_ms']:>13.3f} {r['ratio']:>6.1f}")
+        print(
+            f"{r['scenario']:<18} {r['steps']:>5} {r['agents']:>6} {r['model_ms']:>13.3f} {r['empty_ms']:>13.3f} {r['ratio']:>6.1f}"
+        )
 
 
 if __name__ == "__main__":

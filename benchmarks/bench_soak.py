@@ -50,7 +50,10 @@ async def soak(url: str, server_pid: int, rounds: int, sessions: int) -> list[fl
         await one_class(url, sessions)
         await asyncio.sleep(DROPPED_AFTER_S)
         rss.append(server.memory_info().rss / 2**20)
-        print(f"  after class {r + 1} ({(r + 1) * sessions} sessions in all): {rss[-1]:.0f} MB", flush=True)
+        print(
+            f"  after class {r + 1} ({(r + 1) * sessions} sessions in all): {rss[-1]:.0f} MB",
+            flush=True,
+        )
     return rss
 
 
@@ -62,15 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     proc = start_server(args.port)
     try:
-        rss = asyncio.run(soak(f"http://127.0.0.1:{args.port}/", proc.pid, args.rounds, args.sessions))
+        rss = asyncio.run(
+            soak(f"http://127.0.0.1:{args.port}/", proc.pid, args.rounds, args.sessions)
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)
     settled = rss[min(1, len(rss) - 1)]  # after the first class has paid for what is loaded once
     growth = rss[-1] - settled
     ok = growth <= GROWTH_LIMIT_MB
-    print(f"server memory from the second class to the last: {growth:+.0f} MB"
-          f" (a leak if over {GROWTH_LIMIT_MB:g} MB): {'flat' if ok else 'GROWING'}")
+    print(
+        f"server memory from the second class to the last: {growth:+.0f} MB"
+        f" (a leak if over {GROWTH_LIMIT_MB:g} MB): {'flat' if ok else 'GROWING'}"
+    )
     return 0 if ok else 1
 
 

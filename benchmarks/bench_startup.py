@@ -27,8 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TARGET_S = 0.4  # docs/product: the command line answers at once
 SCENARIO = "new_start_2021"
-COMMANDS = {"acsim list": ["list"], "acsim --help": ["--help"], "acsim validate": ["validate", "classroom_basic"],
-            "acsim schema": ["schema"]}
+COMMANDS = {
+    "acsim list": ["list"],
+    "acsim --help": ["--help"],
+    "acsim validate": ["validate", "classroom_basic"],
+    "acsim schema": ["schema"],
+}
 
 
 def _child_cpu() -> float:
@@ -41,7 +45,9 @@ def timed_process(args: list[str], repeats: int) -> tuple[float, float]:
     walls, cpus = [], []
     for _ in range(repeats):
         cpu0, t0 = _child_cpu(), time.perf_counter()
-        subprocess.run(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        )
         walls.append(time.perf_counter() - t0)
         cpus.append(_child_cpu() - cpu0)
     return statistics.median(walls), statistics.median(cpus)
@@ -53,8 +59,13 @@ def bench_startup(repeats: int) -> list[tuple[str, str, str]]:
     rows = [("python -c pass (baseline)", f"{bare_wall:.2f} s wall, {bare_cpu:.2f} s CPU", "")]
     for name, argv in COMMANDS.items():
         wall, cpu = timed_process([sys.executable, "-m", "sim", *argv], repeats)
-        rows.append((name, f"{wall:.2f} s wall, {cpu:.2f} s CPU",
-                     f"{wall / bare_wall:.1f}x bare python; target < {STARTUP_TARGET_S} s"))
+        rows.append(
+            (
+                name,
+                f"{wall:.2f} s wall, {cpu:.2f} s CPU",
+                f"{wall / bare_wall:.1f}x bare python; target < {STARTUP_TARGET_S} s",
+            )
+        )
     return rows
 
 
@@ -86,15 +97,23 @@ def bench_run_by_name(n: int) -> list[tuple[str, str, str]]:
     reloading = time.perf_counter() - t0
     per = lambda s: f"{1000 * s / n:.1f} ms/run"  # noqa: E731
     return [
-        (f"sim.run('{SCENARIO}') x {n} vs sim.run(loaded)", f"{per(by_name)} vs {per(by_object)}",
-         f"{by_name / by_object:.2f}x (target about 1)"),
-        (f"a new override each call: by name vs loading each time", f"{per(by_name_varied)} vs {per(reloading)}",
-         f"{reloading / by_name_varied:.1f}x faster"),
+        (
+            f"sim.run('{SCENARIO}') x {n} vs sim.run(loaded)",
+            f"{per(by_name)} vs {per(by_object)}",
+            f"{by_name / by_object:.2f}x (target about 1)",
+        ),
+        (
+            "a new override each call: by name vs loading each time",
+            f"{per(by_name_varied)} vs {per(reloading)}",
+            f"{reloading / by_name_varied:.1f}x faster",
+        ),
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args(argv)
     repeats, n = (3, 20) if args.quick else (7, 100)

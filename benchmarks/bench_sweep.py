@@ -31,8 +31,14 @@ SCALING_TARGET = 1.8  # two workers against one
 
 
 def _spec(out: Path, replicates: int) -> dict:
-    return {"scenario": SCENARIO, "parameters": {"tension.initial": GRID}, "replicates": replicates, "seed": 0,
-            "metrics": {"outcome": ["category", "years", "final_tension"]}, "output": str(out)}
+    return {
+        "scenario": SCENARIO,
+        "parameters": {"tension.initial": GRID},
+        "replicates": replicates,
+        "seed": 0,
+        "metrics": {"outcome": ["category", "years", "final_tension"]},
+        "output": str(out),
+    }
 
 
 def _timed(fn) -> float:
@@ -50,10 +56,20 @@ def bench_batch_run(replicates: int, tmp: Path) -> tuple[float, float, int]:
 
     steps = ArmsControlModel(SCENARIO, rng=0).calendar.n_steps
     runs = len(GRID) * replicates
-    ours = _timed(lambda: sweep(_spec(tmp / "ours", replicates), workers=1, progress=False, load=True))
-    theirs = _timed(lambda: mesa.batch_run(ArmsControlModel, parameters={"scenario": SCENARIO, "tension.initial": GRID},
-                                          iterations=replicates, max_steps=steps, number_processes=1,
-                                          data_collection_period=-1, display_progress=False))
+    ours = _timed(
+        lambda: sweep(_spec(tmp / "ours", replicates), workers=1, progress=False, load=True)
+    )
+    theirs = _timed(
+        lambda: mesa.batch_run(
+            ArmsControlModel,
+            parameters={"scenario": SCENARIO, "tension.initial": GRID},
+            iterations=replicates,
+            max_steps=steps,
+            number_processes=1,
+            data_collection_period=-1,
+            display_progress=False,
+        )
+    )
     del load_scenario
     return runs / ours, runs / theirs, runs
 
@@ -74,9 +90,17 @@ def bench_dask(replicates: int, tmp: Path) -> tuple[float, float]:
     from sim.sweep import sweep
 
     pool = _timed(lambda: sweep(_spec(tmp / "pool", replicates), workers=2, progress=False))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        dask = _timed(lambda: sweep(_spec(tmp / "dask", replicates), workers=2, progress=False,
-                                    scheduler=cluster.scheduler_address))
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        dask = _timed(
+            lambda: sweep(
+                _spec(tmp / "dask", replicates),
+                workers=2,
+                progress=False,
+                scheduler=cluster.scheduler_address,
+            )
+        )
     return pool, dask
 
 
@@ -102,8 +126,14 @@ def bench_memory(runs: int, tmp: Path) -> tuple[float, float, float, int]:
     from sim.sweep import sweep
 
     samples: list[tuple[int, float]] = []
-    spec = {"scenario": SCENARIO, "parameters": {"tension.initial": GRID}, "replicates": runs // len(GRID), "seed": 0,
-            "metrics": {"series": {"tension": {"every": 1}}}, "output": str(tmp / "mem")}
+    spec = {
+        "scenario": SCENARIO,
+        "parameters": {"tension.initial": GRID},
+        "replicates": runs // len(GRID),
+        "seed": 0,
+        "metrics": {"series": {"tension": {"every": 1}}},
+        "output": str(tmp / "mem"),
+    }
     before = _rss_mb()
 
     def progress(done: int, total: int) -> None:
@@ -140,20 +170,39 @@ def figures() -> None:
     images = ROOT / "docs" / "images"
     images.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        table = sweep(ROOT / "examples" / "sweep_new_start.yaml", workers=2, output=Path(tmp) / "out")
+        table = sweep(
+            ROOT / "examples" / "sweep_new_start.yaml", workers=2, output=Path(tmp) / "out"
+        )
     x, y = "states.RU.utility.secrecy_cost", "states.US.utility.lock_in"
-    plot(table, x=x, y=y, metric="category == 'extended'", output=images / "sweep_heatmap.png",
-         title="New START without the transition or red lines: share extended")
-    plot(table[table[y] == 0.0], x=x, metric="final_tension", output=images / "sweep_line.png",
-         title="Final tension over Russia's secrecy cost (US lock-in 0)")
+    plot(
+        table,
+        x=x,
+        y=y,
+        metric="category == 'extended'",
+        output=images / "sweep_heatmap.png",
+        title="New START without the transition or red lines: share extended",
+    )
+    plot(
+        table[table[y] == 0.0],
+        x=x,
+        metric="final_tension",
+        output=images / "sweep_line.png",
+        title="Final tension over Russia's secrecy cost (US lock-in 0)",
+    )
     print(f"wrote {images / 'sweep_heatmap.png'} and {images / 'sweep_line.png'}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    parser.add_argument("--profile", action="store_true", help="print where one run's time goes, and stop")
-    parser.add_argument("--figures", action="store_true", help="regenerate the docs' sweep figures, and stop")
+    parser.add_argument(
+        "--profile", action="store_true", help="print where one run's time goes, and stop"
+    )
+    parser.add_argument(
+        "--figures", action="store_true", help="regenerate the docs' sweep figures, and stop"
+    )
     args = parser.parse_args(argv)
     if args.profile:
         print(profile())
@@ -166,20 +215,45 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str, str]] = []
     try:
         ours, theirs, runs = bench_batch_run(reps, tmp)
-        rows.append((f"runs/s per core, {runs} runs of {SCENARIO} ({len(GRID)} values x {reps})",
-                     f"sweep {ours:.0f}, mesa.batch_run {theirs:.0f}", f"{ours / theirs:.2f}x (target >= 1)"))
+        rows.append(
+            (
+                f"runs/s per core, {runs} runs of {SCENARIO} ({len(GRID)} values x {reps})",
+                f"sweep {ours:.0f}, mesa.batch_run {theirs:.0f}",
+                f"{ours / theirs:.2f}x (target >= 1)",
+            )
+        )
         one, two, runs = bench_workers(reps * 2, tmp)
-        rows.append((f"two workers against one, {runs} runs", f"{one:.2f} s vs {two:.2f} s",
-                     f"{one / two:.2f}x (target >= {SCALING_TARGET})"))
+        rows.append(
+            (
+                f"two workers against one, {runs} runs",
+                f"{one:.2f} s vs {two:.2f} s",
+                f"{one / two:.2f}x (target >= {SCALING_TARGET})",
+            )
+        )
         pool, dask = bench_dask(reps * 2, tmp)
-        rows.append((f"Dask LocalCluster (2 processes) against the process pool, {runs} runs", f"{dask:.2f} s vs {pool:.2f} s",
-                     f"{dask / pool:.2f}x the time"))
+        rows.append(
+            (
+                f"Dask LocalCluster (2 processes) against the process pool, {runs} runs",
+                f"{dask:.2f} s vs {pool:.2f} s",
+                f"{dask / pool:.2f}x the time",
+            )
+        )
         single, cold, warm = bench_ensemble(1000)
-        rows.append(("1,000 replicates of new_start_2021, two cores (first call / pool kept)", f"{cold:.2f} s / {warm:.2f} s",
-                     f"target <= {ENSEMBLE_TARGET_S:g} s; one core {single:.2f} s"))
+        rows.append(
+            (
+                "1,000 replicates of new_start_2021, two cores (first call / pool kept)",
+                f"{cold:.2f} s / {warm:.2f} s",
+                f"target <= {ENSEMBLE_TARGET_S:g} s; one core {single:.2f} s",
+            )
+        )
         before, tenth, peak, runs = bench_memory(long_runs, tmp)
-        rows.append((f"RSS during a {runs:,}-run streamed dry sweep", f"{before:.0f} MB at start, {tenth:.0f} MB at 10%, peak {peak:.0f} MB",
-                     f"{peak - tenth:+.0f} MB from 10% to the end"))
+        rows.append(
+            (
+                f"RSS during a {runs:,}-run streamed dry sweep",
+                f"{before:.0f} MB at start, {tenth:.0f} MB at 10%, peak {peak:.0f} MB",
+                f"{peak - tenth:+.0f} MB from 10% to the end",
+            )
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     width = max(len(r[0]) for r in rows)

@@ -72,22 +72,33 @@ print(json.dumps(out))
 
 def checkout(ref: str, where: Path) -> Path:
     """The project's files at a git ref, unpacked into a folder."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
     return where
 
 
 def measure(source: Path, names: list[str], runs: int) -> dict:
     """Per scenario: microseconds per step and the ratio to the empty model, in a child process."""
-    done = subprocess.run([sys.executable, "-c", CHILD, str(source), str(runs), ",".join(names)],
-                          check=True, capture_output=True, text=True, cwd=source)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(source), str(runs), ",".join(names)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=source,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", default=MODEL_1, help="git ref of the earlier version (default: model 1)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of each version, taking turns")
+    parser.add_argument(
+        "--against", default=MODEL_1, help="git ref of the earlier version (default: model 1)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of each version, taking turns"
+    )
     args = parser.parse_args(sys.argv[1:])
     with tempfile.TemporaryDirectory() as tmp:
         old = checkout(args.against, Path(tmp))
@@ -96,12 +107,16 @@ def main() -> None:
         for _ in range(args.rounds):
             rounds["old"].append(measure(old, names, RUNS))
             rounds["new"].append(measure(ROOT, names, RUNS))
-    print(f"{'scenario':<30} {'steps':>5} {'earlier x empty':>16} {'now x empty':>12} {'now / earlier':>14}")
+    print(
+        f"{'scenario':<30} {'steps':>5} {'earlier x empty':>16} {'now x empty':>12} {'now / earlier':>14}"
+    )
     for name in names:
         old_ratio = statistics.median(r[name]["vs_empty"] for r in rounds["old"])
         new_ratio = statistics.median(r[name]["vs_empty"] for r in rounds["new"])
         new_steps = rounds["new"][0][name]["steps"]
-        per_step = new_ratio / old_ratio  # each is per step already: the empty model runs the same steps and agents
+        per_step = (
+            new_ratio / old_ratio
+        )  # each is per step already: the empty model runs the same steps and agents
         print(f"{name:<30} {new_steps:>5} {old_ratio:>16.1f} {new_ratio:>12.1f} {per_step:>14.2f}")
 
 

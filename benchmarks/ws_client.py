@@ -55,12 +55,16 @@ class Page:
     # -- opening
     async def open(self) -> None:
         """Fetch the page, connect, pull the document and announce it ready (as the browser does)."""
-        html = await asyncio.to_thread(lambda: urllib.request.urlopen(self.url, timeout=60).read().decode())
+        html = await asyncio.to_thread(
+            lambda: urllib.request.urlopen(self.url, timeout=60).read().decode()
+        )
         token = TOKEN.search(html)
         if token is None:
             raise RuntimeError(f"no session token in the page at {self.url}")
         ws_url = self.url.replace("http://", "ws://", 1) + "ws"
-        conn = await websocket_connect(ws_url, subprotocols=["bokeh", token.group(1)], max_message_size=50 * 2**20)
+        conn = await websocket_connect(
+            ws_url, subprotocols=["bokeh", token.group(1)], max_message_size=50 * 2**20
+        )
         self.socket = WebSocketClientConnectionWrapper(conn)
         ack = await self._read()
         if ack.msgtype != "ACK":
@@ -84,7 +88,9 @@ class Page:
         """The id of the model of type `name` (e.g. "Button", "Slider") whose attributes start with the given values."""
         for mid, obj in self.models.items():
             a = obj.get("attributes", {})
-            if obj.get("name", "").rsplit(".", 1)[-1] == name and all(str(a.get(k, "")).startswith(str(v)) for k, v in attrs.items()):
+            if obj.get("name", "").rsplit(".", 1)[-1] == name and all(
+                str(a.get(k, "")).startswith(str(v)) for k, v in attrs.items()
+            ):
                 return mid
         raise LookupError(f"no {name} with {attrs} in the page")
 
@@ -94,8 +100,10 @@ class Page:
 
     async def set_value(self, model_id: str, value: float) -> None:
         """What a slider sends when it is released at `value`."""
-        events = [{"kind": "ModelChanged", "model": {"id": model_id}, "attr": attr, "new": value}
-                  for attr in ("value", "value_throttled")]
+        events = [
+            {"kind": "ModelChanged", "model": {"id": model_id}, "attr": attr, "new": value}
+            for attr in ("value", "value_throttled")
+        ]
         await self._send_patch(events)
 
     async def show_tab(self, title: str) -> None:
@@ -103,16 +111,28 @@ class Page:
         for mid, obj in self.models.items():
             if obj.get("name", "").rsplit(".", 1)[-1] != "Tabs":
                 continue
-            titles = [self.models[t["id"]]["attributes"].get("title") for t in obj["attributes"]["tabs"]]
+            titles = [
+                self.models[t["id"]]["attributes"].get("title") for t in obj["attributes"]["tabs"]
+            ]
             if title in titles and obj["attributes"].get("active", 0) != titles.index(title):
                 obj["attributes"]["active"] = titles.index(title)
-                await self._send_patch([{"kind": "ModelChanged", "model": {"id": mid}, "attr": "active",
-                                         "new": titles.index(title)}])
+                await self._send_patch(
+                    [
+                        {
+                            "kind": "ModelChanged",
+                            "model": {"id": mid},
+                            "attr": "active",
+                            "new": titles.index(title),
+                        }
+                    ]
+                )
             return
 
     async def toggle(self, model_id: str, active: bool = True) -> None:
         """What a toggle button (such as Play) sends when it is pressed."""
-        await self._send_patch([{"kind": "ModelChanged", "model": {"id": model_id}, "attr": "active", "new": active}])
+        await self._send_patch(
+            [{"kind": "ModelChanged", "model": {"id": model_id}, "attr": "active", "new": active}]
+        )
 
     def expect(self, text: str) -> asyncio.Future:
         """A future that completes when the server next sends a change containing `text`."""
@@ -131,7 +151,9 @@ class Page:
     # -- the protocol
     async def _send_event(self, name: str, values: dict) -> None:
         event = {"type": "event", "name": name, "values": values}
-        await self._send_patch([{"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": event}])
+        await self._send_patch(
+            [{"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": event}]
+        )
 
     async def _send_patch(self, events: list[dict]) -> None:
         await patch_doc(patch_doc.create_header(), {}, {"events": events}).send(self.socket)

@@ -39,9 +39,14 @@ def create_app(session: Session | None = None) -> pn.viewable.Viewable:
     pn.extension("codeeditor", notifications=False)
     session = session or Session()
     views = {
-        "Briefing": BriefingView(session), "Timeline": TimelineView(session), "Bargaining": BargainingView(session),
-        "Odds": OddsView(session), "Compare": CompareView(session), "Play": PlayView(session),
-        "Scenario": ScenarioView(session), "Export": ExportView(session),
+        "Briefing": BriefingView(session),
+        "Timeline": TimelineView(session),
+        "Bargaining": BargainingView(session),
+        "Odds": OddsView(session),
+        "Compare": CompareView(session),
+        "Play": PlayView(session),
+        "Scenario": ScenarioView(session),
+        "Export": ExportView(session),
     }
     controls = ControlsView(session)
     page = Page(session, controls, views, "acsim")
@@ -73,7 +78,9 @@ def machine_addresses() -> set[str]:
     """This machine's host name, its fully qualified name and its IPv4 addresses."""
     names = {socket.gethostname(), socket.getfqdn()}
     try:
-        names |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+        names |= {
+            info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        }
     except OSError:
         pass
     try:  # the address of the interface that routes outward (no packet is sent)
@@ -85,8 +92,13 @@ def machine_addresses() -> set[str]:
     return names
 
 
-def serve(host: str = "localhost", port: int = 5006, allowed_origins: list[str] | None = None, show: bool = False,
-          **kwargs: Any):
+def serve(
+    host: str = "localhost",
+    port: int = 5006,
+    allowed_origins: list[str] | None = None,
+    show: bool = False,
+    **kwargs: Any,
+):
     """Serve the dashboard until interrupted (one Session per browser session).
 
     Args:
@@ -101,13 +113,24 @@ def serve(host: str = "localhost", port: int = 5006, allowed_origins: list[str] 
     threading.Thread(target=warm_worker_pool, name="warm-worker-pool", daemon=True).start()
     addresses = [f"{host}:{port}"]
     if host in ALL_INTERFACES:
-        addresses = sorted(o for o in origins if o[0].isdigit() and not o.startswith("127.")) or origins
+        addresses = (
+            sorted(o for o in origins if o[0].isdigit() and not o.startswith("127.")) or origins
+        )
         print("Students can open: " + ", ".join(f"http://{a}/" for a in addresses), flush=True)
     # class mode (dashboard/classroom): the teacher's console behind its key, and the students' join page
     console_url, join_url = classroom.addresses(f"http://{addresses[0]}")
-    print(f"Teacher's console (class mode; keep this address to yourself): {console_url}", flush=True)
-    return pn.serve({"/": create_app, **classroom.apps(join_url)}, address=host, port=port,
-                    allow_websocket_origin=origins, show=show, title=TITLE, **kwargs)
+    print(
+        f"Teacher's console (class mode; keep this address to yourself): {console_url}", flush=True
+    )
+    return pn.serve(
+        {"/": create_app, **classroom.apps(join_url)},
+        address=host,
+        port=port,
+        allow_websocket_origin=origins,
+        show=show,
+        title=TITLE,
+        **kwargs,
+    )
 
 
 def _stop_on_sigterm() -> None:

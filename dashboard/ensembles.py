@@ -16,8 +16,15 @@ from dashboard.workers import worker_pool
 POOL_FROM = 200  # replicates from which a process pool pays for itself outside a server
 
 
-def run_ensemble(scenario, n: int, seed: int, overrides: dict, series: tuple[str, ...], progress=None,
-                 pooled: bool | None = None):
+def run_ensemble(
+    scenario,
+    n: int,
+    seed: int,
+    overrides: dict,
+    series: tuple[str, ...],
+    progress=None,
+    pooled: bool | None = None,
+):
     """sim.ensemble.ensemble with the dashboard's choices of workers and recorded series.
 
     pooled: run in the server's worker pool. A served page always does: replicates run
@@ -30,13 +37,22 @@ def run_ensemble(scenario, n: int, seed: int, overrides: dict, series: tuple[str
         pooled = n >= POOL_FROM
 
     def attempt():
-        return ensemble(scenario, n=n, seed=seed, workers=default_workers() if pooled else 1,
-                        executor=worker_pool() if pooled else None, overrides=dict(overrides) or None,
-                        progress=progress, series=series)
+        return ensemble(
+            scenario,
+            n=n,
+            seed=seed,
+            workers=default_workers() if pooled else 1,
+            executor=worker_pool() if pooled else None,
+            overrides=dict(overrides) or None,
+            progress=progress,
+            series=series,
+        )
 
     try:
         return attempt()
-    except BrokenProcessPool:  # a worker died meanwhile (killed, out of memory): once more, on a new pool
+    except (
+        BrokenProcessPool
+    ):  # a worker died meanwhile (killed, out of memory): once more, on a new pool
         return attempt()
 
 
@@ -47,7 +63,9 @@ def shares_text(result) -> str:
     for row in result.shares().itertuples(index=False):
         labels = runs.loc[runs["category"] == row.category, "label"].value_counts()
         label = labels.index[0] if len(labels) == 1 else row.category.replace("_", " ")
-        lines.append(f"- **{label}**: {row.share:.0%} (95% interval {row.lo:.0%} to {row.hi:.0%}; {row.count} of {result.n})")
+        lines.append(
+            f"- **{label}**: {row.share:.0%} (95% interval {row.lo:.0%} to {row.hi:.0%}; {row.count} of {result.n})"
+        )
     return "\n".join(lines)
 
 
@@ -76,8 +94,13 @@ class Ensembles:
         self.label = ""
         self.seconds = 0.0
 
-    def start(self, batch: Batch, on_done: Callable[[Any], None], on_error: Callable[[Exception], None],
-              on_progress: Callable[[int, int], None]) -> bool:
+    def start(
+        self,
+        batch: Batch,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None],
+        on_progress: Callable[[int, int], None],
+    ) -> bool:
         """Run the batch unless one is running; False when one is."""
         if self.running is not None:
             return False
@@ -87,12 +110,17 @@ class Ensembles:
         def work(progress):
             out = []
             for i, (scenario, n, seed, overrides, series) in enumerate(batch.runs):
-                step = (lambda d, t, i=i: progress(i * t + d, k * t))
+
+                def step(d, t, i=i):
+                    return progress(i * t + d, k * t)
+
                 out.append(run_ensemble(scenario, n, seed, overrides, series, step, pooled))
             return out
 
         def done(results) -> None:
-            if self.running is not batch:  # forgotten meanwhile: the page moved on to other settings
+            if (
+                self.running is not batch
+            ):  # forgotten meanwhile: the page moved on to other settings
                 return
             self.running = None
             self.result = results if k > 1 else results[0]

@@ -22,14 +22,21 @@ from dashboard.views.common import TEXT_SIZES, esc
 
 SIDEBAR_PX = 290  # the sidebar's width (px): 1024 - 290 leaves each chart more than 280 px
 # Panel's tabs header does not wrap by default: at 1024 px in projector mode the last tabs would be cut off.
-TABS_CSS = (".bk-header, .bk-headers-wrapper { flex-wrap: wrap; overflow: visible; height: auto; } "
-            ".bk-headers-wrapper { display: flex; } .bk-tab { padding: 4px 10px; }")
+TABS_CSS = (
+    ".bk-header, .bk-headers-wrapper { flex-wrap: wrap; overflow: visible; height: auto; } "
+    ".bk-headers-wrapper { display: flex; } .bk-tab { padding: 4px 10px; }"
+)
 
 
 def page_styles(large: bool) -> dict[str, str]:
     """The page's text size (inherited by every widget and text inside it)."""
     body = TEXT_SIZES[large].body
-    return {"font-size": body, "--bokeh-font-size": body, "--pn-font-size": body, "max-width": "100vw"}
+    return {
+        "font-size": body,
+        "--bokeh-font-size": body,
+        "--pn-font-size": body,
+        "max-width": "100vw",
+    }
 
 
 def side_by_side(*parts: Any, basis: tuple[str, ...], **kw: Any) -> pn.FlexBox:
@@ -37,8 +44,14 @@ def side_by_side(*parts: Any, basis: tuple[str, ...], **kw: Any) -> pn.FlexBox:
     to fill the row; when the row is narrower than the bases added up, the next part goes below."""
     for part, width in zip(parts, basis):
         part.styles = {**(part.styles or {}), "flex": f"1 1 {width}", "min-width": "0"}
-    return pn.FlexBox(*parts, flex_wrap="wrap", align_items="flex-start", sizing_mode="stretch_width",
-                      styles={"gap": "0 12px"}, **kw)
+    return pn.FlexBox(
+        *parts,
+        flex_wrap="wrap",
+        align_items="flex-start",
+        sizing_mode="stretch_width",
+        styles={"gap": "0 12px"},
+        **kw,
+    )
 
 
 class Page:
@@ -47,26 +60,72 @@ class Page:
     def __init__(self, session: Session, controls: Any, views: dict[str, Any], title: str):
         self.session, self.controls, self.views = session, controls, views
         self.names = tuple(views)
-        self.menu = pn.widgets.Toggle(label="☰ Controls", value=True, css_classes=["sidebar-toggle"], align="center")
-        self.large = pn.widgets.Toggle.from_param(session.param.large_text, label="Projector mode",
-                                                  css_classes=["projector-toggle"], align="center")
-        self.heading = pn.pane.HTML("", css_classes=["scenario-title"], align="center",
-                                    styles={"flex": "1 1 300px", "min-width": "0"})
-        self.alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width",
-                                   css_classes=["app-error"])
-        self.notice = pn.pane.Alert("", alert_type="info", visible=False, sizing_mode="stretch_width",
-                                    css_classes=["app-notice"])
-        self.tabs = pn.Tabs(*[(name, views[name].panel) for name in self.names], dynamic=False,
-                            sizing_mode="stretch_width", stylesheets=[TABS_CSS])
+        self.menu = pn.widgets.Toggle(
+            label="☰ Controls", value=True, css_classes=["sidebar-toggle"], align="center"
+        )
+        self.large = pn.widgets.Toggle.from_param(
+            session.param.large_text,
+            label="Projector mode",
+            css_classes=["projector-toggle"],
+            align="center",
+        )
+        self.heading = pn.pane.HTML(
+            "",
+            css_classes=["scenario-title"],
+            align="center",
+            styles={"flex": "1 1 300px", "min-width": "0"},
+        )
+        self.alert = pn.pane.Alert(
+            "",
+            alert_type="danger",
+            visible=False,
+            sizing_mode="stretch_width",
+            css_classes=["app-error"],
+        )
+        self.notice = pn.pane.Alert(
+            "",
+            alert_type="info",
+            visible=False,
+            sizing_mode="stretch_width",
+            css_classes=["app-notice"],
+        )
+        self.tabs = pn.Tabs(
+            *[(name, views[name].panel) for name in self.names],
+            dynamic=False,
+            sizing_mode="stretch_width",
+            stylesheets=[TABS_CSS],
+        )
         self.sidebar = pn.Column(controls.panel, width=SIDEBAR_PX, css_classes=["app-sidebar"])
-        bar = pn.FlexBox(self.menu, pn.pane.HTML(f"<b>{esc(title)}</b>", align="center"), self.heading, self.large,
-                         flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", css_classes=["app-bar"],
-                         styles={"border-bottom": "1px solid #ccc"})
-        main = pn.Column(self.alert, self.notice, self.tabs, sizing_mode="stretch_width", styles={"min-width": "0"})
-        self.layout = pn.Column(bar, pn.Row(self.sidebar, main, sizing_mode="stretch_width"),
-                                sizing_mode="stretch_width", styles=page_styles(session.large_text),
-                                css_classes=["acsim-page"])
-        self.layout.session, self.layout.views, self.layout.controls = session, views, controls  # for tests and scripts
+        bar = pn.FlexBox(
+            self.menu,
+            pn.pane.HTML(f"<b>{esc(title)}</b>", align="center"),
+            self.heading,
+            self.large,
+            flex_wrap="wrap",
+            align_items="center",
+            sizing_mode="stretch_width",
+            css_classes=["app-bar"],
+            styles={"border-bottom": "1px solid #ccc"},
+        )
+        main = pn.Column(
+            self.alert,
+            self.notice,
+            self.tabs,
+            sizing_mode="stretch_width",
+            styles={"min-width": "0"},
+        )
+        self.layout = pn.Column(
+            bar,
+            pn.Row(self.sidebar, main, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+            styles=page_styles(session.large_text),
+            css_classes=["acsim-page"],
+        )
+        self.layout.session, self.layout.views, self.layout.controls = (
+            session,
+            views,
+            controls,
+        )  # for tests and scripts
         self.layout.tabs, self.layout.page = self.tabs, self
         self.menu.param.watch(lambda e: setattr(self.sidebar, "visible", e.new), "value")
         session.param.watch(self._show_error, "error")
@@ -88,7 +147,9 @@ class Page:
         self.notice.visible = bool(s.notice)
 
     def _show_heading(self, *_: Any) -> None:
-        self.heading.object = f"<span style='font-size:1.25em;font-weight:600'>{esc(self.session.title())}</span>"
+        self.heading.object = (
+            f"<span style='font-size:1.25em;font-weight:600'>{esc(self.session.title())}</span>"
+        )
 
     def _projector(self, *_: Any) -> None:
         self.layout.styles = page_styles(self.session.large_text)

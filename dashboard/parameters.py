@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import dataclasses
+from dataclasses import dataclass
 
 import sim
 from dashboard.scenarios import schema_help
@@ -36,29 +36,96 @@ def key_parameters(scn: sim.Scenario) -> list[KeyParameter]:
     names = scn.state_names
     for s in scn.states:
         rivals = [n for n in names if n != s.name]
-        out.append(_parameter(f"states.{s.name}.bargaining.concession", s.bargaining.concession, f"{s.name} concession", "shape",
-                              "Below 1: holds out until the deadline (Boulware); above 1: gives early.", 0.1, 5.0, 0.1))
-        out.append(_parameter(f"states.{s.name}.utility.secrecy_cost", s.utility.secrecy_cost, f"{s.name} secrecy cost", "utility/yr",
-                              "Cost of fully intrusive verification to this state, per year.", 0.0, 5.0, 0.1))
-        out.append(_parameter(f"states.{s.name}.utility.lock_in", s.utility.lock_in, f"{s.name} lock-in", "utility/yr of term",
-                              "Leverage given up per year of the agreement's term.", 0.0, 2.0, 0.05))
+        out.append(
+            _parameter(
+                f"states.{s.name}.bargaining.concession",
+                s.bargaining.concession,
+                f"{s.name} concession",
+                "shape",
+                "Below 1: holds out until the deadline (Boulware); above 1: gives early.",
+                0.1,
+                5.0,
+                0.1,
+            )
+        )
+        out.append(
+            _parameter(
+                f"states.{s.name}.utility.secrecy_cost",
+                s.utility.secrecy_cost,
+                f"{s.name} secrecy cost",
+                "utility/yr",
+                "Cost of fully intrusive verification to this state, per year.",
+                0.0,
+                5.0,
+                0.1,
+            )
+        )
+        out.append(
+            _parameter(
+                f"states.{s.name}.utility.lock_in",
+                s.utility.lock_in,
+                f"{s.name} lock-in",
+                "utility/yr of term",
+                "Leverage given up per year of the agreement's term.",
+                0.0,
+                2.0,
+                0.05,
+            )
+        )
         for r in rivals[:2]:
             trust = s.trust.get(r, 0.5) if isinstance(s.trust, dict) else s.trust
-            path = f"states.{s.name}.trust.{r}" if isinstance(s.trust, dict) else f"states.{s.name}.trust"
-            out.append(KeyParameter(path, f"{s.name} trust in {r}", "probability",
-                                    f"Initial probability that {s.name} gives {r} of being a security seeker.",
-                                    0.0, 1.0, 0.01, float(trust)))
+            path = (
+                f"states.{s.name}.trust.{r}"
+                if isinstance(s.trust, dict)
+                else f"states.{s.name}.trust"
+            )
+            out.append(
+                KeyParameter(
+                    path,
+                    f"{s.name} trust in {r}",
+                    "probability",
+                    f"Initial probability that {s.name} gives {r} of being a security seeker.",
+                    0.0,
+                    1.0,
+                    0.01,
+                    float(trust),
+                )
+            )
             if not isinstance(s.trust, dict):
                 break
-    out.append(KeyParameter("tension.initial", "initial tension", "0-1", "Tension at the start of the run.",
-                            0.0, 1.0, 0.01, scn.tension.initial))
+    out.append(
+        KeyParameter(
+            "tension.initial",
+            "initial tension",
+            "0-1",
+            "Tension at the start of the run.",
+            0.0,
+            1.0,
+            0.01,
+            scn.tension.initial,
+        )
+    )
     level = scn.treaty.verification
     for v in scn.verification_levels:
         if v.name == level:
-            out.append(KeyParameter(f"verification_levels.{v.name}.detection", f"detection ({v.label or v.name})",
-                                    "probability", "Chance that a step of cheating is detected under the treaty's verification.",
-                                    0.0, 1.0, 0.01, v.detection))
-    return [dataclasses.replace(p, help=schema_help(p.path.removesuffix(_centre_suffix(p.path))) or p.help) for p in out]
+            out.append(
+                KeyParameter(
+                    f"verification_levels.{v.name}.detection",
+                    f"detection ({v.label or v.name})",
+                    "probability",
+                    "Chance that a step of cheating is detected under the treaty's verification.",
+                    0.0,
+                    1.0,
+                    0.01,
+                    v.detection,
+                )
+            )
+    return [
+        dataclasses.replace(
+            p, help=schema_help(p.path.removesuffix(_centre_suffix(p.path))) or p.help
+        )
+        for p in out
+    ]
 
 
 def _slider(path: str, value) -> tuple[str, float]:
@@ -72,7 +139,9 @@ def _slider(path: str, value) -> tuple[str, float]:
     return path, central(value)
 
 
-def _parameter(path: str, value, label: str, unit: str, help_: str, start: float, end: float, step: float) -> KeyParameter:
+def _parameter(
+    path: str, value, label: str, unit: str, help_: str, start: float, end: float, step: float
+) -> KeyParameter:
     """A slider for a field that may hold a prior (see :func:`_slider`)."""
     where, now = _slider(path, value)
     if where != path:
@@ -81,6 +150,6 @@ def _parameter(path: str, value, label: str, unit: str, help_: str, start: float
 
 
 def _centre_suffix(path: str) -> str:
-    """".mean" (or the like) when a slider's path names a prior's centre, else ""."""
+    """ ".mean" (or the like) when a slider's path names a prior's centre, else ""."""
     last = path.rsplit(".", 1)[-1]
     return f".{last}" if last in PRIOR_CENTRES else ""

@@ -74,7 +74,9 @@ def period_of(scn: sim.Scenario) -> str:
     return str(getattr(scn, "period", "") or "")
 
 
-def picker_groups(bundled_names: list[str], uploaded: dict[str, sim.Scenario]) -> dict[str, dict[str, str]]:
+def picker_groups(
+    bundled_names: list[str], uploaded: dict[str, sim.Scenario]
+) -> dict[str, dict[str, str]]:
     """The scenario picker's entries: {group: {title: name}}, bundled scenarios grouped by period, then the
     session's own files. Groups keep the order of their first scenario; titles are sorted within a group."""
     groups: dict[str, dict[str, str]] = {}
@@ -96,7 +98,9 @@ def as_own_copy(scn: sim.Scenario, taken: list[str]) -> sim.Scenario:
     so that it sits beside the bundled one in the picker instead of replacing it."""
     if scn.name not in taken:
         return scn
-    return scn.model_copy(update={"name": EDITED_NAME.format(scn.name), "title": EDITED_TITLE.format(title_of(scn))})
+    return scn.model_copy(
+        update={"name": EDITED_NAME.format(scn.name), "title": EDITED_TITLE.format(title_of(scn))}
+    )
 
 
 def schema_help(path: str) -> str:

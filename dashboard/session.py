@@ -54,24 +54,38 @@ class Decision:
     crosses_red_line: bool
 
 
-WAITING = "A question waits for your answer in the Play tab: answer it first (or press Stop playing)."
+WAITING = (
+    "A question waits for your answer in the Play tab: answer it first (or press Stop playing)."
+)
 
 
 class Session(param.Parameterized):
     """One browser session: the scenario, its settings, and the model run from them."""
 
-    scenario_name = param.Selector(default=DEFAULT_SCENARIO, objects=[DEFAULT_SCENARIO], doc="Scenario to run.")
-    seed = param.Integer(default=DEFAULT_SEED, bounds=(0, 2**31 - 1), doc="Seed of the run's random draws.")
+    scenario_name = param.Selector(
+        default=DEFAULT_SCENARIO, objects=[DEFAULT_SCENARIO], doc="Scenario to run."
+    )
+    seed = param.Integer(
+        default=DEFAULT_SEED, bounds=(0, 2**31 - 1), doc="Seed of the run's random draws."
+    )
     overrides = param.Dict(default={}, doc="{dotted.path: value} applied to the scenario.")
     large_text = param.Boolean(default=False, doc="Larger text for a projector.")
     playing = param.Boolean(default=False, doc="Whether Play is stepping the run.")
     speed = param.Number(default=4.0, bounds=(0.5, 20.0), doc="Play speed (steps per second).")
-    x_state = param.Selector(default=None, objects=[], doc="State on the horizontal axis of the bargaining chart.")
-    y_state = param.Selector(default=None, objects=[], doc="State on the vertical axis of the bargaining chart.")
-    selected_offer = param.Integer(default=None, allow_None=True, doc="Offer picked on the bargaining chart.")
+    x_state = param.Selector(
+        default=None, objects=[], doc="State on the horizontal axis of the bargaining chart."
+    )
+    y_state = param.Selector(
+        default=None, objects=[], doc="State on the vertical axis of the bargaining chart."
+    )
+    selected_offer = param.Integer(
+        default=None, allow_None=True, doc="Offer picked on the bargaining chart."
+    )
     player = param.String(default="", doc="State the player takes in the Play view ('' for none).")
     error = param.String(default="", doc="The last problem, shown in the page.")
-    notice = param.String(default="", doc="What the last action did, when the page would not show it otherwise.")
+    notice = param.String(
+        default="", doc="What the last action did, when the page would not show it otherwise."
+    )
     version = param.Integer(default=0, doc="Bumps whenever the model changes; views redraw on it.")
 
     def __init__(self, **params: Any):
@@ -129,19 +143,30 @@ class Session(param.Parameterized):
             labels[p.path] = p.label
             base = p.path.rsplit(".", 1)[0]
             if p.label.endswith(" of its prior)"):  # the field itself, set to a known value
-                labels.setdefault(base, p.label[:p.label.rindex(" (")])
-        return [f"{labels.get(path, path)} = {value:g}" if isinstance(value, float) else f"{labels.get(path, path)} = {value}"
-                for path, value in self.overrides.items()]
+                labels.setdefault(base, p.label[: p.label.rindex(" (")])
+        return [
+            f"{labels.get(path, path)} = {value:g}"
+            if isinstance(value, float)
+            else f"{labels.get(path, path)} = {value}"
+            for path, value in self.overrides.items()
+        ]
 
     def settings_label(self) -> str:
         """What a result is of: the scenario's title, the seed and the changed parameters, in one line."""
         changed = self.changed_parameters()
-        return f"{self.title()} · seed {self.seed} · " + (f"changed: {'; '.join(changed)}" if changed else "as written")
+        return f"{self.title()} · seed {self.seed} · " + (
+            f"changed: {'; '.join(changed)}" if changed else "as written"
+        )
 
     def settings_key(self) -> tuple:
         """What a result depends on (scenario, its text, seed, changed parameters): a result whose key
         differs from the session's is of other settings."""
-        return (self.scenario_name, id(self.scenario), self.seed, tuple(sorted(self.overrides.items(), key=str)))
+        return (
+            self.scenario_name,
+            id(self.scenario),
+            self.seed,
+            tuple(sorted(self.overrides.items(), key=str)),
+        )
 
     @param.depends("scenario_name", watch=True)
     def _scenario_changed(self) -> None:
@@ -165,7 +190,9 @@ class Session(param.Parameterized):
 
     # -- running
     def _new_model(self) -> sim.ArmsControlModel:
-        model = sim.ArmsControlModel(self.scenario, rng=self.seed, overrides=dict(self.overrides) or None)
+        model = sim.ArmsControlModel(
+            self.scenario, rng=self.seed, overrides=dict(self.overrides) or None
+        )
         if self.player:
             model.decide_for(model.state_by_name[self.player].index, self._decider())
         return model
@@ -205,7 +232,9 @@ class Session(param.Parameterized):
             return True
         except Exception as exc:  # anything: the page must stay alive
             if not isinstance(exc, (sim.ScenarioError, ValueError)):
-                logging.getLogger("dashboard").exception("%s failed", getattr(action, "__name__", action))
+                logging.getLogger("dashboard").exception(
+                    "%s failed", getattr(action, "__name__", action)
+                )
             self.playing = False
             self.error = describe_error(exc)
             return False
@@ -262,7 +291,9 @@ class Session(param.Parameterized):
     def event_steps(self) -> list[int]:
         """The steps (1..N) in which a scripted event happens, in order (two events in one week share a step)."""
         cal = self.model.calendar
-        return sorted({cal.step_of(cal.stamp(ev.date, ev.step)) for ev in self.model.scenario.events})
+        return sorted(
+            {cal.step_of(cal.stamp(ev.date, ev.step)) for ev in self.model.scenario.events}
+        )
 
     def next_event_step(self) -> int | None:
         """The next step after the current one with a scripted event, or None when no event is left."""
@@ -310,7 +341,9 @@ class Session(param.Parameterized):
     def play_side(self, state: str) -> None:
         """The player takes `state`; the computer plays the others by the model's rules."""
         if state not in self.scenario.state_names:
-            raise ValueError(f"no state {state!r} in {self.scenario.name}; expected one of {', '.join(self.scenario.state_names)}")
+            raise ValueError(
+                f"no state {state!r} in {self.scenario.name}; expected one of {', '.join(self.scenario.state_names)}"
+            )
         self.player = state
         self.reset()
 
@@ -323,7 +356,12 @@ class Session(param.Parameterized):
     @property
     def in_game(self) -> bool:
         """Whether a game is under way with decisions that a reset would throw away."""
-        return bool(self.player) and bool(self.decisions) and self.model is not None and self.model.outcome is None
+        return (
+            bool(self.player)
+            and bool(self.decisions)
+            and self.model is not None
+            and self.model.outcome is None
+        )
 
     def decide(self, decision: Any) -> None:
         """The player's answer to the current question: an offer index (propose; None for no offer) or True/False (answer)."""
@@ -363,8 +401,15 @@ class Session(param.Parameterized):
             mine = [a for a in self.answers if a.offer == offer]
             worth = mine[-1].worth if mine else float(self.utilities()[offer, me.index])
             crossed = not bool(me.allowed[offer])
-        return {"outcome": m.outcome.label, "category": m.outcome.category, "reason": m.outcome.reason,
-                "offer": offer, "worth": worth, "crossed": crossed, "decisions": len(self.decisions)}
+        return {
+            "outcome": m.outcome.label,
+            "category": m.outcome.category,
+            "reason": m.outcome.reason,
+            "offer": offer,
+            "worth": worth,
+            "crossed": crossed,
+            "decisions": len(self.decisions),
+        }
 
     # -- what the views show
     def utilities(self) -> np.ndarray:
@@ -385,7 +430,13 @@ class Session(param.Parameterized):
         params = m.scenario.tension
         from sim.tension import band
 
-        return {"date": m.calendar.labels[m.step_index], "step": m.step_index, "steps": m.calendar.n_steps,
-                "tension": float(m.tension), "band": band(m.tension, params),
-                "treaty": "in force" if m.treaty.in_force else "not in force",
-                "outcome": m.outcome.label if m.outcome else "", "reason": m.outcome.reason if m.outcome else ""}
+        return {
+            "date": m.calendar.labels[m.step_index],
+            "step": m.step_index,
+            "steps": m.calendar.n_steps,
+            "tension": float(m.tension),
+            "band": band(m.tension, params),
+            "treaty": "in force" if m.treaty.in_force else "not in force",
+            "outcome": m.outcome.label if m.outcome else "",
+            "reason": m.outcome.reason if m.outcome else "",
+        }

@@ -10,8 +10,8 @@ opens the bundled scenario instead, and says so.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 import panel as pn
 import param
@@ -25,7 +25,9 @@ class Address(param.Parameterized):
 
     scenario = param.String(default="", doc="The scenario's name.")
     seed = param.Integer(default=None, allow_None=True, doc="The run's seed.")
-    changed = param.String(default="", doc="The changed parameters: a JSON object {dotted.path: value}.")
+    changed = param.String(
+        default="", doc="The changed parameters: a JSON object {dotted.path: value}."
+    )
     large = param.Boolean(default=False, doc="Projector mode.")
     tab = param.String(default="", doc="The tab shown.")
 
@@ -33,9 +35,15 @@ class Address(param.Parameterized):
 def read(session: Session, tab: str) -> dict[str, Any]:
     """The address's values for a session showing `tab`."""
     bundled = session.scenario_name in sim.bundled_scenarios()
-    return {"scenario": session.scenario_name if bundled else "", "seed": session.seed,
-            "changed": json.dumps(session.overrides, separators=(",", ":")) if session.overrides and bundled else "",
-            "large": session.large_text, "tab": tab}
+    return {
+        "scenario": session.scenario_name if bundled else "",
+        "seed": session.seed,
+        "changed": json.dumps(session.overrides, separators=(",", ":"))
+        if session.overrides and bundled
+        else "",
+        "large": session.large_text,
+        "tab": tab,
+    }
 
 
 def apply(address: Address, session: Session, page: Any) -> None:
@@ -59,7 +67,9 @@ def apply(address: Address, session: Session, page: Any) -> None:
             problems.append("the link's changed parameters are not a JSON object")
         else:
             for path, value in changed.items():
-                if session.overrides.get(path) != value and not session.guarded(session.set_override, path, value):
+                if session.overrides.get(path) != value and not session.guarded(
+                    session.set_override, path, value
+                ):
                     problems.append(f"the link's change {path} = {value}: {session.error}")
     if address.seed is not None and address.seed != session.seed:
         session.guarded(session.set_seed, address.seed)
@@ -81,17 +91,25 @@ def sync(page: Any) -> None:
     address = Address()
     given = {k: v for k, v in location.query_params.items() if k in address.param}
     for name, value in given.items():
-        if name in ("changed", "scenario", "tab") and not isinstance(value, str):  # Panel reads JSON in a query
+        if name in ("changed", "scenario", "tab") and not isinstance(
+            value, str
+        ):  # Panel reads JSON in a query
             value = json.dumps(value) if name == "changed" else str(value)
         try:
-            address.param.update({name: address.param[name].deserialize(value) if isinstance(value, str) else value})
+            address.param.update(
+                {name: address.param[name].deserialize(value) if isinstance(value, str) else value}
+            )
         except Exception:  # a value of the wrong kind: left as it was
             session.error = f"the link's {name}={value} could not be read"
     apply(address, session, page)
 
     def to_address(*_: Any) -> None:
         values = {k: v for k, v in read(session, page.active_tab).items()}
-        query = {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in values.items() if v not in ("", None)}
+        query = {
+            k: ("true" if v else "false") if isinstance(v, bool) else str(v)
+            for k, v in values.items()
+            if v not in ("", None)
+        }
         dropped = [k for k, v in values.items() if v in ("", None)]
         current = {k: v for k, v in location.query_params.items() if k not in dropped}
         location.search = "?" + urlencode({**current, **query})

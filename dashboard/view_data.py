@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 
 import sim
+from dashboard.session import Session
 from sim.agenda import TERM_NAMES, nash_point, pareto_frontier
 from sim.tension import BANDS
-
-from dashboard.session import Session
 
 TERM_LABELS = {
     "predictability": "predictability (discounted years of it)",
@@ -49,8 +48,11 @@ def stamp_x(model: sim.ArmsControlModel, stamp: int):
 def timeline_data(model: sim.ArmsControlModel) -> dict[str, Any]:
     """Columns of the time plots up to the current step: x, tension, and per state forces_S, cap_S, trust_A_B."""
     rec, n = model.recorder, model.recorder.last + 1
-    out: dict[str, Any] = {"x": x_values(model)[:n], "tension": rec.tension[:n].astype(float),
-                           "date": list(model.calendar.labels[:n])}
+    out: dict[str, Any] = {
+        "x": x_values(model)[:n],
+        "tension": rec.tension[:n].astype(float),
+        "date": list(model.calendar.labels[:n]),
+    }
     for s in model.states:
         out[f"forces_{s.name}"] = rec.forces[:n, s.index].astype(float)
         caps = rec.caps[:n, s.index].astype(float)
@@ -82,7 +84,10 @@ def event_marks(model: sim.ArmsControlModel) -> dict[str, list]:
 
 def log_rows(model: sim.ArmsControlModel) -> list[dict]:
     """The log, one dict per entry (date, actor, kind, text), in order."""
-    return [{"date": e.date, "actor": e.actor, "kind": e.kind, "text": e.text} for e in model.log.entries]
+    return [
+        {"date": e.date, "actor": e.actor, "kind": e.kind, "text": e.text}
+        for e in model.log.entries
+    ]
 
 
 def bargaining_data(session: Session) -> dict[str, Any]:
@@ -97,7 +102,9 @@ def bargaining_data(session: Session) -> dict[str, Any]:
     allowed = np.all([s.allowed for s in m.states], axis=0)
     n = len(m.space)
     offers = {
-        "index": list(range(n)), "x": u[:, i], "y": u[:, j],
+        "index": list(range(n)),
+        "x": u[:, i],
+        "y": u[:, j],
         "label": [m.space.describe(k, m.treaty.in_force) for k in range(n)],
         "made": [k in session.offers_made for k in range(n)],
         "allowed": allowed.tolist(),
@@ -106,13 +113,22 @@ def bargaining_data(session: Session) -> dict[str, Any]:
     front = pareto_frontier(u[:, [i, j]])
     front = front[np.argsort(u[front, i])]
     nash = nash_point(u, reservations(m), candidates=allowed)
-    return {"offers": offers, "frontier": {"x": u[front, i], "y": u[front, j]}, "nash": nash,
-            "target_x": float(tg[i]), "target_y": float(tg[j]), "x_state": names[i], "y_state": names[j]}
+    return {
+        "offers": offers,
+        "frontier": {"x": u[front, i], "y": u[front, j]},
+        "nash": nash,
+        "target_x": float(tg[i]),
+        "target_y": float(tg[j]),
+        "x_state": names[i],
+        "y_state": names[j],
+    }
 
 
 def reservations(model: sim.ArmsControlModel) -> np.ndarray:
     """Each state's reservation: the least it accepts, against no deal (utility)."""
-    return np.array([s.reservation for s in model.states], dtype=float)  # each state's own (drawn) value
+    return np.array(
+        [s.reservation for s in model.states], dtype=float
+    )  # each state's own (drawn) value
 
 
 def terms_table(session: Session, k: int) -> pd.DataFrame:
@@ -123,7 +139,11 @@ def terms_table(session: Session, k: int) -> pd.DataFrame:
     for s in m.states:
         t = m.utility.terms(k, s.index, trust[s.index].copy(), m.tension)
         cols[s.name] = [t[name] for name in TERM_NAMES] + [sum(t.values())]
-    return pd.DataFrame(cols, index=[TERM_LABELS.get(n, n.replace("_", " ")) for n in TERM_NAMES] + ["total (utility vs no deal)"])
+    return pd.DataFrame(
+        cols,
+        index=[TERM_LABELS.get(n, n.replace("_", " ")) for n in TERM_NAMES]
+        + ["total (utility vs no deal)"],
+    )
 
 
 def offer_table(session: Session, state: str) -> pd.DataFrame:
@@ -131,14 +151,20 @@ def offer_table(session: Session, state: str) -> pd.DataFrame:
     m = session.model
     u = session.utilities()
     s = m.state_by_name[state]
-    df = pd.DataFrame({"offer": list(range(len(m.space))),
-                       "terms": [m.space.describe(k, m.treaty.in_force) for k in range(len(m.space))],
-                       f"worth to {state}": np.round(u[:, s.index], 2)})
+    df = pd.DataFrame(
+        {
+            "offer": list(range(len(m.space))),
+            "terms": [m.space.describe(k, m.treaty.in_force) for k in range(len(m.space))],
+            f"worth to {state}": np.round(u[:, s.index], 2),
+        }
+    )
     for o in m.states:
         if o is not s:
             df[f"worth to {o.name}"] = np.round(u[:, o.index], 2)
     df["within your red lines"] = s.allowed
-    return df.sort_values(f"worth to {state}", ascending=False, kind="stable").reset_index(drop=True)
+    return df.sort_values(f"worth to {state}", ascending=False, kind="stable").reset_index(
+        drop=True
+    )
 
 
 def ensemble_series(model: sim.ArmsControlModel) -> tuple[str, ...]:

@@ -37,8 +37,12 @@ def worker_pool() -> ProcessPoolExecutor:
 
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["sim"])
-            _POOL = ProcessPoolExecutor(max_workers=default_workers(), mp_context=ctx,
-                                        initializer=_leave_with, initargs=(os.getpid(),))
+            _POOL = ProcessPoolExecutor(
+                max_workers=default_workers(),
+                mp_context=ctx,
+                initializer=_leave_with,
+                initargs=(os.getpid(),),
+            )
         return _POOL
 
 

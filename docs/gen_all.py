@@ -15,8 +15,15 @@ import importlib
 import importlib.util
 import sys
 
-GENERATORS = ("docs.gen_reference", "docs.gen_scenarios", "docs.gen_validation", "docs.gen_research", "docs.gen_teaching",
-              "docs.gen_limits", "docs.gen_forecast")
+GENERATORS = (
+    "docs.gen_reference",
+    "docs.gen_scenarios",
+    "docs.gen_validation",
+    "docs.gen_research",
+    "docs.gen_teaching",
+    "docs.gen_limits",
+    "docs.gen_forecast",
+)
 
 
 def main() -> int:

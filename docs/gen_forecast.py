@@ -82,8 +82,12 @@ def why_badly(name: str) -> str:
 
 
 # ---------------------------------------------------------------------------- running it
-def measure(n: int = FORECAST_N, workers: int | None = None, progress: bool = True,
-            names: list[str] | None = None) -> dict[str, Any]:
+def measure(
+    n: int = FORECAST_N,
+    workers: int | None = None,
+    progress: bool = True,
+    names: list[str] | None = None,
+) -> dict[str, Any]:
     """Run the backtest (default: every bundled case) and return its JSON data with each case's
     fingerprint and explanation."""
     names = case_names() if names is None else names
@@ -119,13 +123,16 @@ def bad_cases(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def verdict(data: dict[str, Any]) -> str:
     """One plain sentence on the skill scores."""
+
     def against(skill: float | None, name: str) -> str:
         if skill is None:
             return f"cannot be compared with {name}"
         return f"{'beats' if skill > 0 else 'does no better than' if skill == 0 else 'does worse than'} {name} (skill {skill:+.2f})"
 
-    return (f"On these {len(data['cases'])} cases the model {against(data['skill_vs_base_rate'], 'the base rate')} "
-            f"and {against(data['skill_vs_status_quo'], 'the status quo')}, in Brier score.")
+    return (
+        f"On these {len(data['cases'])} cases the model {against(data['skill_vs_base_rate'], 'the base rate')} "
+        f"and {against(data['skill_vs_status_quo'], 'the status quo')}, in Brier score."
+    )
 
 
 def scores_table(data: dict[str, Any]) -> list[str]:
@@ -140,12 +147,16 @@ def scores_table(data: dict[str, Any]) -> list[str]:
 
 
 def cases_table(data: dict[str, Any]) -> list[str]:
-    rows = ["| case | cut-off | what happened | model | base rate | status quo | Brier | model's most likely | timing |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| case | cut-off | what happened | model | base rate | status quo | Brier | model's most likely | timing |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for c in data["cases"]:
-        rows.append(f"| [{c['title']}](scenarios/{c['name']}.md) | {c['cutoff']} | {c['recorded_label']} (`{c['recorded']}`) "
-                    f"| {_pct(c['p_recorded'])} | {_pct(c['p_base_rate'])} | {_pct(c['p_status_quo'])} | {c['brier']:.2f} "
-                    f"| {_most_likely(c)} | {_timing(c['timing'])} |")
+        rows.append(
+            f"| [{c['title']}](scenarios/{c['name']}.md) | {c['cutoff']} | {c['recorded_label']} (`{c['recorded']}`) "
+            f"| {_pct(c['p_recorded'])} | {_pct(c['p_base_rate'])} | {_pct(c['p_status_quo'])} | {c['brier']:.2f} "
+            f"| {_most_likely(c)} | {_timing(c['timing'])} |"
+        )
     return rows
 
 
@@ -162,41 +173,64 @@ def _timing(t: dict[str, Any]) -> str:
 
 
 def reliability_table(data: dict[str, Any]) -> list[str]:
-    rows = ["| forecast probability | pairs | mean forecast | observed frequency |", "|---|---|---|---|"]
+    rows = [
+        "| forecast probability | pairs | mean forecast | observed frequency |",
+        "|---|---|---|---|",
+    ]
     for b in data["reliability"]:
         if b["count"]:
-            rows.append(f"| {b['lo']:.1f} to {b['hi']:.1f} | {b['count']} | {b['predicted']:.2f} | {b['observed']:.2f} |")
+            rows.append(
+                f"| {b['lo']:.1f} to {b['hi']:.1f} | {b['count']} | {b['predicted']:.2f} | {b['observed']:.2f} |"
+            )
     return rows
 
 
 def bad_section(data: dict[str, Any]) -> list[str]:
     bad = bad_cases(data)
     if not bad:
-        return ["In every case the model gave what happened at least the probability the base rate gave it."]
-    out = [f"In {len(bad)} of the {len(data['cases'])} cases the model gave what happened less probability than "
-           "the base rate did. Worst (highest Brier score) first:", ""]
+        return [
+            "In every case the model gave what happened at least the probability the base rate gave it."
+        ]
+    out = [
+        f"In {len(bad)} of the {len(data['cases'])} cases the model gave what happened less probability than "
+        "the base rate did. Worst (highest Brier score) first:",
+        "",
+    ]
     for c in bad:
-        line = (f"- **[{c['title']}](scenarios/{c['name']}.md)**, from {c['cutoff']}. What happened: "
-                f"{c['recorded_label']} (`{c['recorded']}`). The model gave it {_pct(c['p_recorded'])}, the base rate "
-                f"{_pct(c['p_base_rate'])}; the model's most likely outcome was {_most_likely(c)}.")
+        line = (
+            f"- **[{c['title']}](scenarios/{c['name']}.md)**, from {c['cutoff']}. What happened: "
+            f"{c['recorded_label']} (`{c['recorded']}`). The model gave it {_pct(c['p_recorded'])}, the base rate "
+            f"{_pct(c['p_base_rate'])}; the model's most likely outcome was {_most_likely(c)}."
+        )
         if c.get("why_badly"):
             line += f" *Why, in the words of the case file:* {c['why_badly']}"
         out.append(line)
     return out
 
 
-HEADER = ["# How well does the model forecast?", "",
-          "<!-- Generated by docs/gen_forecast.py from docs/forecast.json: do not edit by hand. "
-          "Regenerate with: python -m docs.gen_forecast -->", ""]
+HEADER = [
+    "# How well does the model forecast?",
+    "",
+    "<!-- Generated by docs/gen_forecast.py from docs/forecast.json: do not edit by hand. "
+    "Regenerate with: python -m docs.gen_forecast -->",
+    "",
+]
 
 
 def render(data: dict[str, Any]) -> str:
     """The page, from the backtest's data alone."""
     n_cases = len(data["cases"])
     if n_cases < MIN_CASES:
-        return "\n".join(HEADER + [
-            f"Fewer than {MIN_CASES} bundled scenarios have a `record:` block (what happened), so there is "
-            "nothing to score yet. See [Adding a case](cases.md)."]) + "\n"
+        return (
+            "\n".join(
+                HEADER
+                + [
+                    f"Fewer than {MIN_CASES} bundled scenarios have a `record:` block (what happened), so there is "
+                    "nothing to score yet. See [Adding a case](cases.md)."
+                ]
+            )
+            + "\n"
+        )
     lines = HEADER + [
         f"Each of the {n_cases} historical cases below is a scenario that starts at a *cut-off*: a date when "
         "the outcome was still open, coded only from sources dated on or before it (see the "
@@ -232,7 +266,7 @@ def render(data: dict[str, Any]) -> str:
         "",
         "The probability each forecast gave to what happened. *Model*: the share of runs; *base rate*: the "
         "frequency of that outcome among the other cases; *status quo*: 100% when what happened is what "
-        "\"nothing changes\" would have meant, else 0%. *Timing*, when what happened was an agreement: the "
+        '"nothing changes" would have meant, else 0%. *Timing*, when what happened was an agreement: the '
         "median date on which the runs that reached that agreement reached it, against the recorded date.",
         "",
     ]
@@ -267,8 +301,8 @@ def render(data: dict[str, Any]) -> str:
         "- **Base rate, leave one out**: a case's forecast is the frequency of each category among the "
         f"*other* cases, with {data['scoring']['base_rate_alpha']:g} added to each category's count so that "
         "no probability is 0.",
-        "- **Status quo**: certainty that the case ends in its `record.status_quo` (what \"nothing "
-        "changes\" would have meant); when the record leaves it out, a treaty in force that expires during "
+        '- **Status quo**: certainty that the case ends in its `record.status_quo` (what "nothing '
+        'changes" would have meant); when the record leaves it out, a treaty in force that expires during '
         "the run lapses, one that does not stays in force, and no treaty stays no agreement.",
         "- **Reliability**: all (case, category) pairs of the categories that were forecast or happened at "
         "least once, in ten bins of forecast probability.",
@@ -294,12 +328,24 @@ def draw(data: dict[str, Any], path: Path = FIGURE) -> None:
     x = [b["predicted"] for b in bins]
     y = [b["observed"] for b in bins]
     intervals = [wilson_interval(round(b["observed"] * b["count"]), b["count"]) for b in bins]
-    below = [max(0.0, obs - float(lo)) for obs, (lo, _hi) in zip(y, intervals)]  # max: rounding can leave -1e-17
+    below = [
+        max(0.0, obs - float(lo)) for obs, (lo, _hi) in zip(y, intervals)
+    ]  # max: rounding can leave -1e-17
     above = [max(0.0, float(hi) - obs) for obs, (_lo, hi) in zip(y, intervals)]
-    fig, (ax, hist) = plt.subplots(2, 1, figsize=(5.5, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    fig, (ax, hist) = plt.subplots(
+        2, 1, figsize=(5.5, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    )
     ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="calibrated")
-    ax.errorbar(x, y, yerr=[below, above], fmt="o-", color="#1f77b4", lw=1, capsize=3,
-                label="model, with 95% intervals")
+    ax.errorbar(
+        x,
+        y,
+        yerr=[below, above],
+        fmt="o-",
+        color="#1f77b4",
+        lw=1,
+        capsize=3,
+        label="model, with 95% intervals",
+    )
     ax.set_ylabel("observed frequency")
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.02, 1.02)
@@ -329,14 +375,20 @@ def write(data: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m docs.gen_forecast", description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=FORECAST_N, help=f"replicates per case (default {FORECAST_N})")
+    parser = argparse.ArgumentParser(
+        prog="python -m docs.gen_forecast", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "-n", type=int, default=FORECAST_N, help=f"replicates per case (default {FORECAST_N})"
+    )
     parser.add_argument("--workers", type=int, help="processes (default: the cores available)")
     args = parser.parse_args(argv)
     data = measure(n=args.n, workers=args.workers, progress=sys.stderr.isatty())
     write(data)
     figure = f" and {FIGURE.relative_to(ROOT)}" if data["cases"] else ""
-    print(f"wrote {PAGE.relative_to(ROOT)}, {DATA.relative_to(ROOT)}{figure} ({len(data['cases'])} cases, {args.n} replicates each)")
+    print(
+        f"wrote {PAGE.relative_to(ROOT)}, {DATA.relative_to(ROOT)}{figure} ({len(data['cases'])} cases, {args.n} replicates each)"
+    )
     return 0
 
 

@@ -12,8 +12,8 @@ import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from sim import cli, limits
 from sim.loading import ScenarioError, bundled_dir, bundled_scenarios, load_scenario_text
@@ -40,40 +40,145 @@ def _child(parent: str) -> None:
 # (what you wrote, how to make it in a scratch folder, the acsim command) — run in that folder
 CASES: list[tuple[str, Callable[[], None], list[str]]] = [
     ("`extends: /etc/passwd`", lambda: _child("/etc/passwd"), ["validate", "child.yaml"]),
-    ("`extends: ../shared/base.yaml`", lambda: _child("../shared/base.yaml"), ["validate", "child.yaml"]),
-    ("`extends: link.yaml`, a symbolic link to a file outside the folder",
-     lambda: (os.symlink(sys.executable, "link.yaml"), _child("link.yaml")), ["validate", "child.yaml"]),
-    ("`extends: pipe.yaml`, a FIFO", lambda: (os.mkfifo("pipe.yaml"), _child("pipe.yaml")), ["validate", "child.yaml"]),
-    ("a loop of symbolic links", lambda: (os.symlink("b.yaml", "a.yaml"), os.symlink("a.yaml", "b.yaml")), ["validate", "a.yaml"]),
+    (
+        "`extends: ../shared/base.yaml`",
+        lambda: _child("../shared/base.yaml"),
+        ["validate", "child.yaml"],
+    ),
+    (
+        "`extends: link.yaml`, a symbolic link to a file outside the folder",
+        lambda: (os.symlink(sys.executable, "link.yaml"), _child("link.yaml")),
+        ["validate", "child.yaml"],
+    ),
+    (
+        "`extends: pipe.yaml`, a FIFO",
+        lambda: (os.mkfifo("pipe.yaml"), _child("pipe.yaml")),
+        ["validate", "child.yaml"],
+    ),
+    (
+        "a loop of symbolic links",
+        lambda: (os.symlink("b.yaml", "a.yaml"), os.symlink("a.yaml", "b.yaml")),
+        ["validate", "a.yaml"],
+    ),
     ("a device as the scenario", lambda: None, ["run", "/dev/zero"]),
-    ("a file that is not a scenario", lambda: _write("notes.yaml", "password: hunter2\n"), ["validate", "notes.yaml"]),
-    ("a NUL byte", lambda: Path("nul.yaml").write_bytes(b"name: x\ntitle: a\x00b\n"), ["validate", "nul.yaml"]),
-    ("`forces: .inf` (or `1e400`, `.nan`)", lambda: _write("x.yaml", _basic("    forces: 1000\n", "    forces: .inf\n")), ["validate", "x.yaml"]),
-    ("`years: [true]`", lambda: _write("x.yaml", _basic("  years: [1, 2, 3, 4, 5]", "  years: [true]")), ["validate", "x.yaml"]),
-    ("`in_force: 1`", lambda: _write("x.yaml", _basic("  in_force: true", "  in_force: 1")), ["validate", "x.yaml"]),
-    ("a date that does not exist", lambda: None, ["run", "new_start_2021", "--set", "calendar.start=2021-02-30"]),
+    (
+        "a file that is not a scenario",
+        lambda: _write("notes.yaml", "password: hunter2\n"),
+        ["validate", "notes.yaml"],
+    ),
+    (
+        "a NUL byte",
+        lambda: Path("nul.yaml").write_bytes(b"name: x\ntitle: a\x00b\n"),
+        ["validate", "nul.yaml"],
+    ),
+    (
+        "`forces: .inf` (or `1e400`, `.nan`)",
+        lambda: _write("x.yaml", _basic("    forces: 1000\n", "    forces: .inf\n")),
+        ["validate", "x.yaml"],
+    ),
+    (
+        "`years: [true]`",
+        lambda: _write("x.yaml", _basic("  years: [1, 2, 3, 4, 5]", "  years: [true]")),
+        ["validate", "x.yaml"],
+    ),
+    (
+        "`in_force: 1`",
+        lambda: _write("x.yaml", _basic("  in_force: true", "  in_force: 1")),
+        ["validate", "x.yaml"],
+    ),
+    (
+        "a date that does not exist",
+        lambda: None,
+        ["run", "new_start_2021", "--set", "calendar.start=2021-02-30"],
+    ),
     ("year 0", lambda: None, ["run", "new_start_2021", "--set", "calendar.start=0000-01-01"]),
-    ("a deadline outside the run", lambda: None, ["run", str(Path(__file__).resolve().parent / "examples" / "salt_i.yaml"), "--set", "talks.deadline=1970-01-01"]),
-    ("a daily calendar from year 1 to 9999", lambda: None,
-     ["run", "new_start_2021", "--set", "calendar.start=0001-01-01", "--set", "calendar.end=9999-12-31", "--set", "calendar.step=day"]),
-    ("an agenda of 100 terms x 5,000 shares", lambda: _write("x.yaml", _basic(
-        "  years: [1, 2, 3, 4, 5]", "  years: [" + ", ".join(map(str, range(1, 101))) + "]\n  share: ["
-        + ", ".join(f"0.{i:04d}" for i in range(5000)) + "]")), ["validate", "x.yaml"]),
-    ("`--set states.-1.forces=1`", lambda: None, ["run", "classroom_basic", "--set", "states.-1.forces=1"]),
-    ("`remove: true` matching two inherited events", lambda: (
-        _write("parent.yaml", BASIC.replace("name: classroom_basic", "name: parent").rstrip()
-               + "\nevents:\n  - {step: 3, actor: Blue, kind: statement}\n  - {step: 5, actor: Red, kind: statement}\n"),
-        _write("child.yaml", "name: child\nextends: parent.yaml\nevents:\n  - {kind: statement, remove: true}\n")),
-     ["validate", "child.yaml"]),
-    ("`acsim ensemble -n 1000000000000`", lambda: None, ["ensemble", "classroom_basic", "-n", "1000000000000"]),
-    ("a sweep range of 10^18 values", lambda: _write("sweep.yaml", "scenario: classroom_basic\nparameters:\n"
-                                                     "  tension.initial: {start: 0, stop: 1000000000000000000, step: 1}\noutput: out\n"),
-     ["sweep", "sweep.yaml"]),
-    ("a sweep with `replicates: 1e12`", lambda: _write("sweep.yaml", "scenario: classroom_basic\nparameters:\n"
-                                                       "  tension.initial: [0.1, 0.2]\nreplicates: 1e12\noutput: out\n"),
-     ["sweep", "sweep.yaml"]),
-    ("`acsim plot ... --output` onto an existing file", lambda: (Path("results").mkdir(), _write("plot.png", "")),
-     ["plot", "results", "--x", "a.b", "--output", "plot.png"]),
+    (
+        "a deadline outside the run",
+        lambda: None,
+        [
+            "run",
+            str(Path(__file__).resolve().parent / "examples" / "salt_i.yaml"),
+            "--set",
+            "talks.deadline=1970-01-01",
+        ],
+    ),
+    (
+        "a daily calendar from year 1 to 9999",
+        lambda: None,
+        [
+            "run",
+            "new_start_2021",
+            "--set",
+            "calendar.start=0001-01-01",
+            "--set",
+            "calendar.end=9999-12-31",
+            "--set",
+            "calendar.step=day",
+        ],
+    ),
+    (
+        "an agenda of 100 terms x 5,000 shares",
+        lambda: _write(
+            "x.yaml",
+            _basic(
+                "  years: [1, 2, 3, 4, 5]",
+                "  years: ["
+                + ", ".join(map(str, range(1, 101)))
+                + "]\n  share: ["
+                + ", ".join(f"0.{i:04d}" for i in range(5000))
+                + "]",
+            ),
+        ),
+        ["validate", "x.yaml"],
+    ),
+    (
+        "`--set states.-1.forces=1`",
+        lambda: None,
+        ["run", "classroom_basic", "--set", "states.-1.forces=1"],
+    ),
+    (
+        "`remove: true` matching two inherited events",
+        lambda: (
+            _write(
+                "parent.yaml",
+                BASIC.replace("name: classroom_basic", "name: parent").rstrip()
+                + "\nevents:\n  - {step: 3, actor: Blue, kind: statement}\n  - {step: 5, actor: Red, kind: statement}\n",
+            ),
+            _write(
+                "child.yaml",
+                "name: child\nextends: parent.yaml\nevents:\n  - {kind: statement, remove: true}\n",
+            ),
+        ),
+        ["validate", "child.yaml"],
+    ),
+    (
+        "`acsim ensemble -n 1000000000000`",
+        lambda: None,
+        ["ensemble", "classroom_basic", "-n", "1000000000000"],
+    ),
+    (
+        "a sweep range of 10^18 values",
+        lambda: _write(
+            "sweep.yaml",
+            "scenario: classroom_basic\nparameters:\n"
+            "  tension.initial: {start: 0, stop: 1000000000000000000, step: 1}\noutput: out\n",
+        ),
+        ["sweep", "sweep.yaml"],
+    ),
+    (
+        "a sweep with `replicates: 1e12`",
+        lambda: _write(
+            "sweep.yaml",
+            "scenario: classroom_basic\nparameters:\n"
+            "  tension.initial: [0.1, 0.2]\nreplicates: 1e12\noutput: out\n",
+        ),
+        ["sweep", "sweep.yaml"],
+    ),
+    (
+        "`acsim plot ... --output` onto an existing file",
+        lambda: (Path("results").mkdir(), _write("plot.png", "")),
+        ["plot", "results", "--x", "a.b", "--output", "plot.png"],
+    ),
 ]
 
 
@@ -116,14 +221,20 @@ def render() -> str:
     lines = [BEGIN, "", "| you wrote | acsim says |", "|---|---|"]
     for what, make, args in CASES:
         lines.append(f"| {what} | `{_cell(run_case(make, args))}` |")
-    lines.append(f"| in the dashboard's editor or upload, `extends: /etc/passwd` (or any file) | `{_cell(editor_message())}` |")
+    lines.append(
+        f"| in the dashboard's editor or upload, `extends: /etc/passwd` (or any file) | `{_cell(editor_message())}` |"
+    )
     lines += ["", "The limits, checked before any work starts (they live in `sim/limits.py`):", ""]
     lines += ["| limit | default | what it bounds | to go further |", "|---|---|---|---|"]
     for limit in limits.LIMITS:
         further = limit.raise_hint
         if limit.env:
-            further = f"{further}; or set `{limit.variable}`" if further else f"set `{limit.variable}`"
-        lines.append(f"| `{limit.name}` | {limit.default:,} {limit.unit} | {limit.what} | {further or 'fixed'} |")
+            further = (
+                f"{further}; or set `{limit.variable}`" if further else f"set `{limit.variable}`"
+            )
+        lines.append(
+            f"| `{limit.name}` | {limit.default:,} {limit.unit} | {limit.what} | {further or 'fixed'} |"
+        )
     lines += ["", END]
     return "\n".join(lines)
 

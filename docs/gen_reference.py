@@ -32,9 +32,26 @@ REFERENCE = DOCS / "reference.md"
 SCHEMA = DOCS / "scenario.schema.json"
 
 # Sections in the order a scenario file is usually written; nested classes follow their parent.
-EVENT_CLASSES = [schema.Statement, schema.OfferEvent, schema.LeadershipChange, schema.Accusation, schema.Deployment,
-                 schema.WithdrawalNotice, schema.Suspension, schema.Gesture, schema.Ultimatum, schema.Branch]
-PRIOR_CLASSES = [priors.Normal, priors.Uniform, priors.LogNormal, priors.Triangular, priors.Beta, priors.Choice]
+EVENT_CLASSES = [
+    schema.Statement,
+    schema.OfferEvent,
+    schema.LeadershipChange,
+    schema.Accusation,
+    schema.Deployment,
+    schema.WithdrawalNotice,
+    schema.Suspension,
+    schema.Gesture,
+    schema.Ultimatum,
+    schema.Branch,
+]
+PRIOR_CLASSES = [
+    priors.Normal,
+    priors.Uniform,
+    priors.LogNormal,
+    priors.Triangular,
+    priors.Beta,
+    priors.Choice,
+]
 
 
 # --------------------------------------------------------------------------- types and ranges
@@ -232,7 +249,13 @@ def field_table(cls: type[BaseModel], skip: tuple[str, ...] = ()) -> list[str]:
             continue
         key = info.alias or name
         desc = info.description or _class_doc_of(info) or _field_fallback(cls, name)
-        cells = [f"`{key}`", type_name(info.annotation), default_text(info), value_range(info), desc.replace("|", "\\|")]
+        cells = [
+            f"`{key}`",
+            type_name(info.annotation),
+            default_text(info),
+            value_range(info),
+            desc.replace("|", "\\|"),
+        ]
         rows.append("| " + " | ".join(cells) + " |")
     return rows
 
@@ -282,7 +305,11 @@ def render() -> str:
     for cls, path in sections:
         where = f" (`{path}`)" if path else " (the top level)"
         lines.append(f"- [{cls.__name__}](#{anchor(cls)}){where}")
-    lines.append("- [Events](#events) (`events[]`): " + ", ".join(f"[{anchor(c)}](#{anchor(c)})" for c in EVENT_CLASSES) + ", [StateChanges](#statechanges)")
+    lines.append(
+        "- [Events](#events) (`events[]`): "
+        + ", ".join(f"[{anchor(c)}](#{anchor(c)})" for c in EVENT_CLASSES)
+        + ", [StateChanges](#statechanges)"
+    )
     lines.append("- [Priors](#priors): a number or a distribution")
     lines.append("")
     for cls, path in sections:
@@ -355,13 +382,27 @@ def _events_section() -> list[str]:
             lines.append("No fields besides the common ones.")
         lines.append("")
     changes = schema.StateChanges
-    lines += ["### StateChanges", "", "*Where:* `events[].changes` of a `leadership_change`", "",
-              _doc(changes) + " Fields left out keep their value; `utility`, `bargaining` and `compliance`"
-              " replace only the sub-fields they name.", ""]
+    lines += [
+        "### StateChanges",
+        "",
+        "*Where:* `events[].changes` of a `leadership_change`",
+        "",
+        _doc(changes)
+        + " Fields left out keep their value; `utility`, `bargaining` and `compliance`"
+        " replace only the sub-fields they name.",
+        "",
+    ]
     lines += field_table(changes)
     lines.append("")
     option = schema.BranchOption
-    lines += ["### BranchOption", "", "*Where:* `events[].branches[]` of a `branch`", "", _doc(option), ""]
+    lines += [
+        "### BranchOption",
+        "",
+        "*Where:* `events[].branches[]` of a `branch`",
+        "",
+        _doc(option),
+        "",
+    ]
     lines += field_table(option)
     lines.append("")
     return lines
@@ -376,13 +417,20 @@ def schema_text() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check that the files are up to date")
+    parser.add_argument(
+        "--check", action="store_true", help="only check that the files are up to date"
+    )
     args = parser.parse_args(argv)
     wanted = {REFERENCE: render(), SCHEMA: schema_text()}
-    stale = [p for p, text in wanted.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+    stale = [
+        p for p, text in wanted.items() if not p.exists() or p.read_text(encoding="utf-8") != text
+    ]
     if args.check:
         for p in stale:
-            print(f"{p.relative_to(DOCS.parent)} is out of date: run python -m docs.gen_reference", file=sys.stderr)
+            print(
+                f"{p.relative_to(DOCS.parent)} is out of date: run python -m docs.gen_reference",
+                file=sys.stderr,
+            )
         return 1 if stale else 0
     for p, text in wanted.items():
         p.write_text(text, encoding="utf-8")

@@ -53,12 +53,22 @@ def blocks(results: dict[str, Any]) -> dict[str, str]:
     """The generated texts of the page, by marker name."""
     table, found, indices = results["table"], results["discovery"], results["indices"]
     shares = table["category"].value_counts(normalize=True)
-    lhs = ["```text", f"{len(table)} runs; " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()), "```"]
-    box = ["```console", f"$ acsim discover results/lhs_classroom --where \"{WHERE}\" --plot discovery.png",
-           found.summary(), "```"]
+    lhs = [
+        "```text",
+        f"{len(table)} runs; " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()),
+        "```",
+    ]
+    box = [
+        "```console",
+        f'$ acsim discover results/lhs_classroom --where "{WHERE}" --plot discovery.png',
+        found.summary(),
+        "```",
+    ]
     rows = ["| parameter | first order S1 | total ST |", "|---|---|---|"]
     for r in indices.itertuples(index=False):
-        rows.append(f"| `{r.parameter}` | {r.S1:.2f} ± {r.S1_conf:.2f} | {r.ST:.2f} ± {r.ST_conf:.2f} |")
+        rows.append(
+            f"| `{r.parameter}` | {r.S1:.2f} ± {r.S1_conf:.2f} | {r.ST:.2f} ± {r.ST_conf:.2f} |"
+        )
     return {"lhs": "\n".join(lhs), "discovery": "\n".join(box), "sensitivity": "\n".join(rows)}
 
 
@@ -77,12 +87,31 @@ def figures(results: dict[str, Any]) -> list[Path]:
     si = results["indices"]
     fig, ax = plt.subplots(figsize=FIGSIZE)
     y = np.arange(len(si))
-    ax.barh(y - 0.2, si["S1"], 0.4, xerr=si["S1_conf"], label="first order (S1)", color="tab:blue", capsize=3)
-    ax.barh(y + 0.2, si["ST"], 0.4, xerr=si["ST_conf"], label="total (ST)", color="tab:orange", capsize=3)
+    ax.barh(
+        y - 0.2,
+        si["S1"],
+        0.4,
+        xerr=si["S1_conf"],
+        label="first order (S1)",
+        color="tab:blue",
+        capsize=3,
+    )
+    ax.barh(
+        y + 0.2,
+        si["ST"],
+        0.4,
+        xerr=si["ST_conf"],
+        label="total (ST)",
+        color="tab:orange",
+        capsize=3,
+    )
     ax.set_yticks(y, si["parameter"], fontsize=9)
     ax.invert_yaxis()
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set(xlabel="share of the variance of 'withdrawn' (95% intervals)", title="Sobol indices, classroom_basic")
+    ax.set(
+        xlabel="share of the variance of 'withdrawn' (95% intervals)",
+        title="Sobol indices, classroom_basic",
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     fig.tight_layout()
     fig.savefig(IMAGES / "research_sensitivity.png", dpi=DPI)
@@ -92,9 +121,13 @@ def figures(results: dict[str, Any]) -> list[Path]:
 
 def generated(text: str, name: str) -> str:
     """The text between a marker pair of the page (ValueError when the markers are missing)."""
-    match = re.search(re.escape(BEGIN.format(name)) + r"\n(.*?)" + re.escape(END.format(name)), text, re.DOTALL)
+    match = re.search(
+        re.escape(BEGIN.format(name)) + r"\n(.*?)" + re.escape(END.format(name)), text, re.DOTALL
+    )
     if match is None:
-        raise ValueError(f"{PAGE.name}: no markers for '{name}' ({BEGIN.format(name)} ... {END.format(name)})")
+        raise ValueError(
+            f"{PAGE.name}: no markers for '{name}' ({BEGIN.format(name)} ... {END.format(name)})"
+        )
     return match.group(1).removesuffix("\n")
 
 
@@ -103,7 +136,12 @@ def replace_blocks(text: str, new: dict[str, str]) -> str:
     for name, body in new.items():
         generated(text, name)  # the markers must be there
         pattern = re.escape(BEGIN.format(name)) + r"\n.*?" + re.escape(END.format(name))
-        text = re.sub(pattern, lambda _m, n=name, b=body: f"{BEGIN.format(n)}\n{b}\n{END.format(n)}", text, flags=re.DOTALL)
+        text = re.sub(
+            pattern,
+            lambda _m, n=name, b=body: f"{BEGIN.format(n)}\n{b}\n{END.format(n)}",
+            text,
+            flags=re.DOTALL,
+        )
     return text
 
 
@@ -112,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     results = measure()
     for path in figures(results):
         print(f"wrote {path.relative_to(ROOT)}")
-    PAGE.write_text(replace_blocks(PAGE.read_text(encoding="utf-8"), blocks(results)), encoding="utf-8")
+    PAGE.write_text(
+        replace_blocks(PAGE.read_text(encoding="utf-8"), blocks(results)), encoding="utf-8"
+    )
     print(f"wrote the generated parts of {PAGE.relative_to(ROOT)}")
     return 0
 

@@ -37,14 +37,21 @@ TERMINAL_COLUMNS = "80"
 MKDOCS = DOCS.parent / "mkdocs.yml"
 NAV_SECTION = "Scenarios"  # the navigation entry whose children this script writes
 NAV_INDENT = "  "  # mkdocs.yml indents each level by two spaces and writes list items at the key's indent + 2
-PERIOD_ORDER = ("Cold War (1945-1991)", "After the Cold War (1991-2008)", "The 2010s and 2020s", "Classroom")
+PERIOD_ORDER = (
+    "Cold War (1945-1991)",
+    "After the Cold War (1991-2008)",
+    "The 2010s and 2020s",
+    "Classroom",
+)
 NO_PERIOD = "Other scenarios"
 
 # Scenarios that are best read together, with why.
 RELATED = {
-    "new_start_2021": [("new_start_2021_no_transition", "the same without the change of US administration"),
-                       ("new_start_2026", "the same treaty's suspension and expiry"),
-                       ("trilateral", "what a demand to bring in China does")],
+    "new_start_2021": [
+        ("new_start_2021_no_transition", "the same without the change of US administration"),
+        ("new_start_2026", "the same treaty's suspension and expiry"),
+        ("trilateral", "what a demand to bring in China does"),
+    ],
     "new_start_2021_no_transition": [("new_start_2021", "what history did")],
     "new_start_2026": [("new_start_2021", "the extension five years earlier")],
     "inf_1987": [("inf_2019", "the same treaty's end, thirty years later")],
@@ -74,7 +81,11 @@ def _bullets(text: str) -> str:
 
 def how_it_works(scn: Scenario) -> list[str]:
     cal, t = scn.calendar, scn.treaty
-    span = f"{cal.steps} turns of {cal.turn_years:g} years" if scn.dateless else f"{cal.start} to {cal.end}, one step a {cal.step}"
+    span = (
+        f"{cal.steps} turns of {cal.turn_years:g} years"
+        if scn.dateless
+        else f"{cal.start} to {cal.end}, one step a {cal.step}"
+    )
     lines = [f"- **Calendar:** {span}."]
     states = "; ".join(
         f"{s.label or s.name} (`{s.name}`): forces {s.forces:g}, true type `{s.type}`, strategy `{s.strategy_choice().name}`"
@@ -84,28 +95,51 @@ def how_it_works(scn: Scenario) -> list[str]:
     if t.in_force:
         expiry = t.expires or (f"step {t.expires_step}" if t.expires_step else "no expiry")
         caps = ", ".join(f"{k} {v:g}" for k, v in t.caps.items()) or "none"
-        lines.append(f"- **Treaty at the start:** {t.name}, in force until {expiry}; verification `{t.verification}`; caps {caps}.")
+        lines.append(
+            f"- **Treaty at the start:** {t.name}, in force until {expiry}; verification `{t.verification}`; caps {caps}."
+        )
     else:
         lines.append("- **Treaty at the start:** none in force.")
     space = sim.ArmsControlModel(scn, rng=0).space
     issues = []
     for issue, options in space.options.items():
         if len(options) > 1:
-            issues.append(f"{issue} ({', '.join(str(o if not isinstance(o, tuple) else '+'.join(o)) for o in options)})")
+            issues.append(
+                f"{issue} ({', '.join(str(o if not isinstance(o, tuple) else '+'.join(o)) for o in options)})"
+            )
     if scn.talks.enabled and len(space):
-        lines.append(f"- **Agenda:** {len(space)} possible offers" + (f"; issues: {'; '.join(issues)}" if issues else "") + ".")
+        lines.append(
+            f"- **Agenda:** {len(space)} possible offers"
+            + (f"; issues: {'; '.join(issues)}" if issues else "")
+            + "."
+        )
         deadline = scn.talks.deadline or scn.talks.deadline_step or "the treaty's expiry"
-        lines.append(f"- **Talks:** deadline {deadline} ({scn.talks.deadline_kind}); first proposer {scn.talks.first_proposer or scn.states[0].name}.")
+        lines.append(
+            f"- **Talks:** deadline {deadline} ({scn.talks.deadline_kind}); first proposer {scn.talks.first_proposer or scn.states[0].name}."
+        )
     else:
         lines.append("- **Talks:** none; the run is about compliance and forces.")
     red = [(s.name, rl) for s in scn.states for rl in s.red_lines]
     if red:
-        lines.append("- **Red lines:** " + "; ".join(f"{n}: {rl.reason or rl.issue}" for n, rl in red) + ".")
+        lines.append(
+            "- **Red lines:** " + "; ".join(f"{n}: {rl.reason or rl.issue}" for n, rl in red) + "."
+        )
     if scn.random_events:
-        lines.append("- **Random events:** " + "; ".join(f"{r.label or r.kind} ({r.rate_per_year:g} a year)" for r in scn.random_events) + ".")
+        lines.append(
+            "- **Random events:** "
+            + "; ".join(
+                f"{r.label or r.kind} ({r.rate_per_year:g} a year)" for r in scn.random_events
+            )
+            + "."
+        )
     out = lines + [""]
     if scn.events:
-        out += ["Scripted events:", "", "| when | actor | kind | what | source |", "|---|---|---|---|---|"]
+        out += [
+            "Scripted events:",
+            "",
+            "| when | actor | kind | what | source |",
+            "|---|---|---|---|---|",
+        ]
         for ev in scn.events:
             when = ev.date if ev.date is not None else f"step {ev.step}"
             text = (ev.text or "").replace("|", "\\|")
@@ -132,12 +166,16 @@ def run_excerpt(name: str) -> tuple[str, str]:
     lines = buf.getvalue().rstrip("\n").splitlines()
     body = lines[:EXCERPT_LINES]
     tail_start = max(i for i, line in enumerate(lines) if line.startswith("Outcome:"))
-    excerpt = "\n".join(body + (["..."] if tail_start > EXCERPT_LINES else []) + [""] + lines[tail_start:])
+    excerpt = "\n".join(
+        body + (["..."] if tail_start > EXCERPT_LINES else []) + [""] + lines[tail_start:]
+    )
     return excerpt, " ".join(lines[tail_start:])
 
 
 def shares_table(name: str) -> list[str]:
-    result = ensemble(name, n=ENSEMBLE_N, seed=ENSEMBLE_SEED, workers=default_workers())  # same shares whatever the workers
+    result = ensemble(
+        name, n=ENSEMBLE_N, seed=ENSEMBLE_SEED, workers=default_workers()
+    )  # same shares whatever the workers
     rows = ["| outcome | runs | share | 95% interval |", "|---|---|---|---|"]
     for r in result.shares(by="label").itertuples():
         rows.append(f"| {r.label} | {r.count} | {r.share:.0%} | {r.lo:.0%} to {r.hi:.0%} |")
@@ -181,8 +219,17 @@ def render(name: str) -> str:
         "",
     ]
     lines += shares_table(name)
-    lines += ["", "## Things to notice", "", _bullets(scn.notice) or "(none listed)", "", "## Things to try", "",
-              _bullets(scn.try_) or "(none listed)", ""]
+    lines += [
+        "",
+        "## Things to notice",
+        "",
+        _bullets(scn.notice) or "(none listed)",
+        "",
+        "## Things to try",
+        "",
+        _bullets(scn.try_) or "(none listed)",
+        "",
+    ]
     lines += history_sections(scn)
     lines += ["## Extending it", ""]
     lines += [
@@ -191,7 +238,7 @@ def render(name: str) -> str:
         "```yaml",
         f"name: my_{name}",
         f"extends: {name}",
-        "title: \"My variant\"",
+        'title: "My variant"',
         "```",
         "",
     ]
@@ -200,7 +247,11 @@ def render(name: str) -> str:
     related = RELATED.get(name, [])
     if related:
         lines += ["## Related scenarios", ""]
-        lines += [f"- [{other}]({other}.md): {why}." for other, why in related if other in sim.bundled_scenarios()]
+        lines += [
+            f"- [{other}]({other}.md): {why}."
+            for other, why in related
+            if other in sim.bundled_scenarios()
+        ]
         lines.append("")
     lines += ["## Sources", ""]
     lines += [f"- {s}" for s in scn.sources] or ["(none listed)"]
@@ -218,12 +269,21 @@ def history_sections(scn: Scenario) -> list[str]:
     rec = scn.record
     if rec is not None:
         when = f" ({rec.date})" if rec.date else ""
-        out += ["## What happened", "", f'!!! note "Read this after the run: {rec.label or rec.outcome}{when}"',
-                f"    {' '.join(rec.text.split()) or rec.label}", "",
-                f"    Outcome category `{rec.outcome}`" + (f"; the status quo would have been `{rec.status_quo}`" if rec.status_quo else "") + ".",
-                "    Sources: " + ("; ".join(rec.sources) or "(none listed)") + ".", "",
-                "How well the model forecast this case, from its start date, is on "
-                "[How well does the model forecast?](../forecast.md).", ""]
+        out += [
+            "## What happened",
+            "",
+            f'!!! note "Read this after the run: {rec.label or rec.outcome}{when}"',
+            f"    {' '.join(rec.text.split()) or rec.label}",
+            "",
+            f"    Outcome category `{rec.outcome}`"
+            + (f"; the status quo would have been `{rec.status_quo}`" if rec.status_quo else "")
+            + ".",
+            "    Sources: " + ("; ".join(rec.sources) or "(none listed)") + ".",
+            "",
+            "How well the model forecast this case, from its start date, is on "
+            "[How well does the model forecast?](../forecast.md).",
+            "",
+        ]
     return out
 
 

@@ -49,7 +49,7 @@ REPLICATES = 400
 SEED = 0
 FIVE_YEARS = 5
 PROBE_REPLICATES = 20  # replicates of each ensemble that the fingerprint runs again
-WORKERS = 2            # processes; a seed fixes every replicate whatever their number
+WORKERS = 2  # processes; a seed fixes every replicate whatever their number
 
 
 @dataclass(frozen=True)
@@ -78,14 +78,33 @@ BRANCHES = (
 )
 # What moves the odds: one change each, in the branch where the outcome is most open.
 WHAT_IFS = (
-    Variant("us_cheap", "The US demands cheap to drop (audience cost median 0.2 instead of 1.0)", REELECTION,
-            (("states.US.red_lines.0.audience_cost.median", 0.2), ("states.US.red_lines.1.audience_cost.median", 0.2))),
-    Variant("ru_cheap", "Russia's refusal of new terms cheap to drop (audience cost median 0.2 instead of 2.0)", REELECTION,
-            (("states.RU.red_lines.0.audience_cost.median", 0.2),)),
-    Variant("us_values", "The 2020 administration values the treaty as the new one would (predictability mean 1.0)", REELECTION,
-            (("states.US.utility.predictability.mean", 1.0),)),
-    Variant("ru_secret", "Russia minds inspections more (secrecy cost median 3 instead of 1)", REELECTION,
-            (("states.RU.utility.secrecy_cost.median", 3.0),)),
+    Variant(
+        "us_cheap",
+        "The US demands cheap to drop (audience cost median 0.2 instead of 1.0)",
+        REELECTION,
+        (
+            ("states.US.red_lines.0.audience_cost.median", 0.2),
+            ("states.US.red_lines.1.audience_cost.median", 0.2),
+        ),
+    ),
+    Variant(
+        "ru_cheap",
+        "Russia's refusal of new terms cheap to drop (audience cost median 0.2 instead of 2.0)",
+        REELECTION,
+        (("states.RU.red_lines.0.audience_cost.median", 0.2),),
+    ),
+    Variant(
+        "us_values",
+        "The 2020 administration values the treaty as the new one would (predictability mean 1.0)",
+        REELECTION,
+        (("states.US.utility.predictability.mean", 1.0),),
+    ),
+    Variant(
+        "ru_secret",
+        "Russia minds inspections more (secrecy cost median 3 instead of 1)",
+        REELECTION,
+        (("states.RU.utility.secrecy_cost.median", 3.0),),
+    ),
 )
 
 
@@ -108,13 +127,22 @@ class Measured:
 
 def measure(variant: Variant, n: int = REPLICATES, seed: int = SEED) -> Measured:
     """Run the variant's ensemble and keep the figures the lesson quotes."""
-    e = sim.ensemble(variant.scenario, n=n, seed=seed, workers=WORKERS, overrides=dict(variant.overrides))
+    e = sim.ensemble(
+        variant.scenario, n=n, seed=seed, workers=WORKERS, overrides=dict(variant.overrides)
+    )
     runs = e.runs
     five = int(((runs["category"] == "extended") & (runs["years"] == FIVE_YEARS)).sum())
     timing = e.agreement_timing()
-    return Measured(variant, e.n, five, int((runs["category"] == "lapsed").sum()), int(runs["years"].notna().sum()),
-                    int(len(timing)),
-                    float(np.median(timing)) if len(timing) else None, e.shares().to_dict(orient="records"))
+    return Measured(
+        variant,
+        e.n,
+        five,
+        int((runs["category"] == "lapsed").sum()),
+        int(runs["years"].notna().sum()),
+        int(len(timing)),
+        float(np.median(timing)) if len(timing) else None,
+        e.shares().to_dict(orient="records"),
+    )
 
 
 def branch_chances(name: str = SCENARIO) -> dict[str, float]:
@@ -128,8 +156,10 @@ def branch_chances(name: str = SCENARIO) -> dict[str, float]:
 
 def _row(m: Measured) -> str:
     when = f"{m.median_days_before:g}" if m.median_days_before is not None else "no agreement"
-    return (f"| {m.variant.label} | {m.five_year} ({m.pct(m.five_year)}) | {m.lapsed} ({m.pct(m.lapsed)}) "
-            f"| {when} |")
+    return (
+        f"| {m.variant.label} | {m.five_year} ({m.pct(m.five_year)}) | {m.lapsed} ({m.pct(m.lapsed)}) "
+        f"| {when} |"
+    )
 
 
 def render_lesson_1(n: int = REPLICATES, seed: int = SEED) -> list[str]:
@@ -139,27 +169,54 @@ def render_lesson_1(n: int = REPLICATES, seed: int = SEED) -> list[str]:
     branches = [measure(v, n, seed) for v in BRANCHES]
     what_ifs = [measure(v, n, seed) for v in WHAT_IFS]
     p_biden = chances["biden"]
-    mixed = p_biden * branches[0].five_year / branches[0].n + (1 - p_biden) * branches[1].five_year / branches[1].n
-    lines = [f"**The odds on 1 September 2020.** The scenario gives the election the chance the forecasts "
-             f"published then gave it: Biden {p_biden:.0%}, Trump {chances['trump']:.0%}. Over {forecast.n} "
-             f"replicates (`{FORECAST.command()}`):", "",
-             "| outcome | runs | share | 95% interval |", "|---|---|---|---|"]
+    mixed = (
+        p_biden * branches[0].five_year / branches[0].n
+        + (1 - p_biden) * branches[1].five_year / branches[1].n
+    )
+    lines = [
+        f"**The odds on 1 September 2020.** The scenario gives the election the chance the forecasts "
+        f"published then gave it: Biden {p_biden:.0%}, Trump {chances['trump']:.0%}. Over {forecast.n} "
+        f"replicates (`{FORECAST.command()}`):",
+        "",
+        "| outcome | runs | share | 95% interval |",
+        "|---|---|---|---|",
+    ]
     for s in forecast.shares:
-        lines.append(f"| {s['category']} | {s['count']} | {s['share']:.1%} | {s['lo']:.1%} to {s['hi']:.1%} |")
-    lines += ["", f"A five-year extension in {forecast.five_year} of {forecast.n} runs ({forecast.pct(forecast.five_year)}). "
-              + (f"Agreements came a median {forecast.median_days_before:g} days before the deadline."
-                 if forecast.median_days_before is not None else "No run reached an agreement."), "",
-              "**What decided it: the election.** Each branch pinned, the same seed:", "",
-              "| branch | five-year extension | lapsed | median days before the deadline |", "|---|---|---|---|"]
+        lines.append(
+            f"| {s['category']} | {s['count']} | {s['share']:.1%} | {s['lo']:.1%} to {s['hi']:.1%} |"
+        )
+    lines += [
+        "",
+        f"A five-year extension in {forecast.five_year} of {forecast.n} runs ({forecast.pct(forecast.five_year)}). "
+        + (
+            f"Agreements came a median {forecast.median_days_before:g} days before the deadline."
+            if forecast.median_days_before is not None
+            else "No run reached an agreement."
+        ),
+        "",
+        "**What decided it: the election.** Each branch pinned, the same seed:",
+        "",
+        "| branch | five-year extension | lapsed | median days before the deadline |",
+        "|---|---|---|---|",
+    ]
     lines += [_row(m) for m in branches]
-    lines += ["", f"Weighting the two branches by their chances gives {mixed:.1%} for a five-year extension, "
-              f"the forecast's {forecast.pct(forecast.five_year)} within sampling error. "
-              f"Commands: `{BRANCHES[0].command()}` and `{BRANCHES[1].command()}`.", "",
-              "**What moves the odds in the re-election branch** (one change each, same seed):", "",
-              "| what if | five-year extension | lapsed | median days before the deadline |", "|---|---|---|---|"]
+    lines += [
+        "",
+        f"Weighting the two branches by their chances gives {mixed:.1%} for a five-year extension, "
+        f"the forecast's {forecast.pct(forecast.five_year)} within sampling error. "
+        f"Commands: `{BRANCHES[0].command()}` and `{BRANCHES[1].command()}`.",
+        "",
+        "**What moves the odds in the re-election branch** (one change each, same seed):",
+        "",
+        "| what if | five-year extension | lapsed | median days before the deadline |",
+        "|---|---|---|---|",
+    ]
     lines += [_row(m) for m in what_ifs]
-    lines += ["", f"Each row is `acsim ensemble {REELECTION} -n {REPLICATES} --seed {SEED}` with its change as "
-              f"`--set`, for example `{WHAT_IFS[0].command()}`."]
+    lines += [
+        "",
+        f"Each row is `acsim ensemble {REELECTION} -n {REPLICATES} --seed {SEED}` with its change as "
+        f"`--set`, for example `{WHAT_IFS[0].command()}`.",
+    ]
     return lines
 
 
@@ -167,11 +224,30 @@ def render_lesson_1(n: int = REPLICATES, seed: int = SEED) -> list[str]:
 INF_1987 = Variant("inf_1987", "INF 1987, forecast of 1 Mar 1987", "inf_1987")
 INF_2019 = Variant("inf_2019", "INF 2019, forecast of 4 Dec 2018", "inf_2019")
 INF_WHAT_IFS = (
-    Variant("ru_security", "INF 2019, Russia a security seeker", "inf_2019", (("states.RU.type", "security"),)),
-    Variant("ru_security_trust", "INF 2019, Russia a security seeker and US trust 0.45 at the start", "inf_2019",
-            (("states.RU.type", "security"), ("states.US.trust.RU", 0.45))),
-    Variant("su_secret", "INF 1987, Soviet secrecy cost 3 (known)", "inf_1987", (("states.SU.utility.secrecy_cost", 3.0),)),
-    Variant("us_secret", "INF 1987, US secrecy cost 1.5 (known)", "inf_1987", (("states.US.utility.secrecy_cost", 1.5),)),
+    Variant(
+        "ru_security",
+        "INF 2019, Russia a security seeker",
+        "inf_2019",
+        (("states.RU.type", "security"),),
+    ),
+    Variant(
+        "ru_security_trust",
+        "INF 2019, Russia a security seeker and US trust 0.45 at the start",
+        "inf_2019",
+        (("states.RU.type", "security"), ("states.US.trust.RU", 0.45)),
+    ),
+    Variant(
+        "su_secret",
+        "INF 1987, Soviet secrecy cost 3 (known)",
+        "inf_1987",
+        (("states.SU.utility.secrecy_cost", 3.0),),
+    ),
+    Variant(
+        "us_secret",
+        "INF 1987, US secrecy cost 1.5 (known)",
+        "inf_1987",
+        (("states.US.utility.secrecy_cost", 1.5),),
+    ),
 )
 
 
@@ -179,13 +255,19 @@ def _terms_cell(e_runs, n: int, top: int = 3) -> str:
     agreed = e_runs["label"][e_runs["years"].notna()]
     if not len(agreed):
         return "none"
-    return "; ".join(f"{label} {count / n:.1%}" for label, count in agreed.value_counts().head(top).items())
+    return "; ".join(
+        f"{label} {count / n:.1%}" for label, count in agreed.value_counts().head(top).items()
+    )
 
 
 def render_lesson_2(n: int = REPLICATES, seed: int = SEED) -> list[str]:
     """Lesson 2's lines: both INF forecasts and a few what-ifs, with the terms agreed."""
-    lines = [f"Over {n} replicates each (seed {seed}):", "",
-             "| scenario | outcomes (largest first) | terms agreed | command |", "|---|---|---|---|"]
+    lines = [
+        f"Over {n} replicates each (seed {seed}):",
+        "",
+        "| scenario | outcomes (largest first) | terms agreed | command |",
+        "|---|---|---|---|",
+    ]
     lines += [render_lesson_2_row(v, n, seed) for v in (INF_1987, INF_2019) + INF_WHAT_IFS]
     return lines
 
@@ -201,27 +283,43 @@ def render_lesson_2_row(v: Variant, n: int = REPLICATES, seed: int = SEED) -> st
 # --------------------------------------------------------------------------- lesson 3
 NO_RED_LINES = (("states.US.red_lines", []), ("states.RU.red_lines", []))
 SECRECY_COSTS = (0.0, 1.0, 2.0, 3.0)
-SECRECY_VARIANTS = tuple(Variant(f"secrecy_{cost:g}", f"{cost:g}", REELECTION,
-                                 NO_RED_LINES + (("states.RU.utility.secrecy_cost", cost),)) for cost in SECRECY_COSTS)
+SECRECY_VARIANTS = tuple(
+    Variant(
+        f"secrecy_{cost:g}",
+        f"{cost:g}",
+        REELECTION,
+        NO_RED_LINES + (("states.RU.utility.secrecy_cost", cost),),
+    )
+    for cost in SECRECY_COSTS
+)
 
 
 def render_lesson_3(n: int = REPLICATES, seed: int = SEED) -> list[str]:
     """Lesson 3's lines: the re-election branch with the red lines set aside, at four known Russian secrecy costs."""
-    lines = [f"{n} replicates each (`acsim ensemble no_red_lines.yaml -n {n} --seed {seed} "
-             "--set states.RU.utility.secrecy_cost=S`, the same as "
-             f"`acsim ensemble {REELECTION}` with `--set 'states.US.red_lines=[]' --set 'states.RU.red_lines=[]'`):", "",
-             "| Russia's secrecy cost S | deals (any term) | five-year extension | lapsed | median days before the deadline |",
-             "|---|---|---|---|---|"]
+    lines = [
+        f"{n} replicates each (`acsim ensemble no_red_lines.yaml -n {n} --seed {seed} "
+        "--set states.RU.utility.secrecy_cost=S`, the same as "
+        f"`acsim ensemble {REELECTION}` with `--set 'states.US.red_lines=[]' --set 'states.RU.red_lines=[]'`):",
+        "",
+        "| Russia's secrecy cost S | deals (any term) | five-year extension | lapsed | median days before the deadline |",
+        "|---|---|---|---|---|",
+    ]
     for v in SECRECY_VARIANTS:
         m = measure(v, n, seed)
         when = f"{m.median_days_before:g}" if m.median_days_before is not None else "no agreement"
-        lines.append(f"| {v.label} | {m.deals} ({m.pct(m.deals)}) | {m.five_year} ({m.pct(m.five_year)}) "
-                     f"| {m.lapsed} ({m.pct(m.lapsed)}) | {when} |")
+        lines.append(
+            f"| {v.label} | {m.deals} ({m.pct(m.deals)}) | {m.five_year} ({m.pct(m.five_year)}) "
+            f"| {m.lapsed} ({m.pct(m.lapsed)}) | {when} |"
+        )
     return lines
 
 
 RENDERERS = {1: render_lesson_1, 2: render_lesson_2, 3: render_lesson_3}
-VARIANTS = {1: (FORECAST, *BRANCHES, *WHAT_IFS), 2: (INF_1987, INF_2019, *INF_WHAT_IFS), 3: SECRECY_VARIANTS}
+VARIANTS = {
+    1: (FORECAST, *BRANCHES, *WHAT_IFS),
+    2: (INF_1987, INF_2019, *INF_WHAT_IFS),
+    3: SECRECY_VARIANTS,
+}
 
 
 def fingerprint(lesson: int, n: int = REPLICATES, seed: int = SEED) -> str:
@@ -232,8 +330,12 @@ def fingerprint(lesson: int, n: int = REPLICATES, seed: int = SEED) -> str:
     h.update(f"{n} {seed} {PROBE_REPLICATES}".encode())
     for v in VARIANTS[lesson]:
         h.update(resolve_scenario(v.scenario, dict(v.overrides)).model_dump_json().encode())
-        probe = sim.ensemble(v.scenario, n=PROBE_REPLICATES, seed=seed, overrides=dict(v.overrides)).runs
-        h.update(probe[["category", "years", "agreement_step", "crisis"]].to_csv(index=False).encode())
+        probe = sim.ensemble(
+            v.scenario, n=PROBE_REPLICATES, seed=seed, overrides=dict(v.overrides)
+        ).runs
+        h.update(
+            probe[["category", "years", "agreement_step", "crisis"]].to_csv(index=False).encode()
+        )
     return h.hexdigest()[:16]
 
 
@@ -243,7 +345,16 @@ def fingerprint_line(lesson: int, n: int = REPLICATES, seed: int = SEED) -> str:
 
 def render(lesson: int, n: int = REPLICATES, seed: int = SEED) -> str:
     """One lesson's generated block (markers and fingerprint included), measured on the current code."""
-    return "\n".join([begin(lesson), fingerprint_line(lesson, n, seed), "", *RENDERERS[lesson](n, seed), "", end(lesson)])
+    return "\n".join(
+        [
+            begin(lesson),
+            fingerprint_line(lesson, n, seed),
+            "",
+            *RENDERERS[lesson](n, seed),
+            "",
+            end(lesson),
+        ]
+    )
 
 
 def stated_fingerprint_line(lesson: int, page: str | None = None) -> str:
@@ -255,8 +366,10 @@ def stated_fingerprint_line(lesson: int, page: str | None = None) -> str:
 def splice(page: str, lesson: int, block: str) -> str:
     """The page with one lesson's generated block replaced."""
     if begin(lesson) not in page or end(lesson) not in page:
-        raise ValueError(f"{PAGE.name} has no generated block for lesson {lesson}: "
-                         f"add the lines {begin(lesson)!r} and {end(lesson)!r}")
+        raise ValueError(
+            f"{PAGE.name} has no generated block for lesson {lesson}: "
+            f"add the lines {begin(lesson)!r} and {end(lesson)!r}"
+        )
     head, rest = page.split(begin(lesson), 1)
     _, tail = rest.split(end(lesson), 1)
     return head + block + tail
@@ -273,7 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     for lesson in LESSONS:
         page = splice(page, lesson, render(lesson))
     PAGE.write_text(page, encoding="utf-8")
-    print(f"wrote the numbers of lessons {', '.join(map(str, LESSONS))} into {PAGE.relative_to(DOCS.parent)}")
+    print(
+        f"wrote the numbers of lessons {', '.join(map(str, LESSONS))} into {PAGE.relative_to(DOCS.parent)}"
+    )
     return 0
 
 

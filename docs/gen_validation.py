@@ -16,20 +16,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 import sim
+from docs.fingerprint import marker
 from sim.agenda import nash_point
 from sim.bargaining import rubinstein_share
 from sim.forces import Richardson
 from sim.model import ArmsControlModel
 from sim.scenario import Scenario
-
-from docs.fingerprint import marker
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "tests" / "scenarios"
@@ -92,7 +92,11 @@ class Mean:
 
     @property
     def ci(self) -> tuple[float, float]:
-        half = Z95 * float(np.std(self.values, ddof=1)) / math.sqrt(len(self.values)) if len(self.values) > 1 else math.inf
+        half = (
+            Z95 * float(np.std(self.values, ddof=1)) / math.sqrt(len(self.values))
+            if len(self.values) > 1
+            else math.inf
+        )
         return self.mean - half, self.mean + half
 
     def __str__(self) -> str:
@@ -119,7 +123,11 @@ AXELROD_NAMES = {
 
 def model_match(a: str, b: str, turns: int = TURNS) -> tuple[float, float]:
     """Scores of a match between two strategies in the model (prisoners_dilemma, perfect monitoring)."""
-    r = sim.run("prisoners_dilemma", seed=1, overrides={"states.A.strategy": a, "states.B.strategy": b, "calendar.steps": turns})
+    r = sim.run(
+        "prisoners_dilemma",
+        seed=1,
+        overrides={"states.A.strategy": a, "states.B.strategy": b, "calendar.steps": turns},
+    )
     return r.model.states[0].score, r.model.states[1].score
 
 
@@ -138,7 +146,7 @@ def model_tournament(turns: int = TURNS) -> dict[str, float]:
     names = list(AXELROD_NAMES)
     total = dict.fromkeys(names, 0.0)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             sa, sb = model_match(a, b, turns)
             total[a] += sa
             total[b] += sb
@@ -151,8 +159,12 @@ def library_tournament(turns: int = TURNS) -> tuple[list[str], dict[str, float]]
 
     names = list(AXELROD_NAMES)
     players = [getattr(axl, AXELROD_NAMES[n])() for n in names]
-    results = axl.Tournament(players, turns=turns, repetitions=1).play(progress_bar=False, processes=0)
-    return [names[i] for i in results.ranking], {n: float(results.normalised_scores[i][0]) for i, n in enumerate(names)}
+    results = axl.Tournament(players, turns=turns, repetitions=1).play(
+        progress_bar=False, processes=0
+    )
+    return [names[i] for i in results.ranking], {
+        n: float(results.normalised_scores[i][0]) for i, n in enumerate(names)
+    }
 
 
 def same_ranking(ours: dict[str, float], library_ranking: list[str]) -> bool:
@@ -162,7 +174,9 @@ def same_ranking(ours: dict[str, float], library_ranking: list[str]) -> bool:
     2.49875 here) in no fixed order, so only the order of unequal scores counts.
     """
     ordered = [ours[n] for n in library_ranking]
-    return sorted(ours) == sorted(library_ranking) and all(a >= b for a, b in zip(ordered, ordered[1:]))
+    return sorted(ours) == sorted(library_ranking) and all(
+        a >= b for a, b in zip(ordered, ordered[1:])
+    )
 
 
 def ranking(scores: dict[str, float]) -> list[str]:
@@ -175,8 +189,14 @@ def ranking(scores: dict[str, float]) -> list[str]:
 def richardson_params(scn: Scenario) -> dict[str, float]:
     """Textbook a, b, m, n, r, s of the richardson scenario, with grievance r = g_X (1 - trust_X)."""
     x, y = scn.states
-    return dict(a=x.reaction["Y"], b=y.reaction["X"], m=x.fatigue, n=y.fatigue,
-                r=x.grievance * (1 - x.trust), s=y.grievance * (1 - y.trust))
+    return dict(
+        a=x.reaction["Y"],
+        b=y.reaction["X"],
+        m=x.fatigue,
+        n=y.fatigue,
+        r=x.grievance * (1 - x.trust),
+        s=y.grievance * (1 - y.trust),
+    )
 
 
 @dataclass
@@ -200,7 +220,12 @@ def richardson_run(step: str = "month", end: str = "2040-01-01", **params: float
 
     Keyword params override a, b (reactions of X to Y and Y to X) and m, n (fatigue).
     """
-    names = {"a": "states.X.reaction.Y", "b": "states.Y.reaction.X", "m": "states.X.fatigue", "n": "states.Y.fatigue"}
+    names = {
+        "a": "states.X.reaction.Y",
+        "b": "states.Y.reaction.X",
+        "m": "states.X.fatigue",
+        "n": "states.Y.fatigue",
+    }
     overrides = {names[k]: v for k, v in params.items()}
     overrides.update({"calendar.step": step, "calendar.end": end})
     r = sim.run(scenario_path("richardson"), seed=1, overrides=overrides)
@@ -209,7 +234,8 @@ def richardson_run(step: str = "month", end: str = "2040-01-01", **params: float
     years = np.asarray(r.model.calendar.years, dtype=float)
     model = ts[["forces_X", "forces_Y"]].to_numpy()
     closed = Richardson.two_state(p["a"], p["b"], p["m"], p["n"]).trajectory(
-        [s.forces for s in scn.states], [p["r"], p["s"]], years)
+        [s.forces for s in scn.states], [p["r"], p["s"]], years
+    )
     return RichardsonRun(list(ts.date), years, model, closed, p)
 
 
@@ -241,7 +267,9 @@ def bayes_by_hand(prior: float, alarm: bool, d: float, f: float, p_s: float, p_g
 KYDD_BASE = {"states.A.type": "security", "states.B.type": "greedy"}
 
 
-def first_step_trust(seed: int, events: list[dict] | None = None, likelihoods: str = "implied") -> tuple[float, bool]:
+def first_step_trust(
+    seed: int, events: list[dict] | None = None, likelihoods: str = "implied"
+) -> tuple[float, bool]:
     """A's trust in B after step 1 of compliance_game (B greedy, so it cheats), and whether A saw an alarm."""
     overrides = dict(KYDD_BASE, **{"trust_model.likelihoods": likelihoods})
     if events is not None:
@@ -254,7 +282,9 @@ def first_step_trust(seed: int, events: list[dict] | None = None, likelihoods: s
 
 def trust_path(events: list[dict], seed: int = 3) -> np.ndarray:
     """A's trust in B at every step of compliance_game with these scripted events."""
-    r = sim.run(scenario_path("compliance_game"), seed=seed, overrides={**KYDD_BASE, "events": events})
+    r = sim.run(
+        scenario_path("compliance_game"), seed=seed, overrides={**KYDD_BASE, "events": events}
+    )
     return r.timeseries["trust_A_B"].to_numpy()
 
 
@@ -269,7 +299,13 @@ CHEAT_GAINS = [0.5, 3.0, 5.0, 8.0, 9.5]
 
 def agreement_share(overrides: dict, n: int) -> Share:
     """Share of verification_tradeoff runs that end in an agreement."""
-    k = sum(sim.run(scenario_path("verification_tradeoff"), seed=s, overrides=overrides).model.treaty.agreement is not None for s in seeds(n))
+    k = sum(
+        sim.run(
+            scenario_path("verification_tradeoff"), seed=s, overrides=overrides
+        ).model.treaty.agreement
+        is not None
+        for s in seeds(n)
+    )
     return Share(k, n)
 
 
@@ -306,48 +342,91 @@ def discount_sweep(n: int, discounts: list[float] = DISCOUNTS) -> dict[float, Me
     return {d: cooperation(both("utility.discount", d), n) for d in discounts}
 
 
-def noise_sweep(n: int, levels: list[tuple[float, float]] = NOISE) -> dict[tuple[float, float], Mean]:
-    return {(d, f): cooperation({"verification_levels.0.detection": d, "verification_levels.0.false_alarm": f}, n) for d, f in levels}
+def noise_sweep(
+    n: int, levels: list[tuple[float, float]] = NOISE
+) -> dict[tuple[float, float], Mean]:
+    return {
+        (d, f): cooperation(
+            {"verification_levels.0.detection": d, "verification_levels.0.false_alarm": f}, n
+        )
+        for d, f in levels
+    }
 
 
 # =========================================================================== Fearon (1995)
 def random_agenda_scenario(rng: np.random.Generator) -> dict:
     """A small random two-state scenario with complete information: both security seekers, trust 0.999."""
     n_levels = int(rng.integers(1, 4))
-    levels = [{"name": f"v{k}", "detection": float(rng.uniform(0.2, 0.99)), "false_alarm": 0.0,
-               "intrusiveness": float(rng.uniform(0, 1))} for k in range(n_levels)]
-    freezes = [{"name": "none", "weight": 0.0}, {"name": "freeze", "weight": float(rng.uniform(0.2, 1.0))}]
-    years = sorted(int(y) for y in rng.choice([1, 2, 3, 4, 5], size=int(rng.integers(1, 4)), replace=False))
+    levels = [
+        {
+            "name": f"v{k}",
+            "detection": float(rng.uniform(0.2, 0.99)),
+            "false_alarm": 0.0,
+            "intrusiveness": float(rng.uniform(0, 1)),
+        }
+        for k in range(n_levels)
+    ]
+    freezes = [
+        {"name": "none", "weight": 0.0},
+        {"name": "freeze", "weight": float(rng.uniform(0.2, 1.0))},
+    ]
+    years = sorted(
+        int(y) for y in rng.choice([1, 2, 3, 4, 5], size=int(rng.integers(1, 4)), replace=False)
+    )
 
     def state(name: str, rival: str) -> dict:
         red = []
         if n_levels > 1 and rng.random() < 0.5:
             bound = f"v{int(rng.integers(0, n_levels))}"
-            red.append({"issue": "verification", ("at_least" if rng.random() < 0.5 else "at_most"): bound})
+            red.append(
+                {"issue": "verification", ("at_least" if rng.random() < 0.5 else "at_most"): bound}
+            )
         if rng.random() < 0.3:
             red.append({"issue": "freeze", "exclude": [str(rng.choice(["none", "freeze"]))]})
         return {
-            "name": name, "type": "security", "forces": 1000, "trust": 0.999,
-            "utility": {"predictability": float(rng.uniform(0, 1.5)), "loss_if_cheated": float(rng.uniform(0, 3)),
-                        "secrecy_cost": float(rng.uniform(0, 2)), "freeze_cost": float(rng.uniform(0, 1.5)),
-                        "freeze_gain": float(rng.uniform(0, 1.5)), "lock_in": float(rng.uniform(0, 0.3)), "discount": 0.9},
-            "bargaining": {"reservation": float(rng.uniform(0, 2.5)), "concession": float(rng.choice([0.3, 1.0, 3.0])), "hardening": 0.0},
+            "name": name,
+            "type": "security",
+            "forces": 1000,
+            "trust": 0.999,
+            "utility": {
+                "predictability": float(rng.uniform(0, 1.5)),
+                "loss_if_cheated": float(rng.uniform(0, 3)),
+                "secrecy_cost": float(rng.uniform(0, 2)),
+                "freeze_cost": float(rng.uniform(0, 1.5)),
+                "freeze_gain": float(rng.uniform(0, 1.5)),
+                "lock_in": float(rng.uniform(0, 0.3)),
+                "discount": 0.9,
+            },
+            "bargaining": {
+                "reservation": float(rng.uniform(0, 2.5)),
+                "concession": float(rng.choice([0.3, 1.0, 3.0])),
+                "hardening": 0.0,
+            },
             "compliance": {"cheat_gain": float(rng.uniform(0, 8)), "trust_threshold": 0.5},
             "red_lines": red,
         }
 
     return {
-        "name": "fearon_case", "calendar": {"step": "turn", "steps": 8, "turn_years": 0.25},
+        "name": "fearon_case",
+        "calendar": {"step": "turn", "steps": 8, "turn_years": 0.25},
         "states": [state("A", "B"), state("B", "A")],
-        "verification_levels": levels, "freeze_options": freezes,
-        "agenda": {"years": years, "verification": [lv["name"] for lv in levels], "freeze": ["none", "freeze"]},
-        "treaty": {"in_force": False}, "talks": {"deadline_step": 8, "first_proposer": str(rng.choice(["A", "B"]))},
+        "verification_levels": levels,
+        "freeze_options": freezes,
+        "agenda": {
+            "years": years,
+            "verification": [lv["name"] for lv in levels],
+            "freeze": ["none", "freeze"],
+        },
+        "treaty": {"in_force": False},
+        "talks": {"deadline_step": 8, "first_proposer": str(rng.choice(["A", "B"]))},
         "trust_model": {"floor": 1e-4},
         "compliance": {"no_treaty_verification": levels[0]["name"]},
     }
 
 
-FEARON_MARGIN = 0.05  # agendas with an offer this close (utility) to a reservation are knife-edge and skipped
+FEARON_MARGIN = (
+    0.05  # agendas with an offer this close (utility) to a reservation are knife-edge and skipped
+)
 
 
 @dataclass
@@ -359,7 +438,6 @@ class FearonCase:
 
 def fearon_case(seed: int) -> FearonCase:
     """Whether the two acceptable sets overlap (computed from the utilities at the start) and whether a deal was struck."""
-
 
     scn = Scenario.model_validate(random_agenda_scenario(np.random.default_rng(seed)))
     m = ArmsControlModel(scn, rng=seed)
@@ -392,7 +470,6 @@ def nash_brute_force(u: np.ndarray, d: np.ndarray) -> int | None:
 def nash_on_scenario(name: str, seed: int = 1) -> tuple[int | None, int | None, int]:
     """(computed Nash point, brute-force one, number of offers) over a bundled scenario's offer space at the start."""
 
-
     m = ArmsControlModel(name, rng=seed)
     res = np.array([s.spec.bargaining.reservation for s in m.states])
     return nash_point(m.utilities, res), nash_brute_force(m.utilities, res), len(m.space)
@@ -403,12 +480,23 @@ RUBINSTEIN_CASES = [(0.8, 0.6), (0.9, 0.9), (0.95, 0.7), (0.6, 0.9)]
 HORIZONS = [1, 2, 3, 5, 10, 20, 60]
 
 
-def split_share(d_a: float, d_b: float, rounds: int, tactic: str = "backward_induction") -> float | None:
+def split_share(
+    d_a: float, d_b: float, rounds: int, tactic: str = "backward_induction"
+) -> float | None:
     """A's share of the surplus agreed in the split scenario, one round a year for `rounds` rounds (None: no deal)."""
-    r = sim.run(scenario_path("split"), seed=1, overrides={
-        "agenda.share": SPLIT_GRID, "states.A.utility.discount": d_a, "states.B.utility.discount": d_b,
-        "calendar.steps": rounds, "talks.deadline_step": rounds,
-        "states.A.bargaining.tactic": tactic, "states.B.bargaining.tactic": tactic})
+    r = sim.run(
+        scenario_path("split"),
+        seed=1,
+        overrides={
+            "agenda.share": SPLIT_GRID,
+            "states.A.utility.discount": d_a,
+            "states.B.utility.discount": d_b,
+            "calendar.steps": rounds,
+            "talks.deadline_step": rounds,
+            "states.A.bargaining.tactic": tactic,
+            "states.B.bargaining.tactic": tactic,
+        },
+    )
     a = r.model.treaty.agreement
     return None if a is None else r.model.space.offers[a["offer"]].share
 
@@ -425,7 +513,10 @@ UNCERTAIN = {"talks.deadline_kind": "uncertain", "talks.hazard_per_year": 2.0}
 
 def agreement_steps(overrides: dict, n: int) -> list[int | None]:
     """Step of agreement (None: no deal) in each of n runs of the deadline scenario."""
-    return [sim.run(scenario_path("deadline"), seed=s, overrides=overrides).outcome.agreement_step for s in seeds(n, root=ROOT_SEED + 2)]
+    return [
+        sim.run(scenario_path("deadline"), seed=s, overrides=overrides).outcome.agreement_step
+        for s in seeds(n, root=ROOT_SEED + 2)
+    ]
 
 
 def last_tenth(steps: list[int | None], horizon: int = DEADLINE_STEPS) -> Share:
@@ -435,14 +526,24 @@ def last_tenth(steps: list[int | None], horizon: int = DEADLINE_STEPS) -> Share:
 
 
 # =========================================================================== model 2: private information
-PRIOR_WIDTHS = [0.0, 0.1, 0.2, 0.3]  # sd of each side's private reservation value (screening scenario)
-SPLIT_STEP = 0.05  # the screening scenario's grid of shares: sets overlap when r_A + r_B <= 1 - this
+PRIOR_WIDTHS = [
+    0.0,
+    0.1,
+    0.2,
+    0.3,
+]  # sd of each side's private reservation value (screening scenario)
+SPLIT_STEP = (
+    0.05  # the screening scenario's grid of shares: sets overlap when r_A + r_B <= 1 - this
+)
 
 
 def screening(width: float, n: int) -> tuple[Share, Mean]:
     """Failure among runs whose true acceptable sets overlap, and the month of agreement, at a prior width (Fearon 1995)."""
     dist = {"dist": "normal", "mean": 0.3, "sd": width}
-    scn = sim.load_scenario(scenario_path("screening"), {"states.A.bargaining.reservation": dist, "states.B.bargaining.reservation": dist})
+    scn = sim.load_scenario(
+        scenario_path("screening"),
+        {"states.A.bargaining.reservation": dist, "states.B.bargaining.reservation": dist},
+    )
     failed = overlapping = 0
     steps = []
     for s in seeds(n, root=ROOT_SEED + 4):
@@ -457,28 +558,57 @@ def screening(width: float, n: int) -> tuple[Share, Mean]:
     return Share(failed, overlapping), Mean(steps)
 
 
-AUDIENCE_MEDIANS = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0]  # median audience cost of A's red line in the private-values scenario
+AUDIENCE_MEDIANS = [
+    0.25,
+    0.5,
+    1.0,
+    2.0,
+    4.0,
+    8.0,
+]  # median audience cost of A's red line in the private-values scenario
 
 
 def audience_sweep(n: int) -> dict[float, tuple[Share, Share]]:
     """Per median audience cost of A's red line: share of runs with a deal, and share crossing the red line (Fearon 1997; Tomz 2007)."""
     out = {}
     for median in AUDIENCE_MEDIANS:
-        e = sim.ensemble(scenario_path("private_values"), n=n, seed=ROOT_SEED + 5,
-                         overrides={"states.A.red_lines.0.audience_cost": {"dist": "lognormal", "median": median, "sigma": 0.6}})
+        e = sim.ensemble(
+            scenario_path("private_values"),
+            n=n,
+            seed=ROOT_SEED + 5,
+            overrides={
+                "states.A.red_lines.0.audience_cost": {
+                    "dist": "lognormal",
+                    "median": median,
+                    "sigma": 0.6,
+                }
+            },
+        )
         cat = e.runs.category
-        out[median] = (Share(int(cat.isin(["extended", "new_terms"]).sum()), n), Share(int((cat == "new_terms").sum()), n))
+        out[median] = (
+            Share(int(cat.isin(["extended", "new_terms"]).sum()), n),
+            Share(int((cat == "new_terms").sum()), n),
+        )
     return out
 
 
-RATIFICATION_MEANS = [-2.0, 0.5, 1.5, 3.0]  # mean threshold of B's domestic body (utility): low support is a high threshold
+RATIFICATION_MEANS = [
+    -2.0,
+    0.5,
+    1.5,
+    3.0,
+]  # mean threshold of B's domestic body (utility): low support is a high threshold
 
 
 def ratification_sweep(n: int) -> dict[float, tuple[Share, Mean]]:
     """Per mean threshold of B's body: ratified share of signed agreements, and B's utility of the agreements made (Putnam 1988)."""
     out = {}
     for mean in RATIFICATION_MEANS:
-        body = {"body": "B's parliament", "delay_months": 2, "threshold": {"dist": "normal", "mean": mean, "sd": 0.5}}
+        body = {
+            "body": "B's parliament",
+            "delay_months": 2,
+            "threshold": {"dist": "normal", "mean": mean, "sd": 0.5},
+        }
         scn = sim.load_scenario(scenario_path("private_values"), {"states.B.ratification": body})
         ratified = signed = 0
         worth = []
@@ -497,8 +627,16 @@ def step_length(n: int) -> dict[str, dict[str, float]]:
     """Outcome shares and crisis rate of the private-values scenario on weekly and monthly calendars."""
     out = {}
     for step in ("week", "month"):
-        runs = sim.ensemble(scenario_path("private_values"), n=n, seed=ROOT_SEED + 7, overrides={"calendar.step": step}).runs
-        out[step] = {**runs.category.value_counts(normalize=True).to_dict(), "crisis": float(runs.crisis.mean())}
+        runs = sim.ensemble(
+            scenario_path("private_values"),
+            n=n,
+            seed=ROOT_SEED + 7,
+            overrides={"calendar.step": step},
+        ).runs
+        out[step] = {
+            **runs.category.value_counts(normalize=True).to_dict(),
+            "crisis": float(runs.crisis.mean()),
+        }
     return out
 
 
@@ -512,7 +650,9 @@ def step_length_gap(shares: dict[str, dict[str, float]], n: int) -> tuple[float,
 
 
 # =========================================================================== history
-FINAL_DAYS = 14  # "in the final days": agreed at most this many days before the deadline (history: 2 days)
+FINAL_DAYS = (
+    14  # "in the final days": agreed at most this many days before the deadline (history: 2 days)
+)
 
 
 @dataclass
@@ -554,7 +694,9 @@ class Row:
 
 
 def _fmt_pairs(d: dict, key: Callable[[Any], str] = str) -> str:
-    return "; ".join(f"{key(k)}: {v.p if isinstance(v, Share) else v.mean:.2f}" for k, v in d.items())
+    return "; ".join(
+        f"{key(k)}: {v.p if isinstance(v, Share) else v.mean:.2f}" for k, v in d.items()
+    )
 
 
 def measure(n: int = 200) -> tuple[list[Row], dict[str, Any]]:
@@ -566,12 +708,19 @@ def measure(n: int = 200) -> tuple[list[Row], dict[str, Any]]:
     bad = [(a, b) for a, b in pairs if model_match(a, b) != library_match(a, b)]
     lib_rank, lib_scores = library_tournament()
     ours = model_tournament()
-    same_rank = same_ranking(ours, lib_rank) and all(abs(ours[k] - lib_scores[k]) < 1e-12 for k in ours)
+    same_rank = same_ranking(ours, lib_rank) and all(
+        abs(ours[k] - lib_scores[k]) < 1e-12 for k in ours
+    )
     tft = model_match("tit_for_tat", "always_defect")
-    rows.append(Row("Axelrod (1984)", "match scores equal the Axelrod library's (25 pairs, 200 turns); same tournament ranking",
-                    f"{len(pairs) - len(bad)}/{len(pairs)} matches equal (tit-for-tat vs always defect {tft[0]:.0f} to {tft[1]:.0f}); "
-                    f"ranking {' > '.join(ranking(ours))} (tit_for_tat and grim_trigger tie) {'= library' if same_rank else 'differs from library ' + ' > '.join(lib_rank)}",
-                    not bad and same_rank))
+    rows.append(
+        Row(
+            "Axelrod (1984)",
+            "match scores equal the Axelrod library's (25 pairs, 200 turns); same tournament ranking",
+            f"{len(pairs) - len(bad)}/{len(pairs)} matches equal (tit-for-tat vs always defect {tft[0]:.0f} to {tft[1]:.0f}); "
+            f"ranking {' > '.join(ranking(ours))} (tit_for_tat and grim_trigger tie) {'= library' if same_rank else 'differs from library ' + ' > '.join(lib_rank)}",
+            not bad and same_rank,
+        )
+    )
     data["tournament"] = (ours, lib_scores)
 
     # Richardson
@@ -581,84 +730,158 @@ def measure(n: int = 200) -> tuple[list[Row], dict[str, Any]]:
     conv = float(np.abs(long.model[-1] - np.array(star)).max())
     div = richardson_run("month", "2040-01-01", a=0.6, b=0.5)
     common, gap = weekly_vs_monthly()
-    div_ok = div.model[-1].min() > 10 * div.model[0].max() and div.max_error < 1e-9 * float(np.abs(div.closed).max())
-    rows.append(Row("Richardson (1960)", "closed form through the model; equilibrium to 1e-6; diverges iff m n < a b; weekly = monthly",
-                    f"max gap to closed form {run.max_error:.1e} warheads over 40 years; |x(160 y) - x*| = {conv:.1e}; "
-                    f"m n < a b: forces x{div.model[-1].min() / div.model[0].max():.0f} in 40 years; weekly vs monthly at {common} common dates: max gap {gap:.1e}",
-                    run.max_error < 1e-6 and conv < 1e-6 and div_ok and gap < 1e-6))
+    div_ok = div.model[-1].min() > 10 * div.model[0].max() and div.max_error < 1e-9 * float(
+        np.abs(div.closed).max()
+    )
+    rows.append(
+        Row(
+            "Richardson (1960)",
+            "closed form through the model; equilibrium to 1e-6; diverges iff m n < a b; weekly = monthly",
+            f"max gap to closed form {run.max_error:.1e} warheads over 40 years; |x(160 y) - x*| = {conv:.1e}; "
+            f"m n < a b: forces x{div.model[-1].min() / div.model[0].max():.0f} in 40 years; weekly vs monthly at {common} common dates: max gap {gap:.1e}",
+            run.max_error < 1e-6 and conv < 1e-6 and div_ok and gap < 1e-6,
+        )
+    )
     data["richardson"] = (run, div)
 
     # Kydd
     ok_bayes, checked = True, 0
     for s in range(6):
         got, alarm = first_step_trust(s)
-        d_step, f_step = 1 - (1 - 0.7) ** 0.25, 1 - (1 - 0.03) ** 0.25  # per year, over a quarter-year step
-        ok_bayes &= abs(got - bayes_by_hand(0.6, alarm, d_step, f_step, 0.0, 1.0)) < 1e-12  # the likelihoods the policy implies
+        d_step, f_step = (
+            1 - (1 - 0.7) ** 0.25,
+            1 - (1 - 0.03) ** 0.25,
+        )  # per year, over a quarter-year step
+        ok_bayes &= (
+            abs(got - bayes_by_hand(0.6, alarm, d_step, f_step, 0.0, 1.0)) < 1e-12
+        )  # the likelihoods the policy implies
         checked += 1
     base = trust_path([])
-    talk = trust_path([{"step": 5, "actor": "B", "kind": "statement", "text": "promises restraint"}])
+    talk = trust_path(
+        [{"step": 5, "actor": "B", "kind": "statement", "text": "promises restraint"}]
+    )
     g1 = trust_path([{"step": 5, "actor": "B", "kind": "gesture", "cost": 1.0}])
     g2 = trust_path([{"step": 5, "actor": "B", "kind": "gesture", "cost": 2.0}])
     talk_move = float(np.abs(talk - base).max())
     m1, m2 = g1[5] - base[5], g2[5] - base[5]
-    rows.append(Row("Kydd (2000)", "Bayes-exact trust updates; cheap talk moves trust by zero; a costlier signal moves it more",
-                    f"{checked} first-step updates equal Bayes by hand to 1e-12; statement moves trust by {talk_move:g}; "
-                    f"gesture of cost 1 moves it {m1:+.3f}, cost 2 {m2:+.3f}",
-                    ok_bayes and talk_move == 0.0 and m2 > m1 > 0))
+    rows.append(
+        Row(
+            "Kydd (2000)",
+            "Bayes-exact trust updates; cheap talk moves trust by zero; a costlier signal moves it more",
+            f"{checked} first-step updates equal Bayes by hand to 1e-12; statement moves trust by {talk_move:g}; "
+            f"gesture of cost 1 moves it {m1:+.3f}, cost 2 {m2:+.3f}",
+            ok_bayes and talk_move == 0.0 and m2 > m1 > 0,
+        )
+    )
 
     # Coe & Vaynman
     sec, gain = secrecy_sweep(n), cheat_gain_sweep(n)
-    ok = separated(sec[SECRECY_COSTS[-1]], sec[SECRECY_COSTS[0]]) and separated(gain[CHEAT_GAINS[-1]], gain[CHEAT_GAINS[0]])
-    rows.append(Row("Coe & Vaynman (2020)", "agreement falls as the secrecy cost of verification rises, and as the gain from undetected cheating rises",
-                    f"share agreeing by secrecy cost: {_fmt_pairs(sec)}; by cheating gain: {_fmt_pairs(gain)} "
-                    f"(extremes: {sec[SECRECY_COSTS[0]]} vs {sec[SECRECY_COSTS[-1]]}; {gain[CHEAT_GAINS[0]]} vs {gain[CHEAT_GAINS[-1]]})", ok))
+    ok = separated(sec[SECRECY_COSTS[-1]], sec[SECRECY_COSTS[0]]) and separated(
+        gain[CHEAT_GAINS[-1]], gain[CHEAT_GAINS[0]]
+    )
+    rows.append(
+        Row(
+            "Coe & Vaynman (2020)",
+            "agreement falls as the secrecy cost of verification rises, and as the gain from undetected cheating rises",
+            f"share agreeing by secrecy cost: {_fmt_pairs(sec)}; by cheating gain: {_fmt_pairs(gain)} "
+            f"(extremes: {sec[SECRECY_COSTS[0]]} vs {sec[SECRECY_COSTS[-1]]}; {gain[CHEAT_GAINS[0]]} vs {gain[CHEAT_GAINS[-1]]})",
+            ok,
+        )
+    )
     data["coe"] = (sec, gain)
 
     # Oye
     disc, noise = discount_sweep(n // 2), noise_sweep(n // 2)
-    ok = separated(disc[DISCOUNTS[0]], disc[DISCOUNTS[-1]]) and separated(noise[NOISE[-1]], noise[NOISE[0]])
-    rows.append(Row("Oye (1985)", "cooperation rises with the shadow of the future and falls with monitoring noise",
-                    f"share of compliant moves by discount: {_fmt_pairs(disc)}; by (detection, false alarm): "
-                    f"{_fmt_pairs(noise, lambda k: f'({k[0]:g}, {k[1]:g})')}", ok))
+    ok = separated(disc[DISCOUNTS[0]], disc[DISCOUNTS[-1]]) and separated(
+        noise[NOISE[-1]], noise[NOISE[0]]
+    )
+    rows.append(
+        Row(
+            "Oye (1985)",
+            "cooperation rises with the shadow of the future and falls with monitoring noise",
+            f"share of compliant moves by discount: {_fmt_pairs(disc)}; by (detection, false alarm): "
+            f"{_fmt_pairs(noise, lambda k: f'({k[0]:g}, {k[1]:g})')}",
+            ok,
+        )
+    )
     data["oye"] = (disc, noise)
 
     # Fearon
     cases = fearon_cases(n)
     used = [c for c in cases if not c.knife_edge]
-    table = {(o, a): sum(c.overlap == o and c.agreed == a for c in used) for o in (True, False) for a in (True, False)}
-    rows.append(Row("Fearon (1995)", "with complete information a deal is reached whenever the acceptable sets overlap, never otherwise",
-                    f"{len(used)} random agendas ({len(cases) - len(used)} knife-edge skipped): overlap and deal {table[True, True]}, "
-                    f"overlap and no deal {table[True, False]}, no overlap and deal {table[False, True]}, neither {table[False, False]}",
-                    table[True, False] == 0 and table[False, True] == 0 and table[True, True] > 0 and table[False, False] > 0))
+    table = {
+        (o, a): sum(c.overlap == o and c.agreed == a for c in used)
+        for o in (True, False)
+        for a in (True, False)
+    }
+    rows.append(
+        Row(
+            "Fearon (1995)",
+            "with complete information a deal is reached whenever the acceptable sets overlap, never otherwise",
+            f"{len(used)} random agendas ({len(cases) - len(used)} knife-edge skipped): overlap and deal {table[True, True]}, "
+            f"overlap and no deal {table[True, False]}, no overlap and deal {table[False, True]}, neither {table[False, False]}",
+            table[True, False] == 0
+            and table[False, True] == 0
+            and table[True, True] > 0
+            and table[False, False] > 0,
+        )
+    )
 
     # Nash, Rubinstein
     nash = {name: nash_on_scenario(name) for name in ("classroom_basic", "new_start_2021")}
     nash_ok = all(a == b for a, b, _ in nash.values())
     rub = {(da, db): split_share(da, db, 60) for da, db in RUBINSTEIN_CASES}
-    rub_ok = all(v is not None and abs(v - rubinstein_share(da, db)) <= rubinstein_tolerance(da, db) for (da, db), v in rub.items())
+    rub_ok = all(
+        v is not None and abs(v - rubinstein_share(da, db)) <= rubinstein_tolerance(da, db)
+        for (da, db), v in rub.items()
+    )
     conv = {h: split_share(0.9, 0.9, h) for h in HORIZONS}
-    rows.append(Row("Nash (1950), Rubinstein (1982)", "the Nash point maximises the product of gains; alternating offers converge to Rubinstein's shares",
-                    "Nash point = brute force on " + ", ".join(f"{k} ({v[2]} offers)" for k, v in nash.items()) + "; "
-                    "proposer's share after 60 rounds vs (1 - d2)/(1 - d1 d2): "
-                    + "; ".join(f"d = {da:g}, {db:g}: {v:.3f} vs {rubinstein_share(da, db):.3f}" for (da, db), v in rub.items()),
-                    nash_ok and rub_ok))
+    rows.append(
+        Row(
+            "Nash (1950), Rubinstein (1982)",
+            "the Nash point maximises the product of gains; alternating offers converge to Rubinstein's shares",
+            "Nash point = brute force on "
+            + ", ".join(f"{k} ({v[2]} offers)" for k, v in nash.items())
+            + "; "
+            "proposer's share after 60 rounds vs (1 - d2)/(1 - d1 d2): "
+            + "; ".join(
+                f"d = {da:g}, {db:g}: {v:.3f} vs {rubinstein_share(da, db):.3f}"
+                for (da, db), v in rub.items()
+            ),
+            nash_ok and rub_ok,
+        )
+    )
     data["rubinstein"] = conv
 
     # Roth et al.
     hard, unc = agreement_steps({}, n), agreement_steps(UNCERTAIN, 2 * n)
     sh, su = last_tenth(hard), last_tenth(unc)
-    rows.append(Row("Roth, Murnighan & Schoumaker (1988)", "hard deadline and Boulware bargainers: agreements cluster just before it; uncertain deadline: no spike",
-                    f"share of agreements in the last 10% of the time: hard {sh}; uncertain (2 a year) {su}", separated(su, sh) and sh.p > 0.5))
+    rows.append(
+        Row(
+            "Roth, Murnighan & Schoumaker (1988)",
+            "hard deadline and Boulware bargainers: agreements cluster just before it; uncertain deadline: no spike",
+            f"share of agreements in the last 10% of the time: hard {sh}; uncertain (2 a year) {su}",
+            separated(su, sh) and sh.p > 0.5,
+        )
+    )
     data["deadline"] = (hard, unc)
 
     # Fearon (1995): private information
     screen = {w: screening(w, n) for w in PRIOR_WIDTHS}
     fail = [screen[w][0] for w in PRIOR_WIDTHS]
     delay = [screen[w][1] for w in PRIOR_WIDTHS]
-    rows.append(Row("Fearon (1995), private information", "bargaining failure and delay rise with the width of the priors over private values, at fixed overlap",
-                    "by sd of each side's private reservation value: "
-                    + "; ".join(f"{w:g}: no deal though the sets overlap {screen[w][0]}, mean month of agreement {screen[w][1].mean:.2f}" for w in PRIOR_WIDTHS),
-                    fail[0].k == 0 and separated(fail[0], fail[-1]) and delay[-1].mean > delay[0].mean))
+    rows.append(
+        Row(
+            "Fearon (1995), private information",
+            "bargaining failure and delay rise with the width of the priors over private values, at fixed overlap",
+            "by sd of each side's private reservation value: "
+            + "; ".join(
+                f"{w:g}: no deal though the sets overlap {screen[w][0]}, mean month of agreement {screen[w][1].mean:.2f}"
+                for w in PRIOR_WIDTHS
+            ),
+            fail[0].k == 0 and separated(fail[0], fail[-1]) and delay[-1].mean > delay[0].mean,
+        )
+    )
     data["screening"] = screen
 
     # Fearon (1997), Tomz (2007)
@@ -666,31 +889,61 @@ def measure(n: int = 200) -> tuple[list[Row], dict[str, Any]]:
     deals = [aud[m][0] for m in AUDIENCE_MEDIANS]
     cross = [aud[m][1] for m in AUDIENCE_MEDIANS]
     smooth = max(abs(a.p - b.p) for a, b in zip(deals, deals[1:]))
-    rows.append(Row("Fearon (1997), Tomz (2007)", "a public red line is respected more often, and no deal is likelier, as its audience cost rises; no cliff",
-                    "by median audience cost: " + "; ".join(f"{m:g}: deal {aud[m][0].p:.2f}, crossing it {aud[m][1].p:.2f}" for m in AUDIENCE_MEDIANS)
-                    + f" (largest step between neighbours {smooth:.2f})",
-                    separated(cross[-1], cross[0]) and separated(deals[-1], deals[0]) and smooth < 0.2))
+    rows.append(
+        Row(
+            "Fearon (1997), Tomz (2007)",
+            "a public red line is respected more often, and no deal is likelier, as its audience cost rises; no cliff",
+            "by median audience cost: "
+            + "; ".join(
+                f"{m:g}: deal {aud[m][0].p:.2f}, crossing it {aud[m][1].p:.2f}"
+                for m in AUDIENCE_MEDIANS
+            )
+            + f" (largest step between neighbours {smooth:.2f})",
+            separated(cross[-1], cross[0]) and separated(deals[-1], deals[0]) and smooth < 0.2,
+        )
+    )
     data["audience"] = aud
 
     # Putnam (1988)
     rat = ratification_sweep(n)
     shares = [rat[m][0] for m in RATIFICATION_MEANS]
     terms = [rat[m][1] for m in RATIFICATION_MEANS if rat[m][1].values]
-    rows.append(Row("Putnam (1988)", "the chance that a signed agreement is ratified falls as domestic support falls; a narrower win-set gets better terms",
-                    "by B's mean ratification threshold: " + "; ".join(f"{m:g}: ratified {rat[m][0]}, B's utility of the deal {rat[m][1].mean:.2f}" for m in RATIFICATION_MEANS if rat[m][1].values),
-                    separated(shares[-1], shares[0]) and len(terms) >= 2 and terms[-1].mean > terms[0].mean))
+    rows.append(
+        Row(
+            "Putnam (1988)",
+            "the chance that a signed agreement is ratified falls as domestic support falls; a narrower win-set gets better terms",
+            "by B's mean ratification threshold: "
+            + "; ".join(
+                f"{m:g}: ratified {rat[m][0]}, B's utility of the deal {rat[m][1].mean:.2f}"
+                for m in RATIFICATION_MEANS
+                if rat[m][1].values
+            ),
+            separated(shares[-1], shares[0]) and len(terms) >= 2 and terms[-1].mean > terms[0].mean,
+        )
+    )
 
     # step length
     steps = step_length(2 * n)
     gap, allowed = step_length_gap(steps, 2 * n)
-    rows.append(Row("step length", "a weekly and a monthly calendar give the same distribution of outcomes and crisis flags within sampling error",
-                    "; ".join(f"{k}: " + ", ".join(f"{c} {p:.2f}" for c, p in sorted(v.items())) for k, v in steps.items())
-                    + f" (largest gap {gap:.3f}, allowed {allowed:.3f})", gap < allowed))
+    rows.append(
+        Row(
+            "step length",
+            "a weekly and a monthly calendar give the same distribution of outcomes and crisis flags within sampling error",
+            "; ".join(
+                f"{k}: " + ", ".join(f"{c} {p:.2f}" for c, p in sorted(v.items()))
+                for k, v in steps.items()
+            )
+            + f" (largest gap {gap:.3f}, allowed {allowed:.3f})",
+            gap < allowed,
+        )
+    )
 
     # history
     ns, nt = history("new_start_2021", n), history("new_start_2021_no_transition", n)
-    text = (f"new_start_2021: 5-year extension {ns.five_years}, of which within {FINAL_DAYS} days of the deadline {ns.five_years_final_days}; "
-            f"without the transition: 5-year deal {nt.five_years} (outcomes {nt.labels})")
+    text = (
+        f"new_start_2021: 5-year extension {ns.five_years}, of which within {FINAL_DAYS} days of the deadline {ns.five_years_final_days}; "
+        f"without the transition: 5-year deal {nt.five_years} (outcomes {nt.labels})"
+    )
     ok = ns.five_years.p > 0.5 and ns.five_years_final_days.p > 0.5 and nt.five_years.p < 0.5
     hist = [ns, nt]
     if bundled("inf_2019"):
@@ -700,7 +953,14 @@ def measure(n: int = 200) -> tuple[list[Row], dict[str, Any]]:
         hist.append(inf)
     else:
         text += "; inf_2019: not bundled yet"
-    rows.append(Row("history", "New START 2021 mostly extended 5 years in the final days; without the transition mostly no 5-year deal; INF 2019 withdrawn", text, ok))
+    rows.append(
+        Row(
+            "history",
+            "New START 2021 mostly extended 5 years in the final days; without the transition mostly no 5-year deal; INF 2019 withdrawn",
+            text,
+            ok,
+        )
+    )
     data["history"] = hist
     return rows, data
 
@@ -723,7 +983,10 @@ def plots(data: dict[str, Any]) -> list[str]:
 
     run, div = data["richardson"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for ax, r, title in ((axes[0], run, "stable: m n > a b"), (axes[1], div, "unstable: m n < a b")):
+    for ax, r, title in (
+        (axes[0], run, "stable: m n > a b"),
+        (axes[1], div, "unstable: m n < a b"),
+    ):
         for i, name in enumerate("XY"):
             ax.plot(r.years, r.closed[:, i], lw=3, alpha=0.35, label=f"{name}, closed form")
             ax.plot(r.years, r.model[:, i], "--", lw=1, label=f"{name}, model (monthly)")
@@ -736,7 +999,10 @@ def plots(data: dict[str, Any]) -> list[str]:
 
     sec, gain = data["coe"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-    for ax, d, label in ((axes[0], sec, "secrecy cost of verification (utility a year)"), (axes[1], gain, "gain from undetected cheating (utility a year)")):
+    for ax, d, label in (
+        (axes[0], sec, "secrecy cost of verification (utility a year)"),
+        (axes[1], gain, "gain from undetected cheating (utility a year)"),
+    ):
         xs = list(d)
         ps = [d[x].p for x in xs]
         lo = [max(0.0, d[x].p - d[x].ci[0]) for x in xs]
@@ -750,11 +1016,26 @@ def plots(data: dict[str, Any]) -> list[str]:
     disc, noise = data["oye"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     xs = list(disc)
-    axes[0].errorbar(xs, [disc[x].mean for x in xs], yerr=[[disc[x].mean - disc[x].ci[0] for x in xs], [disc[x].ci[1] - disc[x].mean for x in xs]], marker="o", capsize=3)
+    axes[0].errorbar(
+        xs,
+        [disc[x].mean for x in xs],
+        yerr=[
+            [disc[x].mean - disc[x].ci[0] for x in xs],
+            [disc[x].ci[1] - disc[x].mean for x in xs],
+        ],
+        marker="o",
+        capsize=3,
+    )
     axes[0].set_xlabel("discount factor per year (shadow of the future)")
     labels = [f"{d:g}/{f:g}" for d, f in noise]
     vals = list(noise.values())
-    axes[1].errorbar(range(len(vals)), [v.mean for v in vals], yerr=[[v.mean - v.ci[0] for v in vals], [v.ci[1] - v.mean for v in vals]], marker="o", capsize=3)
+    axes[1].errorbar(
+        range(len(vals)),
+        [v.mean for v in vals],
+        yerr=[[v.mean - v.ci[0] for v in vals], [v.ci[1] - v.mean for v in vals]],
+        marker="o",
+        capsize=3,
+    )
     axes[1].set_xticks(range(len(vals)), labels)
     axes[1].set_xlabel("monitoring: detection / false alarm (noisier to the right)")
     for ax in axes:
@@ -766,7 +1047,9 @@ def plots(data: dict[str, Any]) -> list[str]:
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     hs = [h for h in conv if conv[h] is not None]
     ax.plot(hs, [conv[h] for h in hs], "o-", label="model (backward induction)")
-    ax.axhline(rubinstein_share(0.9, 0.9), color="k", ls="--", label="Rubinstein (1 - d2)/(1 - d1 d2)")
+    ax.axhline(
+        rubinstein_share(0.9, 0.9), color="k", ls="--", label="Rubinstein (1 - d2)/(1 - d1 d2)"
+    )
     ax.set_xscale("log")
     ax.set_xlabel("rounds before the deadline")
     ax.set_ylabel("first proposer's share")
@@ -776,8 +1059,20 @@ def plots(data: dict[str, Any]) -> list[str]:
     hard, unc = data["deadline"]
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     bins = np.arange(0.5, DEADLINE_STEPS + 1.5)
-    ax.hist([s for s in hard if s is not None], bins=bins, alpha=0.6, label="hard deadline", density=True)
-    ax.hist([s for s in unc if s is not None], bins=bins, alpha=0.6, label="uncertain deadline (2 a year)", density=True)
+    ax.hist(
+        [s for s in hard if s is not None],
+        bins=bins,
+        alpha=0.6,
+        label="hard deadline",
+        density=True,
+    )
+    ax.hist(
+        [s for s in unc if s is not None],
+        bins=bins,
+        alpha=0.6,
+        label="uncertain deadline (2 a year)",
+        density=True,
+    )
     ax.axvline(0.9 * DEADLINE_STEPS, color="k", ls=":", label="last 10% of the time")
     ax.set_xlabel("month of agreement")
     ax.set_ylabel("share of agreements")
@@ -789,7 +1084,12 @@ def plots(data: dict[str, Any]) -> list[str]:
     cats = sorted({k for h in hist for k in h.labels})
     width = 0.8 / len(hist)
     for i, h in enumerate(hist):
-        ax.bar(np.arange(len(cats)) + i * width, [h.labels.get(c, 0) / h.n for c in cats], width, label=h.name)
+        ax.bar(
+            np.arange(len(cats)) + i * width,
+            [h.labels.get(c, 0) / h.n for c in cats],
+            width,
+            label=h.name,
+        )
     ax.set_xticks(np.arange(len(cats)) + width * (len(hist) - 1) / 2, cats, rotation=15)
     ax.set_ylabel("share of runs")
     ax.legend(fontsize=8)
@@ -892,9 +1192,17 @@ DETAILS = """## The experiments
 
 
 def page(rows: list[Row], images: list[str]) -> str:
-    lines = [INTRO, f"Measured on {dt.date.today().isoformat()}.\n", marker() + "\n", "| source | what the model must show | measured | verdict |", "|---|---|---|---|"]
+    lines = [
+        INTRO,
+        f"Measured on {dt.date.today().isoformat()}.\n",
+        marker() + "\n",
+        "| source | what the model must show | measured | verdict |",
+        "|---|---|---|---|",
+    ]
     for r in rows:
-        verdict = "not measured" if r.passed is None else ("**passes**" if r.passed else "**FAILS**")
+        verdict = (
+            "not measured" if r.passed is None else ("**passes**" if r.passed else "**FAILS**")
+        )
         lines.append(f"| {r.source} | {r.claim} | {r.measured.replace('|', '/')} | {verdict} |")
     lines.append("")
     lines.append(HOW_FAR)
@@ -909,7 +1217,9 @@ def page(rows: list[Row], images: list[str]) -> str:
     }
     lines.append("## Plots\n")
     for name in images:
-        lines.append(f"![{captions.get(name, name)}](images/{name})\n\n*{captions.get(name, name)}*\n")
+        lines.append(
+            f"![{captions.get(name, name)}](images/{name})\n\n*{captions.get(name, name)}*\n"
+        )
     return "\n".join(lines)
 
 

@@ -41,10 +41,21 @@ _LAZY = {
 }
 
 __all__ = [
-    "ArmsControlModel", "RunResult", "Scenario", "ScenarioError",
-    "bundled_scenarios", "load_scenario", "load_scenario_text", "run",
-    "EnsembleResult", "ensemble", "sweep", "sensitivity", "discover",
-    "BacktestResult", "backtest",
+    "ArmsControlModel",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "bundled_scenarios",
+    "load_scenario",
+    "load_scenario_text",
+    "run",
+    "EnsembleResult",
+    "ensemble",
+    "sweep",
+    "sensitivity",
+    "discover",
+    "BacktestResult",
+    "backtest",
 ]
 
 

@@ -51,7 +51,16 @@ from sim.issues import ISSUES, issue_options
 from sim.scenario import RedLine, Scenario
 
 # The utility terms, in the order the dashboard shows them.
-TERM_NAMES = ("predictability", "cheating_risk", "secrecy", "freeze_gain", "freeze_cost", "lock_in", "parties", "share")
+TERM_NAMES = (
+    "predictability",
+    "cheating_risk",
+    "secrecy",
+    "freeze_gain",
+    "freeze_cost",
+    "lock_in",
+    "parties",
+    "share",
+)
 
 
 @dataclass
@@ -65,7 +74,12 @@ class Offer:
     share: float | None = None
 
     def as_dict(self) -> dict:
-        out = {"years": self.years, "verification": self.verification, "freeze": self.freeze, "parties": list(self.parties)}
+        out = {
+            "years": self.years,
+            "verification": self.verification,
+            "freeze": self.freeze,
+            "parties": list(self.parties),
+        }
         if self.share is not None:
             out["share"] = self.share
         return out
@@ -90,15 +104,38 @@ class OfferSpace:
         levels = {v.name: v for v in scn.verification_levels}
         freezes = {f.name: f for f in scn.freeze_options}
         self.levels, self.freezes = levels, freezes
-        self.offers = [Offer(*combo) for combo in itertools.product(*(self.options[i] for i in ISSUES))]
+        self.offers = [
+            Offer(*combo) for combo in itertools.product(*(self.options[i] for i in ISSUES))
+        ]
         self.index = {self.key(o): k for k, o in enumerate(self.offers)}
         self.years = np.array([o.years for o in self.offers], dtype=float)
-        self.detection = np.array([levels[o.verification].detection if o.verification in levels else 0.0 for o in self.offers])
-        self.false_alarm = np.array([levels[o.verification].false_alarm if o.verification in levels else 0.0 for o in self.offers])
-        self.intrusiveness = np.array([levels[o.verification].intrusiveness if o.verification in levels else 0.0 for o in self.offers])
-        self.freeze_weight = np.array([freezes[o.freeze].weight if o.freeze in freezes else 0.0 for o in self.offers])
-        self.party = np.array([[n in o.parties for n in self.names] for o in self.offers], dtype=bool)
-        self.share_of = np.array([_shares(o, self.names) for o in self.offers]).reshape(len(self.offers), len(self.names))
+        self.detection = np.array(
+            [
+                levels[o.verification].detection if o.verification in levels else 0.0
+                for o in self.offers
+            ]
+        )
+        self.false_alarm = np.array(
+            [
+                levels[o.verification].false_alarm if o.verification in levels else 0.0
+                for o in self.offers
+            ]
+        )
+        self.intrusiveness = np.array(
+            [
+                levels[o.verification].intrusiveness if o.verification in levels else 0.0
+                for o in self.offers
+            ]
+        )
+        self.freeze_weight = np.array(
+            [freezes[o.freeze].weight if o.freeze in freezes else 0.0 for o in self.offers]
+        )
+        self.party = np.array(
+            [[n in o.parties for n in self.names] for o in self.offers], dtype=bool
+        )
+        self.share_of = np.array([_shares(o, self.names) for o in self.offers]).reshape(
+            len(self.offers), len(self.names)
+        )
 
     def __len__(self) -> int:
         return len(self.offers)
@@ -111,7 +148,15 @@ class OfferSpace:
         """Index of the offer matching a written offer; issues left out take their first option."""
         values = {i: self.options[i][0] for i in ISSUES}
         values.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in partial.items()})
-        return self.index[(values["years"], values["verification"], values["freeze"], tuple(values["parties"]), values["share"])]
+        return self.index[
+            (
+                values["years"],
+                values["verification"],
+                values["freeze"],
+                tuple(values["parties"]),
+                values["share"],
+            )
+        ]
 
     def describe(self, k: int, treaty_exists: bool = True) -> str:
         """An offer in words, e.g. '5-year extension, on-site inspections, no freeze'."""
@@ -153,8 +198,13 @@ def exposure(space: OfferSpace, greedy_cheat: np.ndarray) -> np.ndarray:
     return space.party * greedy_cheat * (1.0 - space.detection)[:, None]
 
 
-def cheating_risk(annuity: np.ndarray, loss: np.ndarray, sensitivity: np.ndarray, tension: float,
-                  exposure_to_distrust: np.ndarray) -> np.ndarray:
+def cheating_risk(
+    annuity: np.ndarray,
+    loss: np.ndarray,
+    sensitivity: np.ndarray,
+    tension: float,
+    exposure_to_distrust: np.ndarray,
+) -> np.ndarray:
     """Expected loss from being cheated, per offer (utility, negative).
 
     -A(y) L (1 + k T) sum_j (1 - trust_j) q_j (1 - d): ``annuity`` (..., offers) years,
@@ -177,7 +227,11 @@ def _crosses(space: OfferSpace, rl: RedLine) -> np.ndarray:
         return np.array([not set(rl.require) <= set(v) for v in values])
     rank = {v: r for r, v in enumerate(opts)}
     pos = np.array([rank[v] for v in values])
-    crossed = np.isin(np.array(values, dtype=object), np.array(rl.exclude, dtype=object)) if rl.exclude else np.zeros(len(values), bool)
+    crossed = (
+        np.isin(np.array(values, dtype=object), np.array(rl.exclude, dtype=object))
+        if rl.exclude
+        else np.zeros(len(values), bool)
+    )
     if rl.at_least is not None:
         crossed |= pos < rank[rl.at_least]
     if rl.at_most is not None:
@@ -213,7 +267,9 @@ def pareto_frontier(utilities: np.ndarray, candidates: np.ndarray | None = None)
     return idx[~dominated]
 
 
-def nash_point(utilities: np.ndarray, disagreement: np.ndarray, candidates: np.ndarray | None = None) -> int | None:
+def nash_point(
+    utilities: np.ndarray, disagreement: np.ndarray, candidates: np.ndarray | None = None
+) -> int | None:
     """The offer maximising the product of gains over the disagreement point (Nash 1950).
 
     Only offers that give every state more than its disagreement value count;

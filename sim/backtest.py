@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,11 @@ from sim.scenario import Scenario
 
 DEFAULT_N = 200  # replicates per case
 DEFAULT_SEED = 0
-AGREEMENT_CATEGORIES = ("extended", "new_terms", "signed_not_ratified")  # outcomes that have an agreement date
+AGREEMENT_CATEGORIES = (
+    "extended",
+    "new_terms",
+    "signed_not_ratified",
+)  # outcomes that have an agreement date
 Progress = Callable[[int, int], Any]
 
 
@@ -100,7 +105,11 @@ def default_status_quo(scn: Scenario) -> str:
     treaty, end = scn.treaty, scn.calendar.end
     if not treaty.in_force:
         return "no_agreement"
-    return "lapsed" if treaty.expires is not None and end is not None and treaty.expires <= end else "in_force"
+    return (
+        "lapsed"
+        if treaty.expires is not None and end is not None and treaty.expires <= end
+        else "in_force"
+    )
 
 
 def status_quo_of(scn: Scenario) -> str:
@@ -108,7 +117,9 @@ def status_quo_of(scn: Scenario) -> str:
     return scn.record.status_quo or default_status_quo(scn)
 
 
-def agreement_timing(runs: pd.DataFrame, recorded: str, recorded_date: dt.date | None) -> dict[str, Any]:
+def agreement_timing(
+    runs: pd.DataFrame, recorded: str, recorded_date: dt.date | None
+) -> dict[str, Any]:
     """When the replicates that reached the recorded agreement reached it, against the recorded date.
 
     Timing is asked only of the runs that got the outcome right: when the
@@ -122,14 +133,23 @@ def agreement_timing(runs: pd.DataFrame, recorded: str, recorded_date: dt.date |
     median minus recorded (days; None without a median or a recorded date)}.
     """
     agreed = runs["agreement_date"].notna()
-    timed = runs[agreed & (runs["category"] == recorded)] if recorded in AGREEMENT_CATEGORIES else runs.iloc[:0]
+    timed = (
+        runs[agreed & (runs["category"] == recorded)]
+        if recorded in AGREEMENT_CATEGORIES
+        else runs.iloc[:0]
+    )
     dates = sorted(dt.date.fromisoformat(d) for d in timed["agreement_date"] if _is_date(d))
     median = dates[(len(dates) - 1) // 2] if dates else None
-    days_off = (median - recorded_date).days if median is not None and recorded_date is not None else None
-    return {"agreements": float(agreed.mean()) if len(runs) else 0.0, "runs": len(dates),
-            "median_date": median.isoformat() if median else None,
-            "recorded_date": recorded_date.isoformat() if recorded_date else None,
-            "days_off": days_off}
+    days_off = (
+        (median - recorded_date).days if median is not None and recorded_date is not None else None
+    )
+    return {
+        "agreements": float(agreed.mean()) if len(runs) else 0.0,
+        "runs": len(dates),
+        "median_date": median.isoformat() if median else None,
+        "recorded_date": recorded_date.isoformat() if recorded_date else None,
+        "days_off": days_off,
+    }
 
 
 def _is_date(text: Any) -> bool:
@@ -173,11 +193,22 @@ class BacktestResult:
         rows = []
         for c in self.cases:
             top = max(c.shares, key=c.shares.get) if c.shares else None
-            rows.append({"name": c.name, "cutoff": c.cutoff, "recorded": c.recorded, "p_recorded": c.p_recorded,
-                         "p_base_rate": c.p_base_rate, "p_status_quo": c.p_status_quo, "brier": c.brier,
-                         "most_likely": top, "p_most_likely": c.shares.get(top, 0.0) if top else 0.0,
-                         "median_agreement": c.timing["median_date"], "recorded_date": c.recorded_date,
-                         "days_off": c.timing["days_off"]})
+            rows.append(
+                {
+                    "name": c.name,
+                    "cutoff": c.cutoff,
+                    "recorded": c.recorded,
+                    "p_recorded": c.p_recorded,
+                    "p_base_rate": c.p_base_rate,
+                    "p_status_quo": c.p_status_quo,
+                    "brier": c.brier,
+                    "most_likely": top,
+                    "p_most_likely": c.shares.get(top, 0.0) if top else 0.0,
+                    "median_agreement": c.timing["median_date"],
+                    "recorded_date": c.recorded_date,
+                    "days_off": c.timing["days_off"],
+                }
+            )
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
@@ -187,26 +218,39 @@ class BacktestResult:
         head = f"{'case':<26} {'cutoff':<10}  {'recorded':<19} {'model':>6} {'base':>6} {'s.quo':>6}  {'brier':>5}  timing"
         lines += [head, "-" * len(head)]
         for r in t.itertuples(index=False):
-            timing = "" if r.days_off is None or pd.isna(r.days_off) else f"{int(r.days_off):+d} days"
-            lines.append(f"{r.name[:26]:<26} {r.cutoff:<10}  {r.recorded[:19]:<19} {r.p_recorded:6.1%} "
-                         f"{r.p_base_rate:6.1%} {r.p_status_quo:6.1%}  {r.brier:5.2f}  {timing}")
+            timing = (
+                "" if r.days_off is None or pd.isna(r.days_off) else f"{int(r.days_off):+d} days"
+            )
+            lines.append(
+                f"{r.name[:26]:<26} {r.cutoff:<10}  {r.recorded[:19]:<19} {r.p_recorded:6.1%} "
+                f"{r.p_base_rate:6.1%} {r.p_status_quo:6.1%}  {r.brier:5.2f}  {timing}"
+            )
         s = self.scores
-        lines += ["", f"{'':<22}{'model':>8}{'base rate':>11}{'status quo':>12}",
-                  f"{'Brier score (0-2)':<22}{s['brier']:8.3f}{s['brier_base_rate']:11.3f}{s['brier_status_quo']:12.3f}",
-                  f"{'log score (nats)':<22}{s['log_score']:8.3f}{s['log_score_base_rate']:11.3f}{s['log_score_status_quo']:12.3f}",
-                  "",
-                  f"Brier skill: {s['skill_vs_base_rate']:+.3f} against the base rate, {s['skill_vs_status_quo']:+.3f} "
-                  "against the status quo (above 0: better than the baseline).",
-                  f"Fitted across cases: {self.fitted['how']}"]
+        lines += [
+            "",
+            f"{'':<22}{'model':>8}{'base rate':>11}{'status quo':>12}",
+            f"{'Brier score (0-2)':<22}{s['brier']:8.3f}{s['brier_base_rate']:11.3f}{s['brier_status_quo']:12.3f}",
+            f"{'log score (nats)':<22}{s['log_score']:8.3f}{s['log_score_base_rate']:11.3f}{s['log_score_status_quo']:12.3f}",
+            "",
+            f"Brier skill: {s['skill_vs_base_rate']:+.3f} against the base rate, {s['skill_vs_status_quo']:+.3f} "
+            "against the status quo (above 0: better than the baseline).",
+            f"Fitted across cases: {self.fitted['how']}",
+        ]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: {"cases": [...], "brier", "brier_base_rate", "brier_status_quo",
         "skill_vs_base_rate", "skill_vs_status_quo", the log scores, "reliability", "fitted", ...}."""
-        return {"cases": [c.to_dict() for c in self.cases], **{k: _num(v) for k, v in self.scores.items()},
-                "categories": list(self.categories), "reliability": self.reliability.rows(),
-                "fitted": self.fitted, "n": self.n, "seed": self.seed,
-                "scoring": {"log_hedge": scoring.LOG_HEDGE, "base_rate_alpha": scoring.ALPHA}}
+        return {
+            "cases": [c.to_dict() for c in self.cases],
+            **{k: _num(v) for k, v in self.scores.items()},
+            "categories": list(self.categories),
+            "reliability": self.reliability.rows(),
+            "fitted": self.fitted,
+            "n": self.n,
+            "seed": self.seed,
+            "scoring": {"log_hedge": scoring.LOG_HEDGE, "base_rate_alpha": scoring.ALPHA},
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1)
@@ -237,7 +281,9 @@ def case_names() -> list[str]:
         try:
             if is_case(name):
                 names.append(name)
-        except ScenarioError:  # a file that does not parse is reported by `acsim validate`, not here
+        except (
+            ScenarioError
+        ):  # a file that does not parse is reported by `acsim validate`, not here
             continue
     return names
 
@@ -252,15 +298,23 @@ def load_cases(cases: Sequence[str | Path | Scenario] | None) -> list[Scenario]:
     scenarios = [resolve_scenario(c) for c in given]
     for scn, where in zip(scenarios, given):
         if scn.record is None:
-            raise ScenarioError("no 'record:' block, so there is nothing to score this case against "
-                                "(add what happened: outcome, date, status_quo)", str(where), field="record")
+            raise ScenarioError(
+                "no 'record:' block, so there is nothing to score this case against "
+                "(add what happened: outcome, date, status_quo)",
+                str(where),
+                field="record",
+            )
     if len(scenarios) < 2:
-        raise ScenarioError(f"a backtest needs at least 2 cases with a 'record:' block (the base rate of each case "
-                            f"comes from the others), got {len(scenarios)}")
+        raise ScenarioError(
+            f"a backtest needs at least 2 cases with a 'record:' block (the base rate of each case "
+            f"comes from the others), got {len(scenarios)}"
+        )
     return scenarios
 
 
-def forecast(scn: Scenario, n: int, seed: int, workers: int, progress: Progress | None = None) -> tuple[dict[str, float], pd.DataFrame]:
+def forecast(
+    scn: Scenario, n: int, seed: int, workers: int, progress: Progress | None = None
+) -> tuple[dict[str, float], pd.DataFrame]:
     """Run one case's ensemble from its cut-off: (share of each category that occurred, the runs)."""
     result = ensemble(scn, n=n, seed=seed, workers=workers, progress=progress, series=())
     counts = result.runs["category"].value_counts()
@@ -268,8 +322,14 @@ def forecast(scn: Scenario, n: int, seed: int, workers: int, progress: Progress 
     return shares, result.runs
 
 
-def backtest(cases: Sequence[str | Path | Scenario] | None = None, n: int = DEFAULT_N, workers: int | None = None,
-             seed: int = DEFAULT_SEED, progress: Progress | None = None, calibrate: bool = False) -> BacktestResult:
+def backtest(
+    cases: Sequence[str | Path | Scenario] | None = None,
+    n: int = DEFAULT_N,
+    workers: int | None = None,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+    calibrate: bool = False,
+) -> BacktestResult:
     """Run every case from its cut-off and score the forecasts against the record.
 
     Args:
@@ -299,8 +359,14 @@ def backtest(cases: Sequence[str | Path | Scenario] | None = None, n: int = DEFA
     return score_cases(scenarios, shares_of, runs_of, n=n, seed=seed, calibrate=calibrate)
 
 
-def score_cases(scenarios: Sequence[Scenario], shares_of: Sequence[dict[str, float]], runs_of: Sequence[pd.DataFrame],
-                n: int, seed: int, calibrate: bool = False) -> BacktestResult:
+def score_cases(
+    scenarios: Sequence[Scenario],
+    shares_of: Sequence[dict[str, float]],
+    runs_of: Sequence[pd.DataFrame],
+    n: int,
+    seed: int,
+    calibrate: bool = False,
+) -> BacktestResult:
     """Score the forecasts (each case's shares) against the records; the only place that reads ``record``."""
     k = len(CATEGORIES)
     index = {c: i for i, c in enumerate(CATEGORIES)}
@@ -310,10 +376,12 @@ def score_cases(scenarios: Sequence[Scenario], shares_of: Sequence[dict[str, flo
     quo = np.array([index[status_quo_of(scn)] for scn in scenarios])
     if calibrate:
         model, temps = scoring.temper_loo(raw, happened)
-        fitted = {"what": "temperature",
-                  "how": "one temperature T (forecast p_k^(1/T), renormalised) fitted leave one case out: each case's "
-                         "forecast uses the T with the least log score on the other cases",
-                  "grid": [float(t) for t in scoring.TEMPERATURES]}
+        fitted = {
+            "what": "temperature",
+            "how": "one temperature T (forecast p_k^(1/T), renormalised) fitted leave one case out: each case's "
+            "forecast uses the T with the least log score on the other cases",
+            "grid": [float(t) for t in scoring.TEMPERATURES],
+        }
     else:
         model, temps = raw, [None] * len(scenarios)
         fitted = {"what": "nothing", "how": "nothing: the model's shares are scored as they come"}
@@ -325,19 +393,39 @@ def score_cases(scenarios: Sequence[Scenario], shares_of: Sequence[dict[str, flo
     cases = []
     for i, scn in enumerate(scenarios):
         rec = scn.record
-        cases.append(CaseResult(
-            name=scn.name, title=scn.title or scn.name, period=scn.period,
-            cutoff=scn.calendar.start.isoformat() if scn.calendar.start else "turn 0",
-            recorded=rec.outcome, recorded_label=rec.label or rec.outcome,
-            recorded_date=rec.date.isoformat() if rec.date else None, status_quo=CATEGORIES[quo[i]], n=n,
-            shares=shares_of[i], p_recorded=float(model[i, happened[i]]), p_base_rate=float(base[i, happened[i]]),
-            p_status_quo=float(sq[i, happened[i]]), brier=float(brier_each[i]), log_score=float(log_each[i]),
-            timing=agreement_timing(runs_of[i], rec.outcome, rec.date),
-            temperature=None if temps[i] is None else float(temps[i]), notes=rec.notes))
+        cases.append(
+            CaseResult(
+                name=scn.name,
+                title=scn.title or scn.name,
+                period=scn.period,
+                cutoff=scn.calendar.start.isoformat() if scn.calendar.start else "turn 0",
+                recorded=rec.outcome,
+                recorded_label=rec.label or rec.outcome,
+                recorded_date=rec.date.isoformat() if rec.date else None,
+                status_quo=CATEGORIES[quo[i]],
+                n=n,
+                shares=shares_of[i],
+                p_recorded=float(model[i, happened[i]]),
+                p_base_rate=float(base[i, happened[i]]),
+                p_status_quo=float(sq[i, happened[i]]),
+                brier=float(brier_each[i]),
+                log_score=float(log_each[i]),
+                timing=agreement_timing(runs_of[i], rec.outcome, rec.date),
+                temperature=None if temps[i] is None else float(temps[i]),
+                notes=rec.notes,
+            )
+        )
     seen = (model > 0).any(axis=0) | np.isin(np.arange(k), happened)
-    return BacktestResult(cases=cases, categories=tuple(CATEGORIES), scores=scores,
-                          reliability=scoring.reliability(model[:, seen], _reindex(happened, seen)),
-                          fitted=fitted, n=n, seed=seed, forecasts=model)
+    return BacktestResult(
+        cases=cases,
+        categories=tuple(CATEGORIES),
+        scores=scores,
+        reliability=scoring.reliability(model[:, seen], _reindex(happened, seen)),
+        fitted=fitted,
+        n=n,
+        seed=seed,
+        forecasts=model,
+    )
 
 
 def _reindex(happened: np.ndarray, seen: np.ndarray) -> np.ndarray:
@@ -345,11 +433,18 @@ def _reindex(happened: np.ndarray, seen: np.ndarray) -> np.ndarray:
     return np.cumsum(seen)[happened] - 1
 
 
-def overall_scores(model: np.ndarray, base: np.ndarray, sq: np.ndarray, happened: np.ndarray) -> dict[str, float]:
+def overall_scores(
+    model: np.ndarray, base: np.ndarray, sq: np.ndarray, happened: np.ndarray
+) -> dict[str, float]:
     """The Brier and log scores of the model and both baselines, and the skill scores against each."""
-    s = {"brier": scoring.brier(model, happened), "brier_base_rate": scoring.brier(base, happened),
-         "brier_status_quo": scoring.brier(sq, happened), "log_score": scoring.log_score(model, happened),
-         "log_score_base_rate": scoring.log_score(base, happened), "log_score_status_quo": scoring.log_score(sq, happened)}
+    s = {
+        "brier": scoring.brier(model, happened),
+        "brier_base_rate": scoring.brier(base, happened),
+        "brier_status_quo": scoring.brier(sq, happened),
+        "log_score": scoring.log_score(model, happened),
+        "log_score_base_rate": scoring.log_score(base, happened),
+        "log_score_status_quo": scoring.log_score(sq, happened),
+    }
     s["skill_vs_base_rate"] = scoring.skill(s["brier"], s["brier_base_rate"])
     s["skill_vs_status_quo"] = scoring.skill(s["brier"], s["brier_status_quo"])
     s["log_skill_vs_base_rate"] = scoring.skill(s["log_score"], s["log_score_base_rate"])
@@ -357,4 +452,6 @@ def overall_scores(model: np.ndarray, base: np.ndarray, sq: np.ndarray, happened
     return s
 
 
-make_callable(__name__)  # sim.backtest(...) runs the backtest; sim.backtest.case_names() still works
+make_callable(
+    __name__
+)  # sim.backtest(...) runs the backtest; sim.backtest.case_names() still works

@@ -33,16 +33,52 @@ def register(subparsers: Any) -> None:
     """Add ``backtest`` to the ``acsim`` subcommands."""
     from sim.backtest import DEFAULT_N, DEFAULT_SEED
 
-    p = subparsers.add_parser("backtest", help="score the model's forecasts of the historical cases against what happened",
-                              description="Run every case with a record from its cut-off and score the forecasts.",
-                              epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on an internal error")
-    p.add_argument("--cases", nargs="+", metavar="CASE", help="bundled names or YAML paths (default: every bundled scenario with a record)")
-    p.add_argument("-n", type=int, default=DEFAULT_N, metavar="N", help=f"replicates per case (default {DEFAULT_N})")
-    p.add_argument("--workers", type=int, metavar="W", help="processes (default: the cores available)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"every case's ensemble seed (default {DEFAULT_SEED})")
-    p.add_argument("--calibrate", action="store_true", help="fit one temperature, leave one case out (default: fit nothing)")
-    p.add_argument("--json", action="store_true", help="print one JSON object: cases, scores, reliability bins, what was fitted")
+    p = subparsers.add_parser(
+        "backtest",
+        help="score the model's forecasts of the historical cases against what happened",
+        description="Run every case with a record from its cut-off and score the forecasts.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show a traceback on an internal error",
+    )
+    p.add_argument(
+        "--cases",
+        nargs="+",
+        metavar="CASE",
+        help="bundled names or YAML paths (default: every bundled scenario with a record)",
+    )
+    p.add_argument(
+        "-n",
+        type=int,
+        default=DEFAULT_N,
+        metavar="N",
+        help=f"replicates per case (default {DEFAULT_N})",
+    )
+    p.add_argument(
+        "--workers", type=int, metavar="W", help="processes (default: the cores available)"
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        metavar="S",
+        help=f"every case's ensemble seed (default {DEFAULT_SEED})",
+    )
+    p.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="fit one temperature, leave one case out (default: fit nothing)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: cases, scores, reliability bins, what was fitted",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_backtest)
 
@@ -51,7 +87,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     """Print the per-case table and the scores (or the JSON), and return the exit code."""
     from sim.backtest import backtest, case_names, load_cases
     from sim.loading import ScenarioError
-    from sim.sweep_cli import _bar  # the ensemble's progress bar, counting every replicate of every case
+    from sim.sweep_cli import (
+        _bar,
+    )  # the ensemble's progress bar, counting every replicate of every case
 
     if args.n < 1:
         return _error(f"-n: expected at least 1 replicate per case (got {args.n})")
@@ -60,12 +98,22 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     try:
         scenarios = load_cases(args.cases)
         bar = None if args.quiet or not sys.stderr.isatty() else _bar(args.n * len(scenarios))
-        result = backtest(scenarios, n=args.n, workers=args.workers, seed=args.seed, progress=bar, calibrate=args.calibrate)
+        result = backtest(
+            scenarios,
+            n=args.n,
+            workers=args.workers,
+            seed=args.seed,
+            progress=bar,
+            calibrate=args.calibrate,
+        )
     except ScenarioError as exc:
         from sim.cli import report
 
         if args.cases is None and not case_names():
-            print("error: no bundled scenario has a 'record:' block; name cases with --cases", file=sys.stderr)
+            print(
+                "error: no bundled scenario has a 'record:' block; name cases with --cases",
+                file=sys.stderr,
+            )
             return INVALID
         return report(exc)
     except KeyboardInterrupt:
@@ -77,4 +125,3 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 def _error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return INVALID
-

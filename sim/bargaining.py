@@ -50,7 +50,9 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def concession_progress(elapsed_years: float, horizon_years: float, kind: str, hazard_per_year: float) -> float:
+def concession_progress(
+    elapsed_years: float, horizon_years: float, kind: str, hazard_per_year: float
+) -> float:
     """phi: how far the bargainer has moved toward its reservation pressure (0-1).
 
     Args:
@@ -73,9 +75,13 @@ def target(u_max: float, reservation: float, progress: float, concession: float)
     return float(reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation))
 
 
-def targets(u_max: np.ndarray, reservation: np.ndarray, progress: float, concession: np.ndarray) -> np.ndarray:
+def targets(
+    u_max: np.ndarray, reservation: np.ndarray, progress: float, concession: np.ndarray
+) -> np.ndarray:
     """:func:`target` for many at once (one per draw of a state's private values)."""
-    with np.errstate(invalid="ignore"):  # -inf hopes (nothing acceptable) give nan here, replaced below
+    with np.errstate(
+        invalid="ignore"
+    ):  # -inf hopes (nothing acceptable) give nan here, replaced below
         out = reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation)
     return np.where(u_max <= reservation, reservation, out)
 
@@ -88,7 +94,9 @@ def best_hope(values: np.ndarray, own: np.ndarray) -> np.ndarray:
     return np.where(own, values, -np.inf).max(axis=-1, initial=-np.inf)
 
 
-def choose_offer(value: np.ndarray, goal: float, ok: np.ndarray, accept: np.ndarray, shortfall: np.ndarray) -> int | None:
+def choose_offer(
+    value: np.ndarray, goal: float, ok: np.ndarray, accept: np.ndarray, shortfall: np.ndarray
+) -> int | None:
     """The offer a proposer makes, screening the others under uncertainty; None when none reaches its target.
 
     Among the offers it may make that are worth at least its target, it maximises
@@ -121,7 +129,11 @@ def choose_offer(value: np.ndarray, goal: float, ok: np.ndarray, accept: np.ndar
 
 def accepts(value: np.ndarray, goal) -> np.ndarray:
     """Whether a party accepts: the offer is worth at least its current target (arrays broadcast)."""
-    return value >= np.asarray(goal)[..., None] - TOLERANCE if np.ndim(value) > np.ndim(goal) else value >= goal - TOLERANCE
+    return (
+        value >= np.asarray(goal)[..., None] - TOLERANCE
+        if np.ndim(value) > np.ndim(goal)
+        else value >= goal - TOLERANCE
+    )
 
 
 # Two utilities closer than this count as equal (rounding in sums of terms).
@@ -151,7 +163,9 @@ class InductionPlan:
     rounds: int
 
 
-def best_for_proposer(p: int, utilities: np.ndarray, allowed: np.ndarray, party: np.ndarray, floors: np.ndarray) -> int | None:
+def best_for_proposer(
+    p: int, utilities: np.ndarray, allowed: np.ndarray, party: np.ndarray, floors: np.ndarray
+) -> int | None:
     """The offer p likes best among those that every party to it allows and values at least at its floor.
 
     Ties go to the offer whose worst-off other party does best, then to the first in agenda order.
@@ -167,8 +181,15 @@ def best_for_proposer(p: int, utilities: np.ndarray, allowed: np.ndarray, party:
     return int(ties[np.argmax(worst)])
 
 
-def backward_induction(proposer: int, utilities: np.ndarray, allowed: np.ndarray, party: np.ndarray,
-                       reservations: np.ndarray, round_discounts: np.ndarray, rounds_left: int | None) -> InductionPlan:
+def backward_induction(
+    proposer: int,
+    utilities: np.ndarray,
+    allowed: np.ndarray,
+    party: np.ndarray,
+    reservations: np.ndarray,
+    round_discounts: np.ndarray,
+    rounds_left: int | None,
+) -> InductionPlan:
     """Subgame-perfect offers of the alternating-offers game, by backward induction (Stahl 1972; Rubinstein 1982).
 
     Round t's proposer makes the offer it likes best among those giving each
@@ -190,7 +211,9 @@ def backward_induction(proposer: int, utilities: np.ndarray, allowed: np.ndarray
     horizon = MAX_INDUCTION_ROUNDS if rounds_left is None else max(int(rounds_left), 1)
     res = np.asarray(reservations, dtype=float)
     value = res.copy()  # each state's value of the game from the round after the current one
-    history: list[tuple[np.ndarray, int | None, np.ndarray]] = []  # per round counted from the end: (floors, offer, value)
+    history: list[
+        tuple[np.ndarray, int | None, np.ndarray]
+    ] = []  # per round counted from the end: (floors, offer, value)
     for back in range(horizon):
         p = (proposer + horizon - 1 - back) % n
         floors = res.copy() if back == 0 else np.maximum(res, round_discounts * value)
@@ -206,7 +229,9 @@ def backward_induction(proposer: int, utilities: np.ndarray, allowed: np.ndarray
     return InductionPlan(offer, _plan_targets(proposer, offer, utilities, floors), horizon)
 
 
-def _plan_targets(proposer: int, offer: int | None, utilities: np.ndarray, floors: np.ndarray) -> np.ndarray:
+def _plan_targets(
+    proposer: int, offer: int | None, utilities: np.ndarray, floors: np.ndarray
+) -> np.ndarray:
     targets = floors.astype(float).copy()
     if offer is not None:
         targets[proposer] = utilities[offer, proposer]
@@ -218,6 +243,8 @@ def rubinstein_share(d_proposer: float, d_responder: float) -> float:
     return (1.0 - d_responder) / (1.0 - d_proposer * d_responder)
 
 
-def round_discounts(yearly: np.ndarray, round_years: float, hazard_per_year: float = 0.0) -> np.ndarray:
+def round_discounts(
+    yearly: np.ndarray, round_years: float, hazard_per_year: float = 0.0
+) -> np.ndarray:
     """Per-round discount factors: yearly discount over the round, times the chance talks survive it (0-1)."""
     return np.asarray(yearly, dtype=float) ** round_years * math.exp(-hazard_per_year * round_years)

@@ -28,7 +28,9 @@ import numpy as np
 from sim.bargaining import accepts, best_hope, targets
 from sim.private_values import BELIEF_PARTICLES, Draws
 
-TREMBLE = 0.05  # chance that a state that would accept an offer refuses it anyway (a trembling hand)
+TREMBLE = (
+    0.05  # chance that a state that would accept an offer refuses it anyway (a trembling hand)
+)
 
 
 class Belief:
@@ -47,7 +49,9 @@ class Belief:
         """Start again from the prior (a new leadership, a new pool)."""
         self.draws = draws
         k = min(BELIEF_PARTICLES, draws.size)
-        self.rows = slice(0, k)  # the first k draws (a slice: their tables are read without copying)
+        self.rows = slice(
+            0, k
+        )  # the first k draws (a slice: their tables are read without copying)
         self.weights = np.full(k, 1.0 / k)
 
     @property
@@ -71,9 +75,16 @@ class Answers:
         shortfall: (K, offers) how far below its target the offer falls (utility, >= 0).
     """
 
-    def __init__(self, draws: Draws | None, rows: np.ndarray | None = None, tension: float = 0.0,
-                 exposure_to_distrust: np.ndarray | None = None, active: tuple[bool, ...] = (), progress: float = 0.0,
-                 own: np.ndarray | None = None):
+    def __init__(
+        self,
+        draws: Draws | None,
+        rows: np.ndarray | None = None,
+        tension: float = 0.0,
+        exposure_to_distrust: np.ndarray | None = None,
+        active: tuple[bool, ...] = (),
+        progress: float = 0.0,
+        own: np.ndarray | None = None,
+    ):
         if draws is None:
             return  # filled by Answers.known
         u = draws.utilities(rows, tension, exposure_to_distrust)
@@ -83,18 +94,22 @@ class Answers:
         self._fill(value, np.asarray(goal, dtype=float), own)
 
     @classmethod
-    def known(cls, value: np.ndarray, goal: float, own: np.ndarray) -> "Answers":
+    def known(cls, value: np.ndarray, goal: float, own: np.ndarray) -> Answers:
         """The answers of a state whose values are known: one particle, its true values and target."""
         out = cls(None)
         out._fill(value[None, :], np.array([goal]), own)
         return out
 
     def _fill(self, value: np.ndarray, goal: np.ndarray, own: np.ndarray) -> None:
-        self.accept = accepts(value, goal) | ~own[None, :]  # an offer it is no party to needs no answer from it
+        self.accept = (
+            accepts(value, goal) | ~own[None, :]
+        )  # an offer it is no party to needs no answer from it
         self.shortfall = np.where(own[None, :], np.maximum(goal[:, None] - value, 0.0), 0.0)
 
 
-def chance_all_accept(beliefs: list[Belief], answers: list[Answers]) -> tuple[np.ndarray, np.ndarray]:
+def chance_all_accept(
+    beliefs: list[Belief], answers: list[Answers]
+) -> tuple[np.ndarray, np.ndarray]:
     """(offers,) the believed chance that every other party accepts, and (offers,) their expected total shortfall.
 
     ``beliefs[k]`` is the proposer's belief about the state whose answers are ``answers[k]``;

@@ -23,13 +23,16 @@ import secrets
 import shutil
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import sim
 from sim.terminal import printable, strict_json
 
-if TYPE_CHECKING:  # imported where needed: --help, --version and list must not wait for the scenario schema
+if (
+    TYPE_CHECKING
+):  # imported where needed: --help, --version and list must not wait for the scenario schema
     from sim.loading import ScenarioError
 
 OK, INTERNAL, INVALID, INTERRUPTED = 0, 1, 2, 130
@@ -112,7 +115,9 @@ def width() -> int:
 
 def wrap(text: str, indent: int = 0) -> str:
     """Wrap a line to the terminal, continuing under column `indent` (control characters shown as escapes)."""
-    return textwrap.fill(printable(text), width=width(), subsequent_indent=" " * indent, break_on_hyphens=False)
+    return textwrap.fill(
+        printable(text), width=width(), subsequent_indent=" " * indent, break_on_hyphens=False
+    )
 
 
 def error_lines(exc: ScenarioError, default_file: str | None = None) -> list[str]:
@@ -141,7 +146,10 @@ def parse_sets(items: Sequence[str] | None) -> dict[str, Any]:
         path, sep, value = item.partition("=")
         path = path.strip()
         if not sep or not path or any(not part for part in path.split(".")):
-            raise ScenarioError(f"expected --set dotted.path=value (e.g. states.US.utility.discount=0.8), got '{item}'", "--set")
+            raise ScenarioError(
+                f"expected --set dotted.path=value (e.g. states.US.utility.discount=0.8), got '{item}'",
+                "--set",
+            )
         try:
             out[path] = parse_value(value.strip())
         except ScenarioError as exc:
@@ -174,7 +182,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not args.quiet:
             title = scn.title or scn.name
             print(wrap(f"{title} ({scn.name})"))
-            print(wrap(f"seed {seed}" + ("" if args.seed is not None else f" (drawn; repeat with --seed {seed})")))
+            print(
+                wrap(
+                    f"seed {seed}"
+                    + ("" if args.seed is not None else f" (drawn; repeat with --seed {seed})")
+                )
+            )
             for path, value in overrides.items():
                 print(wrap(f"set {path} = {value!r}"))
             print()
@@ -188,7 +201,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def outcome_line(outcome: Any) -> str:
     """``Outcome: extended 5 years. New START was extended ...`` with any crisis or arms race."""
-    flags = [name for name, on in (("a crisis", outcome.crisis), ("an arms race", outcome.arms_race)) if on]
+    flags = [
+        name
+        for name, on in (("a crisis", outcome.crisis), ("an arms race", outcome.arms_race))
+        if on
+    ]
     extra = f" Along the way: {' and '.join(flags)}." if flags else ""
     return f"Outcome: {outcome.label}. {outcome.reason}{extra}"
 
@@ -208,7 +225,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         n_states, n_events = len(scn.states), len(scn.events)
         title = scn.title or scn.name
-        print(printable(f"{file}: ok ({title}, {n_states} state{'s' * (n_states != 1)}, {n_events} event{'s' * (n_events != 1)})"))
+        print(
+            printable(
+                f"{file}: ok ({title}, {n_states} state{'s' * (n_states != 1)}, {n_events} event{'s' * (n_events != 1)})"
+            )
+        )
     if bad and len(args.files) > 1:
         print(f"{bad} of {len(args.files)} files invalid", file=sys.stderr)
     return INVALID if bad else OK
@@ -245,7 +266,12 @@ def scenario_schema() -> dict[str, Any]:
     schema = sim.Scenario.model_json_schema(by_alias=True)
     schema.pop("$id", None)
     description = schema.pop("description", "")
-    return {"$schema": SCHEMA_URI, "title": SCHEMA_TITLE, "description": description, **{k: v for k, v in schema.items() if k != "title"}}
+    return {
+        "$schema": SCHEMA_URI,
+        "title": SCHEMA_TITLE,
+        "description": description,
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -274,9 +300,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(title)
     print("=" * min(len(title), width()))
     cal = scn.calendar
-    span = f"{cal.steps} turns" if scn.dateless else f"{cal.start} to {cal.end}, one step a {cal.step}"
-    print(wrap(f"{scn.name}: {', '.join(scn.state_names)}; {span}; {len(scn.events)} scripted events"))
-    for heading, body in (("WHAT IS IT", scn.description), ("THINGS TO NOTICE", scn.notice), ("THINGS TO TRY", scn.try_)):
+    span = (
+        f"{cal.steps} turns" if scn.dateless else f"{cal.start} to {cal.end}, one step a {cal.step}"
+    )
+    print(
+        wrap(f"{scn.name}: {', '.join(scn.state_names)}; {span}; {len(scn.events)} scripted events")
+    )
+    for heading, body in (
+        ("WHAT IS IT", scn.description),
+        ("THINGS TO NOTICE", scn.notice),
+        ("THINGS TO TRY", scn.try_),
+    ):
         if body.strip():
             print(f"\n{heading}")
             print(paragraphs(printable(body, keep_newlines=True)))
@@ -314,21 +348,37 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         if exc.name and exc.name.split(".")[0] == "dashboard":
             raise InvalidInput("the dashboard is not installed (no module dashboard.app)") from None
         raise
-    app.serve(host=args.host, port=args.port, allowed_origins=list(args.allow_origin or []), show=args.show)
+    app.serve(
+        host=args.host,
+        port=args.port,
+        allowed_origins=list(args.allow_origin or []),
+        show=args.show,
+    )
     return OK
 
 
 # ---------------------------------------------------------------------------- the parser
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on an internal error")
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show a traceback on an internal error",
+    )
     return common
 
 
-def _subparser(subparsers: Any, name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
+def _subparser(
+    subparsers: Any, name: str, help: str, description: str | None = None
+) -> argparse.ArgumentParser:
     return subparsers.add_parser(
-        name, help=help, description=description or help, epilog=EXAMPLES.get(name),
-        formatter_class=argparse.RawDescriptionHelpFormatter, parents=[_common()],
+        name,
+        help=help,
+        description=description or help,
+        epilog=EXAMPLES.get(name),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common()],
     )
 
 
@@ -341,16 +391,36 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {sim.__version__}")
-    parser.add_argument("--debug", action="store_true", help="show a traceback on an internal error")
+    parser.add_argument(
+        "--debug", action="store_true", help="show a traceback on an internal error"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = _subparser(sub, "run", "run a scenario once and print what happened")
-    p.add_argument("scenario", metavar="SCENARIO", help="a bundled scenario's name or a path to a YAML file")
-    p.add_argument("--seed", type=int, metavar="N", help="fixes every random draw: the same seed gives the same run, bit for bit")
-    p.add_argument("--set", action="append", metavar="PATH=VALUE", help="change one field before the run (repeatable), e.g. states.US.utility.discount=0.8")
+    p.add_argument(
+        "scenario", metavar="SCENARIO", help="a bundled scenario's name or a path to a YAML file"
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="fixes every random draw: the same seed gives the same run, bit for bit",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="change one field before the run (repeatable), e.g. states.US.utility.discount=0.8",
+    )
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print the whole result as JSON (outcome, log, time series)")
-    out.add_argument("--csv", action="store_true", help="print the time series as CSV, one row per step")
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help="print the whole result as JSON (outcome, log, time series)",
+    )
+    out.add_argument(
+        "--csv", action="store_true", help="print the time series as CSV, one row per step"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only the outcome line")
     p.set_defaults(func=cmd_run)
 
@@ -363,18 +433,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_list)
 
     p = _subparser(sub, "schema", "print the JSON Schema of scenario files (for editors)")
-    p.add_argument("-o", "--output", metavar="PATH", help="write it to PATH instead of standard output")
+    p.add_argument(
+        "-o", "--output", metavar="PATH", help="write it to PATH instead of standard output"
+    )
     p.set_defaults(func=cmd_schema)
 
-    p = _subparser(sub, "show", "describe a scenario: what it is, what to notice, what to try, sources")
-    p.add_argument("scenario", metavar="SCENARIO", help="a bundled scenario's name or a path to a YAML file")
+    p = _subparser(
+        sub, "show", "describe a scenario: what it is, what to notice, what to try, sources"
+    )
+    p.add_argument(
+        "scenario", metavar="SCENARIO", help="a bundled scenario's name or a path to a YAML file"
+    )
     p.set_defaults(func=cmd_show)
 
     p = _subparser(sub, "dashboard", "serve the interactive dashboard in a browser")
-    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    p.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
+    )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    p.add_argument("--allow-origin", action="append", metavar="ORIGIN", help="also accept browser connections from ORIGIN (host:port; repeatable)")
-    p.add_argument("--show", action=argparse.BooleanOptionalAction, default=True, help="open a browser tab (default: yes)")
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="also accept browser connections from ORIGIN (host:port; repeatable)",
+    )
+    p.add_argument(
+        "--show",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="open a browser tab (default: yes)",
+    )
     p.set_defaults(func=cmd_dashboard)
 
     from sim import backtest_cli  # acsim backtest
@@ -432,5 +520,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if getattr(args, "debug", False):
             raise
         print(printable(f"internal error: {type(exc).__name__}: {exc}"), file=sys.stderr)
-        print("(a bug in acsim, not in your input; run again with --debug for the traceback)", file=sys.stderr)
+        print(
+            "(a bug in acsim, not in your input; run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return INTERNAL

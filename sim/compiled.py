@@ -54,7 +54,9 @@ class CompiledScenario:
         """Step -> the events that fire in it, in file order."""
         out: dict[int, list] = {}
         for ev in events:
-            out.setdefault(self.calendar.step_of(self.calendar.stamp(ev.date, ev.step)), []).append(ev)
+            out.setdefault(self.calendar.step_of(self.calendar.stamp(ev.date, ev.step)), []).append(
+                ev
+            )
         return out
 
     def _once(self, kind: str, objects: tuple, build) -> Any:
@@ -70,7 +72,11 @@ class CompiledScenario:
 
     def exposure(self, draws: tuple[Draws, ...]) -> np.ndarray:
         """(offers, states) the chance each party, if greedy, cheats undetected under each offer."""
-        return self._once("exposure", draws, lambda: exposure(self.space, greedy_cheat_table(list(draws), self.space.detection)))
+        return self._once(
+            "exposure",
+            draws,
+            lambda: exposure(self.space, greedy_cheat_table(list(draws), self.space.detection)),
+        )
 
     def changed_spec(self, spec: StateSpec, changes: StateChanges) -> tuple[StateSpec, list[str]]:
         """A spec with a leadership change's fields replaced, and what changed, in words."""
@@ -102,9 +108,13 @@ def compile_scenario(scenario: Scenario | CompiledScenario) -> CompiledScenario:
 def _forces(scenario: Scenario) -> tuple[Richardson, bool]:
     """The arms dynamics of the scenario's states, and whether they are still (no reaction, fatigue or grievance)."""
     names = scenario.state_names
-    reaction = np.array([[s.reaction.get(o, 0.0) if o != s.name else 0.0 for o in names] for s in scenario.states])
+    reaction = np.array(
+        [[s.reaction.get(o, 0.0) if o != s.name else 0.0 for o in names] for s in scenario.states]
+    )
     fatigue = np.array([s.fatigue for s in scenario.states])
-    static = not reaction.any() and not fatigue.any() and not any(s.grievance for s in scenario.states)
+    static = (
+        not reaction.any() and not fatigue.any() and not any(s.grievance for s in scenario.states)
+    )
     return Richardson(reaction, fatigue), static
 
 
@@ -116,7 +126,10 @@ def _changed_spec(spec: StateSpec, changes: StateChanges) -> tuple[StateSpec, li
         if isinstance(value, dict) and key in ("utility", "bargaining", "compliance"):
             data[key].update(value)
             original = getattr(changes, key)
-            said.extend(f"{k.replace('_', ' ')} {describe(original[k]) if not isinstance(original[k], dict) else original[k]}" for k in value)
+            said.extend(
+                f"{k.replace('_', ' ')} {describe(original[k]) if not isinstance(original[k], dict) else original[k]}"
+                for k in value
+            )
         elif key == "red_lines":
             data[key] = value
             said.append(f"{len(value)} red lines" if value else "no red lines")

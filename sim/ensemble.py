@@ -28,9 +28,10 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,17 +46,53 @@ from sim.scenario import Scenario
 WILSON_Z = 1.959963984540054  # two-sided 95% normal quantile
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 CHUNKS_PER_WORKER = 4  # chunks handed to each worker: fewer costs balance, more costs pickling
-WATCH_PARENT_S = 1.0  # how often a worker checks that the process that started it is still there (seconds)
+WATCH_PARENT_S = (
+    1.0  # how often a worker checks that the process that started it is still there (seconds)
+)
 
-OUTCOME_FIELDS = ("category", "label", "years", "agreement_date", "agreement_step", "before_deadline", "crisis", "arms_race", "branches")
+OUTCOME_FIELDS = (
+    "category",
+    "label",
+    "years",
+    "agreement_date",
+    "agreement_step",
+    "before_deadline",
+    "crisis",
+    "arms_race",
+    "branches",
+)
 Progress = Callable[[int, int], Any]
-RUN_COLUMNS = ("replicate", "seed", *OUTCOME_FIELDS, *AGREED_TERMS, "final_tension", "final_total_forces")
+RUN_COLUMNS = (
+    "replicate",
+    "seed",
+    *OUTCOME_FIELDS,
+    *AGREED_TERMS,
+    "final_tension",
+    "final_total_forces",
+)
 # types that do not depend on the data: a term or a step that may be missing is float64 (NaN when none)
-RUN_DTYPES = {"replicate": "int64", "seed": "int64", "category": "object", "label": "object", "years": "float64",
-              "agreement_date": "object", "agreement_step": "float64", "before_deadline": "float64", "crisis": "bool",
-              "arms_race": "bool", "verification": "object", "freeze": "object", "parties": "object",
-              "final_tension": "float64", "final_total_forces": "float64"}
-REPORTER_DTYPES = {"double": "float64", "bool": "boolean", "string": "object"}  # arrow type name -> pandas dtype
+RUN_DTYPES = {
+    "replicate": "int64",
+    "seed": "int64",
+    "category": "object",
+    "label": "object",
+    "years": "float64",
+    "agreement_date": "object",
+    "agreement_step": "float64",
+    "before_deadline": "float64",
+    "crisis": "bool",
+    "arms_race": "bool",
+    "verification": "object",
+    "freeze": "object",
+    "parties": "object",
+    "final_tension": "float64",
+    "final_total_forces": "float64",
+}
+REPORTER_DTYPES = {
+    "double": "float64",
+    "bool": "boolean",
+    "string": "object",
+}  # arrow type name -> pandas dtype
 
 
 # ---------------------------------------------------------------------------- seeds
@@ -95,13 +132,17 @@ def series_values(model: ArmsControlModel, name: str) -> np.ndarray:
     elif name == "total_forces":
         out = rec.forces.sum(axis=1)
     elif name in ("treaty_in_force", "talks_open", "agreed"):
-        out = {"treaty_in_force": rec.in_force, "talks_open": rec.talks_open, "agreed": rec.agreed}[name].astype(float)
+        out = {"treaty_in_force": rec.in_force, "talks_open": rec.talks_open, "agreed": rec.agreed}[
+            name
+        ].astype(float)
     else:
         out = _state_series(rec, idx, name)
         if out is None:
-            raise KeyError(f"no recorded series '{name}'; expected one of {', '.join(series_names(model))}")
+            raise KeyError(
+                f"no recorded series '{name}'; expected one of {', '.join(series_names(model))}"
+            )
     out = np.array(out, dtype=float)
-    out[rec.last + 1:] = np.nan
+    out[rec.last + 1 :] = np.nan
     return out
 
 
@@ -109,8 +150,8 @@ def _state_series(rec, idx: dict[str, int], name: str) -> np.ndarray | None:
     kind, _, rest = name.partition("_")
     if kind == "trust":
         for a, i in idx.items():
-            if rest.startswith(a + "_") and rest[len(a) + 1:] in idx and rest[len(a) + 1:] != a:
-                return rec.trust[:, i, idx[rest[len(a) + 1:]]]
+            if rest.startswith(a + "_") and rest[len(a) + 1 :] in idx and rest[len(a) + 1 :] != a:
+                return rec.trust[:, i, idx[rest[len(a) + 1 :]]]
         return None
     arrays = {"forces": rec.forces, "cap": rec.caps, "target": rec.targets, "score": rec.scores}
     if kind in arrays and rest in idx:
@@ -136,7 +177,9 @@ def outcome_row(model: ArmsControlModel) -> dict[str, Any]:
     return row
 
 
-def replicate(scenario: Scenario, r: int, seed: int, reporters: Reporters | None) -> tuple[ArmsControlModel, dict, list]:
+def replicate(
+    scenario: Scenario, r: int, seed: int, reporters: Reporters | None
+) -> tuple[ArmsControlModel, dict, list]:
     """Run replicate r: the finished model, its row (outcome, agreed terms, final reporters) and its
     long time-series rows (reporters recorded every k steps)."""
     if reporters:
@@ -147,8 +190,12 @@ def replicate(scenario: Scenario, r: int, seed: int, reporters: Reporters | None
     return model, {"replicate": r, "seed": seed, **outcome_row(model), **finals}, long
 
 
-def _run_chunk(scenario: Scenario, items: Sequence[tuple[int, int]], series: Sequence[str],
-               reporters: dict[str, Any] | None = None) -> tuple[list[dict], dict[str, np.ndarray], list]:
+def _run_chunk(
+    scenario: Scenario,
+    items: Sequence[tuple[int, int]],
+    series: Sequence[str],
+    reporters: dict[str, Any] | None = None,
+) -> tuple[list[dict], dict[str, np.ndarray], list]:
     """Run replicates [(r, seed), ...]; rows, each series as an (items, N+1) array, and long rows."""
     rows, arrays, long = [], {name: [] for name in series}, []
     compiled = Reporters(reporters, scenario) if reporters else None
@@ -195,8 +242,12 @@ def shared_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool of this size, kept for the next call (its start-up costs more than a small ensemble)."""
     pool = _POOLS.get(workers)
     if pool is None:
-        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
-                                                     initializer=worker_init, initargs=(os.getpid(),))
+        pool = _POOLS[workers] = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=pool_context(),
+            initializer=worker_init,
+            initargs=(os.getpid(),),
+        )
     return pool
 
 
@@ -211,11 +262,13 @@ def chunks(items: list, n_chunks: int) -> list[list]:
     """Split a list into at most n_chunks contiguous, nearly equal pieces."""
     n_chunks = max(1, min(n_chunks, len(items)))
     size = math.ceil(len(items) / n_chunks) if items else 1
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 # ---------------------------------------------------------------------------- the ensemble
-def wilson_interval(k: np.ndarray | int, n: int, z: float = WILSON_Z) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    k: np.ndarray | int, n: int, z: float = WILSON_Z
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval (lo, hi) for k successes out of n (Wilson 1927)."""
     k = np.asarray(k, dtype=float)
     if n == 0:
@@ -270,28 +323,43 @@ class EnsembleResult:
         """
         counts = self.runs[by].value_counts()
         if by == "category":
-            keys = list(CATEGORIES) if all_categories else [c for c in CATEGORIES if c in counts.index]
+            keys = (
+                list(CATEGORIES) if all_categories else [c for c in CATEGORIES if c in counts.index]
+            )
             keys += [c for c in counts.index if c not in keys]
             counts = counts.reindex(keys, fill_value=0)
         lo, hi = wilson_interval(counts.to_numpy(), self.n)
-        return pd.DataFrame({by: counts.index, "count": counts.to_numpy(), "share": counts.to_numpy() / max(self.n, 1),
-                             "lo": lo, "hi": hi})
+        return pd.DataFrame(
+            {
+                by: counts.index,
+                "count": counts.to_numpy(),
+                "share": counts.to_numpy() / max(self.n, 1),
+                "lo": lo,
+                "hi": hi,
+            }
+        )
 
     def share(self, category: str) -> float:
         """Share (0-1) of replicates that ended in this category."""
         return float((self.runs["category"] == category).mean()) if self.n else float("nan")
 
-    def bands(self, variable: str = "tension", percentiles: Iterable[float] = BAND_PERCENTILES) -> pd.DataFrame:
+    def bands(
+        self, variable: str = "tension", percentiles: Iterable[float] = BAND_PERCENTILES
+    ) -> pd.DataFrame:
         """Percentile bands of a recorded series across replicates, one row per calendar index.
 
         Columns: step, date, mean and p5, p25, p50, p75, p95 (in the series' units).
         """
         if variable not in self.series:
-            raise KeyError(f"the series '{variable}' was not recorded; recorded: {', '.join(self.series) or 'none'} "
-                           f"(pass series=(..., '{variable}') to ensemble)")
+            raise KeyError(
+                f"the series '{variable}' was not recorded; recorded: {', '.join(self.series) or 'none'} "
+                f"(pass series=(..., '{variable}') to ensemble)"
+            )
         values = self.series[variable]
         percentiles = tuple(percentiles)
-        out = pd.DataFrame({"step": np.arange(values.shape[1]), "date": self.dates[: values.shape[1]]})
+        out = pd.DataFrame(
+            {"step": np.arange(values.shape[1]), "date": self.dates[: values.shape[1]]}
+        )
         with np.errstate(all="ignore"):
             import warnings
 
@@ -328,24 +396,35 @@ class EnsembleResult:
             lines.append("with " + ", ".join(f"{k}={v}" for k, v in self.overrides.items()))
         width = max([len(str(c)) for c in self.runs["category"]] + [8])
         for row in self.shares().itertuples(index=False):
-            lines.append(f"  {row.category:<{width}}  {row.share:6.1%}  (95% interval {row.lo:.1%} to {row.hi:.1%}; {row.count} runs)")
+            lines.append(
+                f"  {row.category:<{width}}  {row.share:6.1%}  (95% interval {row.lo:.1%} to {row.hi:.1%}; {row.count} runs)"
+            )
         agreed = self.runs["label"][self.runs["years"].notna()]
         if len(agreed):
             terms = agreed.value_counts()
-            lines.append("Terms agreed: " + ", ".join(f"{label} {count / self.n:.1%}" for label, count in terms.items()))
+            lines.append(
+                "Terms agreed: "
+                + ", ".join(f"{label} {count / self.n:.1%}" for label, count in terms.items())
+            )
         timing = self.agreement_timing()
         if len(timing):
             q = np.percentile(timing, [25, 50, 75])
-            lines.append(f"Agreements: {len(timing)}; {self.timing_unit} before the deadline: median {q[1]:g} "
-                         f"(middle half {q[0]:g} to {q[2]:g})")
+            lines.append(
+                f"Agreements: {len(timing)}; {self.timing_unit} before the deadline: median {q[1]:g} "
+                f"(middle half {q[0]:g} to {q[2]:g})"
+            )
         else:
             lines.append("No replicate reached an agreement.")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        shares = ", ".join(f"{r.category} {r.share:.1%}" for r in self.shares().itertuples(index=False))
-        return (f"EnsembleResult(scenario={self.scenario.name!r}, n={self.n}, seed={self.seed}, "
-                f"overrides={self.overrides!r}, shares: {shares or 'none'})")
+        shares = ", ".join(
+            f"{r.category} {r.share:.1%}" for r in self.shares().itertuples(index=False)
+        )
+        return (
+            f"EnsembleResult(scenario={self.scenario.name!r}, n={self.n}, seed={self.seed}, "
+            f"overrides={self.overrides!r}, shares: {shares or 'none'})"
+        )
 
     def _repr_html_(self) -> str:
         """A notebook's view: the scenario, seed and overrides, then the shares with their intervals."""
@@ -354,30 +433,57 @@ class EnsembleResult:
         from sim.runner import html_table
 
         title = self.scenario.title or self.scenario.name
-        rows = [("scenario", f"{title} ({self.scenario.name})"), ("replicates", str(self.n)), ("seed", str(self.seed))]
-        rows += [("overrides", ", ".join(f"{k}={v!r}" for k, v in self.overrides.items()))] if self.overrides else []
+        rows = [
+            ("scenario", f"{title} ({self.scenario.name})"),
+            ("replicates", str(self.n)),
+            ("seed", str(self.seed)),
+        ]
+        rows += (
+            [("overrides", ", ".join(f"{k}={v!r}" for k, v in self.overrides.items()))]
+            if self.overrides
+            else []
+        )
         shares = self.shares()
-        table = "".join(f"<tr><td>{escape(str(r.category))}</td><td>{r.share:.1%}</td><td>{r.lo:.1%} to {r.hi:.1%}</td>"
-                        f"<td>{r.count}</td></tr>" for r in shares.itertuples(index=False))
-        return (html_table("EnsembleResult", rows) + "<table><tr><th>outcome</th><th>share</th><th>95% interval</th>"
-                f"<th>runs</th></tr>{table}</table>")
+        table = "".join(
+            f"<tr><td>{escape(str(r.category))}</td><td>{r.share:.1%}</td><td>{r.lo:.1%} to {r.hi:.1%}</td>"
+            f"<td>{r.count}</td></tr>"
+            for r in shares.itertuples(index=False)
+        )
+        return (
+            html_table("EnsembleResult", rows)
+            + "<table><tr><th>outcome</th><th>share</th><th>95% interval</th>"
+            f"<th>runs</th></tr>{table}</table>"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Shares and timing as plain data (what ``acsim ensemble --json`` prints)."""
         timing = self.agreement_timing()
         return {
-            "scenario": self.scenario.name, "n": self.n, "seed": self.seed, "overrides": self.overrides,
+            "scenario": self.scenario.name,
+            "n": self.n,
+            "seed": self.seed,
+            "overrides": self.overrides,
             "shares": self.shares().to_dict(orient="records"),
-            "timing": {"unit": self.timing_unit, "count": int(len(timing)),
-                       "median": float(timing.median()) if len(timing) else None,
-                       "values": [int(v) for v in timing]},
+            "timing": {
+                "unit": self.timing_unit,
+                "count": int(len(timing)),
+                "median": float(timing.median()) if len(timing) else None,
+                "values": [int(v) for v in timing],
+            },
         }
 
 
-def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: int = 0, workers: int = 1,
-             overrides: dict[str, Any] | None = None, progress: Progress | None = None,
-             executor: Executor | None = None, series: Sequence[str] = ("tension",),
-             reporters: dict[str, Any] | None = None) -> EnsembleResult:
+def ensemble(
+    scenario: Scenario | str = "classroom_basic",
+    n: int = 100,
+    seed: int = 0,
+    workers: int = 1,
+    overrides: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+    series: Sequence[str] = ("tension",),
+    reporters: dict[str, Any] | None = None,
+) -> EnsembleResult:
     """Run n replicates of a scenario.
 
     Args:
@@ -413,11 +519,18 @@ def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: i
     known = series_names(probe)
     unknown = [s for s in series if s not in known]
     if unknown:
-        raise ValueError(f"unknown series {', '.join(unknown)}; expected some of {', '.join(known)}")
+        raise ValueError(
+            f"unknown series {', '.join(unknown)}; expected some of {', '.join(known)}"
+        )
     values = n * (probe.calendar.n_steps + 1) * len(series)
     if values > limits.ENSEMBLE_VALUES.value:
-        raise ValueError(limits.ENSEMBLE_VALUES.exceeded(values, f"{n:,} replicates x {probe.calendar.n_steps + 1:,} points x "
-                                                                 f"{len(series)} series make"))
+        raise ValueError(
+            limits.ENSEMBLE_VALUES.exceeded(
+                values,
+                f"{n:,} replicates x {probe.calendar.n_steps + 1:,} points x "
+                f"{len(series)} series make",
+            )
+        )
     reporters = dict(reporters or {})
     compiled = Reporters(reporters, scn) if reporters else None
     items = list(zip(range(n), replicate_seeds(seed, n)))
@@ -435,11 +548,16 @@ def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: i
                 arrays[name].append(series_values(model, name))
             if progress is not None and ((r + 1) % step == 0 or r + 1 == n):
                 progress(r + 1, n)
-        parts[0] = {k: np.vstack(v) if v else np.empty((0, probe.calendar.n_steps + 1)) for k, v in arrays.items()}
+        parts[0] = {
+            k: np.vstack(v) if v else np.empty((0, probe.calendar.n_steps + 1))
+            for k, v in arrays.items()
+        }
     else:
         pool = executor or shared_pool(workers)
         pieces = chunks(items, workers * CHUNKS_PER_WORKER)
-        futures = {pool.submit(_run_chunk, scn, piece, series, reporters): piece[0][0] for piece in pieces}
+        futures = {
+            pool.submit(_run_chunk, scn, piece, series, reporters): piece[0][0] for piece in pieces
+        }
         done = 0
         for fut in as_completed(futures):
             chunk_rows, chunk_arrays, chunk_long = fut.result()
@@ -449,15 +567,27 @@ def ensemble(scenario: Scenario | str = "classroom_basic", n: int = 100, seed: i
             done += len(chunk_rows)
             if progress is not None:
                 progress(done, n)
-    extra = {col: REPORTER_DTYPES[str(t)] for col, t in (compiled.types.items() if compiled else ())}
+    extra = {
+        col: REPORTER_DTYPES[str(t)] for col, t in (compiled.types.items() if compiled else ())
+    }
     runs = pd.DataFrame(rows, columns=[*RUN_COLUMNS, *extra]).astype({**RUN_DTYPES, **extra})
     runs = runs.sort_values("replicate", kind="stable").reset_index(drop=True)
     timeseries = long_frame(long).sort_values(["run", "step"], kind="stable").reset_index(drop=True)
     width = probe.calendar.n_steps + 1
-    series_arrays = {name: np.vstack([parts[k][name] for k in sorted(parts)]) if parts else np.empty((0, width))
-                     for name in series}
-    return EnsembleResult(scenario=scn, seed=seed, overrides=overrides, runs=runs, series=series_arrays,
-                          dates=list(probe.calendar.labels), dateless=probe.calendar.dateless, timeseries=timeseries)
+    series_arrays = {
+        name: np.vstack([parts[k][name] for k in sorted(parts)]) if parts else np.empty((0, width))
+        for name in series
+    }
+    return EnsembleResult(
+        scenario=scn,
+        seed=seed,
+        overrides=overrides,
+        runs=runs,
+        series=series_arrays,
+        dates=list(probe.calendar.labels),
+        dateless=probe.calendar.dateless,
+        timeseries=timeseries,
+    )
 
 
 def default_workers() -> int:
@@ -468,4 +598,6 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-make_callable(__name__)  # sim.ensemble(...) runs an ensemble; sim.ensemble.replicate_seed(...) still works
+make_callable(
+    __name__
+)  # sim.ensemble(...) runs an ensemble; sim.ensemble.replicate_seed(...) still works

@@ -31,7 +31,8 @@ years with probability 1 - exp(-rate x dt), drawn from the model's generator.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from sim.scenario import RandomEvent
 from sim.trust import costly_signal_ratio
@@ -49,9 +50,18 @@ class World(Protocol):
     talks: Any  # its pending offers, and the beliefs to reset after a leadership change
     treaty: Any  # notices, suspensions, ultimatums
 
-    def note(self, actor: str, kind: str, text: str | Callable[[], str], ev: Any = None, stamp: int | None = None) -> None: ...
+    def note(
+        self,
+        actor: str,
+        kind: str,
+        text: str | Callable[[], str],
+        ev: Any = None,
+        stamp: int | None = None,
+    ) -> None: ...
     def shock_tension(self, delta: float) -> None: ...
-    def update_trust_by_ratio(self, observer: Any, other: Any, ratio: float, because: str, stamp: int | None = None) -> None: ...
+    def update_trust_by_ratio(
+        self, observer: Any, other: Any, ratio: float, because: str, stamp: int | None = None
+    ) -> None: ...
     def use_current_preferences(self) -> None: ...
     def choose_branch(self, ev: Any) -> Any: ...
     def follow_branch(self, ev: Any, chosen: Any) -> None: ...
@@ -67,7 +77,12 @@ def _say(ev, default: str) -> str:
 
 
 def _statement(model, ev, actor) -> None:
-    model.note(actor.name, "statement", f"{_say(ev, 'makes a statement')} (a statement: cheap talk, it changes no one's trust)", ev)
+    model.note(
+        actor.name,
+        "statement",
+        f"{_say(ev, 'makes a statement')} (a statement: cheap talk, it changes no one's trust)",
+        ev,
+    )
 
 
 def _offer(model, ev, actor) -> None:
@@ -79,22 +94,39 @@ def _leadership_change(model, ev, actor) -> None:
     changed = actor.apply_changes(ev.changes)
     model.use_current_preferences()
     model.talks.forget(actor.index)
-    model.note(actor.name, "event", f"{_say(ev, 'A new leadership takes office')}. New positions: {'; '.join(changed)}"
-                                    " (the others know only their range: its private values are drawn anew).", ev)
+    model.note(
+        actor.name,
+        "event",
+        f"{_say(ev, 'A new leadership takes office')}. New positions: {'; '.join(changed)}"
+        " (the others know only their range: its private values are drawn anew).",
+        ev,
+    )
 
 
 def _accusation(model, ev, actor) -> None:
     target = model.state_by_name[ev.target]
-    model.note(actor.name, "event", f"{_say(ev, f'accuses {target.name} of cheating')} (evidence with likelihood ratio {ev.likelihood_ratio:g})", ev)
+    model.note(
+        actor.name,
+        "event",
+        f"{_say(ev, f'accuses {target.name} of cheating')} (evidence with likelihood ratio {ev.likelihood_ratio:g})",
+        ev,
+    )
     for s in model.states:
         if s is not target:
-            model.update_trust_by_ratio(s, target, ev.likelihood_ratio, f"the accusation against {target.name}")
+            model.update_trust_by_ratio(
+                s, target, ev.likelihood_ratio, f"the accusation against {target.name}"
+            )
     model.shock_tension(ev.tension)
 
 
 def _deployment(model, ev, actor) -> None:
     actor.forces = max(actor.forces + ev.forces, 0.0)
-    model.note(actor.name, "event", f"{_say(ev, 'deploys forces')} (forces {ev.forces:+g}, now {actor.forces:.0f})", ev)
+    model.note(
+        actor.name,
+        "event",
+        f"{_say(ev, 'deploys forces')} (forces {ev.forces:+g}, now {actor.forces:.0f})",
+        ev,
+    )
     model.shock_tension(ev.tension)
 
 
@@ -108,7 +140,12 @@ def _suspension(model, ev, actor) -> None:
 
 def _gesture(model, ev, actor) -> None:
     actor.forces = max(actor.forces + ev.forces, 0.0)
-    model.note(actor.name, "event", f"{_say(ev, 'makes a unilateral gesture')} (a costly signal: cost {ev.cost:g})", ev)
+    model.note(
+        actor.name,
+        "event",
+        f"{_say(ev, 'makes a unilateral gesture')} (a costly signal: cost {ev.cost:g})",
+        ev,
+    )
     ratio = costly_signal_ratio(ev.cost, model.scenario.trust_model.concession_weight)
     for s in model.states:
         if s is not actor:
@@ -119,21 +156,38 @@ def _gesture(model, ev, actor) -> None:
 def _ultimatum(model, ev, actor) -> None:
     target = model.state_by_name[ev.target]
     by = model.calendar.stamp(ev.by, ev.by_step)
-    model.note(actor.name, "event", f"{_say(ev, f'gives {target.name} an ultimatum')}: return to compliance by {model.calendar.label(by)} or face withdrawal", ev)
+    model.note(
+        actor.name,
+        "event",
+        f"{_say(ev, f'gives {target.name} an ultimatum')}: return to compliance by {model.calendar.label(by)} or face withdrawal",
+        ev,
+    )
     model.treaty.ultimatums.append((by, actor.index, target.index, ev.trust_below))
 
 
 def _branch(model, ev, actor) -> None:
     chosen = model.choose_branch(ev)
     how = "as pinned" if ev.pin is not None else f"it had a {chosen.chance:.0%} chance"
-    model.note(actor.name, "event", f"{_say(ev, 'A turning point')}: {chosen.text or chosen.name} ({how}).", ev)
+    model.note(
+        actor.name,
+        "event",
+        f"{_say(ev, 'A turning point')}: {chosen.text or chosen.name} ({how}).",
+        ev,
+    )
     model.follow_branch(ev, chosen)
 
 
 HANDLERS = {
-    "statement": _statement, "offer": _offer, "leadership_change": _leadership_change,
-    "accusation": _accusation, "deployment": _deployment, "withdrawal_notice": _withdrawal_notice,
-    "suspension": _suspension, "gesture": _gesture, "ultimatum": _ultimatum, "branch": _branch,
+    "statement": _statement,
+    "offer": _offer,
+    "leadership_change": _leadership_change,
+    "accusation": _accusation,
+    "deployment": _deployment,
+    "withdrawal_notice": _withdrawal_notice,
+    "suspension": _suspension,
+    "gesture": _gesture,
+    "ultimatum": _ultimatum,
+    "branch": _branch,
 }
 
 
@@ -151,7 +205,9 @@ def draw_random(model: World, spec: RandomEvent, years: float) -> None:
     else:
         actor = model.state_by_name[spec.actor]
     label = spec.label or spec.kind.replace("_", " ")
-    model.note(actor.name, "event", f"{label} (random event, {spec.rate_per_year:g} a year on average)")
+    model.note(
+        actor.name, "event", f"{label} (random event, {spec.rate_per_year:g} a year on average)"
+    )
     if spec.kind == "gesture":
         ratio = costly_signal_ratio(spec.cost, model.scenario.trust_model.concession_weight)
     else:
@@ -159,5 +215,10 @@ def draw_random(model: World, spec: RandomEvent, years: float) -> None:
     if ratio != 1.0:
         for s in model.states:
             if s is not actor:
-                model.update_trust_by_ratio(s, actor, ratio, label if label.startswith(("a ", "an ", "the ")) else f"the {label}")
+                model.update_trust_by_ratio(
+                    s,
+                    actor,
+                    ratio,
+                    label if label.startswith(("a ", "an ", "the ")) else f"the {label}",
+                )
     model.shock_tension(spec.tension)

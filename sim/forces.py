@@ -165,7 +165,7 @@ class Richardson:
         self._propagators: dict[float, np.ndarray] = {}
 
     @classmethod
-    def two_state(cls, a: float, b: float, m: float, n: float) -> "Richardson":
+    def two_state(cls, a: float, b: float, m: float, n: float) -> Richardson:
         """Build the two-state system from textbook parameters.
 
         ``dx/dt = a y - m x + r`` and ``dy/dt = b x - n y + s``: ``a`` and
@@ -304,7 +304,9 @@ class Richardson:
         return out
 
 
-def equilibrium_two_state(a: float, b: float, m: float, n: float, r: float, s: float) -> tuple[float, float]:
+def equilibrium_two_state(
+    a: float, b: float, m: float, n: float, r: float, s: float
+) -> tuple[float, float]:
     """Textbook equilibrium of dx/dt = a y - m x + r, dy/dt = b x - n y + s.
 
     Returns (x*, y*) in warheads::
@@ -323,7 +325,9 @@ def equilibrium_two_state(a: float, b: float, m: float, n: float, r: float, s: f
     return (a * s + n * r) / det, (b * r + m * s) / det
 
 
-def limit_forces(proposed, current, cap, complying, build_rate, dismantle_rate, years) -> np.ndarray:
+def limit_forces(
+    proposed, current, cap, complying, build_rate, dismantle_rate, years
+) -> np.ndarray:
     """Apply a treaty cap to the forces Richardson's dynamics propose.
 
     All array arguments have shape (n,); ``build_rate`` and
@@ -388,12 +392,32 @@ def limit_forces(proposed, current, cap, complying, build_rate, dismantle_rate, 
 
     build_rate = np.broadcast_to(build_rate, (n,))
     dismantle_rate = np.broadcast_to(dismantle_rate, (n,))
-    return np.array([limit_state(float(proposed[i]), float(current[i]), float(cap[i]), bool(complying[i]),
-                                 float(build_rate[i]), float(dismantle_rate[i]), years) for i in range(n)], dtype=float)
+    return np.array(
+        [
+            limit_state(
+                float(proposed[i]),
+                float(current[i]),
+                float(cap[i]),
+                bool(complying[i]),
+                float(build_rate[i]),
+                float(dismantle_rate[i]),
+                years,
+            )
+            for i in range(n)
+        ],
+        dtype=float,
+    )
 
 
-def limit_state(proposed: float, current: float, cap: float, complying: bool, build_rate: float,
-                dismantle_rate: float, years: float) -> float:
+def limit_state(
+    proposed: float,
+    current: float,
+    cap: float,
+    complying: bool,
+    build_rate: float,
+    dismantle_rate: float,
+    years: float,
+) -> float:
     """The rule of :func:`limit_forces` for one state, on plain numbers and without the checks.
 
     Forces, cap (``math.inf`` for none) in warheads; rates in warheads/year;

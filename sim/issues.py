@@ -14,11 +14,19 @@ if TYPE_CHECKING:
 ISSUES = ("years", "verification", "freeze", "parties", "share")
 
 
-def issue_options(scn: "Scenario") -> dict[str, list]:
+def issue_options(scn: Scenario) -> dict[str, list]:
     """The options of each issue, in order. An issue the agenda leaves empty keeps the treaty's current term."""
     levels = [v.name for v in scn.verification_levels]
-    verification = list(scn.agenda.verification) or [scn.treaty.verification or (levels[0] if levels else None)]
+    verification = list(scn.agenda.verification) or [
+        scn.treaty.verification or (levels[0] if levels else None)
+    ]
     freeze = list(scn.agenda.freeze) or [scn.treaty.freeze]
     parties = [tuple(p) for p in scn.agenda.parties] or [tuple(scn.state_names)]
     share = list(scn.agenda.share) or [None]
-    return {"years": list(scn.agenda.years), "verification": verification, "freeze": freeze, "parties": parties, "share": share}
+    return {
+        "years": list(scn.agenda.years),
+        "verification": verification,
+        "freeze": freeze,
+        "parties": parties,
+        "share": share,
+    }

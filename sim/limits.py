@@ -54,33 +54,105 @@ class Limit:
         if self.raise_hint:
             hint = f"{self.raise_hint}, or {hint}" if hint else self.raise_hint
         shown = f"{got:,}" if isinstance(got, int) else f"{got:,.3g}"
-        return f"{what} {shown} {self.unit}; the limit is {self.value:,}" + (f" ({hint})" if hint else "")
+        return f"{what} {shown} {self.unit}; the limit is {self.value:,}" + (
+            f" ({hint})" if hint else ""
+        )
 
 
-FILE_BYTES = Limit("FILE_BYTES", 1_000_000, "bytes", "Size of a scenario or sweep file (and of the dashboard's editor text); reading stops at the limit, whatever the file system says.", env=False)
-DEPTH = Limit("DEPTH", 24, "levels", "Nesting of mappings and lists in a file, aliases expanded.", env=False)
+FILE_BYTES = Limit(
+    "FILE_BYTES",
+    1_000_000,
+    "bytes",
+    "Size of a scenario or sweep file (and of the dashboard's editor text); reading stops at the limit, whatever the file system says.",
+    env=False,
+)
+DEPTH = Limit(
+    "DEPTH", 24, "levels", "Nesting of mappings and lists in a file, aliases expanded.", env=False
+)
 ALIASES = Limit("ALIASES", 64, "aliases", "YAML aliases (*name) in a file.", env=False)
-VALUES = Limit("VALUES", 200_000, "values", "Values in a parsed file once aliases are expanded (an 'alias bomb' stops here).", env=False)
-EXTENDS = Limit("EXTENDS", 8, "levels", "Chain of extends: from a file to its last ancestor.", env=False)
-STEPS = Limit("STEPS", 10_000, "steps", "Steps of a run's calendar (about 27 years of days, 190 of weeks).")
-OFFERS = Limit("OFFERS", 10_000, "offers", "Size of the offer space: the product of the number of options of each agenda issue.")
-OFFER_STEPS = Limit("OFFER_STEPS", 10_000_000, "offer-steps", "The work of one run: offers times steps (every offer is valued at every step).")
+VALUES = Limit(
+    "VALUES",
+    200_000,
+    "values",
+    "Values in a parsed file once aliases are expanded (an 'alias bomb' stops here).",
+    env=False,
+)
+EXTENDS = Limit(
+    "EXTENDS", 8, "levels", "Chain of extends: from a file to its last ancestor.", env=False
+)
+STEPS = Limit(
+    "STEPS", 10_000, "steps", "Steps of a run's calendar (about 27 years of days, 190 of weeks)."
+)
+OFFERS = Limit(
+    "OFFERS",
+    10_000,
+    "offers",
+    "Size of the offer space: the product of the number of options of each agenda issue.",
+)
+OFFER_STEPS = Limit(
+    "OFFER_STEPS",
+    10_000_000,
+    "offer-steps",
+    "The work of one run: offers times steps (every offer is valued at every step).",
+)
 STATES = Limit("STATES", 8, "states", "States at the table.", env=False)
 EVENTS = Limit("EVENTS", 2_000, "events", "Scripted events in a scenario.", env=False)
-RANDOM_EVENTS = Limit("RANDOM_EVENTS", 50, "random events", "Kinds of random event in a scenario.", env=False)
-SWEEP_VALUES = Limit("SWEEP_VALUES", 10_000, "values", "Values of one sweep parameter (a list, or a range expanded).")
-SWEEP_RUNS = Limit("SWEEP_RUNS", 10_000_000, "runs", "Runs of a sweep: grid points times replicates.")
-ENSEMBLE_RUNS = Limit("ENSEMBLE_RUNS", 100_000, "replicates", "Replicates of an ensemble (acsim ensemble -n), all held in memory.",
-                      "for more, run a sweep with replicates: it streams its results to disk")
-ENSEMBLE_VALUES = Limit("ENSEMBLE_VALUES", 50_000_000, "values", "Recorded series values an ensemble holds in memory: replicates times calendar points times series.",
-                        "record fewer series or replicates, or run a sweep, which streams to disk")
-WORKERS_PER_CORE = Limit("WORKERS_PER_CORE", 4, "workers per core", "Worker processes of an ensemble or a local sweep (--workers), per core this process may use.",
-                         "for more, run the sweep on a Dask cluster with --scheduler")
-DASK_NO_WORKER_S = Limit("DASK_NO_WORKER_S", 60, "seconds", "How long a Dask sweep waits for a live worker (at the start, or after every worker died) before it stops with a message.")
+RANDOM_EVENTS = Limit(
+    "RANDOM_EVENTS", 50, "random events", "Kinds of random event in a scenario.", env=False
+)
+SWEEP_VALUES = Limit(
+    "SWEEP_VALUES", 10_000, "values", "Values of one sweep parameter (a list, or a range expanded)."
+)
+SWEEP_RUNS = Limit(
+    "SWEEP_RUNS", 10_000_000, "runs", "Runs of a sweep: grid points times replicates."
+)
+ENSEMBLE_RUNS = Limit(
+    "ENSEMBLE_RUNS",
+    100_000,
+    "replicates",
+    "Replicates of an ensemble (acsim ensemble -n), all held in memory.",
+    "for more, run a sweep with replicates: it streams its results to disk",
+)
+ENSEMBLE_VALUES = Limit(
+    "ENSEMBLE_VALUES",
+    50_000_000,
+    "values",
+    "Recorded series values an ensemble holds in memory: replicates times calendar points times series.",
+    "record fewer series or replicates, or run a sweep, which streams to disk",
+)
+WORKERS_PER_CORE = Limit(
+    "WORKERS_PER_CORE",
+    4,
+    "workers per core",
+    "Worker processes of an ensemble or a local sweep (--workers), per core this process may use.",
+    "for more, run the sweep on a Dask cluster with --scheduler",
+)
+DASK_NO_WORKER_S = Limit(
+    "DASK_NO_WORKER_S",
+    60,
+    "seconds",
+    "How long a Dask sweep waits for a live worker (at the start, or after every worker died) before it stops with a message.",
+)
 
-LIMITS: tuple[Limit, ...] = (FILE_BYTES, DEPTH, ALIASES, VALUES, EXTENDS, STEPS, OFFERS, OFFER_STEPS, STATES, EVENTS,
-                             RANDOM_EVENTS, SWEEP_VALUES, SWEEP_RUNS, ENSEMBLE_RUNS, ENSEMBLE_VALUES, WORKERS_PER_CORE,
-                             DASK_NO_WORKER_S)
+LIMITS: tuple[Limit, ...] = (
+    FILE_BYTES,
+    DEPTH,
+    ALIASES,
+    VALUES,
+    EXTENDS,
+    STEPS,
+    OFFERS,
+    OFFER_STEPS,
+    STATES,
+    EVENTS,
+    RANDOM_EVENTS,
+    SWEEP_VALUES,
+    SWEEP_RUNS,
+    ENSEMBLE_RUNS,
+    ENSEMBLE_VALUES,
+    WORKERS_PER_CORE,
+    DASK_NO_WORKER_S,
+)
 
 
 def cores() -> int:
@@ -101,7 +173,9 @@ def check_workers(workers: int, option: str = "--workers") -> str | None:
     if workers < 1:
         return f"{option}: expected at least 1 (got {workers})"
     if workers > max_workers():
-        return (f"{option}: {workers} processes is more than this machine takes: at most {max_workers()} "
-                f"({WORKERS_PER_CORE.value} per core, {cores()} core{'s' * (cores() != 1)}); "
-                f"for more, run the sweep on a Dask cluster with --scheduler, or set {WORKERS_PER_CORE.variable}")
+        return (
+            f"{option}: {workers} processes is more than this machine takes: at most {max_workers()} "
+            f"({WORKERS_PER_CORE.value} per core, {cores()} core{'s' * (cores() != 1)}); "
+            f"for more, run the sweep on a Dask cluster with --scheduler, or set {WORKERS_PER_CORE.variable}"
+        )
     return None

@@ -58,20 +58,37 @@ from sim.scenario import Scenario
 MAX_BYTES = limits.FILE_BYTES.value
 MAX_DEPTH = limits.DEPTH.value
 MAX_ALIASES = limits.ALIASES.value
-MAX_VALUES = limits.VALUES.value  # values in the parsed file, aliases expanded: a bomb of few aliases stops here
+MAX_VALUES = (
+    limits.VALUES.value
+)  # values in the parsed file, aliases expanded: a bomb of few aliases stops here
 MAX_EXTENDS = limits.EXTENDS.value
 READ_CHUNK = 65_536  # bytes per read
 NAME = re.compile(r"^[A-Za-z0-9_\-]+$")  # a bundled scenario's name
 # Characters YAML does not allow in a stream (C0 and C1 controls but tab, newline, return and NEL; DEL; non-characters).
 NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
-KEYED_LISTS = {"states": "name", "verification_levels": "name", "freeze_options": "name", "events": "id"}
+SAFE_TAGS = {
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+KEYED_LISTS = {
+    "states": "name",
+    "verification_levels": "name",
+    "freeze_options": "name",
+    "events": "id",
+}
 
 
 class ScenarioError(ValueError):
     """A problem with a scenario, located: file, line, field and what was expected."""
 
-    def __init__(self, message: str, file: str | None = None, line: int | None = None, field: str | None = None, more: list["ScenarioError"] | None = None):
+    def __init__(
+        self,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        more: list[ScenarioError] | None = None,
+    ):
         self.message, self.file, self.line, self.field = message, file, line, field
         self.more = more or []
         super().__init__(str(self))
@@ -82,10 +99,14 @@ class ScenarioError(ValueError):
 
     def __str__(self) -> str:
         field = f" {self.field}:" if self.field else ""
-        extra = f" (and {len(self.more)} more problem{'s' if len(self.more) > 1 else ''})" if self.more else ""
+        extra = (
+            f" (and {len(self.more)} more problem{'s' if len(self.more) > 1 else ''})"
+            if self.more
+            else ""
+        )
         return f"{self.location()}:{field} {self.message}{extra}"
 
-    def all(self) -> list["ScenarioError"]:
+    def all(self) -> list[ScenarioError]:
         """This error and the others found with it."""
         return [self] + self.more
 
@@ -117,13 +138,19 @@ def _plain(node: Any, file: str, _count: list[int] | None = None, _depth: int = 
     _count = [0] if _count is None else _count
     _count[0] += 1
     if _count[0] > MAX_VALUES:
-        raise ScenarioError(f"more than {MAX_VALUES:,} values once aliases (*name) are expanded: refused", file)
+        raise ScenarioError(
+            f"more than {MAX_VALUES:,} values once aliases (*name) are expanded: refused", file
+        )
     if _depth > MAX_DEPTH:
-        raise ScenarioError(f"nesting deeper than {MAX_DEPTH} levels once aliases (*name) are expanded", file)
+        raise ScenarioError(
+            f"nesting deeper than {MAX_DEPTH} levels once aliases (*name) are expanded", file
+        )
     if isinstance(node, dict):
         out = LDict()
         for key, value in node.items():
-            out[str(key) if not isinstance(key, (int, float, bool)) else key] = _plain(value, file, _count, _depth + 1)
+            out[str(key) if not isinstance(key, (int, float, bool)) else key] = _plain(
+                value, file, _count, _depth + 1
+            )
             out.where[key] = (file, _key_line(node, key))
         return out
     if isinstance(node, list):
@@ -185,8 +212,12 @@ def _check_characters(text: str, file: str) -> None:
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
-        raise ScenarioError(f"control character U+{ord(bad.group()):04X} at column {column}: not a text file; "
-                            "expected YAML text (control characters may be written as escapes in double quotes)", file, line)
+        raise ScenarioError(
+            f"control character U+{ord(bad.group()):04X} at column {column}: not a text file; "
+            "expected YAML text (control characters may be written as escapes in double quotes)",
+            file,
+            line,
+        )
 
 
 def _prescan(text: str, file: str) -> None:
@@ -199,7 +230,11 @@ def _prescan(text: str, file: str) -> None:
             tag = getattr(tag, "value", tag)
             line = event.start_mark.line + 1
             if tag is not None and tag not in SAFE_TAGS and tag != "!":
-                raise ScenarioError(f"the tag '{tag}' is not allowed: scenario files hold plain data only (mappings, lists, text, numbers, dates)", file, line)
+                raise ScenarioError(
+                    f"the tag '{tag}' is not allowed: scenario files hold plain data only (mappings, lists, text, numbers, dates)",
+                    file,
+                    line,
+                )
             if name in ("MappingStartEvent", "SequenceStartEvent"):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -209,7 +244,11 @@ def _prescan(text: str, file: str) -> None:
             elif name == "AliasEvent":
                 aliases += 1
                 if aliases > MAX_ALIASES:
-                    raise ScenarioError(f"more than {MAX_ALIASES} aliases (*name): refused, as it could expand without bound", file, line)
+                    raise ScenarioError(
+                        f"more than {MAX_ALIASES} aliases (*name): refused, as it could expand without bound",
+                        file,
+                        line,
+                    )
     except MarkedYAMLError as exc:
         raise _yaml_error(exc, file) from None
     except YAMLError as exc:
@@ -218,7 +257,9 @@ def _prescan(text: str, file: str) -> None:
 
 # The parser quotes whole values in some messages (a duplicate key's old and new values): not shown,
 # as the file may not be a scenario at all.
-QUOTED_VALUES = re.compile(r' with value ".*?"(?= \(original value| *$)| \(original value: ".*?"\)', re.S)
+QUOTED_VALUES = re.compile(
+    r' with value ".*?"(?= \(original value| *$)| \(original value: ".*?"\)', re.S
+)
 
 
 def _yaml_error(exc: MarkedYAMLError, file: str) -> ScenarioError:
@@ -236,7 +277,9 @@ def _not_regular(mode: int) -> str | None:
     if stat.S_ISDIR(mode):
         return "is a directory; expected a scenario file (.yaml)"
     if stat.S_ISFIFO(mode):
-        return "is a FIFO (named pipe), not a regular file: refused, as reading it could wait for ever"
+        return (
+            "is a FIFO (named pipe), not a regular file: refused, as reading it could wait for ever"
+        )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "is a device, not a regular file: refused, as reading it could go on for ever"
     return "is not a regular file: refused"
@@ -259,7 +302,10 @@ def read_bounded(path: Path) -> str:
     if why:
         raise ScenarioError(why, file)
     if info.st_size > MAX_BYTES:
-        raise ScenarioError(f"the file is {info.st_size / 1e6:.1f} MB; scenario files are limited to {MAX_BYTES / 1e6:g} MB", file)
+        raise ScenarioError(
+            f"the file is {info.st_size / 1e6:.1f} MB; scenario files are limited to {MAX_BYTES / 1e6:g} MB",
+            file,
+        )
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
@@ -279,7 +325,9 @@ def read_bounded(path: Path) -> str:
     finally:
         os.close(fd)
     if len(data) > MAX_BYTES:
-        raise ScenarioError(f"the file is over {MAX_BYTES / 1e6:g} MB; scenario files are limited to that", file)
+        raise ScenarioError(
+            f"the file is over {MAX_BYTES / 1e6:g} MB; scenario files are limited to that", file
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -294,7 +342,9 @@ def read_yaml(path: Path) -> LDict:
 def parse_yaml(text: str, file: str = "<scenario>") -> LDict:
     """Parse scenario text (from a file or the dashboard's editor) into located data."""
     if len(text.encode("utf-8")) > MAX_BYTES:
-        raise ScenarioError(f"the text is over {MAX_BYTES / 1e6:g} MB; scenario files are limited to that", file)
+        raise ScenarioError(
+            f"the text is over {MAX_BYTES / 1e6:g} MB; scenario files are limited to that", file
+        )
     _check_characters(text, file)
     _prescan(text, file)
     try:
@@ -306,9 +356,17 @@ def parse_yaml(text: str, file: str = "<scenario>") -> LDict:
     except YAMLError as exc:
         raise ScenarioError(f"malformed YAML: {exc}", file) from None
     if node is None:
-        raise ScenarioError("the file is empty; expected a mapping of scenario fields (name, calendar, states, ...)", file, 1)
+        raise ScenarioError(
+            "the file is empty; expected a mapping of scenario fields (name, calendar, states, ...)",
+            file,
+            1,
+        )
     if not isinstance(node, dict):
-        raise ScenarioError(f"expected a mapping of scenario fields at the top level, found a {'list' if isinstance(node, list) else 'single value'}", file, 1)
+        raise ScenarioError(
+            f"expected a mapping of scenario fields at the top level, found a {'list' if isinstance(node, list) else 'single value'}",
+            file,
+            1,
+        )
     return _plain(node, file)
 
 
@@ -334,7 +392,9 @@ def scenario_path(name_or_path: str | Path) -> Path:
 def _bundled(name: str) -> Path:
     path = bundled_dir() / f"{name}.yaml"
     if not NAME.match(name) or not path.is_file():
-        raise ScenarioError(f"no bundled scenario named '{name}'; expected one of {', '.join(bundled_scenarios())} or a path to a .yaml file")
+        raise ScenarioError(
+            f"no bundled scenario named '{name}'; expected one of {', '.join(bundled_scenarios())} or a path to a .yaml file"
+        )
     return path
 
 
@@ -350,23 +410,45 @@ def extends_path(parent: str, folder: Path | None) -> Path:
     if not ("/" in parent or "\\" in parent or parent.endswith((".yaml", ".yml"))):
         return _bundled(parent)
     if folder is None:
-        raise ScenarioError(f"here extends: names a bundled scenario (one of {', '.join(bundled_scenarios())}); "
-                            "files are not read")
+        raise ScenarioError(
+            f"here extends: names a bundled scenario (one of {', '.join(bundled_scenarios())}); "
+            "files are not read"
+        )
     parts = re.split(r"[/\\]", parent)
-    if PurePosixPath(parent).is_absolute() or PureWindowsPath(parent).is_absolute() or PureWindowsPath(parent).drive or parent.startswith("~"):
-        raise ScenarioError("expected a bundled scenario's name or a path relative to this file's folder, not an absolute path")
+    if (
+        PurePosixPath(parent).is_absolute()
+        or PureWindowsPath(parent).is_absolute()
+        or PureWindowsPath(parent).drive
+        or parent.startswith("~")
+    ):
+        raise ScenarioError(
+            "expected a bundled scenario's name or a path relative to this file's folder, not an absolute path"
+        )
     if ".." in parts:
-        raise ScenarioError("expected a file in this file's folder or below it; '..' is not allowed")
+        raise ScenarioError(
+            "expected a file in this file's folder or below it; '..' is not allowed"
+        )
     path = folder / parent
     try:
         real = path.resolve(strict=True)
     except FileNotFoundError:
-        raise ScenarioError(f"no scenario file '{parent}' in {folder}; expected a bundled scenario's name or a path to a .yaml file") from None
-    except (RuntimeError, OSError) as exc:  # a loop of symbolic links (RuntimeError before Python 3.13)
-        reason = "a loop of symbolic links" if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == 40 else (getattr(exc, "strerror", None) or str(exc))
+        raise ScenarioError(
+            f"no scenario file '{parent}' in {folder}; expected a bundled scenario's name or a path to a .yaml file"
+        ) from None
+    except (
+        RuntimeError,
+        OSError,
+    ) as exc:  # a loop of symbolic links (RuntimeError before Python 3.13)
+        reason = (
+            "a loop of symbolic links"
+            if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == 40
+            else (getattr(exc, "strerror", None) or str(exc))
+        )
         raise ScenarioError(f"cannot follow '{parent}': {reason}") from None
     if not real.is_relative_to(folder.resolve()):
-        raise ScenarioError(f"'{parent}' leads outside this file's folder (a symbolic link); expected a file in the folder or below it")
+        raise ScenarioError(
+            f"'{parent}' leads outside this file's folder (a symbolic link); expected a file in the folder or below it"
+        )
     why = _not_regular(os.stat(real).st_mode)
     if why:
         raise ScenarioError(f"'{parent}' {why}")
@@ -381,8 +463,12 @@ def is_scenario_data(data: dict) -> bool:
 
 def _not_a_scenario(file: str) -> ScenarioError:
     # Quotes nothing of the file: it may be anything the path led to.
-    return ScenarioError("not a scenario file: none of its top-level keys is a scenario field "
-                         "(name, extends, calendar, states, ...)", file, 1)
+    return ScenarioError(
+        "not a scenario file: none of its top-level keys is a scenario field "
+        "(name, extends, calendar, states, ...)",
+        file,
+        1,
+    )
 
 
 # ---------------------------------------------------------------------------- extends and overrides
@@ -398,7 +484,11 @@ def _load_file(path: Path, _chain: tuple[str, ...]) -> LDict:
     except (RuntimeError, OSError):  # a loop of symbolic links (RuntimeError before Python 3.13)
         raise ScenarioError("cannot read the file: a loop of symbolic links", str(path)) from None
     if key in _chain:
-        raise ScenarioError("extends: goes round in a circle: " + " -> ".join(Path(c).name for c in _chain + (key,)), str(path))
+        raise ScenarioError(
+            "extends: goes round in a circle: "
+            + " -> ".join(Path(c).name for c in _chain + (key,)),
+            str(path),
+        )
     if len(_chain) >= MAX_EXTENDS:
         raise ScenarioError(f"extends: more than {MAX_EXTENDS} levels deep", str(path))
     data = read_yaml(path)
@@ -414,13 +504,19 @@ def _extend(data: LDict, file: str, folder: Path | None, chain: tuple[str, ...])
         return data
     line = data.where.get("extends", (None, None))[1]
     if not isinstance(parent, str):
-        raise ScenarioError("expected the name of a bundled scenario or a path", file, line, "extends")
+        raise ScenarioError(
+            "expected the name of a bundled scenario or a path", file, line, "extends"
+        )
     try:
         # Resolved here rather than in the call below, so that the error points at this `extends:` line.
         parent_path = extends_path(parent, folder)
         if str(parent_path.resolve()) in chain:
-            names = [Path(c).name for c in chain[chain.index(str(parent_path.resolve())):]] + [parent_path.name]
-            raise ScenarioError("goes round in a circle: " + " -> ".join(names), file, line, "extends")
+            names = [Path(c).name for c in chain[chain.index(str(parent_path.resolve())) :]] + [
+                parent_path.name
+            ]
+            raise ScenarioError(
+                "goes round in a circle: " + " -> ".join(names), file, line, "extends"
+            )
         base = _load_file(parent_path, chain)
     except ScenarioError as exc:
         if exc.file is None:
@@ -458,7 +554,11 @@ def merge_keyed(base: list, over: list, key: str) -> LList:
     """
     out = LList(base)
     out.where = dict(getattr(base, "where", {}))
-    index = {item.get(key): i for i, item in enumerate(base) if isinstance(item, dict) and item.get(key) is not None}
+    index = {
+        item.get(key): i
+        for i, item in enumerate(base)
+        if isinstance(item, dict) and item.get(key) is not None
+    }
     removed = set()
     for j, item in enumerate(over):
         where = getattr(over, "where", {}).get(j)
@@ -473,7 +573,9 @@ def merge_keyed(base: list, over: list, key: str) -> LList:
         elif isinstance(item, dict) and item.get("remove") is True and ident is None:
             removed.add(_match_unkeyed(base, item, key, where))
         elif isinstance(item, dict) and item.get("remove") is True:
-            raise ScenarioError(f"remove: nothing inherited has {key} '{ident}'", *(where or (None, None)))
+            raise ScenarioError(
+                f"remove: nothing inherited has {key} '{ident}'", *(where or (None, None))
+            )
         else:
             out.append(item)
             out.where[len(out) - 1] = where
@@ -487,21 +589,31 @@ def _match_unkeyed(base: list, item: dict, key: str, where: tuple | None) -> int
     """The position of the one inherited item that has every field `item` gives (but ``remove``)."""
     fields = {k: v for k, v in item.items() if k != "remove"}
     if not fields:
-        raise ScenarioError(f"remove: name the inherited item by its {key}, or by fields it has (for an event: date and kind)",
-                            *(where or (None, None)))
-    found = [i for i, old in enumerate(base) if isinstance(old, dict) and all(old.get(k) == v for k, v in fields.items())]
+        raise ScenarioError(
+            f"remove: name the inherited item by its {key}, or by fields it has (for an event: date and kind)",
+            *(where or (None, None)),
+        )
+    found = [
+        i
+        for i, old in enumerate(base)
+        if isinstance(old, dict) and all(old.get(k) == v for k, v in fields.items())
+    ]
     if len(found) != 1:
         given = ", ".join(f"{k}: {v}" for k, v in fields.items())
         what = "nothing inherited has" if not found else f"{len(found)} inherited items have"
-        raise ScenarioError(f"remove: {what} {given}; expected exactly one (give more fields, or its {key})",
-                            *(where or (None, None)))
+        raise ScenarioError(
+            f"remove: {what} {given}; expected exactly one (give more fields, or its {key})",
+            *(where or (None, None)),
+        )
     return found[0]
 
 
 def parse_value(text: str) -> Any:
     """A --set value, read as a YAML scalar or flow collection ('0.5', 'true', '[1, 2]', 'onsite')."""
     if NOT_TEXT.search(text):
-        raise ScenarioError("control characters are not allowed in a --set value; write them as escapes in double quotes")
+        raise ScenarioError(
+            "control characters are not allowed in a --set value; write them as escapes in double quotes"
+        )
     try:
         yaml = YAML(typ="safe", pure=True)
         yaml.Constructor = _Safe
@@ -529,7 +641,10 @@ def apply_overrides(data: LDict, overrides: dict[str, Any]) -> LDict:
             if isinstance(node, LDict):
                 node.where[last] = (f"--set {dotted}", None)
         else:
-            raise ScenarioError(f"'{'.'.join(parts[:-1])}' is a value ({node!r}), not a section: it has no '{last}'", f"--set {dotted}")
+            raise ScenarioError(
+                f"'{'.'.join(parts[:-1])}' is a value ({node!r}), not a section: it has no '{last}'",
+                f"--set {dotted}",
+            )
     return data
 
 
@@ -542,20 +657,28 @@ def _child(node: Any, part: str, dotted: str, so_far: list[str]) -> Any:
         return node[part]
     if isinstance(node, list):
         return node[_list_index(node, part, dotted)]
-    raise ScenarioError(f"'{'.'.join(so_far[:-1])}' is a value ({node!r}), not a section: it has no '{part}'", f"--set {dotted}")
+    raise ScenarioError(
+        f"'{'.'.join(so_far[:-1])}' is a value ({node!r}), not a section: it has no '{part}'",
+        f"--set {dotted}",
+    )
 
 
 def _list_index(node: list, part: str, dotted: str) -> int:
     if part.lstrip("-").isdigit():
         i = int(part)
         if not 0 <= i < len(node):
-            raise ScenarioError(f"index {i} is out of range; expected 0 to {len(node) - 1} (the list has {len(node)} items) or an item's name", f"--set {dotted}")
+            raise ScenarioError(
+                f"index {i} is out of range; expected 0 to {len(node) - 1} (the list has {len(node)} items) or an item's name",
+                f"--set {dotted}",
+            )
         return i
     for i, item in enumerate(node):
         if isinstance(item, dict) and part in (item.get("name"), item.get("id")):
             return i
     names = [str(item.get("name") or item.get("id")) for item in node if isinstance(item, dict)]
-    raise ScenarioError(f"no item named '{part}'; expected an index or one of {', '.join(names)}", f"--set {dotted}")
+    raise ScenarioError(
+        f"no item named '{part}'; expected an index or one of {', '.join(names)}", f"--set {dotted}"
+    )
 
 
 # ---------------------------------------------------------------------------- validation
@@ -564,7 +687,10 @@ def validate(data: LDict, file: str | None = None) -> Scenario:
     try:
         scn = Scenario.model_validate(data, context={"defer_checks": True})
     except ValidationError as exc:
-        raise _first(_locate(data, e["loc"], _message(data, e), file) for e in _most_specific(data, exc.errors())) from None
+        raise _first(
+            _locate(data, e["loc"], _message(data, e), file)
+            for e in _most_specific(data, exc.errors())
+        ) from None
     problems = booleans_and_numbers(data, scn.model_dump(by_alias=True)) + check_scenario(scn)
     if problems:
         raise _first(_locate(data, path, msg, file) for path, msg in problems)
@@ -577,9 +703,18 @@ def booleans_and_numbers(raw: Any, valid: Any, path: FieldPath = ()) -> list[tup
     The schema converts ``true`` to 1 and ``1`` to true; in a scenario either is a mistake.
     """
     if isinstance(raw, dict) and isinstance(valid, dict):
-        return [p for k in raw if k in valid for p in booleans_and_numbers(raw[k], valid[k], path + (k,))]
+        return [
+            p
+            for k in raw
+            if k in valid
+            for p in booleans_and_numbers(raw[k], valid[k], path + (k,))
+        ]
     if isinstance(raw, list) and isinstance(valid, list) and len(raw) == len(valid):
-        return [p for i, (r, v) in enumerate(zip(raw, valid)) for p in booleans_and_numbers(r, v, path + (i,))]
+        return [
+            p
+            for i, (r, v) in enumerate(zip(raw, valid))
+            for p in booleans_and_numbers(r, v, path + (i,))
+        ]
     if isinstance(raw, bool) and isinstance(valid, (int, float)) and not isinstance(valid, bool):
         return [(path, f"expected a number, not {str(raw).lower()}")]
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and isinstance(valid, bool):
@@ -594,12 +729,32 @@ def _most_specific(data: LDict, errors: list[dict]) -> list[dict]:
     fails once per alternative; the deeper failure says what is actually wrong.
     """
     paths = [_clean_loc(data, e["loc"]) for e in errors]
-    keep = [e for e, p in zip(errors, paths) if not any(len(q) > len(p) and q[: len(p)] == p for q in paths)]
+    keep = [
+        e
+        for e, p in zip(errors, paths)
+        if not any(len(q) > len(p) and q[: len(p)] == p for q in paths)
+    ]
     # a mapping given where a number or a distribution is expected is a distribution: say what is wrong with it
-    mapped = {_clean_loc(data, e["loc"]) for e in keep if e["type"] in ("union_tag_invalid", "union_tag_not_found")}
-    keep = [e for e in keep if not (e["type"] == "float_type" and isinstance(e.get("input"), dict) and _clean_loc(data, e["loc"]) in mapped)]
+    mapped = {
+        _clean_loc(data, e["loc"])
+        for e in keep
+        if e["type"] in ("union_tag_invalid", "union_tag_not_found")
+    }
+    keep = [
+        e
+        for e in keep
+        if not (
+            e["type"] == "float_type"
+            and isinstance(e.get("input"), dict)
+            and _clean_loc(data, e["loc"]) in mapped
+        )
+    ]
     # a plain value given where a number or a distribution is expected is a number: drop the distribution's complaint
-    keep = [e for e in keep if not (e["type"] == "model_attributes_type" and "tagged-union" in str(e["loc"][-1:]))] or keep
+    keep = [
+        e
+        for e in keep
+        if not (e["type"] == "model_attributes_type" and "tagged-union" in str(e["loc"][-1:]))
+    ] or keep
     unique, seen = [], set()
     for e in keep:
         key = (_clean_loc(data, e["loc"]), e["msg"])
@@ -628,13 +783,19 @@ def _clean_loc(data: Any, loc: tuple) -> FieldPath:
         elif isinstance(node, dict) and part in node:
             out.append(part)
             node = node[part]
-        elif isinstance(node, dict) and last and isinstance(part, str) and not _looks_like_tag(part):
+        elif (
+            isinstance(node, dict) and last and isinstance(part, str) and not _looks_like_tag(part)
+        ):
             out.append(part)  # a missing or unknown key
     return tuple(out)
 
 
 def _looks_like_tag(part: str) -> bool:
-    return any(c in part for c in "[]|,-") or part in ("str", "int", "float", "bool", "date", "StrategyChoice") or part[:1].isupper()
+    return (
+        any(c in part for c in "[]|,-")
+        or part in ("str", "int", "float", "bool", "date", "StrategyChoice")
+        or part[:1].isupper()
+    )
 
 
 def _locate(data: LDict, loc: tuple, message: str, file: str | None) -> ScenarioError:
@@ -677,7 +838,11 @@ def _allowed_keys(data: Any, path: FieldPath) -> list[str]:
         node = node[part] if isinstance(node, (dict, list)) else None
         if isinstance(part, int):
             continue
-        field = cls.model_fields.get(part) if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+        field = (
+            cls.model_fields.get(part)
+            if isinstance(cls, type) and issubclass(cls, BaseModel)
+            else None
+        )
         if field is None:
             return []
         cls = _model_in(field.annotation, node)
@@ -691,7 +856,12 @@ def _model_in(annotation: Any, node: Any) -> Any:
     args = typing.get_args(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    candidates = [a for a in args for a in ([a] if not typing.get_args(a) else [_model_in(a, node)]) if isinstance(a, type) and issubclass(a, BaseModel)]
+    candidates = [
+        a
+        for a in args
+        for a in ([a] if not typing.get_args(a) else [_model_in(a, node)])
+        if isinstance(a, type) and issubclass(a, BaseModel)
+    ]
     if len(candidates) > 1 and isinstance(node, dict):
         for c in candidates:
             for tag in ("kind", "dist"):  # the discriminators of events and of distributions
@@ -719,8 +889,12 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
     return validate(data, path)
 
 
-def load_scenario_text(text: str, file: str = "<editor>", overrides: dict[str, Any] | None = None,
-                       extends_folder: str | Path | None = None) -> Scenario:
+def load_scenario_text(
+    text: str,
+    file: str = "<editor>",
+    overrides: dict[str, Any] | None = None,
+    extends_folder: str | Path | None = None,
+) -> Scenario:
     """Load a scenario from text (the dashboard's editor and upload).
 
     Args:
@@ -738,12 +912,16 @@ def load_scenario_text(text: str, file: str = "<editor>", overrides: dict[str, A
     return validate(data, file)
 
 
-def resolve_scenario(scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def resolve_scenario(
+    scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None
+) -> Scenario:
     """A Scenario from a Scenario, a name or a path, with overrides applied."""
     if isinstance(scenario, Scenario):
         if not overrides:
             return scenario
-        data = _to_located(scenario.model_dump(by_alias=True, exclude_none=True, exclude={"extends"}))
+        data = _to_located(
+            scenario.model_dump(by_alias=True, exclude_none=True, exclude={"extends"})
+        )
         return validate(apply_overrides(data, overrides), f"<{scenario.name}>")
     return load_scenario(scenario, overrides)
 

@@ -13,13 +13,31 @@ the offer in words) was a tenth of a run's time.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import pandas as pd
 
 KINDS = (
-    "start", "event", "statement", "offer", "accept", "reject", "no_offer", "agreement", "talks",
-    "compliance", "violation", "false_alarm", "observation", "trust", "withdrawal", "suspension", "treaty", "crisis", "outcome",
+    "start",
+    "event",
+    "statement",
+    "offer",
+    "accept",
+    "reject",
+    "no_offer",
+    "agreement",
+    "talks",
+    "compliance",
+    "violation",
+    "false_alarm",
+    "observation",
+    "trust",
+    "withdrawal",
+    "suspension",
+    "treaty",
+    "crisis",
+    "outcome",
 )
 
 
@@ -44,7 +62,9 @@ class DecisionLog:
         self._entries: list[Entry] = []
         self._written = 0  # entries before this one have their sentence written
 
-    def add(self, step: int, date: str, actor: str, kind: str, text: str | Callable[[], str]) -> None:
+    def add(
+        self, step: int, date: str, actor: str, kind: str, text: str | Callable[[], str]
+    ) -> None:
         """Add an entry; ``text`` is the sentence, or a function that writes it when the log is read.
 
         Such a function must only use values fixed when it is added (not state the run goes on changing).

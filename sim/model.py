@@ -26,7 +26,8 @@ Every decision adds a dated line to ``model.log`` with its reason.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from mesa import Agent, Model
@@ -50,7 +51,10 @@ from sim.tension import update as update_tension
 from sim.treaty import Treaty
 from sim.treaty import capital as _capital
 
-PERFECT = (1.0, 0.0)  # detection, false alarm (per year) when a scenario defines no verification level
+PERFECT = (
+    1.0,
+    0.0,
+)  # detection, false alarm (per year) when a scenario defines no verification level
 ANNOUNCED_TRUST_MOVE = 0.05  # trust moves at least this large are written to the log
 
 
@@ -73,8 +77,15 @@ class ArmsControlModel(Model):
         run ends), running.
     """
 
-    def __init__(self, scenario: Scenario | CompiledScenario | str = "classroom_basic", *, rng: Any = None, seed: Any = None,
-                 overrides: dict | None = None, **dotted: Any):
+    def __init__(
+        self,
+        scenario: Scenario | CompiledScenario | str = "classroom_basic",
+        *,
+        rng: Any = None,
+        seed: Any = None,
+        overrides: dict | None = None,
+        **dotted: Any,
+    ):
         changes = {**(overrides or {}), **dotted}
         if isinstance(scenario, CompiledScenario) and not changes:
             self.compiled = scenario
@@ -86,7 +97,10 @@ class ArmsControlModel(Model):
         self.scenario, self.calendar, self.space = c.scenario, c.calendar, c.space
         self.log = DecisionLog()
         self.step_index = 0
-        self.now, self.dt = int(self.calendar.stamps[0]), 0.0  # the time of the last step (stamp) and its length (years)
+        self.now, self.dt = (
+            int(self.calendar.stamps[0]),
+            0.0,
+        )  # the time of the last step (stamp) and its length (years)
         self.states = [State(self, spec, i) for i, spec in enumerate(self.scenario.states)]
         self.state_by_name = {s.name: s for s in self.states}
         _release_agent_ids(self)  # every agent of the run is made above
@@ -95,15 +109,24 @@ class ArmsControlModel(Model):
         self.use_current_preferences()
         self.talks = Talks(self)
         self.crisis_count = 0
-        self.endings: list[tuple[str, int | None, int]] = []  # (how, by whom, when) each time the treaty ended
+        self.endings: list[
+            tuple[str, int | None, int]
+        ] = []  # (how, by whom, when) each time the treaty ended
         self.branches_taken: dict[str, str] = {}
         self._later_events: dict[int, list] = {}  # step -> events of the branches this run took
         self.outcome = None
         self.initial_total_forces = sum(s.forces for s in self.states)
         self.step_inputs = TensionInputs()
-        self._known_breach: set[tuple[int, int]] = set()  # (observer, observed): a breach the observer has detected and that goes on
+        self._known_breach: set[tuple[int, int]] = (
+            set()
+        )  # (observer, observed): a breach the observer has detected and that goes on
         pay = self.scenario.compliance.payoffs
-        self._payoff_table = {(C, C): pay.R, (C, D): pay.S, (D, C): pay.T, (D, D): pay.P}  # (own move, other's)
+        self._payoff_table = {
+            (C, C): pay.R,
+            (C, D): pay.S,
+            (D, C): pay.T,
+            (D, D): pay.P,
+        }  # (own move, other's)
         self.utilities = self.utility.utilities(self.trust_matrix(), self.tension)
         self.values = self.utilities
         self.targets = np.full(len(self.states), np.nan)
@@ -119,13 +142,18 @@ class ArmsControlModel(Model):
     def use_current_preferences(self) -> None:
         """Value the offers by the states' current private values (again after a leadership change)."""
         draws = tuple(s.draws for s in self.states)
-        self.utility = Realised(list(draws), [s.row for s in self.states], self.compiled.exposure(draws))
+        self.utility = Realised(
+            list(draws), [s.row for s in self.states], self.compiled.exposure(draws)
+        )
 
     def _opening_line(self) -> str:
         scn, t = self.scenario, self.treaty
         parts = [scn.title or scn.name]
         if t.in_force:
-            parts.append(f"{t.name} is in force" + (f" until {self.calendar.label(t.expires)}" if t.expires else ""))
+            parts.append(
+                f"{t.name} is in force"
+                + (f" until {self.calendar.label(t.expires)}" if t.expires else "")
+            )
         if self.talks.open and self.talks.deadline is not None:
             parts.append(f"talks must conclude by {self.calendar.label(self.talks.deadline)}")
         return ". ".join(_capital(p) for p in parts) + "."
@@ -221,12 +249,18 @@ class ArmsControlModel(Model):
 
     def _fallback_level(self) -> str | None:
         levels = self.scenario.verification_levels
-        return self.scenario.compliance.no_treaty_verification or (levels[0].name if levels else None)
+        return self.scenario.compliance.no_treaty_verification or (
+            levels[0].name if levels else None
+        )
 
     def _comply_and_arm(self) -> None:
         states, n = self.states, len(self.states)
         watch = [self.verification_on(j) for j in range(n)]
-        moves = [self._decide(s, watch[s.index][0]) for s in states] if self.scenario.compliance.enabled else [C] * n
+        moves = (
+            [self._decide(s, watch[s.index][0]) for s in states]
+            if self.scenario.compliance.enabled
+            else [C] * n
+        )
         self._move_forces(moves)
         self._observe(moves, watch)
 
@@ -247,7 +281,11 @@ class ArmsControlModel(Model):
     def _move_forces(self, moves: list[str]) -> None:
         states, dt = self.states, self.dt
         caps = [self.treaty.cap_of(s.index) for s in states]
-        if self.compiled.forces_static and D not in moves and all(s.forces <= c for s, c in zip(states, caps)):
+        if (
+            self.compiled.forces_static
+            and D not in moves
+            and all(s.forces <= c for s, c in zip(states, caps))
+        ):
             self.step_inputs.growth_per_year = 0.0
             return  # nothing moves: no dynamics, no cheating, every state within its cap
         x = np.array([s.forces for s in states])
@@ -258,7 +296,9 @@ class ArmsControlModel(Model):
             proposed = self.compiled.richardson.step(x, grievance, dt)
         new = []
         for s, p, cap, move in zip(states, proposed.tolist(), caps, moves):
-            v = limit_state(p, s.forces, cap, move == C, s.spec.build_rate, s.spec.dismantle_rate, dt)
+            v = limit_state(
+                p, s.forces, cap, move == C, s.spec.build_rate, s.spec.dismantle_rate, dt
+            )
             if move == D and cap == math.inf:
                 v += s.spec.build_rate * dt  # a cheater no cap binds builds in the open as well
             new.append(v)
@@ -278,7 +318,10 @@ class ArmsControlModel(Model):
                 if j == s.index:
                     continue
                 s.score += table[(moves[s.index], moves[j])]
-                detection, false_alarm = chance_within(watch[j][0], dt), chance_within(watch[j][1], dt)
+                detection, false_alarm = (
+                    chance_within(watch[j][0], dt),
+                    chance_within(watch[j][1], dt),
+                )
                 key = (s.index, j)
                 if moves[j] == D and key in self._known_breach:
                     seen = D  # a breach it already knows of goes on: no new evidence
@@ -289,8 +332,17 @@ class ArmsControlModel(Model):
                 prior = float(s.trust[j])
                 likelihoods = self._alarm_likelihoods(other, watch[j][0], detection, false_alarm)
                 if likelihoods is not None:
-                    s.trust[j] = bayes.clamp(bayes.bayes(prior, *(likelihoods if alarm else (1.0 - likelihoods[0], 1.0 - likelihoods[1]))),
-                                             self.scenario.trust_model.floor)
+                    s.trust[j] = bayes.clamp(
+                        bayes.bayes(
+                            prior,
+                            *(
+                                likelihoods
+                                if alarm
+                                else (1.0 - likelihoods[0], 1.0 - likelihoods[1])
+                            ),
+                        ),
+                        self.scenario.trust_model.floor,
+                    )
                 if alarm:
                     seen = D
                     any_alarm = True
@@ -300,7 +352,9 @@ class ArmsControlModel(Model):
             s.seen.append(seen)
         self.step_inputs.all_complied = not any_alarm and all(m == C for m in moves)
 
-    def _alarm_likelihoods(self, other: State, detection_per_year: float, detection: float, false_alarm: float) -> tuple[float, float] | None:
+    def _alarm_likelihoods(
+        self, other: State, detection_per_year: float, detection: float, false_alarm: float
+    ) -> tuple[float, float] | None:
         """P(alarm this step | other is a security seeker), P(alarm | greedy), or None when both types act alike.
 
         With ``trust_model.likelihoods: implied`` each type's chance of being in breach is the one
@@ -321,17 +375,26 @@ class ArmsControlModel(Model):
             return None
         if q_security == q_greedy:
             return None
-        return (q_security * detection + (1.0 - q_security) * false_alarm,
-                q_greedy * detection + (1.0 - q_greedy) * false_alarm)
+        return (
+            q_security * detection + (1.0 - q_security) * false_alarm,
+            q_greedy * detection + (1.0 - q_greedy) * false_alarm,
+        )
 
     def _report_alarm(self, observer: State, other: State, real: bool, prior: float) -> None:
         """A reported breach: a violation of the treaty when it binds the other, else an open build."""
         after = observer.trust[other.index]
-        move = f"its trust in {other.name} {'falls' if after < prior else 'moves'} from {prior:.2f} to {after:.2f} (Bayes' rule)" \
-            if abs(after - prior) >= 0.005 else f"its trust in {other.name} stays at {after:.2f}"
+        move = (
+            f"its trust in {other.name} {'falls' if after < prior else 'moves'} from {prior:.2f} to {after:.2f} (Bayes' rule)"
+            if abs(after - prior) >= 0.005
+            else f"its trust in {other.name} stays at {after:.2f}"
+        )
         if not self.treaty.binds(other.index):
             what = "sees" if real else "wrongly believes it sees"
-            self.note(observer.name, "observation", f"{what} {other.name} arm beyond its restraint: {move}.")
+            self.note(
+                observer.name,
+                "observation",
+                f"{what} {other.name} arm beyond its restraint: {move}.",
+            )
             return
         self.step_inputs.violations += 1
         kind = "violation" if real else "false_alarm"
@@ -340,19 +403,33 @@ class ArmsControlModel(Model):
         level = observer.trust[other.index]
         w, s_below = observer.spec.withdraw_below, observer.spec.suspend_below
         if w is not None and level < w and self.treaty.binds(observer.index):
-            self.treaty.give_notice(observer, f"gives notice of withdrawal: its trust in {other.name} ({level:.2f}) is below {w:g} after a reported violation")
+            self.treaty.give_notice(
+                observer,
+                f"gives notice of withdrawal: its trust in {other.name} ({level:.2f}) is below {w:g} after a reported violation",
+            )
         elif s_below is not None and level < s_below and self.treaty.binds(observer.index):
-            self.treaty.suspend(observer, False, f"suspends {self.treaty.name}: its trust in {other.name} ({level:.2f}) is below {s_below:g} after a reported violation")
+            self.treaty.suspend(
+                observer,
+                False,
+                f"suspends {self.treaty.name}: its trust in {other.name} ({level:.2f}) is below {s_below:g} after a reported violation",
+            )
 
     # ------------------------------------------------------------------ beliefs and tension
-    def update_trust_by_ratio(self, observer: State, other: State, ratio: float, because: str, stamp: int | None = None) -> None:
+    def update_trust_by_ratio(
+        self, observer: State, other: State, ratio: float, because: str, stamp: int | None = None
+    ) -> None:
         """Bayes' rule on evidence with likelihood ratio P(e | security) / P(e | greedy)."""
         prior = observer.trust[other.index]
         post = bayes.clamp(bayes.with_ratio(prior, ratio), self.scenario.trust_model.floor)
         observer.trust[other.index] = post
         if abs(post - prior) >= ANNOUNCED_TRUST_MOVE:
             direction = "rises" if post > prior else "falls"
-            self.note(observer.name, "trust", f"trust in {other.name} {direction} from {prior:.2f} to {post:.2f} on {because} (likelihood ratio {ratio:.2f}).", stamp=stamp)
+            self.note(
+                observer.name,
+                "trust",
+                f"trust in {other.name} {direction} from {prior:.2f} to {post:.2f} on {because} (likelihood ratio {ratio:.2f}).",
+                stamp=stamp,
+            )
 
     def shock_tension(self, delta: float) -> None:
         self.step_inputs.shocks += delta
@@ -363,7 +440,11 @@ class ArmsControlModel(Model):
         self.tension = update_tension(self.tension, self.step_inputs, params, self.dt)
         if band(self.tension, params) == "crisis" and before != "crisis":
             self.crisis_count += 1
-            self.note("", "crisis", f"Crisis: tension reaches {self.tension:.2f}, in the crisis band (from {params.crisis:g}).")
+            self.note(
+                "",
+                "crisis",
+                f"Crisis: tension reaches {self.tension:.2f}, in the crisis band (from {params.crisis:g}).",
+            )
 
     # ------------------------------------------------------------------ the end
     def _finish(self) -> None:
@@ -371,21 +452,32 @@ class ArmsControlModel(Model):
         self.outcome = classify(self)
         self.note("", "outcome", f"Outcome: {self.outcome.label}. {self.outcome.reason}")
 
-    def run(self) -> "ArmsControlModel":
+    def run(self) -> ArmsControlModel:
         """Step until the end of the calendar."""
         while self.running:
             self.step()
         return self
 
     # ------------------------------------------------------------------ the log
-    def note(self, actor: str, kind: str, text: str | Callable[[], str], ev: Any = None, stamp: int | None = None) -> None:
+    def note(
+        self,
+        actor: str,
+        kind: str,
+        text: str | Callable[[], str],
+        ev: Any = None,
+        stamp: int | None = None,
+    ) -> None:
         """Add a dated line to the log (dated by its event when it has one).
 
         ``text`` may be a function that writes the sentence when the log is read (see :mod:`sim.log`).
         """
         if ev is not None and (ev.date is not None or ev.step is not None):
             stamp = self.calendar.stamp(ev.date, ev.step)
-        label = self.calendar.label(stamp) if stamp is not None else self.calendar.labels[self.step_index]
+        label = (
+            self.calendar.label(stamp)
+            if stamp is not None
+            else self.calendar.labels[self.step_index]
+        )
         self.log.add(self.step_index, label, actor, kind, text)
 
     @property
@@ -407,4 +499,3 @@ def _release_agent_ids(model: Model) -> None:
     counters = getattr(Agent, "_ids", None)
     if isinstance(counters, dict):
         counters.pop(model, None)
-

@@ -32,7 +32,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sim.model import ArmsControlModel
 
-CATEGORIES = ("extended", "new_terms", "signed_not_ratified", "lapsed", "withdrawn", "party_withdrew", "suspended", "arms_race", "crisis", "in_force", "no_agreement")
+CATEGORIES = (
+    "extended",
+    "new_terms",
+    "signed_not_ratified",
+    "lapsed",
+    "withdrawn",
+    "party_withdrew",
+    "suspended",
+    "arms_race",
+    "crisis",
+    "in_force",
+    "no_agreement",
+)
 
 
 @dataclass(frozen=True)
@@ -68,49 +80,115 @@ class Outcome:
         return asdict(self)
 
 
-def classify(model: "ArmsControlModel") -> Outcome:
+def classify(model: ArmsControlModel) -> Outcome:
     """The outcome of a finished (or stopped) run."""
     t, scn = model.treaty, model.scenario
     start_forces, end_forces = model.initial_total_forces, sum(s.forces for s in model.states)
-    race = start_forces > 0 and (end_forces - start_forces) / start_forces > scn.outcomes.arms_race_growth
-    flags = dict(crisis=model.crisis_count > 0, arms_race=bool(race and not t.in_force),
-                 branches=", ".join(f"{k}={v}" for k, v in model.branches_taken.items()), ratification=t.ratification)
+    race = (
+        start_forces > 0
+        and (end_forces - start_forces) / start_forces > scn.outcomes.arms_race_growth
+    )
+    flags = dict(
+        crisis=model.crisis_count > 0,
+        arms_race=bool(race and not t.in_force),
+        branches=", ".join(f"{k}={v}" for k, v in model.branches_taken.items()),
+        ratification=t.ratification,
+    )
     agreement = t.agreement
     when = {}
     if agreement:
-        when = dict(years=agreement["years"], agreement_step=agreement["step"], agreement_date=agreement["date"], before_deadline=agreement["before_deadline"])
+        when = dict(
+            years=agreement["years"],
+            agreement_step=agreement["step"],
+            agreement_date=agreement["date"],
+            before_deadline=agreement["before_deadline"],
+        )
     pending = " Ratification is still pending." if t.ratification == "pending" else ""
     if t.ended == "withdrawn":
         who = model.states[t.ended_by].name
-        return Outcome("withdrawn", "withdrawn", f"{who}'s withdrawal took effect on {model.calendar.label(t.ended_at)}.", **when, **flags)
+        return Outcome(
+            "withdrawn",
+            "withdrawn",
+            f"{who}'s withdrawal took effect on {model.calendar.label(t.ended_at)}.",
+            **when,
+            **flags,
+        )
     if agreement:
         same = t.existed_at_start and agreement["same_terms"]
         if same:
-            return Outcome("extended", f"extended {agreement['years']} years", f"{scn.treaty.name} was extended by {agreement['years']} years on {agreement['date']}, on the same terms.{pending}", **when, **flags)
-        before = "".join(f" It followed {_ending(model, how, by, at)}." for how, by, at in model.endings)
-        return Outcome("new_terms", "new terms", f"Agreement on {agreement['date']}: {agreement['text']}.{before}{pending}", **when, **flags)
+            return Outcome(
+                "extended",
+                f"extended {agreement['years']} years",
+                f"{scn.treaty.name} was extended by {agreement['years']} years on {agreement['date']}, on the same terms.{pending}",
+                **when,
+                **flags,
+            )
+        before = "".join(
+            f" It followed {_ending(model, how, by, at)}." for how, by, at in model.endings
+        )
+        return Outcome(
+            "new_terms",
+            "new terms",
+            f"Agreement on {agreement['date']}: {agreement['text']}.{before}{pending}",
+            **when,
+            **flags,
+        )
     if t.refused is not None:
         r = t.refused
-        return Outcome("signed_not_ratified", "signed, not ratified", f"An agreement signed on {r['date']} ({r['text']}) was not ratified.",
-                       years=r["years"], agreement_step=r["step"], agreement_date=r["date"], before_deadline=r["before_deadline"], **flags)
+        return Outcome(
+            "signed_not_ratified",
+            "signed, not ratified",
+            f"An agreement signed on {r['date']} ({r['text']}) was not ratified.",
+            years=r["years"],
+            agreement_step=r["step"],
+            agreement_date=r["date"],
+            before_deadline=r["before_deadline"],
+            **flags,
+        )
     if t.ended == "expired":
-        return Outcome("lapsed", "lapsed", f"{scn.treaty.name} expired on {model.calendar.label(t.ended_at)} without agreement.", **flags)
+        return Outcome(
+            "lapsed",
+            "lapsed",
+            f"{scn.treaty.name} expired on {model.calendar.label(t.ended_at)} without agreement.",
+            **flags,
+        )
     if t.in_force and t.exits:
         who = ", ".join(model.states[i].name for i in t.exits)
-        return Outcome("party_withdrew", "a party withdrew", f"{who} left {scn.treaty.name}, which stands among the other parties.", **flags)
+        return Outcome(
+            "party_withdrew",
+            "a party withdrew",
+            f"{who} left {scn.treaty.name}, which stands among the other parties.",
+            **flags,
+        )
     if t.in_force and t.suspended:
         who = ", ".join(model.states[i].name for i in sorted(t.suspended))
-        return Outcome("suspended", "suspended", f"{who} suspended {scn.treaty.name}, still suspended at the end.", **flags)
+        return Outcome(
+            "suspended",
+            "suspended",
+            f"{who} suspended {scn.treaty.name}, still suspended at the end.",
+            **flags,
+        )
     if not t.in_force and flags["arms_race"]:
-        return Outcome("arms_race", "arms race", f"No treaty, and total forces grew from {start_forces:.0f} to {end_forces:.0f}.", **flags)
+        return Outcome(
+            "arms_race",
+            "arms race",
+            f"No treaty, and total forces grew from {start_forces:.0f} to {end_forces:.0f}.",
+            **flags,
+        )
     if not t.in_force and flags["crisis"]:
-        return Outcome("crisis", "crisis", "No treaty, and tension reached the crisis band.", **flags)
+        return Outcome(
+            "crisis", "crisis", "No treaty, and tension reached the crisis band.", **flags
+        )
     if t.in_force:
-        return Outcome("in_force", "in force", f"{scn.treaty.name} still stands, unchanged.", **flags)
-    return Outcome("no_agreement", "no agreement", "There was no treaty and none was agreed.", **flags)
+        return Outcome(
+            "in_force", "in force", f"{scn.treaty.name} still stands, unchanged.", **flags
+        )
+    return Outcome(
+        "no_agreement", "no agreement", "There was no treaty and none was agreed.", **flags
+    )
 
 
-def _ending(model: "ArmsControlModel", how: str, by: int | None, at: int) -> str:
+def _ending(model: ArmsControlModel, how: str, by: int | None, at: int) -> str:
     """An earlier end of the treaty, in words: "Blue's withdrawal on turn 6"."""
     when = model.calendar.label(at)
     if how == "withdrawn" and by is not None:

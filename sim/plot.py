@@ -39,7 +39,9 @@ def metric_values(table: pd.DataFrame, metric: str) -> pd.Series:
     try:
         values = table.eval(metric, engine="python")
     except Exception as exc:  # noqa: BLE001 - any failure is the user's expression
-        raise PlotError(f"cannot evaluate the metric {metric!r}: {exc}; columns: {', '.join(map(str, table.columns))}") from None
+        raise PlotError(
+            f"cannot evaluate the metric {metric!r}: {exc}; columns: {', '.join(map(str, table.columns))}"
+        ) from None
     if not isinstance(values, pd.Series) or len(values) != len(table):
         raise PlotError(f"the metric {metric!r} must give one value per run")
     return values
@@ -53,11 +55,15 @@ def aggregate(table: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
     """
     for col in by:
         if col not in table.columns:
-            raise PlotError(f"no parameter column {col!r}; parameters in this table: "
-                            f"{', '.join(c for c in table.columns if '.' in str(c)) or 'none'}")
+            raise PlotError(
+                f"no parameter column {col!r}; parameters in this table: "
+                f"{', '.join(c for c in table.columns if '.' in str(c)) or 'none'}"
+            )
     ok = table[table["error"].isna()] if "error" in table.columns else table
     values = metric_values(ok, metric)
-    boolean = values.dropna().map(lambda v: isinstance(v, (bool, np.bool_))).all() and len(values.dropna())
+    boolean = values.dropna().map(lambda v: isinstance(v, (bool, np.bool_))).all() and len(
+        values.dropna()
+    )
     frame = ok[by].assign(_v=values.astype(float) if len(values) else values)
     rows = []
     for key, cell in frame.groupby(by, sort=True, dropna=False):
@@ -81,7 +87,14 @@ def _label(metric: str, share: bool) -> str:
     return f"share of runs with {metric}" if share else metric
 
 
-def heatmap(table: pd.DataFrame, x: str, y: str, metric: str, output: str | Path | None = None, title: str | None = None) -> Any:
+def heatmap(
+    table: pd.DataFrame,
+    x: str,
+    y: str,
+    metric: str,
+    output: str | Path | None = None,
+    title: str | None = None,
+) -> Any:
     """A heat map of the metric over two parameters (x across, y up); saved to `output` if given.
 
     Returns the matplotlib Figure (or the Bokeh figure for .html output).
@@ -111,7 +124,15 @@ def heatmap(table: pd.DataFrame, x: str, y: str, metric: str, output: str | Path
     for (i, j), v in np.ndenumerate(grid):
         if np.isfinite(v):
             shade = image.norm(v)
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8, color="black" if shade > 0.6 else "white")
+            ax.text(
+                j,
+                i,
+                f"{v:.2f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="black" if shade > 0.6 else "white",
+            )
     fig.colorbar(image, ax=ax, label=label)
     fig.tight_layout()
     if output is not None:
@@ -120,7 +141,13 @@ def heatmap(table: pd.DataFrame, x: str, y: str, metric: str, output: str | Path
     return fig
 
 
-def line(table: pd.DataFrame, x: str, metric: str, output: str | Path | None = None, title: str | None = None) -> Any:
+def line(
+    table: pd.DataFrame,
+    x: str,
+    metric: str,
+    output: str | Path | None = None,
+    title: str | None = None,
+) -> Any:
     """The metric over one parameter, with bands (Wilson 95% for a share; 5-95 and 25-75 percentiles
     for a number); saved to `output` if given. Returns the figure."""
     cells = aggregate(table, [x], metric)
@@ -135,7 +162,13 @@ def line(table: pd.DataFrame, x: str, metric: str, output: str | Path | None = N
 
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI)
     xv = cells[x].to_numpy(dtype=float)
-    ax.fill_between(xv, cells["lo"], cells["hi"], alpha=0.25, label="95% interval" if cells.attrs["share"] else "5-95%")
+    ax.fill_between(
+        xv,
+        cells["lo"],
+        cells["hi"],
+        alpha=0.25,
+        label="95% interval" if cells.attrs["share"] else "5-95%",
+    )
     if not cells.attrs["share"]:
         ax.fill_between(xv, cells["p25"], cells["p75"], alpha=0.35, label="25-75%")
     ax.plot(xv, cells["value"], marker="o", label="share" if cells.attrs["share"] else "mean")
@@ -159,19 +192,60 @@ def _save_bokeh(fig: Any, title: str, output: str | Path) -> None:
     Path(output).write_text(file_html(fig, INLINE, title), encoding="utf-8")
 
 
-def _bokeh_heatmap(cells: pd.DataFrame, x: str, y: str, xs: list, ys: list, label: str, title: str, output: str | Path) -> Any:
+def _bokeh_heatmap(
+    cells: pd.DataFrame,
+    x: str,
+    y: str,
+    xs: list,
+    ys: list,
+    label: str,
+    title: str,
+    output: str | Path,
+) -> Any:
     from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper
     from bokeh.palettes import Viridis256
     from bokeh.plotting import figure
 
     names = {"x": [str(v) for v in cells[x]], "y": [str(v) for v in cells[y]]}
-    source = ColumnDataSource(dict(**names, value=cells["value"], lo=cells["lo"], hi=cells["hi"], n=cells["n"]))
-    low, high = (0.0, 1.0) if cells.attrs["share"] else (float(cells["value"].min()), float(cells["value"].max()))
+    source = ColumnDataSource(
+        dict(**names, value=cells["value"], lo=cells["lo"], hi=cells["hi"], n=cells["n"])
+    )
+    low, high = (
+        (0.0, 1.0)
+        if cells.attrs["share"]
+        else (float(cells["value"].min()), float(cells["value"].max()))
+    )
     mapper = LinearColorMapper(palette=Viridis256, low=low, high=high)
-    fig = figure(title=title, x_range=[str(v) for v in xs], y_range=[str(v) for v in ys], x_axis_label=x, y_axis_label=y,
-                 width=700, height=500, tools="save,reset")
-    fig.rect("x", "y", 1, 1, source=source, fill_color={"field": "value", "transform": mapper}, line_color=None)
-    fig.add_tools(HoverTool(tooltips=[(x, "@x"), (y, "@y"), (label, "@value{0.000}"), ("interval", "@lo{0.000} to @hi{0.000}"), ("runs", "@n")]))
+    fig = figure(
+        title=title,
+        x_range=[str(v) for v in xs],
+        y_range=[str(v) for v in ys],
+        x_axis_label=x,
+        y_axis_label=y,
+        width=700,
+        height=500,
+        tools="save,reset",
+    )
+    fig.rect(
+        "x",
+        "y",
+        1,
+        1,
+        source=source,
+        fill_color={"field": "value", "transform": mapper},
+        line_color=None,
+    )
+    fig.add_tools(
+        HoverTool(
+            tooltips=[
+                (x, "@x"),
+                (y, "@y"),
+                (label, "@value{0.000}"),
+                ("interval", "@lo{0.000} to @hi{0.000}"),
+                ("runs", "@n"),
+            ]
+        )
+    )
     fig.add_layout(ColorBar(color_mapper=mapper, title=label), "right")
     _save_bokeh(fig, title, output)
     return fig
@@ -182,21 +256,49 @@ def _bokeh_line(cells: pd.DataFrame, x: str, label: str, title: str, output: str
     from bokeh.plotting import figure
 
     source = ColumnDataSource(cells.rename(columns={x: "x"}))
-    fig = figure(title=title, x_axis_label=x, y_axis_label=label, width=700, height=450, tools="pan,wheel_zoom,save,reset,hover")
-    fig.varea("x", "lo", "hi", source=source, fill_alpha=0.25, legend_label="95% interval" if cells.attrs["share"] else "5-95%")
+    fig = figure(
+        title=title,
+        x_axis_label=x,
+        y_axis_label=label,
+        width=700,
+        height=450,
+        tools="pan,wheel_zoom,save,reset,hover",
+    )
+    fig.varea(
+        "x",
+        "lo",
+        "hi",
+        source=source,
+        fill_alpha=0.25,
+        legend_label="95% interval" if cells.attrs["share"] else "5-95%",
+    )
     if not cells.attrs["share"]:
         fig.varea("x", "p25", "p75", source=source, fill_alpha=0.35, legend_label="25-75%")
-    fig.line("x", "value", source=source, line_width=2, legend_label="share" if cells.attrs["share"] else "mean")
+    fig.line(
+        "x",
+        "value",
+        source=source,
+        line_width=2,
+        legend_label="share" if cells.attrs["share"] else "mean",
+    )
     fig.scatter("x", "value", source=source, size=6)
     _save_bokeh(fig, title, output)
     return fig
 
 
-def plot(results: pd.DataFrame | str | Path, x: str, metric: str, y: str | None = None, output: str | Path | None = None,
-         title: str | None = None) -> Any:
+def plot(
+    results: pd.DataFrame | str | Path,
+    x: str,
+    metric: str,
+    y: str | None = None,
+    output: str | Path | None = None,
+    title: str | None = None,
+) -> Any:
     """A heat map (with y) or a line (without) of a sweep's results; `results` is a table or a sweep output directory."""
     if output is not None and Path(output).suffix.lower() not in IMAGE_SUFFIXES + HTML_SUFFIXES:
-        raise PlotError(f"cannot tell the format of {output}; use one of {', '.join(IMAGE_SUFFIXES + HTML_SUFFIXES)}")
+        raise PlotError(
+            f"cannot tell the format of {output}; use one of {', '.join(IMAGE_SUFFIXES + HTML_SUFFIXES)}"
+        )
     if not isinstance(results, pd.DataFrame):
         from sim.sweep import load_results
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -37,7 +37,9 @@ OPEN_BOUND_MARGIN = 1e-6
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:  # pragma: no cover - abstract
+    def draw(
+        self, rng: np.random.Generator, size: int
+    ) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def expected(self) -> float:  # pragma: no cover - abstract
@@ -49,7 +51,9 @@ class Normal(_Dist):
 
     dist: Literal["normal"]
     mean: float = Field(description="Mean (the field's unit).")
-    sd: float = Field(ge=0, description="Standard deviation (the field's unit); 0 is a fixed value.")
+    sd: float = Field(
+        ge=0, description="Standard deviation (the field's unit); 0 is a fixed value."
+    )
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.normal(self.mean, self.sd, size)
@@ -66,7 +70,7 @@ class Uniform(_Dist):
     high: float
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Uniform":
+    def _ordered(self) -> Uniform:
         if self.high < self.low:
             raise ValueError(f"high ({self.high}) must be at least low ({self.low})")
         return self
@@ -101,9 +105,11 @@ class Triangular(_Dist):
     high: float
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Triangular":
+    def _ordered(self) -> Triangular:
         if not self.low <= self.mode <= self.high:
-            raise ValueError(f"expected low <= mode <= high, got {self.low}, {self.mode}, {self.high}")
+            raise ValueError(
+                f"expected low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
+            )
         return self
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -134,19 +140,27 @@ class Choice(_Dist):
 
     dist: Literal["choice"]
     values: list[float] = Field(min_length=1, max_length=100)
-    weights: list[float] | None = Field(None, description="Relative weights, one per value (need not sum to 1).")
+    weights: list[float] | None = Field(
+        None, description="Relative weights, one per value (need not sum to 1)."
+    )
 
     @model_validator(mode="after")
-    def _weights(self) -> "Choice":
+    def _weights(self) -> Choice:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
-                raise ValueError(f"weights needs one weight per value ({len(self.values)}), got {len(self.weights)}")
+                raise ValueError(
+                    f"weights needs one weight per value ({len(self.values)}), got {len(self.weights)}"
+                )
             if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
                 raise ValueError("weights must be at least 0 and not all 0")
         return self
 
     def _p(self) -> np.ndarray:
-        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, dtype=float)
+        w = (
+            np.ones(len(self.values))
+            if self.weights is None
+            else np.asarray(self.weights, dtype=float)
+        )
         return w / w.sum()
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -156,7 +170,9 @@ class Choice(_Dist):
         return float(np.dot(self._p(), self.values))
 
 
-Prior = Annotated[Union[Normal, Uniform, LogNormal, Triangular, Beta, Choice], Field(discriminator="dist")]
+Prior = Annotated[
+    Normal | Uniform | LogNormal | Triangular | Beta | Choice, Field(discriminator="dist")
+]
 DISTRIBUTIONS = ("normal", "uniform", "lognormal", "triangular", "beta", "choice")
 
 
@@ -185,7 +201,9 @@ def is_prior(value: object) -> bool:
     return isinstance(value, _Dist)
 
 
-def draw(value: float | _Dist, rng: np.random.Generator, size: int, bounds: Bounds | None = None) -> np.ndarray:
+def draw(
+    value: float | _Dist, rng: np.random.Generator, size: int, bounds: Bounds | None = None
+) -> np.ndarray:
     """``size`` draws of a field's value: a fixed number repeated, or draws from its prior, clipped to ``bounds``."""
     if not is_prior(value):
         return np.full(size, float(value))
@@ -212,5 +230,7 @@ def describe(value: float | _Dist) -> str:
     if not is_prior(value):
         return f"{float(value):g}"
     data = value.model_dump(exclude={"dist"}, exclude_none=True)
-    inner = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in data.items())
+    inner = ", ".join(
+        f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in data.items()
+    )
     return f"{value.dist}({inner})"

@@ -34,12 +34,26 @@ from sim.scenario import Bargaining, Compliance, RedLine, StateSpec, Utility
 
 POOL_SIZE = 1024  # draws that stand for a state's prior
 BELIEF_PARTICLES = 256  # the first draws of the pool, weighted, make up the others' belief about it
-POOL_SEED = 20201016  # with the spec's own text, seeds the pool: the same spec always gets the same draws
+POOL_SEED = (
+    20201016  # with the spec's own text, seeds the pool: the same spec always gets the same draws
+)
 
 # The fields that may hold a prior, by section; (section, field) -> the class that bounds it.
 PRIOR_FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
-    "utility": (Utility, ("predictability", "loss_if_cheated", "secrecy_cost", "freeze_cost", "freeze_gain",
-                          "lock_in", "surplus", "discount", "tension_sensitivity")),
+    "utility": (
+        Utility,
+        (
+            "predictability",
+            "loss_if_cheated",
+            "secrecy_cost",
+            "freeze_cost",
+            "freeze_gain",
+            "lock_in",
+            "surplus",
+            "discount",
+            "tension_sensitivity",
+        ),
+    ),
     "bargaining": (Bargaining, ("reservation", "concession", "hardening")),
     "compliance": (Compliance, ("cheat_gain", "cooperation_value", "trust_threshold")),
 }
@@ -104,9 +118,13 @@ class Draws:
         self.annuity = discounted_years(space.years[None, :], v["utility.discount"][:, None])
         self.red_lines = [self._red_line(space, rl, rng) for rl in spec.red_lines]
         self.not_party = ~space.party[:, index]
-        self._thresholds = np.sort(v["compliance.trust_threshold"])  # a security seeker's, sorted for its chance of building
+        self._thresholds = np.sort(
+            v["compliance.trust_threshold"]
+        )  # a security seeker's, sorted for its chance of building
         self._greedy: dict[float, float] = {}  # detection -> a greedy state's chance of cheating
-        self._penalties: dict[tuple, np.ndarray] = {}  # (first, last draw, active red lines) -> audience costs
+        self._penalties: dict[
+            tuple, np.ndarray
+        ] = {}  # (first, last draw, active red lines) -> audience costs
         self.threshold = None
         if spec.ratification is not None:
             self.threshold = np.sort(priors.draw(spec.ratification.threshold, rng, self.size))
@@ -116,12 +134,16 @@ class Draws:
         for section, (cls, names) in PRIOR_FIELDS.items():
             part = getattr(spec, section)
             for name in names:
-                out[f"{section}.{name}"] = priors.draw(getattr(part, name), rng, self.size, priors.bounds_of(cls, name))
+                out[f"{section}.{name}"] = priors.draw(
+                    getattr(part, name), rng, self.size, priors.bounds_of(cls, name)
+                )
         return out
 
     def _red_line(self, space: OfferSpace, rl: RedLine, rng: np.random.Generator) -> RedLineDraws:
         crossed, reason = red_line_crossings(space, rl)
-        cost = priors.draw(rl.audience_cost, rng, self.size, priors.bounds_of(RedLine, "audience_cost"))
+        cost = priors.draw(
+            rl.audience_cost, rng, self.size, priors.bounds_of(RedLine, "audience_cost")
+        )
         return RedLineDraws(crossed, cost, rl.since, reason, bool(np.isinf(cost).all()))
 
     # ---------------------------------------------------------------- what a draw makes of offers
@@ -141,12 +163,22 @@ class Draws:
             self._penalties[key] = out
         return out
 
-    def utilities(self, rows: np.ndarray, tension: float, exposure_to_distrust: np.ndarray) -> np.ndarray:
+    def utilities(
+        self, rows: np.ndarray, tension: float, exposure_to_distrust: np.ndarray
+    ) -> np.ndarray:
         """(rows, offers) utility of each offer relative to no deal for the given draws (utility; 0 where not a party)."""
-        risk = cheating_risk(self.annuity[rows], self.loss[rows], self.sensitivity[rows], tension, exposure_to_distrust)
+        risk = cheating_risk(
+            self.annuity[rows],
+            self.loss[rows],
+            self.sensitivity[rows],
+            tension,
+            exposure_to_distrust,
+        )
         return np.where(self.not_party, 0.0, self.fixed[rows] + risk)
 
-    def decision_values(self, rows: np.ndarray, utilities: np.ndarray, active: tuple[bool, ...]) -> np.ndarray:
+    def decision_values(
+        self, rows: np.ndarray, utilities: np.ndarray, active: tuple[bool, ...]
+    ) -> np.ndarray:
         """(rows, offers) what each offer is worth to the state when it decides: V = rho U - audience costs (utility).
 
         rho is the chance its domestic body ratifies (1 without one), applied to agreements
@@ -155,7 +187,9 @@ class Draws:
         """
         value = utilities
         if self.threshold is not None:
-            value = np.where(utilities > 0.0, utilities * self.ratification_chance(utilities), utilities)
+            value = np.where(
+                utilities > 0.0, utilities * self.ratification_chance(utilities), utilities
+            )
         if any(active):
             value = value - self.penalty(rows, active)
         return np.where(self.not_party, 0.0, value)
@@ -181,7 +215,9 @@ class Draws:
             gain = self.values["compliance.cheat_gain"]
             coop = self.values["compliance.cooperation_value"]
             discount = self.values["utility.discount"]
-            self._greedy[detection] = float(np.mean(gain > detection * coop * discount / (1.0 - discount)))
+            self._greedy[detection] = float(
+                np.mean(gain > detection * coop * discount / (1.0 - discount))
+            )
         return self._greedy[detection]
 
     def security_cheat_chance(self, trust: float) -> float:
@@ -193,7 +229,9 @@ class Draws:
         return 1.0 - np.searchsorted(t, trust, side="right") / len(t)
 
 
-def fixed_terms(space: OfferSpace, spec: StateSpec, index: int, v: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def fixed_terms(
+    space: OfferSpace, spec: StateSpec, index: int, v: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """The named utility terms that do not change during a run, per draw and offer: {name: (M, O)} (utility).
 
     See :mod:`sim.agenda` for the equation; the cheating-risk term depends on trust and
@@ -225,7 +263,6 @@ def greedy_cheat_table(draws: list[Draws], detection: np.ndarray) -> np.ndarray:
     return out
 
 
-
 class Realised:
     """The true private values of a run's states (one draw each), and what they make of every offer.
 
@@ -251,7 +288,11 @@ class Realised:
         """(offers, states) utility of each offer to each state, relative to no deal (utility)."""
         distrust = 1.0 - np.asarray(trust, dtype=float)
         distrust.flat[:: len(distrust) + 1] = 0.0  # no state fears itself
-        risk = (self.exposure @ distrust.T) * self.annuity * (self.loss * (1.0 + self.sensitivity * tension))
+        risk = (
+            (self.exposure @ distrust.T)
+            * self.annuity
+            * (self.loss * (1.0 + self.sensitivity * tension))
+        )
         out = self.fixed - risk
         out[self.not_party] = 0.0
         return out
@@ -266,7 +307,13 @@ class Realised:
                 out[:, i] = np.where(u > 0.0, u * self.draws[i].ratification_chance(u), u)
         key = tuple(active)
         if key not in self._penalties:
-            self._penalties[key] = np.stack([d.penalty(self.rows[i:i + 1], a)[0] for i, (d, a) in enumerate(zip(self.draws, active))], axis=1)
+            self._penalties[key] = np.stack(
+                [
+                    d.penalty(self.rows[i : i + 1], a)[0]
+                    for i, (d, a) in enumerate(zip(self.draws, active))
+                ],
+                axis=1,
+            )
         penalty = self._penalties[key]
         if penalty.any():
             out = np.where(self.not_party, 0.0, out - penalty)
@@ -280,5 +327,8 @@ class Realised:
         distrust = 1.0 - np.asarray(trust_row, dtype=float)
         distrust[i] = 0.0
         out = {name: float(t[row, k]) for name, t in d.fixed_terms.items()}
-        out["cheating_risk"] = float(d.utilities(self.rows[i:i + 1], tension, self.exposure @ distrust)[0, k] - d.fixed[row, k])
+        out["cheating_risk"] = float(
+            d.utilities(self.rows[i : i + 1], tension, self.exposure @ distrust)[0, k]
+            - d.fixed[row, k]
+        )
         return {name: out[name] for name in TERM_NAMES}

@@ -22,7 +22,13 @@ from importlib import metadata
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-LIBRARIES = {"numpy": "numpy", "pandas": "pandas", "pyarrow": "pyarrow", "mesa": "Mesa", "salib": "SALib"}
+LIBRARIES = {
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "pyarrow": "pyarrow",
+    "mesa": "Mesa",
+    "salib": "SALib",
+}
 GIT_TIMEOUT_S = 5  # a git that hangs (a network file system) must not hold up a sweep
 HASH_CHARS = 16  # of the model code's sha256, enough to tell versions apart
 
@@ -42,10 +48,20 @@ def git_state() -> tuple[str | None, bool | None]:
     if not (root / ".git").exists():
         return None, None
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=GIT_TIMEOUT_S, check=True).stdout.strip()
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--", "sim"],
-                                capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=True).stdout
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_S,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--", "sim"],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_S,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None, None
     return commit or None, bool(status.strip())
@@ -64,8 +80,13 @@ def versions() -> dict[str, str | bool | None]:
     from sim import __version__
 
     commit, dirty = git_state()
-    out: dict[str, str | bool | None] = {"acsim": __version__, "model_hash": code_hash(), "git_commit": commit,
-                                         "git_dirty": dirty, "python": platform.python_version()}
+    out: dict[str, str | bool | None] = {
+        "acsim": __version__,
+        "model_hash": code_hash(),
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "python": platform.python_version(),
+    }
     out.update({key: library_version(dist) for key, dist in LIBRARIES.items()})
     out["platform"] = platform.platform()
     return out

@@ -31,7 +31,7 @@ class Recorder:
         targets (N+1, S) bargaining targets (nan when not bargaining); scores (N+1, S) cumulative game payoffs.
     """
 
-    def __init__(self, model: "ArmsControlModel"):
+    def __init__(self, model: ArmsControlModel):
         self.model = model
         n, s = model.calendar.n_steps + 1, len(model.states)
         self.last = -1
@@ -70,9 +70,14 @@ class Recorder:
         """The time series as a DataFrame, one row per calendar index, wide columns per state."""
         m, rows = self.model, slice(0, self.last + 1)
         names = [s.name for s in m.states]
-        data: dict = {"step": np.arange(self.last + 1), "date": m.calendar.labels[: self.last + 1],
-                      "tension": self.tension[rows], "treaty_in_force": self.in_force[rows],
-                      "talks_open": self.talks_open[rows], "agreed": self.agreed[rows]}
+        data: dict = {
+            "step": np.arange(self.last + 1),
+            "date": m.calendar.labels[: self.last + 1],
+            "tension": self.tension[rows],
+            "treaty_in_force": self.in_force[rows],
+            "talks_open": self.talks_open[rows],
+            "agreed": self.agreed[rows],
+        }
         for i, a in enumerate(names):
             data[f"forces_{a}"] = self.forces[rows, i]
             data[f"cap_{a}"] = np.where(np.isinf(self.caps[rows, i]), np.nan, self.caps[rows, i])
@@ -88,8 +93,12 @@ class Recorder:
     @property
     def model_vars(self) -> dict[str, list]:
         rows = slice(0, self.last + 1)
-        out = {"tension": list(self.tension[rows]), "treaty_in_force": list(self.in_force[rows]),
-               "agreed": list(self.agreed[rows]), "total_forces": list(self.forces[rows].sum(axis=1))}
+        out = {
+            "tension": list(self.tension[rows]),
+            "treaty_in_force": list(self.in_force[rows]),
+            "agreed": list(self.agreed[rows]),
+            "total_forces": list(self.forces[rows].sum(axis=1)),
+        }
         # the run's final outcome on every row (batch_run reads the row before the last step)
         outcome = self.model.outcome.category if self.model.outcome else None
         out["outcome"] = [outcome] * (self.last + 1)

@@ -31,8 +31,9 @@ well: ``verification``, ``freeze`` and ``parties`` beside ``years`` and
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -46,10 +47,24 @@ STATES = "states"
 FINAL = "final"
 PARTY_SEPARATOR = "+"  # parties of an agreement as one text: "US+RU"
 LONG_COLUMNS = ("run", "step", "date", "variable", "state", "value")
-LONG_SCHEMA = pa.schema([pa.field("run", pa.int64()), pa.field("step", pa.int64()), pa.field("date", pa.string()),
-                         pa.field("variable", pa.string()), pa.field("state", pa.string()),
-                         pa.field("value", pa.float64())])
-LONG_DTYPES = {"run": "int64", "step": "int64", "date": "object", "variable": "object", "state": "object", "value": "float64"}
+LONG_SCHEMA = pa.schema(
+    [
+        pa.field("run", pa.int64()),
+        pa.field("step", pa.int64()),
+        pa.field("date", pa.string()),
+        pa.field("variable", pa.string()),
+        pa.field("state", pa.string()),
+        pa.field("value", pa.float64()),
+    ]
+)
+LONG_DTYPES = {
+    "run": "int64",
+    "step": "int64",
+    "date": "object",
+    "variable": "object",
+    "state": "object",
+    "value": "float64",
+}
 AGREED_TERMS = ("verification", "freeze", "parties")
 
 
@@ -62,14 +77,18 @@ class ReporterError(ValueError):
 
 
 # ---------------------------------------------------------------------------- agreed terms
-def agreed_terms(model: "ArmsControlModel") -> dict[str, str | None]:
+def agreed_terms(model: ArmsControlModel) -> dict[str, str | None]:
     """The terms of the run's agreement, if it reached one: verification level, freeze scope and
     parties ("US+RU"); None for each when there was no agreement (years and date are outcome fields)."""
     agreement = model.treaty.agreement
     if not agreement:
         return dict.fromkeys(AGREED_TERMS)
     offer = model.space.offers[agreement["offer"]]
-    return {"verification": offer.verification, "freeze": offer.freeze, "parties": PARTY_SEPARATOR.join(offer.parties)}
+    return {
+        "verification": offer.verification,
+        "freeze": offer.freeze,
+        "parties": PARTY_SEPARATOR.join(offer.parties),
+    }
 
 
 # ---------------------------------------------------------------------------- reading a value
@@ -78,6 +97,11 @@ def read_path(obj: Any, parts: list[str]) -> Any:
     for part in parts:
         obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
     return obj
+
+
+def _state_reader(index: int, parts: list[str]) -> Callable[[Any], Any]:
+    """A probe that reads `parts` on the model's state number `index`."""
+    return lambda model: read_path(model.states[index], parts)
 
 
 def scalar(value: Any) -> Any:
@@ -107,10 +131,10 @@ class Probe:
     column: str
     variable: str
     state: str | None
-    read: Callable[["ArmsControlModel"], Any]
+    read: Callable[[ArmsControlModel], Any]
 
 
-def compile_reporter(name: str, model: "ArmsControlModel") -> list[Probe]:
+def compile_reporter(name: str, model: ArmsControlModel) -> list[Probe]:
     """The probes of one reporter name, checked against a model (ReporterError when it names nothing)."""
     parts = name.split(".")
     if not all(parts):
@@ -122,12 +146,21 @@ def compile_reporter(name: str, model: "ArmsControlModel") -> list[Probe]:
         if rest and rest[0] in names:
             chosen, rest = [rest[0]], rest[1:]
         if not rest:
-            raise ReporterError(name, f"name the attribute to read on each state, e.g. {STATES}.forces")
+            raise ReporterError(
+                name, f"name the attribute to read on each state, e.g. {STATES}.forces"
+            )
         variable = ".".join(rest)
-        probes = [Probe(f"{STATES}.{s}.{variable}", variable, s,
-                        (lambda m, i=names.index(s), r=rest: read_path(m.states[i], r))) for s in chosen]
+        probes = [
+            Probe(
+                f"{STATES}.{s}.{variable}",
+                variable,
+                s,
+                _state_reader(names.index(s), rest),
+            )
+            for s in chosen
+        ]
     else:
-        probes = [Probe(name, name, None, lambda m, r=parts: read_path(m, r))]
+        probes = [Probe(name, name, None, lambda m: read_path(m, parts))]
     for p in probes:
         try:
             scalar(p.read(model))
@@ -149,7 +182,7 @@ class Reporters:
         scenario: the scenario the runs will use (a probe run fixes the column types).
     """
 
-    def __init__(self, spec: dict[str, Any], scenario: "Scenario"):
+    def __init__(self, spec: dict[str, Any], scenario: Scenario):
         from sim.model import ArmsControlModel
 
         probe = ArmsControlModel(scenario, rng=0)
@@ -163,14 +196,17 @@ class Reporters:
                 self.final += probes
                 continue
             if any(arrow_type(scalar(p.read(probe))) == pa.string() for p in probes):
-                raise ReporterError(name, "only numbers and flags can be recorded over time; record a text with 'final'")
+                raise ReporterError(
+                    name,
+                    "only numbers and flags can be recorded over time; record a text with 'final'",
+                )
             self.every += [(p, int(when)) for p in probes]
         self.types = {p.column: arrow_type(scalar(p.read(probe))) for p in self.final}
 
     def __bool__(self) -> bool:
         return bool(self.final or self.every)
 
-    def run(self, model: "ArmsControlModel", run: int) -> tuple[dict[str, Any], list[tuple]]:
+    def run(self, model: ArmsControlModel, run: int) -> tuple[dict[str, Any], list[tuple]]:
         """Step the model to its end, reading the reporters; (final columns, long rows)."""
         rows: list[tuple] = []
         labels = model.calendar.labels
@@ -179,7 +215,13 @@ class Reporters:
         while model.running:
             model.step()
             k_now = model.step_index
-            self._read(model, run, [(p, k) for p, k in self.every if k_now % k == 0 or not model.running], labels, rows)
+            self._read(
+                model,
+                run,
+                [(p, k) for p, k in self.every if k_now % k == 0 or not model.running],
+                labels,
+                rows,
+            )
         final = {p.column: scalar(p.read(model)) for p in self.final}
         return final, rows
 
@@ -188,7 +230,9 @@ class Reporters:
         k = model.step_index
         for p, _ in due:
             value = scalar(p.read(model))
-            rows.append((run, k, labels[k], p.variable, p.state, np.nan if value is None else float(value)))
+            rows.append(
+                (run, k, labels[k], p.variable, p.state, np.nan if value is None else float(value))
+            )
 
 
 def long_frame(rows: list[tuple]) -> pd.DataFrame:
@@ -197,7 +241,9 @@ def long_frame(rows: list[tuple]) -> pd.DataFrame:
     return frame.astype(LONG_DTYPES)
 
 
-def series_rows(run: int, name: str, values: np.ndarray, every: int, last: int, labels) -> list[tuple]:
+def series_rows(
+    run: int, name: str, values: np.ndarray, every: int, last: int, labels
+) -> list[tuple]:
     """A recorded series as long rows at calendar indices 0, k, 2k, ... (and the last one)."""
     steps = list(range(0, last + 1, every))
     if steps[-1] != last:

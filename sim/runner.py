@@ -16,10 +16,10 @@ import os
 import re
 import secrets
 from collections import OrderedDict
-from pathlib import Path
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -79,20 +79,31 @@ class RunResult:
         return json.dumps(self.to_dict(), indent=1, default=str)
 
     def __repr__(self) -> str:
-        return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, outcome={self.outcome.label!r}, "
-                f"steps={self.model.recorder.last})")
+        return (
+            f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, outcome={self.outcome.label!r}, "
+            f"steps={self.model.recorder.last})"
+        )
 
     def _repr_html_(self) -> str:
         """A notebook's view: the scenario, the seed, the outcome and its reason, and how to see more."""
         title = self.scenario.title or self.scenario.name
-        rows = [("scenario", f"{title} ({self.scenario.name})"), ("seed", str(self.seed)),
-                ("outcome", self.outcome.label), ("why", self.outcome.reason),
-                ("decisions logged", f"{len(self.model.log)} (.log, .story())"),
-                ("time series", f"{self.model.recorder.last + 1} rows (.timeseries)")]
+        rows = [
+            ("scenario", f"{title} ({self.scenario.name})"),
+            ("seed", str(self.seed)),
+            ("outcome", self.outcome.label),
+            ("why", self.outcome.reason),
+            ("decisions logged", f"{len(self.model.log)} (.log, .story())"),
+            ("time series", f"{self.model.recorder.last + 1} rows (.timeseries)"),
+        ]
         return html_table("RunResult", rows)
 
 
-def run(scenario: Scenario | str = "classroom_basic", seed: int | None = None, overrides: dict[str, Any] | None = None, **more: Any) -> RunResult:
+def run(
+    scenario: Scenario | str = "classroom_basic",
+    seed: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    **more: Any,
+) -> RunResult:
     """Run a scenario to its end.
 
     Args:
@@ -113,9 +124,13 @@ def run(scenario: Scenario | str = "classroom_basic", seed: int | None = None, o
 
 def html_table(caption: str, rows: list[tuple[str, str]]) -> str:
     """A small two-column HTML table (for notebooks), every text escaped."""
-    body = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>{escape(v)}</td></tr>"
-                   for k, v in rows)
-    return f"<table><caption style='text-align:left'><b>{escape(caption)}</b></caption>{body}</table>"
+    body = "".join(
+        f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>{escape(v)}</td></tr>"
+        for k, v in rows
+    )
+    return (
+        f"<table><caption style='text-align:left'><b>{escape(caption)}</b></caption>{body}</table>"
+    )
 
 
 # ---------------------------------------------------------------------------- the scenario cache
@@ -152,7 +167,9 @@ def _remember(key: tuple, scenario: Scenario) -> Scenario:
     return scenario
 
 
-def cached_scenario(scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def cached_scenario(
+    scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None
+) -> Scenario:
     """A validated scenario from a Scenario, a bundled name or a path, with overrides, cached per process.
 
     A name or path is read once per (file and the files it extends, as they are

@@ -48,11 +48,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 METHODS = ("lhs", "sobol", "morris", "monte_carlo")
 # name in a spec -> (SALib's name, number of values)
-SALIB_DISTS = {"uniform": ("unif", 2), "log_uniform": ("logunif", 2), "triangular": ("triang", 3),
-               "normal": ("norm", 2), "truncated_normal": ("truncnorm", 4), "lognormal": ("lognorm", 2),
-               "integer": ("unif", 2)}
+SALIB_DISTS = {
+    "uniform": ("unif", 2),
+    "log_uniform": ("logunif", 2),
+    "triangular": ("triang", 3),
+    "normal": ("norm", 2),
+    "truncated_normal": ("truncnorm", 4),
+    "lognormal": ("lognorm", 2),
+    "integer": ("unif", 2),
+}
 MORRIS_LEVELS = 4  # SALib's default grid of levels for Morris trajectories
-PROBE_FRACTION = 0.37  # an interior point, off any round number, to test a path's type before running
+PROBE_FRACTION = (
+    0.37  # an interior point, off any round number, to test a path's type before running
+)
 
 
 class Distribution(BaseModel):
@@ -93,7 +101,11 @@ class Distribution(BaseModel):
         if self.kind in ("normal", "lognormal"):
             mean = self.values[0]
             return [float(math.exp(mean)) if self.kind == "lognormal" else float(mean)]
-        lo, hi = (self.values[0], self.values[-1]) if self.kind != "truncated_normal" else self.values[:2]
+        lo, hi = (
+            (self.values[0], self.values[-1])
+            if self.kind != "truncated_normal"
+            else self.values[:2]
+        )
         return [float(lo), float(hi), float(lo + PROBE_FRACTION * (hi - lo))]
 
 
@@ -103,12 +115,14 @@ def parse_distribution(node: Any) -> Any:
         return node
     if isinstance(node, dict) and set(node) == {"kind", "values"}:  # a spec dumped by model_dump
         node = {node["kind"]: node["values"]}
-    expected = ("expected [low, high] or one of " + ", ".join(f"{{{k}: [...]}}" for k in (*SALIB_DISTS, "choice")))
+    expected = "expected [low, high] or one of " + ", ".join(
+        f"{{{k}: [...]}}" for k in (*SALIB_DISTS, "choice")
+    )
     if isinstance(node, list):
         node = {"uniform": node}
     if not (isinstance(node, dict) and len(node) == 1):
         raise ValueError(expected)
-    (kind, values), = node.items()
+    ((kind, values),) = node.items()
     if kind == "choice":
         if not isinstance(values, list) or not values:
             raise ValueError("choice: expected a list of at least one value")
@@ -116,8 +130,11 @@ def parse_distribution(node: Any) -> Any:
     if kind not in SALIB_DISTS:
         raise ValueError(f"unknown distribution '{kind}'; " + expected)
     count = SALIB_DISTS[kind][1]
-    if not (isinstance(values, list) and len(values) == count
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+    if not (
+        isinstance(values, list)
+        and len(values) == count
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    ):
         raise ValueError(f"{kind}: expected a list of {count} numbers (got {values!r})")
     _check(kind, values)
     return Distribution(kind=kind, values=list(values))
@@ -153,7 +170,7 @@ class SampleSpec(BaseModel):
     levels: int = Field(MORRIS_LEVELS, ge=2)
 
     @model_validator(mode="after")
-    def _coherent(self) -> "SampleSpec":
+    def _coherent(self) -> SampleSpec:
         if not self.levers and not self.uncertainties:
             raise ValueError("a sample needs at least one parameter under levers or uncertainties")
         twice = set(self.levers) & set(self.uncertainties)
@@ -161,12 +178,16 @@ class SampleSpec(BaseModel):
             raise ValueError(f"{', '.join(sorted(twice))}: listed as a lever and as an uncertainty")
         if self.policies is not None:
             if self.method in ("sobol", "morris"):
-                raise ValueError(f"policies: a {self.method} design must be joint (leave policies out)")
+                raise ValueError(
+                    f"policies: a {self.method} design must be joint (leave policies out)"
+                )
             if not self.levers or not self.uncertainties:
                 raise ValueError("policies: needs both levers and uncertainties")
         if self.method == "sobol" and self.n & (self.n - 1):
-            raise ValueError(f"n: a Sobol design needs a power of two (got {self.n}; "
-                             f"try {1 << (self.n.bit_length() - 1)} or {1 << self.n.bit_length()})")
+            raise ValueError(
+                f"n: a Sobol design needs a power of two (got {self.n}; "
+                f"try {1 << (self.n.bit_length() - 1)} or {1 << self.n.bit_length()})"
+            )
         return self
 
     @property
@@ -186,19 +207,27 @@ class SampleSpec(BaseModel):
     def axes(self) -> list[tuple[tuple[str, ...], list[tuple]]]:
         """The design as sweep axes (paths, value tuples): one joint axis, or levers then uncertainties."""
         if self.policies is not None:
-            return [design_axis(self.method, self.levers, self.policies, self.seed + 1, self),
-                    design_axis(self.method, self.uncertainties, self.n, self.seed, self)]
+            return [
+                design_axis(self.method, self.levers, self.policies, self.seed + 1, self),
+                design_axis(self.method, self.uncertainties, self.n, self.seed, self),
+            ]
         return [design_axis(self.method, self.parameters, self.n, self.seed, self)]
 
 
 def problem(params: dict[str, Distribution]) -> dict[str, Any]:
     """SALib's problem dict for these parameters."""
     dists = [d.salib for d in params.values()]
-    return {"num_vars": len(params), "names": list(params), "bounds": [b for _, b in dists],
-            "dists": [name for name, _ in dists]}
+    return {
+        "num_vars": len(params),
+        "names": list(params),
+        "bounds": [b for _, b in dists],
+        "dists": [name for name, _ in dists],
+    }
 
 
-def salib_matrix(method: str, params: dict[str, Distribution], n: int, seed: int, options: SampleSpec) -> np.ndarray:
+def salib_matrix(
+    method: str, params: dict[str, Distribution], n: int, seed: int, options: SampleSpec
+) -> np.ndarray:
     """The design matrix (points x parameters) on each parameter's scale, from SALib."""
     from SALib.util import scale_samples
 
@@ -219,8 +248,9 @@ def salib_matrix(method: str, params: dict[str, Distribution], n: int, seed: int
     return scale_samples(unit, prob)
 
 
-def design_axis(method: str, params: dict[str, Distribution], n: int, seed: int,
-                options: SampleSpec) -> tuple[tuple[str, ...], list[tuple]]:
+def design_axis(
+    method: str, params: dict[str, Distribution], n: int, seed: int, options: SampleSpec
+) -> tuple[tuple[str, ...], list[tuple]]:
     """One sweep axis: the parameters' paths and one value tuple per design point."""
     matrix = salib_matrix(method, params, n, seed, options)
     columns = [d.convert(matrix[:, j]) for j, d in enumerate(params.values())]
@@ -258,9 +288,14 @@ def sensitivity(results: Any, metric: str = "category == 'extended'", seed: int 
     spec = SweepSpec.model_validate(manifest["spec"])
     sample = spec.sample
     if sample is None or sample.method not in ("sobol", "morris"):
-        raise SweepError("sensitivity indices need a sweep sampled with method: sobol or morris", str(results))
+        raise SweepError(
+            "sensitivity indices need a sweep sampled with method: sobol or morris", str(results)
+        )
     if spec.parameters or spec.zip:
-        raise SweepError("sensitivity indices need a sweep with a sample only (no grid parameters or zip)", str(results))
+        raise SweepError(
+            "sensitivity indices need a sweep with a sample only (no grid parameters or zip)",
+            str(results),
+        )
     table = load_results(results)
     ok = table[table["error"].isna()]
     try:
@@ -270,9 +305,14 @@ def sensitivity(results: Any, metric: str = "category == 'extended'", seed: int 
     y = values.groupby(ok["combo"]).mean().reindex(range(spec.n_combos))
     if y.isna().any():
         missing = int(y.isna().sum())
-        raise SweepError(f"{missing} design points have no successful run (an unfinished sweep? resume it)", str(results))
+        raise SweepError(
+            f"{missing} design points have no successful run (an unfinished sweep? resume it)",
+            str(results),
+        )
     if not seed:
-        raise ValueError("seed: SALib leaves its bootstrap unseeded for 0; give another whole number")
+        raise ValueError(
+            "seed: SALib leaves its bootstrap unseeded for 0; give another whole number"
+        )
     params = sample.parameters
     prob = problem(params)
     if sample.method == "sobol":
@@ -286,4 +326,6 @@ def sensitivity(results: Any, metric: str = "category == 'extended'", seed: int 
         x = salib_matrix("morris", params, sample.n, sample.seed, sample)
         si = morris.analyze(prob, x, y.to_numpy(), num_levels=sample.levels, seed=seed)
         cols = ("mu", "mu_star", "sigma", "mu_star_conf")
-    return pd.DataFrame({"parameter": list(params), **{c: np.asarray(si[c], dtype=float) for c in cols}})
+    return pd.DataFrame(
+        {"parameter": list(params), **{c: np.asarray(si[c], dtype=float) for c in cols}}
+    )

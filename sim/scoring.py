@@ -55,10 +55,14 @@ from dataclasses import dataclass
 import numpy as np
 
 ALPHA = 0.5  # pseudo-count added to each category of the base rate (Jeffreys prior)
-LOG_HEDGE = 0.01  # weight of the uniform distribution mixed into every forecast before the log score
+LOG_HEDGE = (
+    0.01  # weight of the uniform distribution mixed into every forecast before the log score
+)
 RELIABILITY_BINS = 10  # equal-width bins of the forecast probability, [0, 0.1), ..., [0.9, 1]
 BIN_TOLERANCE = 1e-9  # a forecast within this of a bin's lower edge counts as on it
-TEMPERATURES = np.geomspace(0.25, 4.0, 41)  # the temperatures a calibration may choose from (ratio 2^(1/10) apart)
+TEMPERATURES = np.geomspace(
+    0.25, 4.0, 41
+)  # the temperatures a calibration may choose from (ratio 2^(1/10) apart)
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -72,7 +76,9 @@ def as_forecasts(p) -> np.ndarray:
     if p.ndim != 2:
         raise ValueError(f"forecasts must be an (N cases, K categories) array, got shape {p.shape}")
     if (p < 0).any() or not np.allclose(p.sum(axis=1), 1.0, atol=1e-9):
-        raise ValueError("each forecast must be probabilities (>= 0) over the categories summing to 1")
+        raise ValueError(
+            "each forecast must be probabilities (>= 0) over the categories summing to 1"
+        )
     return p
 
 
@@ -161,14 +167,18 @@ def loo_temperatures(p, outcomes, grid=TEMPERATURES, hedge_weight: float = LOG_H
     p = as_forecasts(p)
     o = np.asarray(outcomes, dtype=int)
     keep = ~np.eye(len(o), dtype=bool)
-    return np.array([fit_temperature(p[keep[i]], o[keep[i]], grid, hedge_weight) for i in range(len(o))])
+    return np.array(
+        [fit_temperature(p[keep[i]], o[keep[i]], grid, hedge_weight) for i in range(len(o))]
+    )
 
 
-def temper_loo(p, outcomes, grid=TEMPERATURES, hedge_weight: float = LOG_HEDGE) -> tuple[np.ndarray, np.ndarray]:
+def temper_loo(
+    p, outcomes, grid=TEMPERATURES, hedge_weight: float = LOG_HEDGE
+) -> tuple[np.ndarray, np.ndarray]:
     """Forecasts calibrated leave one case out: (tempered forecasts, the temperature used for each case)."""
     p = as_forecasts(p)
     temps = loo_temperatures(p, outcomes, grid, hedge_weight)
-    return np.vstack([temper(p[i:i + 1], t)[0] for i, t in enumerate(temps)]), temps
+    return np.vstack([temper(p[i : i + 1], t)[0] for i, t in enumerate(temps)]), temps
 
 
 # ---------------------------------------------------------------------------- reliability
@@ -191,11 +201,20 @@ class Reliability:
 
     def rows(self) -> list[dict]:
         """The bins as plain dicts (for JSON), None for an empty bin's means."""
+
         def num(x: float) -> float | None:
             return None if np.isnan(x) else float(x)
 
-        return [{"lo": float(a), "hi": float(b), "count": int(c), "predicted": num(p), "observed": num(f)}
-                for a, b, c, p, f in zip(self.lo, self.hi, self.count, self.predicted, self.observed)]
+        return [
+            {
+                "lo": float(a),
+                "hi": float(b),
+                "count": int(c),
+                "predicted": num(p),
+                "observed": num(f),
+            }
+            for a, b, c, p, f in zip(self.lo, self.hi, self.count, self.predicted, self.observed)
+        ]
 
 
 def reliability(p, outcomes, bins: int = RELIABILITY_BINS) -> Reliability:
@@ -211,4 +230,6 @@ def reliability(p, outcomes, bins: int = RELIABILITY_BINS) -> Reliability:
     with np.errstate(invalid="ignore", divide="ignore"):
         predicted = np.bincount(which, weights=flat, minlength=bins) / count
         observed = np.bincount(which, weights=y, minlength=bins) / count
-    return Reliability(lo=edges[:-1], hi=edges[1:], count=count, predicted=predicted, observed=observed)
+    return Reliability(
+        lo=edges[:-1], hi=edges[1:], count=count, predicted=predicted, observed=observed
+    )

@@ -64,15 +64,27 @@ class State(Agent):
         self.row = r = int(self.model.rng.integers(d.size)) if d.size > 1 else 0
         v = d.values
         # the values it decides by every step, as plain floats
-        self.reservation, self.hardening, self.concession = float(d.reservation[r]), float(d.hardening[r]), float(d.concession[r])
-        self.cheat_gain, self.cooperation_value = float(v["compliance.cheat_gain"][r]), float(v["compliance.cooperation_value"][r])
-        self.discount, self.trust_threshold = float(v["utility.discount"][r]), float(v["compliance.trust_threshold"][r])
+        self.reservation, self.hardening, self.concession = (
+            float(d.reservation[r]),
+            float(d.hardening[r]),
+            float(d.concession[r]),
+        )
+        self.cheat_gain, self.cooperation_value = (
+            float(v["compliance.cheat_gain"][r]),
+            float(v["compliance.cooperation_value"][r]),
+        )
+        self.discount, self.trust_threshold = (
+            float(v["utility.discount"][r]),
+            float(v["compliance.trust_threshold"][r]),
+        )
         stamp = self.model.compiled.stamp_of
         self._since = [None if rl.since is None else stamp(rl.since) for rl in d.red_lines]
 
     def _initial_trust(self, spec: StateSpec, names: list[str]) -> np.ndarray:
         if isinstance(spec.trust, dict):
-            return np.array([1.0 if n == spec.name else spec.trust.get(n, DEFAULT_TRUST) for n in names])
+            return np.array(
+                [1.0 if n == spec.name else spec.trust.get(n, DEFAULT_TRUST) for n in names]
+            )
         return np.array([1.0 if n == spec.name else spec.trust for n in names])
 
     def _make_strategy(self):
@@ -89,7 +101,9 @@ class State(Agent):
         now = self.model.now
         return tuple(since is None or since <= now for since in self._since)
 
-    def crossed_red_line(self, offer: int, active: tuple[bool, ...] | None = None) -> tuple[str, float] | None:
+    def crossed_red_line(
+        self, offer: int, active: tuple[bool, ...] | None = None
+    ) -> tuple[str, float] | None:
         """The first active red line an offer crosses, as (reason, its audience cost to this state), or None."""
         active = self.active_red_lines() if active is None else active
         for rl, on in zip(self.draws.red_lines, active):
@@ -146,8 +160,15 @@ class State(Agent):
         """What it knows when it chooses to comply or cheat this step (its own true values)."""
         m = self.model.scenario.compliance.payoffs
         return CheckedView(
-            own=self.moves, seen=self.seen, rng=self.model.rng, state_type=self.type,
-            trust=self.min_trust(), detection=detection, cheat_gain=self.cheat_gain,
-            cooperation_value=self.cooperation_value, discount=self.discount,
-            trust_threshold=self.trust_threshold, payoffs=(m.T, m.R, m.P, m.S),
+            own=self.moves,
+            seen=self.seen,
+            rng=self.model.rng,
+            state_type=self.type,
+            trust=self.min_trust(),
+            detection=detection,
+            cheat_gain=self.cheat_gain,
+            cooperation_value=self.cooperation_value,
+            discount=self.discount,
+            trust_threshold=self.trust_threshold,
+            payoffs=(m.T, m.R, m.P, m.S),
         )

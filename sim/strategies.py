@@ -46,8 +46,8 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy
 
@@ -152,9 +152,13 @@ class ComplianceView:
     """What a state knows when it chooses to comply or cheat this step."""
 
     own: Sequence[str]  # own past moves, oldest first ("C"/"D")
-    seen: Sequence[str]  # rival's past moves as observed (one per past step; "D" if any rival was seen cheating)
+    seen: Sequence[
+        str
+    ]  # rival's past moves as observed (one per past step; "D" if any rival was seen cheating)
     rng: numpy.random.Generator  # the model's generator: the ONLY source of randomness
-    state_type: str = SECURITY  # "security" (would reciprocate) or "greedy" (would exploit), Kydd 2000
+    state_type: str = (
+        SECURITY  # "security" (would reciprocate) or "greedy" (would exploit), Kydd 2000
+    )
     trust: float = 0.5  # probability (0-1) that the rival is a security seeker (lowest over rivals)
     detection: float = 1.0  # probability (0-1) that cheating this step is detected by the rival
     cheat_gain: float = 0.0  # gain from cheating, utility per year
@@ -166,7 +170,9 @@ class ComplianceView:
     def __post_init__(self) -> None:
         """Reject a view no strategy could read, with a message saying what is wrong."""
         if len(self.own) != len(self.seen):
-            raise ValueError(f"own and seen must cover the same past steps, got {len(self.own)} and {len(self.seen)}")
+            raise ValueError(
+                f"own and seen must cover the same past steps, got {len(self.own)} and {len(self.seen)}"
+            )
         for field in ("own", "seen"):
             odd = set(getattr(self, field)) - MOVES
             if odd:
@@ -174,7 +180,9 @@ class ComplianceView:
         if not isinstance(self.rng, numpy.random.Generator):
             raise ValueError(f"rng must be a numpy.random.Generator, got {type(self.rng).__name__}")
         if self.state_type not in STATE_TYPES:
-            raise ValueError(f"state_type must be one of {', '.join(STATE_TYPES)}, got {self.state_type!r}")
+            raise ValueError(
+                f"state_type must be one of {', '.join(STATE_TYPES)}, got {self.state_type!r}"
+            )
         for field in ("trust", "detection", "trust_threshold"):
             _check_probability(field, getattr(self, field))
         _check_discount(self.discount)
@@ -182,12 +190,12 @@ class ComplianceView:
             raise ValueError(f"payoffs must be four numbers T, R, P, S, got {self.payoffs!r}")
 
 
-
 class CheckedView(ComplianceView):
     """A view built by the model from a validated scenario: it skips the checks, which run every step otherwise."""
 
     def __post_init__(self) -> None:
         pass
+
 
 # --------------------------------------------------------------------------
 # Helpers others reuse
@@ -216,7 +224,9 @@ def expected_loss_if_caught(detection: float, cooperation_value: float, discount
     return detection * cooperation_value * discount / (1.0 - discount)
 
 
-def greedy_would_cheat(cheat_gain: float, detection: float, cooperation_value: float, discount: float) -> bool:
+def greedy_would_cheat(
+    cheat_gain: float, detection: float, cooperation_value: float, discount: float
+) -> bool:
     """True when a greedy state's gain from cheating exceeds what it expects to lose if caught.
 
     Cheat when ``cheat_gain > detection * cooperation_value * discount / (1 - discount)``;
@@ -237,7 +247,10 @@ def default_generosity(payoffs: Sequence[float]) -> float:
     temptation, reward, punishment, sucker = payoffs
     if not (reward > sucker and temptation > punishment):
         raise ValueError(f"generosity needs R > S and T > P, got T, R, P, S = {tuple(payoffs)}")
-    p = min(1 - (temptation - reward) / (reward - sucker), (reward - punishment) / (temptation - punishment))
+    p = min(
+        1 - (temptation - reward) / (reward - sucker),
+        (reward - punishment) / (temptation - punishment),
+    )
     return min(1.0, max(0.0, p))
 
 
@@ -295,17 +308,29 @@ class TypeBased(Strategy):
 
     def move(self, view: ComplianceView) -> str:
         if view.state_type == GREEDY:
-            return D if greedy_would_cheat(view.cheat_gain, view.detection, view.cooperation_value, view.discount) else C
+            return (
+                D
+                if greedy_would_cheat(
+                    view.cheat_gain, view.detection, view.cooperation_value, view.discount
+                )
+                else C
+            )
         return C if view.trust >= view.trust_threshold else D
 
     @staticmethod
     def _security(view: ComplianceView) -> tuple[str, str]:
         trust, threshold = _nums(view.trust, view.trust_threshold)
         if view.trust >= view.trust_threshold:
-            return _say(C, "a security seeker reciprocates, because its trust that the rival is also "
-                           f"a security seeker ({trust}) is at least its threshold ({threshold}).")
-        return _say(D, "a security seeker builds for fear of being exploited, because its trust that "
-                       f"the rival is a security seeker ({trust}) is below its threshold ({threshold}).")
+            return _say(
+                C,
+                "a security seeker reciprocates, because its trust that the rival is also "
+                f"a security seeker ({trust}) is at least its threshold ({threshold}).",
+            )
+        return _say(
+            D,
+            "a security seeker builds for fear of being exploited, because its trust that "
+            f"the rival is a security seeker ({trust}) is below its threshold ({threshold}).",
+        )
 
     @staticmethod
     def _greedy(view: ComplianceView) -> tuple[str, str]:
@@ -316,11 +341,19 @@ class TypeBased(Strategy):
             f" x {_num(shadow_of_the_future(view.discount))} years' worth of future at discount {_num(view.discount)}"
             f" = {loss_text}"
         )
-        if greedy_would_cheat(view.cheat_gain, view.detection, view.cooperation_value, view.discount):
-            return _say(D, f"a greedy state gains {gain} a year by cheating, more than it expects "
-                           f"to lose if caught ({sum_}), so cheating pays.")
-        return _say(C, f"a greedy state gains only {gain} a year by cheating, no more than it expects "
-                       f"to lose if caught ({sum_}), so the shadow of the future deters it.")
+        if greedy_would_cheat(
+            view.cheat_gain, view.detection, view.cooperation_value, view.discount
+        ):
+            return _say(
+                D,
+                f"a greedy state gains {gain} a year by cheating, more than it expects "
+                f"to lose if caught ({sum_}), so cheating pays.",
+            )
+        return _say(
+            C,
+            f"a greedy state gains only {gain} a year by cheating, no more than it expects "
+            f"to lose if caught ({sum_}), so the shadow of the future deters it.",
+        )
 
 
 class TitForTat(Strategy):
@@ -354,7 +387,9 @@ class GrimTrigger(Strategy):
     def decide(self, view: ComplianceView) -> tuple[str, str]:
         if D in view.seen:
             step = list(view.seen).index(D) + 1
-            return _say(D, f"its rival was seen cheating at step {step}, and grim trigger never forgives.")
+            return _say(
+                D, f"its rival was seen cheating at step {step}, and grim trigger never forgives."
+            )
         return _say(C, "its rival has never been seen cheating, so it keeps complying.")
 
 
@@ -374,11 +409,17 @@ class Pavlov(Strategy):
             return _say(C, "it opens by complying, as win-stay lose-shift always does.")
         last = view.own[-1]
         if view.seen[-1] == C:
-            return _say(last, "its rival was seen complying last step, so it did well and stays "
-                              f"with its own last move ({_GERUNDS[last]}).")
+            return _say(
+                last,
+                "its rival was seen complying last step, so it did well and stays "
+                f"with its own last move ({_GERUNDS[last]}).",
+            )
         switched = D if last == C else C
-        return _say(switched, "its rival was seen cheating last step, so it did badly and shifts "
-                              f"from {_GERUNDS[last]} to {_GERUNDS[switched]}.")
+        return _say(
+            switched,
+            "its rival was seen cheating last step, so it did badly and shifts "
+            f"from {_GERUNDS[last]} to {_GERUNDS[switched]}.",
+        )
 
 
 class AlwaysCooperate(Strategy):
@@ -414,7 +455,9 @@ class GenerousTitForTat(Strategy):
     classifier = {"memory_depth": 1, "stochastic": True}
 
     def __init__(self, generosity: float | None = None) -> None:
-        self.generosity = None if generosity is None else _check_probability("generosity", generosity)
+        self.generosity = (
+            None if generosity is None else _check_probability("generosity", generosity)
+        )
 
     def forgiveness(self, payoffs: Sequence[float]) -> float:
         """The chance (0-1) of complying after the rival was seen cheating."""
@@ -429,10 +472,16 @@ class GenerousTitForTat(Strategy):
         draw = view.rng.random()
         draw_text, p_text = _nums(draw, p)
         if draw < p:
-            return _say(C, "its rival was seen cheating last step, but it forgives: "
-                           f"its random draw ({draw_text}) fell below its generosity ({p_text}).")
-        return _say(D, "its rival was seen cheating last step, and it does not forgive this time: "
-                       f"its random draw ({draw_text}) was not below its generosity ({p_text}).")
+            return _say(
+                C,
+                "its rival was seen cheating last step, but it forgives: "
+                f"its random draw ({draw_text}) fell below its generosity ({p_text}).",
+            )
+        return _say(
+            D,
+            "its rival was seen cheating last step, and it does not forgive this time: "
+            f"its random draw ({draw_text}) was not below its generosity ({p_text}).",
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(generosity={self.generosity!r})"
@@ -492,15 +541,21 @@ class Grit(Strategy):
         self._catch_up(view)
         if self._gestures_left > 0:
             number = self.gestures - self._gestures_left + 1
-            return _say(C, f"it makes unilateral gesture {number} of {self.gestures} (round {self._round}), "
-                           "complying whatever its rival does, to reduce tension.")
+            return _say(
+                C,
+                f"it makes unilateral gesture {number} of {self.gestures} (round {self._round}), "
+                "complying whatever its rival does, to reduce tension.",
+            )
         if view.seen[-1] == C:
             return _say(C, "it reciprocates, since its rival was seen complying last step.")
         because = "it reciprocates, since its rival was seen cheating last step"
         if self._deadlock == 0:
             return _say(D, f"{because}.")
-        return _say(D, f"{because}; both sides have cheated for {_steps(self._deadlock)} in a row, "
-                       f"and after {_steps(self.patience)} it makes fresh gestures.")
+        return _say(
+            D,
+            f"{because}; both sides have cheated for {_steps(self._deadlock)} in a row, "
+            f"and after {_steps(self.patience)} it makes fresh gestures.",
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(gestures={self.gestures}, patience={self.patience})"
@@ -508,11 +563,20 @@ class Grit(Strategy):
 
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
-    for cls in (TypeBased, TitForTat, GrimTrigger, Pavlov, AlwaysCooperate, AlwaysDefect, GenerousTitForTat, Grit)
+    for cls in (
+        TypeBased,
+        TitForTat,
+        GrimTrigger,
+        Pavlov,
+        AlwaysCooperate,
+        AlwaysDefect,
+        GenerousTitForTat,
+        Grit,
+    )
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parameters(cls: type[Strategy]) -> list[str]:
     """Names of the keyword parameters a strategy's constructor takes."""
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
@@ -532,5 +596,7 @@ def make_strategy(name: str, **params) -> Strategy:
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         takes = f"it takes {', '.join(accepted)}" if accepted else "it takes no parameters"
-        raise ValueError(f"strategy {name!r} has no parameter {', '.join(map(repr, unknown))}; {takes}")
+        raise ValueError(
+            f"strategy {name!r} has no parameter {', '.join(map(repr, unknown))}; {takes}"
+        )
     return cls(**params)

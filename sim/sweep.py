@@ -60,22 +60,48 @@ import os
 import sys
 import time
 import typing
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim import limits
 from sim.callable_module import make_callable
-from sim.ensemble import default_workers, pool_context, outcome_row, replicate_seed, series_names, series_values, simulate, worker_init
+from sim.ensemble import (
+    default_workers,
+    outcome_row,
+    pool_context,
+    replicate_seed,
+    series_names,
+    series_values,
+    simulate,
+    worker_init,
+)
 from sim.loading import LDict, ScenarioError, read_yaml, resolve_scenario
 from sim.model import ArmsControlModel
 from sim.provenance import model_version, versions
-from sim.reporters import LONG_COLUMNS, LONG_DTYPES, LONG_SCHEMA, Reporters, ReporterError, long_frame, series_rows
+from sim.reporters import (
+    LONG_COLUMNS,
+    LONG_DTYPES,
+    LONG_SCHEMA,
+    ReporterError,
+    Reporters,
+    long_frame,
+    series_rows,
+)
 from sim.sampling import SampleSpec
 from sim.scenario import Scenario
 
@@ -85,16 +111,55 @@ SERIES_PART = "series-{:05d}.parquet"  # the chunk's long time-series rows, writ
 MAX_CHUNK = 500  # runs per part file at most
 MIN_CHUNK = 10  # runs per part file at least (when there are that many)
 CHUNKS_TARGET = 50  # aim for about this many part files in a mid-sized sweep
-NULLABLE_WHOLE = ("years", "agreement_step", "before_deadline")  # float64 always, NaN when there is none
+NULLABLE_WHOLE = (
+    "years",
+    "agreement_step",
+    "before_deadline",
+)  # float64 always, NaN when there is none
 INFLIGHT_PER_WORKER = 2  # chunks queued per worker: keeps workers busy, memory flat
 POLL_S = 1.0  # how often a sweep on Dask checks that its scheduler still has a worker (seconds)
-OUTCOME_METRICS = ("category", "label", "reason", "years", "agreement_step", "agreement_date", "before_deadline",
-                   "verification", "freeze", "parties", "crisis", "arms_race", "final_tension", "final_total_forces")
-DEFAULT_OUTCOME = ("category", "label", "years", "agreement_date", "before_deadline", "crisis", "arms_race", "final_tension")
-OUTCOME_TYPES = {"category": pa.string(), "label": pa.string(), "reason": pa.string(), "years": pa.int64(),
-                 "agreement_step": pa.int64(), "agreement_date": pa.string(), "before_deadline": pa.int64(),
-                 "verification": pa.string(), "freeze": pa.string(), "parties": pa.string(),
-                 "crisis": pa.bool_(), "arms_race": pa.bool_(), "final_tension": pa.float64(), "final_total_forces": pa.float64()}
+OUTCOME_METRICS = (
+    "category",
+    "label",
+    "reason",
+    "years",
+    "agreement_step",
+    "agreement_date",
+    "before_deadline",
+    "verification",
+    "freeze",
+    "parties",
+    "crisis",
+    "arms_race",
+    "final_tension",
+    "final_total_forces",
+)
+DEFAULT_OUTCOME = (
+    "category",
+    "label",
+    "years",
+    "agreement_date",
+    "before_deadline",
+    "crisis",
+    "arms_race",
+    "final_tension",
+)
+OUTCOME_TYPES = {
+    "category": pa.string(),
+    "label": pa.string(),
+    "reason": pa.string(),
+    "years": pa.int64(),
+    "agreement_step": pa.int64(),
+    "agreement_date": pa.string(),
+    "before_deadline": pa.int64(),
+    "verification": pa.string(),
+    "freeze": pa.string(),
+    "parties": pa.string(),
+    "crisis": pa.bool_(),
+    "arms_race": pa.bool_(),
+    "final_tension": pa.float64(),
+    "final_total_forces": pa.float64(),
+}
 
 
 class SweepError(ScenarioError):
@@ -159,21 +224,27 @@ class SweepSpec(BaseModel):
         for g, group in enumerate(groups):
             lengths = {len(v) for v in group.values()}
             if not group or 0 in lengths:
-                raise ValueError(f"zip group {g} must list at least one parameter with at least one value")
+                raise ValueError(
+                    f"zip group {g} must list at least one parameter with at least one value"
+                )
             if len(lengths) > 1:
                 shown = ", ".join(f"{k} has {len(v)}" for k, v in group.items())
-                raise ValueError(f"the parameters of a zip group vary together, so they need as many values each ({shown})")
+                raise ValueError(
+                    f"the parameters of a zip group vary together, so they need as many values each ({shown})"
+                )
         return groups
 
     @model_validator(mode="after")
-    def _each_path_once(self) -> "SweepSpec":
+    def _each_path_once(self) -> SweepSpec:
         seen: set[str] = set(self.parameters)
         for group in self.zip:
             for path in group:
                 if path in seen:
-                    raise ValueError(f"'{path}' is varied twice (in parameters and zip, or in two zip groups)")
+                    raise ValueError(
+                        f"'{path}' is varied twice (in parameters and zip, or in two zip groups)"
+                    )
                 seen.add(path)
-        for path in (self.sample.parameters if self.sample else {}):
+        for path in self.sample.parameters if self.sample else {}:
             if path in seen:
                 raise ValueError(f"'{path}' is both sampled and on the grid; give it in one place")
         return self
@@ -218,7 +289,9 @@ class SweepSpec(BaseModel):
         """Identifies the experiment: the spec (without output or prose) and the scenario it resolves to."""
         body = self.model_dump(mode="json", exclude={"output", "name", "description"})
         body["scenario_content"] = scenario.model_dump(mode="json")
-        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[
+            :16
+        ]
 
 
 # ---------------------------------------------------------------------------- reading a spec
@@ -230,7 +303,9 @@ def expand_values(node: Any) -> list[Any]:
         return list(node["values"])
     if isinstance(node, dict) and set(node) == {"start", "stop", "step"}:
         start, stop, step = (node[k] for k in ("start", "stop", "step"))
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, stop, step)):
+        if not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, stop, step)
+        ):
             raise ValueError("start, stop and step must be numbers")
         if not all(math.isfinite(v) for v in (start, stop, step)):
             raise ValueError("start, stop and step must be finite numbers")
@@ -240,11 +315,17 @@ def expand_values(node: Any) -> list[Any]:
             raise ValueError(f"stop ({stop}) is below start ({start})")
         count = (stop - start) / step + 1e-9
         if not math.isfinite(count) or count + 1 > limits.SWEEP_VALUES.value:
-            raise ValueError(limits.SWEEP_VALUES.exceeded(int(count) + 1 if math.isfinite(count) else count, "the range has"))
+            raise ValueError(
+                limits.SWEEP_VALUES.exceeded(
+                    int(count) + 1 if math.isfinite(count) else count, "the range has"
+                )
+            )
         n = int(math.floor(count)) + 1
         whole = all(isinstance(v, int) for v in (start, stop, step))
         return [start + k * step if whole else round(start + k * step, 12) for k in range(n)]
-    raise ValueError("expected a list of values, {values: [...]}, or {start: ..., stop: ..., step: ...}")
+    raise ValueError(
+        "expected a list of values, {values: [...]}, or {start: ..., stop: ..., step: ...}"
+    )
 
 
 def _where(data: Any, *path: Any) -> int | None:
@@ -297,16 +378,24 @@ def load_spec(spec_or_path: SweepSpec | dict | str | Path) -> tuple[SweepSpec, s
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
-        field = ".".join(str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in ("list", "dict"))))
+        field = ".".join(
+            str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in ("list", "dict")))
+        )
         msg = err["msg"].replace("Value error, ", "")
         if err["type"] == "extra_forbidden":
             msg = "unknown key; expected one of " + ", ".join(_allowed(loc[:-1]))
         elif err["type"] == "missing":
             msg = "missing required field"
         got = err.get("input")
-        if err["type"] not in ("extra_forbidden", "missing") and not isinstance(got, (dict, list)) and got is not None:
+        if (
+            err["type"] not in ("extra_forbidden", "missing")
+            and not isinstance(got, (dict, list))
+            and got is not None
+        ):
             msg += f" (got {got!r})"
-        raise SweepError(msg, file, _where(data, *loc) or (1 if file != "<sweep>" else None), field or None) from None
+        raise SweepError(
+            msg, file, _where(data, *loc) or (1 if file != "<sweep>" else None), field or None
+        ) from None
     _check_size(spec, file, data)
     return spec, file, data
 
@@ -316,17 +405,33 @@ def _check_size(spec: SweepSpec, file: str, data: Any) -> None:
     for paths, values in spec.axes():
         if len(values) > limits.SWEEP_VALUES.value:
             where = ("parameters", paths[0]) if paths[0] in spec.parameters else ("zip",)
-            raise SweepError(limits.SWEEP_VALUES.exceeded(len(values), "the parameter has"), file, _where(data, *where),
-                             ".".join(where))
+            raise SweepError(
+                limits.SWEEP_VALUES.exceeded(len(values), "the parameter has"),
+                file,
+                _where(data, *where),
+                ".".join(where),
+            )
     if spec.total_runs > limits.SWEEP_RUNS.value:
-        raise SweepError(limits.SWEEP_RUNS.exceeded(spec.total_runs, f"{spec.n_combos:,} grid points x {spec.replicates:,} replicates make"),
-                         file, _where(data, "replicates") or _where(data, "parameters"), "replicates")
+        raise SweepError(
+            limits.SWEEP_RUNS.exceeded(
+                spec.total_runs,
+                f"{spec.n_combos:,} grid points x {spec.replicates:,} replicates make",
+            ),
+            file,
+            _where(data, "replicates") or _where(data, "parameters"),
+            "replicates",
+        )
 
 
 def _zip_group(data: Any, g: int, group: Any, file: str) -> Any:
     """A zip group with its ranges expanded, checked for equal lengths (located)."""
     if not isinstance(group, dict) or not group:
-        raise SweepError("expected a mapping of parameter paths to values", file, _where(data, "zip", g), f"zip.{g}")
+        raise SweepError(
+            "expected a mapping of parameter paths to values",
+            file,
+            _where(data, "zip", g),
+            f"zip.{g}",
+        )
     out = {}
     for p, node in group.items():
         try:
@@ -335,8 +440,12 @@ def _zip_group(data: Any, g: int, group: Any, file: str) -> Any:
             raise SweepError(str(exc), file, _where(data, "zip", g, p), f"zip.{g}.{p}") from None
     if len({len(v) for v in out.values()}) > 1:
         shown = ", ".join(f"{k} has {len(v)}" for k, v in out.items())
-        raise SweepError(f"the parameters of a zip group vary together, so they need as many values each ({shown})",
-                         file, _where(data, "zip", g), f"zip.{g}")
+        raise SweepError(
+            f"the parameters of a zip group vary together, so they need as many values each ({shown})",
+            file,
+            _where(data, "zip", g),
+            f"zip.{g}",
+        )
     return out
 
 
@@ -344,7 +453,15 @@ def _allowed(loc: tuple) -> list[str]:
     cls: Any = SweepSpec
     for part in loc:
         f = cls.model_fields.get(part) if isinstance(part, str) else None
-        inner = [a for a in (f.annotation, *typing.get_args(f.annotation)) if isinstance(a, type) and issubclass(a, BaseModel)] if f else []
+        inner = (
+            [
+                a
+                for a in (f.annotation, *typing.get_args(f.annotation))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ]
+            if f
+            else []
+        )
         if not inner:
             break
         cls = inner[0]
@@ -369,13 +486,22 @@ def prepare(spec: SweepSpec, file: str, data: Any) -> tuple[Scenario, list[str]]
         base = resolve_scenario(_scenario_ref(spec, file), spec.overrides)
     except ScenarioError as exc:
         if exc.file and exc.file.startswith("--set "):
-            key = exc.file[len("--set "):]
-            raise SweepError(exc.message, file, _where(data, "overrides", key), f"overrides.{key}") from None
+            key = exc.file[len("--set ") :]
+            raise SweepError(
+                exc.message, file, _where(data, "overrides", key), f"overrides.{key}"
+            ) from None
         if exc.line is None and "scenario" not in (exc.file or ""):
-            raise SweepError(f"scenario '{spec.scenario}': {exc.message}", file, _where(data, "scenario"), "scenario") from None
+            raise SweepError(
+                f"scenario '{spec.scenario}': {exc.message}",
+                file,
+                _where(data, "scenario"),
+                "scenario",
+            ) from None
         raise
     _check_sample(spec, base, file, data)
-    grid = spec.axes()[:len(spec.axes()) - (spec.sample.n_axes if spec.sample else 0)]  # the sample is checked above
+    grid = spec.axes()[
+        : len(spec.axes()) - (spec.sample.n_axes if spec.sample else 0)
+    ]  # the sample is checked above
     for paths, values in grid:
         section = "parameters" if len(paths) == 1 and paths[0] in spec.parameters else "zip"
         for value in values:
@@ -384,14 +510,27 @@ def prepare(spec: SweepSpec, file: str, data: Any) -> tuple[Scenario, list[str]]
             except ScenarioError as exc:
                 shown = ", ".join(f"{p}={v!r}" for p, v in zip(paths, value))
                 g = next((i for i, grp in enumerate(spec.zip) if paths[0] in grp), None)
-                line = _where(data, "parameters", paths[0]) if section == "parameters" else _where(data, "zip", g, paths[0])
+                line = (
+                    _where(data, "parameters", paths[0])
+                    if section == "parameters"
+                    else _where(data, "zip", g, paths[0])
+                )
                 field = f"parameters.{paths[0]}" if section == "parameters" else f"zip.{g}"
-                raise SweepError(f"{shown}: {exc.message}" + (f" ({exc.field})" if exc.field else ""), file, line, field) from None
+                raise SweepError(
+                    f"{shown}: {exc.message}" + (f" ({exc.field})" if exc.field else ""),
+                    file,
+                    line,
+                    field,
+                ) from None
     names = series_names(ArmsControlModel(base, rng=0))
     for name in spec.metrics.series:
         if name not in names:
-            raise SweepError(f"unknown series '{name}'; expected one of {', '.join(names)}", file,
-                             _where(data, "metrics", "series", name), f"metrics.series.{name}")
+            raise SweepError(
+                f"unknown series '{name}'; expected one of {', '.join(names)}",
+                file,
+                _where(data, "metrics", "series", name),
+                f"metrics.series.{name}",
+            )
     return base, names
 
 
@@ -402,7 +541,12 @@ def compile_reporters(spec: SweepSpec, base: Scenario, file: str, data: Any) -> 
     try:
         return Reporters(spec.metrics.reporter_spec(), base)
     except ReporterError as exc:
-        raise SweepError(exc.message, file, _where(data, "metrics", "reporters", exc.name), f"metrics.reporters.{exc.name}") from None
+        raise SweepError(
+            exc.message,
+            file,
+            _where(data, "metrics", "reporters", exc.name),
+            f"metrics.reporters.{exc.name}",
+        ) from None
 
 
 def _check_sample(spec: SweepSpec, base: Scenario, file: str, data: Any) -> None:
@@ -415,13 +559,28 @@ def _check_sample(spec: SweepSpec, base: Scenario, file: str, data: Any) -> None
             try:
                 resolve_scenario(base, {path: value})
             except ScenarioError as exc:
-                hint = "; for whole numbers use {integer: [low, high]}" if "integer" in exc.message else ""
-                raise SweepError(f"{path}={value!r}: {exc.message}{hint}" + (f" ({exc.field})" if exc.field else ""),
-                                 file, _where(data, "sample", kind, path), f"sample.{kind}.{path}") from None
+                hint = (
+                    "; for whole numbers use {integer: [low, high]}"
+                    if "integer" in exc.message
+                    else ""
+                )
+                raise SweepError(
+                    f"{path}={value!r}: {exc.message}{hint}"
+                    + (f" ({exc.field})" if exc.field else ""),
+                    file,
+                    _where(data, "sample", kind, path),
+                    f"sample.{kind}.{path}",
+                ) from None
 
 
 # ---------------------------------------------------------------------------- running a chunk
-def run_one(scenario: Scenario, seed: int, metrics: Metrics, reporters: Reporters | None = None, run: int = 0) -> dict[str, Any]:
+def run_one(
+    scenario: Scenario,
+    seed: int,
+    metrics: Metrics,
+    reporters: Reporters | None = None,
+    run: int = 0,
+) -> dict[str, Any]:
     """One run's metrics (outcome fields, series, final reporters); its long time-series rows
     (series and reporters recorded every k steps) under the key ``_series``."""
     long: list[tuple] = []
@@ -445,15 +604,28 @@ def run_one(scenario: Scenario, seed: int, metrics: Metrics, reporters: Reporter
     return out
 
 
-def run_chunk(spec: SweepSpec, base: Scenario, start: int, stop: int, dry_run: bool = False) -> list[dict[str, Any]]:
+def run_chunk(
+    spec: SweepSpec, base: Scenario, start: int, stop: int, dry_run: bool = False
+) -> list[dict[str, Any]]:
     """Rows of runs start..stop-1 (a worker's job). A failing run gives a row with its error."""
     rows, cache = [], {}
-    reporters = Reporters(spec.metrics.reporter_spec(), base) if spec.metrics.reporters and not dry_run else None
+    reporters = (
+        Reporters(spec.metrics.reporter_spec(), base)
+        if spec.metrics.reporters and not dry_run
+        else None
+    )
     for i in range(start, stop):
         c, r = divmod(i, spec.replicates)
         combo = spec.combo(c)
         seed = spec.run_seed(i)
-        row: dict[str, Any] = {"run": i, "combo": c, "replicate": r, "seed": seed, **combo, "error": None}
+        row: dict[str, Any] = {
+            "run": i,
+            "combo": c,
+            "replicate": r,
+            "seed": seed,
+            **combo,
+            "error": None,
+        }
         if dry_run:
             rows.append(row)
             continue
@@ -479,8 +651,12 @@ def _param_type(values: list[Any]) -> tuple[pa.DataType, bool]:
 
 def table_schema(spec: SweepSpec, reporters: Reporters | None = None) -> tuple[pa.Schema, set[str]]:
     """The fixed schema of every part file, and the parameter columns stored as JSON text."""
-    fields = [pa.field("run", pa.int64()), pa.field("combo", pa.int64()), pa.field("replicate", pa.int64()),
-              pa.field("seed", pa.int64())]
+    fields = [
+        pa.field("run", pa.int64()),
+        pa.field("combo", pa.int64()),
+        pa.field("replicate", pa.int64()),
+        pa.field("seed", pa.int64()),
+    ]
     as_json = set()
     for paths, values in spec.axes():
         for j, p in enumerate(paths):
@@ -489,7 +665,11 @@ def table_schema(spec: SweepSpec, reporters: Reporters | None = None) -> tuple[p
             if js:
                 as_json.add(p)
     fields += [pa.field(k, OUTCOME_TYPES[k]) for k in spec.metrics.outcome]
-    fields += [pa.field(name, pa.float64()) for name, when in spec.metrics.series.items() if when == "final"]
+    fields += [
+        pa.field(name, pa.float64())
+        for name, when in spec.metrics.series.items()
+        if when == "final"
+    ]
     fields += [pa.field(col, t) for col, t in (reporters.types.items() if reporters else ())]
     fields.append(pa.field("error", pa.string()))
     return pa.schema(fields), as_json
@@ -540,11 +720,17 @@ def load_timeseries(output: str | Path) -> pd.DataFrame:
     are done (see :mod:`sim.reporters` for the columns and their types).
     """
     out = Path(output)
-    parts = [p for p in sorted(out.glob("series-*.parquet")) if (out / PART.format(int(p.stem.split("-")[1]))).exists()]
+    parts = [
+        p
+        for p in sorted(out.glob("series-*.parquet"))
+        if (out / PART.format(int(p.stem.split("-")[1]))).exists()
+    ]
     if not parts:
         return long_frame([])
     frame = pa.concat_tables([pq.read_table(p) for p in parts]).to_pandas()
-    return frame.astype(LONG_DTYPES).sort_values(["run", "step"], kind="stable").reset_index(drop=True)
+    return (
+        frame.astype(LONG_DTYPES).sort_values(["run", "step"], kind="stable").reset_index(drop=True)
+    )
 
 
 def read_manifest(output: str | Path) -> dict | None:
@@ -576,10 +762,18 @@ def _done_chunks(out: Path, manifest: dict, sizes: dict[int, int]) -> set[int]:
     return {k for k in done if (out / PART.format(k)).exists()}
 
 
-def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = None, scheduler: str | None = None,
-          resume: bool = False, progress: bool | Callable[[int, int], Any] = True, executor: Executor | None = None,
-          output: str | Path | None = None, dry_run: bool = False, load: bool = True,
-          allow_version_change: bool = False) -> pd.DataFrame | None:
+def sweep(
+    spec_or_path: SweepSpec | dict | str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool | Callable[[int, int], Any] = True,
+    executor: Executor | None = None,
+    output: str | Path | None = None,
+    dry_run: bool = False,
+    load: bool = True,
+    allow_version_change: bool = False,
+) -> pd.DataFrame | None:
     """Run a sweep and return its table (see the module docstring for the spec and the columns).
 
     Args:
@@ -612,26 +806,41 @@ def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = Non
     manifest = read_manifest(out)
     if manifest is not None:
         if manifest.get("spec_hash") != digest:
-            raise SweepError(f"this output holds the results of a different sweep (spec {manifest.get('spec_hash')}, "
-                             f"this one is {digest}); choose another output or remove it", str(out))
+            raise SweepError(
+                f"this output holds the results of a different sweep (spec {manifest.get('spec_hash')}, "
+                f"this one is {digest}); choose another output or remove it",
+                str(out),
+            )
         if manifest.get("done") and not resume:
-            raise SweepError(f"this output already holds {len(manifest['done'])} of {manifest['n_chunks']} chunks of this "
-                             "sweep; resume it (--resume) or remove it", str(out))
+            raise SweepError(
+                f"this output already holds {len(manifest['done'])} of {manifest['n_chunks']} chunks of this "
+                "sweep; resume it (--resume) or remove it",
+                str(out),
+            )
         _check_version(manifest, out, allow_version_change)
         chunk = int(manifest["chunk_size"])
     else:
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise SweepError("exists and is not a sweep output; refusing to write into it", str(out))
+            raise SweepError(
+                "exists and is not a sweep output; refusing to write into it", str(out)
+            )
         chunk = spec.chunk_size or default_chunk_size(total)
     n_chunks = math.ceil(total / chunk) if total else 0
     sizes = {k: min(chunk, total - k * chunk) for k in range(n_chunks)}
     out.mkdir(parents=True, exist_ok=True)
     for tmp in out.glob("*.tmp"):
         tmp.unlink(missing_ok=True)
-    manifest = manifest or {"spec_hash": digest, "total_runs": total, "chunk_size": chunk, "n_chunks": n_chunks,
-                            "parameters": spec.parameter_paths, "spec": spec.model_dump(mode="json"),
-                            "versions": versions(),
-                            "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "done": []}
+    manifest = manifest or {
+        "spec_hash": digest,
+        "total_runs": total,
+        "chunk_size": chunk,
+        "n_chunks": n_chunks,
+        "parameters": spec.parameter_paths,
+        "spec": spec.model_dump(mode="json"),
+        "versions": versions(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "done": [],
+    }
     done = _done_chunks(out, manifest, sizes)
     manifest["done"] = sorted(done)
     _write_manifest(out, manifest)
@@ -644,15 +853,30 @@ def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = Non
     elif progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=total, initial=sum(sizes[k] for k in done), unit="run", file=sys.stderr,
-                   desc=spec.name or out.name, dynamic_ncols=True)
+        bar = tqdm(
+            total=total,
+            initial=sum(sizes[k] for k in done),
+            unit="run",
+            file=sys.stderr,
+            desc=spec.name or out.name,
+            dynamic_ncols=True,
+        )
 
     def finished(k: int, rows: list[dict]) -> None:
         long = [x for r in rows for x in r.pop("_series", ())]
         if long:  # before the part, whose presence marks the chunk done
-            _write_atomic(out / SERIES_PART.format(k), lambda p: pq.write_table(
-                pa.Table.from_pylist([dict(zip(LONG_COLUMNS, x)) for x in long], schema=LONG_SCHEMA), p))
-        _write_atomic(out / PART.format(k), lambda p: pq.write_table(_to_table(rows, schema, as_json), p))
+            _write_atomic(
+                out / SERIES_PART.format(k),
+                lambda p: pq.write_table(
+                    pa.Table.from_pylist(
+                        [dict(zip(LONG_COLUMNS, x)) for x in long], schema=LONG_SCHEMA
+                    ),
+                    p,
+                ),
+            )
+        _write_atomic(
+            out / PART.format(k), lambda p: pq.write_table(_to_table(rows, schema, as_json), p)
+        )
         done.add(k)
         manifest["done"] = sorted(done)
         _write_manifest(out, manifest)
@@ -673,15 +897,27 @@ def sweep(spec_or_path: SweepSpec | dict | str | Path, workers: int | None = Non
                 finished(k, run_chunk(spec, base, k * chunk, k * chunk + sizes[k], dry_run))
         else:
             if executor is None:
-                own = executor = ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context(),
-                                                     initializer=worker_init, initargs=(os.getpid(),))
-            _drive(executor, todo, lambda k: (run_chunk, spec, base, k * chunk, k * chunk + sizes[k], dry_run),
-                   finished, INFLIGHT_PER_WORKER * n_workers, alive)
+                own = executor = ProcessPoolExecutor(
+                    max_workers=n_workers,
+                    mp_context=pool_context(),
+                    initializer=worker_init,
+                    initargs=(os.getpid(),),
+                )
+            _drive(
+                executor,
+                todo,
+                lambda k: (run_chunk, spec, base, k * chunk, k * chunk + sizes[k], dry_run),
+                finished,
+                INFLIGHT_PER_WORKER * n_workers,
+                alive,
+            )
     finally:
         if bar is not None:
             bar.close()
         if own is not None:
-            own.close() if hasattr(own, "scheduler_info") else own.shutdown(wait=True, cancel_futures=True)
+            own.close() if hasattr(own, "scheduler_info") else own.shutdown(
+                wait=True, cancel_futures=True
+            )
     manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     _write_manifest(out, manifest)
     return load_results(out) if load and total else None
@@ -696,10 +932,15 @@ def _check_version(manifest: dict, out: Path, allow: bool) -> None:
     if model_version(before) == model_version(now):
         return
     if not allow:
-        raise SweepError(f"this output was started by {model_version(before)}; this is {model_version(now)}. Resuming "
-                         "would mix two model versions in one table: use another output, or resume anyway with "
-                         "--allow-version-change (allow_version_change=True)", str(out))
-    manifest.setdefault("resumed", []).append({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "versions": now})
+        raise SweepError(
+            f"this output was started by {model_version(before)}; this is {model_version(now)}. Resuming "
+            "would mix two model versions in one table: use another output, or resume anyway with "
+            "--allow-version-change (allow_version_change=True)",
+            str(out),
+        )
+    manifest.setdefault("resumed", []).append(
+        {"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "versions": now}
+    )
 
 
 def _dask_client(scheduler: str) -> Any:
@@ -711,9 +952,11 @@ def _dask_client(scheduler: str) -> Any:
         client.wait_for_workers(1, timeout=limits.DASK_NO_WORKER_S.value)
     except (TimeoutError, OSError):
         client.close()
-        raise SweepError(f"the Dask scheduler at {scheduler} has no worker: none joined within "
-                         f"{limits.DASK_NO_WORKER_S.value} s; start some (dask worker {scheduler}) and run again "
-                         f"(the limit is {limits.DASK_NO_WORKER_S.variable})") from None
+        raise SweepError(
+            f"the Dask scheduler at {scheduler} has no worker: none joined within "
+            f"{limits.DASK_NO_WORKER_S.value} s; start some (dask worker {scheduler}) and run again "
+            f"(the limit is {limits.DASK_NO_WORKER_S.variable})"
+        ) from None
     return client
 
 
@@ -730,8 +973,14 @@ def _has_workers(client: Any, scheduler: str) -> Callable[[], bool]:
     return alive
 
 
-def _drive(executor: Executor, todo: list[int], job: Callable[[int], tuple], finished: Callable[[int, list], None],
-           inflight: int, alive: Callable[[], bool] | None = None) -> None:
+def _drive(
+    executor: Executor,
+    todo: list[int],
+    job: Callable[[int], tuple],
+    finished: Callable[[int, list], None],
+    inflight: int,
+    alive: Callable[[], bool] | None = None,
+) -> None:
     """Keep at most `inflight` chunks queued on the executor; write each as it comes back.
 
     With `alive` (a Dask sweep), stop with a SweepError once it has said False for DASK_NO_WORKER_S seconds.
@@ -751,9 +1000,11 @@ def _drive(executor: Executor, todo: list[int], job: Callable[[int], tuple], fin
                 elif alone_since is None:
                     alone_since = time.monotonic()
                 elif time.monotonic() - alone_since > limits.DASK_NO_WORKER_S.value:
-                    raise SweepError(f"the Dask scheduler at {getattr(alive, 'scheduler', '?')} has had no live worker for "
-                                     f"{limits.DASK_NO_WORKER_S.value} s; the chunks already written are kept: start "
-                                     "workers and continue with --resume")
+                    raise SweepError(
+                        f"the Dask scheduler at {getattr(alive, 'scheduler', '?')} has had no live worker for "
+                        f"{limits.DASK_NO_WORKER_S.value} s; the chunks already written are kept: start "
+                        "workers and continue with --resume"
+                    )
                 continue
             for fut in ready:
                 k = running.pop(fut)

@@ -8,6 +8,7 @@ no traceback), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,54 +59,126 @@ expression: "`tension.initial` > 0.3".""",
 
 
 def _parser(sub: Any, name: str, help: str) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=help, description=help, epilog=EXAMPLES[name],
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on an internal error")
+    p = sub.add_parser(
+        name,
+        help=help,
+        description=help,
+        epilog=EXAMPLES[name],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show a traceback on an internal error",
+    )
     return p
 
 
 def register(subparsers: Any) -> None:
     """Add ``ensemble``, ``sweep`` and ``plot`` to the ``acsim`` subcommands."""
-    p = _parser(subparsers, "ensemble", "run many replicates of a scenario and report the share of each outcome")
-    p.add_argument("scenario", metavar="SCENARIO", help="a bundled scenario's name or a path to a YAML file")
+    p = _parser(
+        subparsers,
+        "ensemble",
+        "run many replicates of a scenario and report the share of each outcome",
+    )
+    p.add_argument(
+        "scenario", metavar="SCENARIO", help="a bundled scenario's name or a path to a YAML file"
+    )
     p.add_argument("-n", type=int, default=500, metavar="N", help="replicates (default 500)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="the ensemble's seed (default 0)")
+    p.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="the ensemble's seed (default 0)"
+    )
     p.add_argument("--workers", type=int, default=1, metavar="W", help="processes (default 1)")
-    p.add_argument("--set", action="append", metavar="PATH=VALUE", help="change one field for every replicate (repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="change one field for every replicate (repeatable)",
+    )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print shares and timing as JSON")
     out.add_argument("--csv", action="store_true", help="print one row per replicate as CSV")
     p.set_defaults(func=cmd_ensemble)
 
-    p = _parser(subparsers, "sweep", "run a parameter sweep from a YAML spec, streaming results to Parquet")
+    p = _parser(
+        subparsers, "sweep", "run a parameter sweep from a YAML spec, streaming results to Parquet"
+    )
     p.add_argument("spec", metavar="SPEC", help="the sweep spec (YAML)")
-    p.add_argument("--workers", type=int, metavar="N", help="processes (default: the cores available)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler to run on, e.g. tcp://host:8786")
-    p.add_argument("--resume", action="store_true", help="finish a sweep whose output already holds part of its results")
-    p.add_argument("--allow-version-change", action="store_true",
-                   help="with --resume: continue even if the output was started by another version of the model")
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="processes (default: the cores available)"
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a Dask scheduler to run on, e.g. tcp://host:8786"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish a sweep whose output already holds part of its results",
+    )
+    p.add_argument(
+        "--allow-version-change",
+        action="store_true",
+        help="with --resume: continue even if the output was started by another version of the model",
+    )
     p.add_argument("--output", metavar="DIR", help="write here instead of the spec's output")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
-    p = _parser(subparsers, "plot", "plot sweep results: a heat map over two parameters or a line over one")
+    p = _parser(
+        subparsers, "plot", "plot sweep results: a heat map over two parameters or a line over one"
+    )
     p.add_argument("results", metavar="RESULTS", help="a sweep's output directory")
-    p.add_argument("--x", required=True, metavar="PATH", help="the parameter across (its dotted path)")
+    p.add_argument(
+        "--x", required=True, metavar="PATH", help="the parameter across (its dotted path)"
+    )
     p.add_argument("--y", metavar="PATH", help="the parameter up (gives a heat map)")
-    p.add_argument("--metric", default="category == 'extended'", metavar="EXPR",
-                   help="a column or an expression over columns (default: category == 'extended')")
-    p.add_argument("--output", required=True, metavar="FILE", help="a .png, .svg, .pdf or .html file")
+    p.add_argument(
+        "--metric",
+        default="category == 'extended'",
+        metavar="EXPR",
+        help="a column or an expression over columns (default: category == 'extended')",
+    )
+    p.add_argument(
+        "--output", required=True, metavar="FILE", help="a .png, .svg, .pdf or .html file"
+    )
     p.add_argument("--title", help="the plot's title")
     p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     p.set_defaults(func=cmd_plot)
 
-    p = _parser(subparsers, "discover", "find the ranges of parameters that explain the runs matching a condition (PRIM)")
+    p = _parser(
+        subparsers,
+        "discover",
+        "find the ranges of parameters that explain the runs matching a condition (PRIM)",
+    )
     p.add_argument("results", metavar="RESULTS", help="a sweep's output directory")
-    p.add_argument("--where", required=True, metavar="EXPR", help="true for the runs of interest, e.g. \"category == 'lapsed'\"")
-    p.add_argument("--inputs", metavar="PATHS", help="comma-separated parameters to explain by (default: the sweep's)")
-    p.add_argument("--threshold", type=float, default=None, metavar="D", help="the density the chosen box must reach (default 0.8)")
-    p.add_argument("--box", type=int, metavar="I", help="show this box of the trajectory instead of the chosen one")
-    p.add_argument("--plot", metavar="FILE", help="draw the trade-off and the chosen box (.png, .svg or .pdf)")
+    p.add_argument(
+        "--where",
+        required=True,
+        metavar="EXPR",
+        help="true for the runs of interest, e.g. \"category == 'lapsed'\"",
+    )
+    p.add_argument(
+        "--inputs",
+        metavar="PATHS",
+        help="comma-separated parameters to explain by (default: the sweep's)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="D",
+        help="the density the chosen box must reach (default 0.8)",
+    )
+    p.add_argument(
+        "--box",
+        type=int,
+        metavar="I",
+        help="show this box of the trajectory instead of the chosen one",
+    )
+    p.add_argument(
+        "--plot", metavar="FILE", help="draw the trade-off and the chosen box (.png, .svg or .pdf)"
+    )
     p.add_argument("--json", action="store_true", help="print the trajectory and the box as JSON")
     p.set_defaults(func=cmd_discover)
 
@@ -121,7 +194,9 @@ def _located(exc: Exception) -> int:
     if isinstance(exc, ScenarioError):
         for problem in exc.all():
             field = f" {problem.field}:" if problem.field else ""
-            print(printable(f"error: {problem.location()}:{field} {problem.message}"), file=sys.stderr)
+            print(
+                printable(f"error: {problem.location()}:{field} {problem.message}"), file=sys.stderr
+            )
         return INVALID
     return _error(str(exc))
 
@@ -133,7 +208,9 @@ def _sets(items: list[str] | None) -> dict[str, Any]:
     for item in items or []:
         path, eq, value = item.partition("=")
         if not eq or not path.strip():
-            raise ValueError(f"--set {item}: expected PATH=VALUE, e.g. states.US.utility.discount=0.8")
+            raise ValueError(
+                f"--set {item}: expected PATH=VALUE, e.g. states.US.utility.discount=0.8"
+            )
         out[path.strip()] = parse_value(value.strip())
     return out
 
@@ -149,8 +226,14 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     if problem:
         return _error(problem)
     try:
-        result = ensemble(args.scenario, n=args.n, seed=args.seed, workers=args.workers, overrides=_sets(args.set),
-                          progress=_bar(args.n) if not (args.json or args.csv) and sys.stderr.isatty() else None)
+        result = ensemble(
+            args.scenario,
+            n=args.n,
+            seed=args.seed,
+            workers=args.workers,
+            overrides=_sets(args.set),
+            progress=_bar(args.n) if not (args.json or args.csv) and sys.stderr.isatty() else None,
+        )
     except (ScenarioError, ValueError) as exc:
         return _located(exc)
     except KeyboardInterrupt:
@@ -182,18 +265,31 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.loading import ScenarioError
     from sim.sweep import load_spec, read_manifest, sweep
 
-    problem = limits.check_workers(args.workers) if args.workers is not None and not args.scheduler else None
+    problem = (
+        limits.check_workers(args.workers)
+        if args.workers is not None and not args.scheduler
+        else None
+    )
     if problem:
         return _error(problem)
     try:
-        table = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                      progress=not args.quiet, output=args.output, allow_version_change=args.allow_version_change)
+        table = sweep(
+            args.spec,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            progress=not args.quiet,
+            output=args.output,
+            allow_version_change=args.allow_version_change,
+        )
     except ScenarioError as exc:
         return _located(exc)
     except KeyboardInterrupt:
         print("interrupted: finished chunks are kept; continue with --resume", file=sys.stderr)
         return INTERRUPTED
-    except OSError as exc:  # e.g. a scheduler that cannot be reached, an output that cannot be written
+    except (
+        OSError
+    ) as exc:  # e.g. a scheduler that cannot be reached, an output that cannot be written
         return _error(f"{exc}")
     if table is None:
         print("the sweep has no runs")
@@ -202,16 +298,32 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = args.output or spec.output
     failed = int(table["error"].notna().sum())
     parts = (read_manifest(out) or {}).get("n_chunks", "?")
-    print(printable(f"{len(table)} runs in {out} ({parts} parts); {failed} failed" + ("; see the 'error' column" if failed else "")))
+    print(
+        printable(
+            f"{len(table)} runs in {out} ({parts} parts); {failed} failed"
+            + ("; see the 'error' column" if failed else "")
+        )
+    )
     if failed == len(table):
         errors = table["error"].value_counts()
-        print(printable(f"error: every run failed; the most common error ({errors.iloc[0]} of {len(table)} runs): {errors.index[0]}"),
-              file=sys.stderr)
+        print(
+            printable(
+                f"error: every run failed; the most common error ({errors.iloc[0]} of {len(table)} runs): {errors.index[0]}"
+            ),
+            file=sys.stderr,
+        )
         return FAILED
     if "category" in table.columns and spec.parameter_paths:
         ok = table[table["error"].isna()]
-        by = {p: ok[p].map(_hashable) for p in spec.parameter_paths}  # a list-valued parameter groups by its text
-        shares = ok.assign(**by).groupby(spec.parameter_paths)["category"].value_counts(normalize=True).unstack(fill_value=0)
+        by = {
+            p: ok[p].map(_hashable) for p in spec.parameter_paths
+        }  # a list-valued parameter groups by its text
+        shares = (
+            ok.assign(**by)
+            .groupby(spec.parameter_paths)["category"]
+            .value_counts(normalize=True)
+            .unstack(fill_value=0)
+        )
         print("share of each outcome:")
         print(printable(shares.round(3).to_string(), keep_newlines=True))
     print(printable(f"load it with: sim.sweep.load_results({str(out)!r})"))
@@ -231,9 +343,18 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.plot import PlotError, plot
 
     if Path(args.output).exists() and not args.force:
-        return _error(f"{args.output} exists; refusing to overwrite it (use --force, or another --output)")
+        return _error(
+            f"{args.output} exists; refusing to overwrite it (use --force, or another --output)"
+        )
     try:
-        plot(args.results, x=args.x, y=args.y, metric=args.metric, output=args.output, title=args.title)
+        plot(
+            args.results,
+            x=args.x,
+            y=args.y,
+            metric=args.metric,
+            output=args.output,
+            title=args.title,
+        )
     except (ScenarioError, PlotError) as exc:
         return _located(exc)
     except OSError as exc:

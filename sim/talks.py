@@ -16,12 +16,20 @@ timeline replace the proposer's choice at their date.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.bargaining import (TOLERANCE, backward_induction, best_hope, choose_offer, concession_progress,
-                            round_discounts, target)
+from sim.bargaining import (
+    TOLERANCE,
+    backward_induction,
+    best_hope,
+    choose_offer,
+    concession_progress,
+    round_discounts,
+    target,
+)
 from sim.beliefs import Answers, Belief, chance_all_accept
 from sim.events import fire_probability
 
@@ -45,7 +53,7 @@ class Talks:
         deciders: state index -> a player's decisions (see :meth:`ArmsControlModel.decide_for`).
     """
 
-    def __init__(self, model: "ArmsControlModel"):
+    def __init__(self, model: ArmsControlModel):
         self.model = model
         spec, cal, n = model.scenario.talks, model.calendar, len(model.states)
         self.spec = spec
@@ -57,10 +65,16 @@ class Talks:
         elif model.treaty.expires is not None:
             self.deadline = model.treaty.expires
         self._opens_years = cal.years_at(self.opens)
-        self._horizon_years = cal.years_at(self.deadline) - self._opens_years if self.deadline is not None else math.inf
+        self._horizon_years = (
+            cal.years_at(self.deadline) - self._opens_years
+            if self.deadline is not None
+            else math.inf
+        )
         self.proposer = model.state_by_name[spec.first_proposer or model.states[0].name].index
         self.targets = np.full(n, np.nan)
-        self.beliefs = {i: {j: Belief(model.states[j].draws) for j in range(n) if j != i} for i in range(n)}
+        self.beliefs = {
+            i: {j: Belief(model.states[j].draws) for j in range(n) if j != i} for i in range(n)
+        }
         self.pending: list[tuple[int, int, str, int]] = []
         self.deciders: dict[int, Callable] = {}
         self._clock = 0.0
@@ -84,7 +98,9 @@ class Talks:
                 if m.treaty.agreement is not None:
                     self._moot(p, offer, text, stamp)
                     continue
-                why = (text.rstrip(".") + " " if text else "") + "(a scripted offer, as the record has it)"
+                why = (
+                    text.rstrip(".") + " " if text else ""
+                ) + "(a scripted offer, as the record has it)"
             elif in_talks and k < rounds:
                 p, stamp = self.proposer, None
                 offer, why = self.choose(p), None
@@ -121,7 +137,9 @@ class Talks:
     def progress(self) -> float:
         """How far the bargainers have moved toward their reservation values (0-1; see :func:`concession_progress`)."""
         elapsed = self.model.calendar.years_at(self.model.now) - self._opens_years
-        return concession_progress(elapsed, self._horizon_years, self.spec.deadline_kind, self.spec.hazard_per_year)
+        return concession_progress(
+            elapsed, self._horizon_years, self.spec.deadline_kind, self.spec.hazard_per_year
+        )
 
     def current_targets(self, values: np.ndarray) -> np.ndarray:
         """Each state's target utility now (see :mod:`sim.bargaining`)."""
@@ -130,7 +148,12 @@ class Talks:
         u_max = best_hope(values.T, own.T).tolist()
         progress = self.progress()
         floors = np.array([s.reservation + s.hardening * m.tension for s in m.states])
-        out = np.array([target(u, f, progress, s.concession) for u, f, s in zip(u_max, floors.tolist(), m.states)])
+        out = np.array(
+            [
+                target(u, f, progress, s.concession)
+                for u, f, s in zip(u_max, floors.tolist(), m.states)
+            ]
+        )
         tactic = [s.index for s in m.states if s.spec.bargaining.tactic == "backward_induction"]
         if tactic:
             out[tactic] = self._induction_targets(values, floors)[tactic]
@@ -139,15 +162,31 @@ class Talks:
     def _induction_targets(self, values: np.ndarray, floors: np.ndarray) -> np.ndarray:
         """Targets of the backward-induction tactic (see :func:`sim.bargaining.backward_induction`), refreshed each step."""
         m, spec, k = self.model, self.spec, self.model.step_index
-        rounds = spec.rounds_per_step if spec.offers_per_year is None else spec.offers_per_year * max(m.dt, 1e-300)
+        rounds = (
+            spec.rounds_per_step
+            if spec.offers_per_year is None
+            else spec.offers_per_year * max(m.dt, 1e-300)
+        )
         hazard = spec.hazard_per_year if spec.deadline_kind == "uncertain" else 0.0
         left = None
         if self.deadline is not None and spec.deadline_kind == "hard":
             steps_left = int(np.count_nonzero(m.calendar.stamps[k:] <= self.deadline))
             left = max(int(round(steps_left * rounds)), 1)
-        discounts = round_discounts(np.array([s.draws.values["utility.discount"][s.row] for s in m.states]), m.dt / max(rounds, 1e-300), hazard)
+        discounts = round_discounts(
+            np.array([s.draws.values["utility.discount"][s.row] for s in m.states]),
+            m.dt / max(rounds, 1e-300),
+            hazard,
+        )
         allowed = np.isfinite(values)
-        return backward_induction(self.proposer, np.where(allowed, values, 0.0), allowed, m.space.party, floors, discounts, left).targets
+        return backward_induction(
+            self.proposer,
+            np.where(allowed, values, 0.0),
+            allowed,
+            m.space.party,
+            floors,
+            discounts,
+            left,
+        ).targets
 
     # ------------------------------------------------------------------ offers and answers
     def answers_of(self, j: int) -> Answers:
@@ -156,17 +195,31 @@ class Talks:
             m = self.model
             s = m.states[j]
             if s.draws.size == 1:  # its values are known: its answers are its true ones
-                self._answers[j] = Answers.known(m.values[:, j], self.targets[j], m.space.party[:, j])
+                self._answers[j] = Answers.known(
+                    m.values[:, j], self.targets[j], m.space.party[:, j]
+                )
             else:
-                rows = self.beliefs[(j + 1) % len(m.states)][j].rows  # every belief about j uses the same draws
-                self._answers[j] = Answers(s.draws, rows, m.tension, self._spread[:, j], self.active[j], self.progress(), m.space.party[:, j])
+                rows = self.beliefs[(j + 1) % len(m.states)][
+                    j
+                ].rows  # every belief about j uses the same draws
+                self._answers[j] = Answers(
+                    s.draws,
+                    rows,
+                    m.tension,
+                    self._spread[:, j],
+                    self.active[j],
+                    self.progress(),
+                    m.space.party[:, j],
+                )
         return self._answers[j]
 
     def choose(self, p: int) -> int | None:
         """The offer state p's rules make: the best gamble on what the others accept (:func:`sim.bargaining.choose_offer`)."""
         m = self.model
         others = [j for j in range(len(m.states)) if j != p]
-        chance, short = chance_all_accept([self.beliefs[p][j] for j in others], [self.answers_of(j) for j in others])
+        chance, short = chance_all_accept(
+            [self.beliefs[p][j] for j in others], [self.answers_of(j) for j in others]
+        )
         ok = m.space.party[:, p] & np.isfinite(m.values[:, p])
         offer = choose_offer(m.values[:, p], self.targets[p], ok, chance, short)
         self.last_chance = math.nan if offer is None else float(chance[offer])
@@ -178,10 +231,23 @@ class Talks:
         proposer = m.states[p]
         goal = self.targets[p]
         if offer is None:
-            m.note(proposer.name, "no_offer", f"makes no offer: nothing within its red lines reaches its target of {goal:.2f}.")
+            m.note(
+                proposer.name,
+                "no_offer",
+                f"makes no offer: nothing within its red lines reaches its target of {goal:.2f}.",
+            )
             return False
-        in_force, worth, chance = m.treaty.in_force, m.values[offer, p], self.last_chance if why is None else math.nan
-        m.note(proposer.name, "offer", lambda: self._offer_sentence(offer, in_force, why, worth, goal, chance), stamp=stamp)
+        in_force, worth, chance = (
+            m.treaty.in_force,
+            m.values[offer, p],
+            self.last_chance if why is None else math.nan,
+        )
+        m.note(
+            proposer.name,
+            "offer",
+            lambda: self._offer_sentence(offer, in_force, why, worth, goal, chance),
+            stamp=stamp,
+        )
         others = [int(j) for j in np.flatnonzero(m.space.party[offer]) if j != p]
         answers = [self.answer(j, offer, stamp) for j in others]
         proposer.last_offer = offer
@@ -200,7 +266,15 @@ class Talks:
             if i != j:
                 beliefs[j].update_on_refusal(would)
 
-    def _offer_sentence(self, offer: int, treaty_in_force: bool, why: str | None, worth: float, goal: float, chance: float) -> str:
+    def _offer_sentence(
+        self,
+        offer: int,
+        treaty_in_force: bool,
+        why: str | None,
+        worth: float,
+        goal: float,
+        chance: float,
+    ) -> str:
         """The log's sentence for an offer: what it is, and why."""
         if why is None:
             worth_text, goal_text = _pair(worth, goal)
@@ -220,24 +294,60 @@ class Talks:
             yes = bool(self.deciders[j]("answer", offer, yes))
             verb = "accepts" if yes else "rejects"
             worth, g = _pair(value, goal)
-            m.note(s.name, "accept" if yes else "reject", f"{verb} (the player's choice): worth {worth} to it; its target {g}.", stamp=stamp)
+            m.note(
+                s.name,
+                "accept" if yes else "reject",
+                f"{verb} (the player's choice): worth {worth} to it; its target {g}.",
+                stamp=stamp,
+            )
             return yes
         if yes:
-            extra = f", although it crosses its red line ({crossed[0]}) at an audience cost of {crossed[1]:.2f}" if crossed else ""
-            m.note(s.name, "accept", _worth_sentence("accepts: worth {} to it, at least its target of {}" + extra + ".", value, goal), stamp=stamp)
+            extra = (
+                f", although it crosses its red line ({crossed[0]}) at an audience cost of {crossed[1]:.2f}"
+                if crossed
+                else ""
+            )
+            m.note(
+                s.name,
+                "accept",
+                _worth_sentence(
+                    "accepts: worth {} to it, at least its target of {}" + extra + ".", value, goal
+                ),
+                stamp=stamp,
+            )
         elif crossed and math.isinf(crossed[1]):
-            m.note(s.name, "reject", f"rejects: it crosses its red line: {crossed[0]}.", stamp=stamp)
+            m.note(
+                s.name, "reject", f"rejects: it crosses its red line: {crossed[0]}.", stamp=stamp
+            )
         else:
-            because = f" after the audience cost of crossing its red line ({crossed[0]}: {crossed[1]:.2f})" if crossed else ""
+            because = (
+                f" after the audience cost of crossing its red line ({crossed[0]}: {crossed[1]:.2f})"
+                if crossed
+                else ""
+            )
             worse = " — worse than no deal" if value < 0 else ""
-            m.note(s.name, "reject", _worth_sentence("rejects: worth {} to it" + because + ", below its target of {}" + worse + ".", value, goal), stamp=stamp)
+            m.note(
+                s.name,
+                "reject",
+                _worth_sentence(
+                    "rejects: worth {} to it" + because + ", below its target of {}" + worse + ".",
+                    value,
+                    goal,
+                ),
+                stamp=stamp,
+            )
         return yes
 
     def _moot(self, p: int, offer: int, text: str, stamp: int) -> None:
         """A scripted offer after this run's agreement is logged but not put to the others again."""
         m = self.model
         desc = m.space.describe(offer, m.treaty.in_force)
-        m.note(m.states[p].name, "statement", f"{text or 'offers ' + desc}: moot, as {m.treaty.name} was already agreed on {m.treaty.agreement['date']}.", stamp=stamp)
+        m.note(
+            m.states[p].name,
+            "statement",
+            f"{text or 'offers ' + desc}: moot, as {m.treaty.name} was already agreed on {m.treaty.agreement['date']}.",
+            stamp=stamp,
+        )
 
     def forget(self, j: int) -> None:
         """State j has new preferences (a leadership change): every belief about it starts again from its new prior."""
@@ -252,7 +362,12 @@ class Talks:
         hard = self.spec.deadline_kind == "hard"
         if self.open and hard and self.deadline is not None and due(self.deadline):
             self.open = False
-            m.note("", "talks", "The deadline has come: talks close without agreement.", stamp=self.deadline)
+            m.note(
+                "",
+                "talks",
+                "The deadline has come: talks close without agreement.",
+                stamp=self.deadline,
+            )
         elif self.open and not hard and not passed_only:
             if m.rng.random() < fire_probability(self.spec.hazard_per_year, m.dt):
                 self.open = False
@@ -275,4 +390,3 @@ def _pair(a: float, b: float) -> tuple[str, str]:
 
 def _no_negative_zero(text: str) -> str:
     return text[1:] if text.startswith("-") and not text.strip("-0.") else text
-

@@ -55,7 +55,11 @@ def update(tension: float, inputs: TensionInputs, params: TensionModel, years: f
     """Tension after a step of `years` years (see the module docstring for the equation)."""
     t = params.baseline + (tension - params.baseline) * math.exp(-params.decay_per_year * years)
     t += params.arms_growth * max(inputs.growth_per_year, 0.0) * years
-    t += params.violation * inputs.violations + params.withdrawal * inputs.withdrawals + inputs.shocks
+    t += (
+        params.violation * inputs.violations
+        + params.withdrawal * inputs.withdrawals
+        + inputs.shocks
+    )
     if inputs.agreement:
         t -= params.agreement
     if inputs.treaty_in_force:

@@ -55,12 +55,16 @@ class Treaty:
         ratification: None, "pending", "ratified" or "refused".
     """
 
-    def __init__(self, model: "ArmsControlModel"):
+    def __init__(self, model: ArmsControlModel):
         self.model = model
         t, n = model.scenario.treaty, len(model.states)
         self.name = t.name
         self.in_force = t.in_force
-        self.expires = model.calendar.stamp(t.expires, t.expires_step) if t.in_force and (t.expires or t.expires_step) else None
+        self.expires = (
+            model.calendar.stamp(t.expires, t.expires_step)
+            if t.in_force and (t.expires or t.expires_step)
+            else None
+        )
         self.verification, self.freeze = t.verification, t.freeze
         self.caps = np.array([t.caps.get(s.name, np.inf) for s in model.states], dtype=float)
         self.parties = model.party_indices(t.parties) if t.parties else set(range(n))
@@ -76,7 +80,9 @@ class Treaty:
         self.votes: dict[int, tuple[int, float]] = {}
         self.ratification: str | None = None
         self.refused: dict | None = None  # a signed agreement a domestic body refused to ratify
-        self.ultimatums: list[tuple[int, int, int, float]] = []  # (due stamp, actor, target, trust below which it withdraws)
+        self.ultimatums: list[
+            tuple[int, int, int, float]
+        ] = []  # (due stamp, actor, target, trust below which it withdraws)
         self._before_signature: dict | None = None
 
     # ------------------------------------------------------------------ who is bound
@@ -105,21 +111,43 @@ class Treaty:
         o: Offer = m.space.offers[offer]
         when = m.now if stamp is None else stamp
         self._before_signature = self._snapshot()
-        base = self.expires if (self.in_force and self.expires is not None and self.expires >= when) else when
-        same = self.in_force and o.verification == self.verification and o.freeze == self.freeze \
+        base = (
+            self.expires
+            if (self.in_force and self.expires is not None and self.expires >= when)
+            else when
+        )
+        same = (
+            self.in_force
+            and o.verification == self.verification
+            and o.freeze == self.freeze
             and set(o.parties) == {m.states[i].name for i in self.parties}
+        )
         self.expires = m.calendar.later(base, 12 * o.years)
         self.verification, self.freeze, self.in_force = o.verification, o.freeze, True
         self.parties = m.party_indices(list(o.parties))
         self.suspended.clear()
-        self.ended = self.ended_by = self.ended_at = None  # a new agreement after an expiry or a withdrawal stands on its own
+        self.ended = self.ended_by = self.ended_at = (
+            None  # a new agreement after an expiry or a withdrawal stands on its own
+        )
         self._apply_freeze(o.freeze)
         before = None if m.talks.deadline is None else int(m.talks.deadline - when)
-        self.agreement = dict(offer=offer, years=o.years, step=m.step_index, date=m.calendar.label(when),
-                              before_deadline=before, same_terms=same, text=desc)
+        self.agreement = dict(
+            offer=offer,
+            years=o.years,
+            step=m.step_index,
+            date=m.calendar.label(when),
+            before_deadline=before,
+            same_terms=same,
+            text=desc,
+        )
         m.talks.open = False
         m.step_inputs.agreement = True
-        m.note("", "agreement", f"Agreement: {desc}. {capital(self.name)} now runs to {m.calendar.label(self.expires)}.", stamp=stamp)
+        m.note(
+            "",
+            "agreement",
+            f"Agreement: {desc}. {capital(self.name)} now runs to {m.calendar.label(self.expires)}.",
+            stamp=stamp,
+        )
         self._call_votes(offer, when)
 
     def _call_votes(self, offer: int, when: int) -> None:
@@ -128,10 +156,16 @@ class Treaty:
         for i in sorted(self.parties):
             r = m.states[i].spec.ratification
             if r is not None:
-                self.votes[i] = (m.calendar.later(when, r.delay_months), float(m.utilities[offer, i]))
+                self.votes[i] = (
+                    m.calendar.later(when, r.delay_months),
+                    float(m.utilities[offer, i]),
+                )
         if self.votes:
             self.ratification = PENDING
-            bodies = "; ".join(f"{m.states[i].spec.ratification.body} votes by {m.calendar.label(due)}" for i, (due, _) in self.votes.items())
+            bodies = "; ".join(
+                f"{m.states[i].spec.ratification.body} votes by {m.calendar.label(due)}"
+                for i, (due, _) in self.votes.items()
+            )
             m.note("", "treaty", f"Signed, pending ratification: {bodies}.", stamp=when)
         else:
             self.ratification = None
@@ -144,11 +178,19 @@ class Treaty:
         threshold = float(priors.draw(r.threshold, m.rng, 1)[0])
         del self.votes[i]
         if worth >= threshold:
-            m.note(s.name, "treaty", f"{r.body} ratifies the agreement: worth {worth:.2f} to {s.name}, at least what it demanded ({threshold:.2f}).")
+            m.note(
+                s.name,
+                "treaty",
+                f"{r.body} ratifies the agreement: worth {worth:.2f} to {s.name}, at least what it demanded ({threshold:.2f}).",
+            )
             if not self.votes:
                 self.ratification = RATIFIED
             return
-        m.note(s.name, "treaty", f"{r.body} refuses to ratify: worth {worth:.2f} to {s.name}, below what it demanded ({threshold:.2f}). The agreement is void.")
+        m.note(
+            s.name,
+            "treaty",
+            f"{r.body} refuses to ratify: worth {worth:.2f} to {s.name}, below what it demanded ({threshold:.2f}). The agreement is void.",
+        )
         self.votes.clear()
         self.ratification = REFUSED
         self._restore(self._before_signature)
@@ -165,9 +207,26 @@ class Treaty:
                 self.caps[i] = min(self.caps[i], option.cap_fraction * self.model.states[i].forces)
 
     def _snapshot(self) -> dict:
-        keep = ("in_force", "expires", "verification", "freeze", "parties", "suspended", "respects_caps", "ended", "ended_by", "ended_at", "agreement")
+        keep = (
+            "in_force",
+            "expires",
+            "verification",
+            "freeze",
+            "parties",
+            "suspended",
+            "respects_caps",
+            "ended",
+            "ended_by",
+            "ended_at",
+            "agreement",
+        )
         out = {k: getattr(self, k) for k in keep}
-        out.update(caps=self.caps.copy(), parties=set(self.parties), suspended=set(self.suspended), respects_caps=set(self.respects_caps))
+        out.update(
+            caps=self.caps.copy(),
+            parties=set(self.parties),
+            suspended=set(self.suspended),
+            respects_caps=set(self.respects_caps),
+        )
         return out
 
     def _restore(self, snap: dict) -> None:
@@ -197,7 +256,12 @@ class Treaty:
             if self.in_force and i in self.notices and due(when):
                 self._withdrawal_takes_effect(i, when)
         if self.in_force and self.expires is not None and due(self.expires):
-            self._end("expired", self.expires, None, f"{self.name} expires" + (" without agreement." if self.agreement is None else "."))
+            self._end(
+                "expired",
+                self.expires,
+                None,
+                f"{self.name} expires" + (" without agreement." if self.agreement is None else "."),
+            )
         m.talks.deadline_due(due, passed_only)
 
     def _withdrawal_takes_effect(self, i: int, when: int) -> None:
@@ -210,18 +274,35 @@ class Treaty:
             self.exits.append(i)
             self.caps[i] = np.inf
             others = ", ".join(m.states[k].name for k in sorted(rest))
-            m.note("", "treaty", f"{name}'s withdrawal takes effect: {self.name} stands among {others}.", stamp=when)
+            m.note(
+                "",
+                "treaty",
+                f"{name}'s withdrawal takes effect: {self.name} stands among {others}.",
+                stamp=when,
+            )
             return
-        self._end("withdrawn", when, i, f"{name}'s withdrawal takes effect: {self.name} is no longer in force.")
+        self._end(
+            "withdrawn",
+            when,
+            i,
+            f"{name}'s withdrawal takes effect: {self.name} is no longer in force.",
+        )
 
     def _ultimatum_due(self, by: int, actor: int, target_: int, trust_below: float) -> None:
         m = self.model
         a, b = m.states[actor], m.states[target_]
         level = a.trust[target_]
         if level < trust_below:
-            self.give_notice(a, f"gives notice of withdrawal: its ultimatum has expired and its trust in {b.name} ({level:.2f}) is below {trust_below:g}")
+            self.give_notice(
+                a,
+                f"gives notice of withdrawal: its ultimatum has expired and its trust in {b.name} ({level:.2f}) is below {trust_below:g}",
+            )
         else:
-            m.note(a.name, "event", f"lets its ultimatum lapse: its trust in {b.name} ({level:.2f}) is at least {trust_below:g}.")
+            m.note(
+                a.name,
+                "event",
+                f"lets its ultimatum lapse: its trust in {b.name} ({level:.2f}) is at least {trust_below:g}.",
+            )
 
     def _end(self, how: str, when: int, by: int | None, text: str) -> None:
         self.in_force, self.ended, self.ended_by, self.ended_at = False, how, by, when
@@ -231,7 +312,7 @@ class Treaty:
         self.model.note("", "treaty", capital(text), stamp=when)
 
     # ------------------------------------------------------------------ moves of the parties
-    def give_notice(self, actor: "State", text: str, ev: Any = None) -> None:
+    def give_notice(self, actor: State, text: str, ev: Any = None) -> None:
         """The actor gives notice of withdrawal; it takes effect after the treaty's notice period."""
         m = self.model
         if not self.in_force or actor.index in self.notices or actor.index not in self.parties:
@@ -241,9 +322,14 @@ class Treaty:
         effective = m.calendar.later(stamp, months)
         self.notices[actor.index] = effective
         m.step_inputs.withdrawals += 1
-        m.note(actor.name, "withdrawal", f"{text}; it takes effect on {m.calendar.label(effective)} ({months:g} months' notice).", ev)
+        m.note(
+            actor.name,
+            "withdrawal",
+            f"{text}; it takes effect on {m.calendar.label(effective)} ({months:g} months' notice).",
+            ev,
+        )
 
-    def suspend(self, actor: "State", respects_caps: bool, text: str, ev: Any = None) -> None:
+    def suspend(self, actor: State, respects_caps: bool, text: str, ev: Any = None) -> None:
         """The actor suspends the treaty: no data exchanges or inspections of it."""
         m = self.model
         if not self.in_force or actor.index not in self.parties or actor.index in self.suspended:
@@ -253,7 +339,12 @@ class Treaty:
             self.respects_caps.add(actor.index)
         m.step_inputs.withdrawals += 1
         caps = "it says it will keep to the caps" if respects_caps else "the caps no longer bind it"
-        m.note(actor.name, "suspension", f"{text or 'suspends the treaty'}: no data or inspections from it; {caps}.", ev)
+        m.note(
+            actor.name,
+            "suspension",
+            f"{text or 'suspends the treaty'}: no data or inspections from it; {caps}.",
+            ev,
+        )
 
 
 def capital(text: str) -> str:

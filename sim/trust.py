@@ -45,16 +45,31 @@ def with_ratio(prior: float, likelihood_ratio: float) -> float:
     return bayes(prior, likelihood_ratio, 1.0)
 
 
-def signal_likelihoods(alarm: bool, detection: float, false_alarm: float, p_cheat_security: float, p_cheat_greedy: float) -> tuple[float, float]:
+def signal_likelihoods(
+    alarm: bool,
+    detection: float,
+    false_alarm: float,
+    p_cheat_security: float,
+    p_cheat_greedy: float,
+) -> tuple[float, float]:
     """P(signal | security), P(signal | greedy) for one step's compliance report."""
     p_alarm_s = p_cheat_security * detection + (1.0 - p_cheat_security) * false_alarm
     p_alarm_g = p_cheat_greedy * detection + (1.0 - p_cheat_greedy) * false_alarm
     return (p_alarm_s, p_alarm_g) if alarm else (1.0 - p_alarm_s, 1.0 - p_alarm_g)
 
 
-def after_signal(prior: float, alarm: bool, detection: float, false_alarm: float, p_cheat_security: float, p_cheat_greedy: float) -> float:
+def after_signal(
+    prior: float,
+    alarm: bool,
+    detection: float,
+    false_alarm: float,
+    p_cheat_security: float,
+    p_cheat_greedy: float,
+) -> float:
     """Trust after one step's compliance report (alarm or clean)."""
-    return bayes(prior, *signal_likelihoods(alarm, detection, false_alarm, p_cheat_security, p_cheat_greedy))
+    return bayes(
+        prior, *signal_likelihoods(alarm, detection, false_alarm, p_cheat_security, p_cheat_greedy)
+    )
 
 
 def costly_signal_ratio(cost: float, weight: float) -> float:

@@ -21,13 +21,23 @@ import pytest
 
 import sim
 from sim import scoring
-from sim.backtest import agreement_timing, backtest, case_names, default_status_quo, forecast, is_case
+from sim.backtest import (
+    agreement_timing,
+    backtest,
+    case_names,
+    default_status_quo,
+    forecast,
+    is_case,
+)
 from sim.cli import build_parser, main
 from sim.outcomes import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "data" / "cases"
-FILES = [str(CASES / f"{name}.yaml") for name in ("expiring_treaty", "expiring_treaty_lapsed", "no_treaty")]
+FILES = [
+    str(CASES / f"{name}.yaml")
+    for name in ("expiring_treaty", "expiring_treaty_lapsed", "no_treaty")
+]
 N = 30
 
 
@@ -40,8 +50,17 @@ def result() -> sim.BacktestResult:
 def test_changing_the_record_leaves_the_runs_identical():
     path = FILES[0]
     as_coded = sim.ensemble(path, n=12, seed=9).runs
-    changed = sim.ensemble(path, n=12, seed=9, overrides={"record.outcome": "withdrawn", "record.status_quo": "in_force",
-                                                          "record.date": "2000-02-01", "record.notes": "changed"}).runs
+    changed = sim.ensemble(
+        path,
+        n=12,
+        seed=9,
+        overrides={
+            "record.outcome": "withdrawn",
+            "record.status_quo": "in_force",
+            "record.date": "2000-02-01",
+            "record.notes": "changed",
+        },
+    ).runs
     removed = sim.ensemble(path, n=12, seed=9, overrides={"record": None}).runs
     pd.testing.assert_frame_equal(as_coded, changed)
     pd.testing.assert_frame_equal(as_coded, removed)
@@ -56,10 +75,15 @@ def test_two_files_differing_only_in_their_record_get_the_same_forecast(result):
 def test_nothing_in_sim_but_the_backtest_reads_record():
     readers = []  # `recorder.record(k)`, a call, is the time-series recorder's method, not the field
     for path in sorted((ROOT / "sim").glob("*.py")):
-        if path.name in ("backtest.py", "scenario.py"):  # the reader, and the schema that declares the field
+        if path.name in (
+            "backtest.py",
+            "scenario.py",
+        ):  # the reader, and the schema that declares the field
             continue
         text = path.read_text(encoding="utf-8")
-        if re.search(r"\.record\b(?!\s*\()|\[[\"']record[\"']\]|getattr\([^)]*[\"']record[\"']", text):
+        if re.search(
+            r"\.record\b(?!\s*\()|\[[\"']record[\"']\]|getattr\([^)]*[\"']record[\"']", text
+        ):
             readers.append(path.name)
     assert readers == []
 
@@ -70,8 +94,14 @@ def test_each_case_reports_its_probability_of_the_recorded_outcome(result):
         assert case.n == N
         assert sum(case.shares.values()) == pytest.approx(1.0)
         assert case.p_recorded == case.shares.get(case.recorded, 0.0)
-        assert case.cutoff == {"expiring_treaty": "2000-01-01", "expiring_treaty_lapsed": "2000-01-01",
-                               "no_treaty": "2010-01-01"}[case.name]
+        assert (
+            case.cutoff
+            == {
+                "expiring_treaty": "2000-01-01",
+                "expiring_treaty_lapsed": "2000-01-01",
+                "no_treaty": "2010-01-01",
+            }[case.name]
+        )
 
 
 def test_baselines_per_case(result):
@@ -89,7 +119,9 @@ def test_overall_scores_are_the_scoring_functions_on_the_shares(result):
     s = result.scores
     assert s["brier"] == pytest.approx(scoring.brier(p, happened), abs=1e-12)
     assert s["brier"] == pytest.approx(np.mean([c.brier for c in result.cases]), abs=1e-12)
-    assert s["brier_status_quo"] == pytest.approx(2 / 3, abs=1e-12)  # one certain miss (2) and two hits (0)
+    assert s["brier_status_quo"] == pytest.approx(
+        2 / 3, abs=1e-12
+    )  # one certain miss (2) and two hits (0)
     # base rate: each case sees the two other outcomes once each: (1 + 1/2) / (2 + 11/2) = 1/5 on each of
     # them, (0 + 1/2) / (15/2) = 1/15 on what happened and on the eight categories nobody recorded
     per_case = (14 / 15) ** 2 + 2 * (1 / 5) ** 2 + 8 * (1 / 15) ** 2
@@ -101,14 +133,28 @@ def test_overall_scores_are_the_scoring_functions_on_the_shares(result):
 
 def test_json_has_the_design_briefs_keys(result):
     data = json.loads(result.to_json())
-    for key in ("brier", "brier_base_rate", "brier_status_quo", "skill_vs_base_rate", "skill_vs_status_quo",
-                "log_score", "reliability", "fitted"):
+    for key in (
+        "brier",
+        "brier_base_rate",
+        "brier_status_quo",
+        "skill_vs_base_rate",
+        "skill_vs_status_quo",
+        "log_score",
+        "reliability",
+        "fitted",
+    ):
         assert key in data
     for case in data["cases"]:
         assert {"name", "cutoff", "recorded", "p_recorded", "shares", "timing"} <= set(case)
     assert data["fitted"]["what"] == "nothing"
-    assert sum(b["count"] for b in data["reliability"]) == 3 * len([k for k in CATEGORIES if (result.forecasts[:, CATEGORIES.index(k)] > 0).any()
-                                                                    or k in {c.recorded for c in result.cases}])
+    assert sum(b["count"] for b in data["reliability"]) == 3 * len(
+        [
+            k
+            for k in CATEGORIES
+            if (result.forecasts[:, CATEGORIES.index(k)] > 0).any()
+            or k in {c.recorded for c in result.cases}
+        ]
+    )
 
 
 def test_the_result_does_not_depend_on_the_number_of_workers(result):
@@ -129,31 +175,59 @@ def test_calibration_is_fitted_leave_one_case_out_and_said(result):
 
 
 def test_a_variant_without_a_record_of_its_own_is_not_a_case(tmp_path):
-    (tmp_path / "expiring_treaty.yaml").write_text(Path(FILES[0]).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "expiring_treaty.yaml").write_text(
+        Path(FILES[0]).read_text(encoding="utf-8"), encoding="utf-8"
+    )
     variant = tmp_path / "pinned.yaml"
-    variant.write_text("name: pinned\nextends: expiring_treaty.yaml\ntitle: A counterfactual\n", encoding="utf-8")
+    variant.write_text(
+        "name: pinned\nextends: expiring_treaty.yaml\ntitle: A counterfactual\n", encoding="utf-8"
+    )
     assert sim.load_scenario(variant).record is not None  # inherited from the case it extends
     assert not is_case(variant)
-    assert is_case(FILES[0]) and is_case(FILES[1])  # the second extends the first and states its own record
+    assert is_case(FILES[0]) and is_case(
+        FILES[1]
+    )  # the second extends the first and states its own record
     assert "classroom_basic" not in case_names()
 
 
 # ---------------------------------------------------------------------------- timing and the status quo
 def test_timing_is_the_median_date_of_the_runs_that_reached_the_recorded_agreement():
-    runs = pd.DataFrame({"agreement_date": ["2001-01-10", None, "2001-03-01", "2001-02-01", "2001-04-01", "2001-01-05"],
-                         "category": ["new_terms", "lapsed", "new_terms", "new_terms", "new_terms", "extended"]})
+    runs = pd.DataFrame(
+        {
+            "agreement_date": [
+                "2001-01-10",
+                None,
+                "2001-03-01",
+                "2001-02-01",
+                "2001-04-01",
+                "2001-01-05",
+            ],
+            "category": ["new_terms", "lapsed", "new_terms", "new_terms", "new_terms", "extended"],
+        }
+    )
     t = agreement_timing(runs, "new_terms", pd.Timestamp("2001-02-15").date())
     # four runs reached new terms (the extension of 5 Jan does not count): the earlier of the two middle
     # dates, 1 Feb, is 14 days before 15 Feb; five of the six runs agreed something
-    assert t == {"agreements": 5 / 6, "runs": 4, "median_date": "2001-02-01", "recorded_date": "2001-02-15", "days_off": -14}
+    assert t == {
+        "agreements": 5 / 6,
+        "runs": 4,
+        "median_date": "2001-02-01",
+        "recorded_date": "2001-02-15",
+        "days_off": -14,
+    }
     assert agreement_timing(runs, "extended", pd.Timestamp("2001-01-01").date())["days_off"] == 4
     withdrawn = agreement_timing(runs, "withdrawn", pd.Timestamp("2001-02-15").date())
     assert (withdrawn["runs"], withdrawn["median_date"], withdrawn["days_off"]) == (0, None, None)
 
 
 def test_default_status_quo_reads_the_treaty():
-    assert default_status_quo(sim.load_scenario(FILES[0])) == "lapsed"  # expires 2001-12-31, before the end
-    assert default_status_quo(sim.load_scenario(FILES[0], {"treaty.expires": "2003-01-01"})) == "in_force"
+    assert (
+        default_status_quo(sim.load_scenario(FILES[0])) == "lapsed"
+    )  # expires 2001-12-31, before the end
+    assert (
+        default_status_quo(sim.load_scenario(FILES[0], {"treaty.expires": "2003-01-01"}))
+        == "in_force"
+    )
     assert default_status_quo(sim.load_scenario(FILES[2])) == "no_agreement"
 
 
@@ -161,23 +235,34 @@ def test_default_status_quo_reads_the_treaty():
 def test_cli_json(capsys):
     assert main(["backtest", "--cases", *FILES, "-n", "10", "--workers", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [c["name"] for c in data["cases"]] == ["expiring_treaty", "expiring_treaty_lapsed", "no_treaty"]
+    assert [c["name"] for c in data["cases"]] == [
+        "expiring_treaty",
+        "expiring_treaty_lapsed",
+        "no_treaty",
+    ]
     assert data["n"] == 10 and data["seed"] == 0
 
 
 def test_cli_table(capsys):
     assert main(["backtest", "--cases", *FILES[:2], "-n", "10", "--workers", "1"]) == 0
     out = capsys.readouterr().out
-    assert "expiring_treaty_lapsed" in out and "Brier skill:" in out and "Fitted across cases: nothing" in out
+    assert (
+        "expiring_treaty_lapsed" in out
+        and "Brier skill:" in out
+        and "Fitted across cases: nothing" in out
+    )
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["--cases", "classroom_basic", FILES[0]], "classroom_basic: record: no 'record:' block"),
-    (["--cases", "no_such_case", FILES[0]], "no bundled scenario named 'no_such_case'"),
-    (["--cases", FILES[0]], "needs at least 2 cases"),
-    (["--cases", *FILES, "-n", "0"], "-n: expected at least 1"),
-    (["--cases", *FILES, "--workers", "0"], "--workers: expected at least 1"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--cases", "classroom_basic", FILES[0]], "classroom_basic: record: no 'record:' block"),
+        (["--cases", "no_such_case", FILES[0]], "no bundled scenario named 'no_such_case'"),
+        (["--cases", FILES[0]], "needs at least 2 cases"),
+        (["--cases", *FILES, "-n", "0"], "-n: expected at least 1"),
+        (["--cases", *FILES, "--workers", "0"], "--workers: expected at least 1"),
+    ],
+)
 def test_cli_bad_input_exits_2_with_one_line(capsys, argv, message):
     assert main(["backtest", *argv]) == 2
     err = capsys.readouterr().err
@@ -189,8 +274,9 @@ def test_forecast_page_is_rendered_from_its_data():
     from docs import gen_forecast
 
     data = json.loads(gen_forecast.DATA.read_text(encoding="utf-8"))
-    assert gen_forecast.PAGE.read_text(encoding="utf-8") == gen_forecast.render(data), \
+    assert gen_forecast.PAGE.read_text(encoding="utf-8") == gen_forecast.render(data), (
         "docs/forecast.md is out of date: run python -m docs.gen_forecast"
+    )
 
 
 def test_forecast_page_covers_every_case_as_its_file_is_now():
@@ -199,9 +285,13 @@ def test_forecast_page_covers_every_case_as_its_file_is_now():
     data = json.loads(gen_forecast.DATA.read_text(encoding="utf-8"))
     names = case_names()
     stale = "docs/forecast.md is out of date: run python -m docs.gen_forecast"
-    assert [c["name"] for c in data["cases"]] == (names if len(names) >= gen_forecast.MIN_CASES else []), stale
+    assert [c["name"] for c in data["cases"]] == (
+        names if len(names) >= gen_forecast.MIN_CASES else []
+    ), stale
     for case in data["cases"]:
-        assert case["fingerprint"] == gen_forecast.fingerprint(case["name"]), f"{case['name']} changed; {stale}"
+        assert case["fingerprint"] == gen_forecast.fingerprint(case["name"]), (
+            f"{case['name']} changed; {stale}"
+        )
         assert case["why_badly"] == gen_forecast.why_badly(case["name"]), stale
 
 
@@ -213,8 +303,12 @@ def test_forecast_page_figures_are_the_current_models():
     if not data["cases"]:
         pytest.skip("no case has a record yet")
     shortest = min(data["cases"], key=lambda c: _length(sim.load_scenario(c["name"])))
-    shares, _runs = forecast(sim.load_scenario(shortest["name"]), data["n"], data["seed"], workers=2)
-    assert shares == shortest["shares"], "the model changed since docs/forecast.md was made: run python -m docs.gen_forecast"
+    shares, _runs = forecast(
+        sim.load_scenario(shortest["name"]), data["n"], data["seed"], workers=2
+    )
+    assert shares == shortest["shares"], (
+        "the model changed since docs/forecast.md was made: run python -m docs.gen_forecast"
+    )
 
 
 def _length(scn: sim.Scenario) -> float:
@@ -226,11 +320,21 @@ def _length(scn: sim.Scenario) -> float:
 def test_why_badly_reads_the_record_note_or_the_header_comment(tmp_path):
     from docs import gen_forecast
 
-    assert gen_forecast.why_badly(FILES[1]) == "A hand-written note on why the model may do badly here."
+    assert (
+        gen_forecast.why_badly(FILES[1])
+        == "A hand-written note on why the model may do badly here."
+    )
     text = Path(FILES[0]).read_text(encoding="utf-8")
     commented = tmp_path / "expiring_treaty.yaml"
-    commented.write_text("# A case.\n#\n# The model does badly here because the\n# deadline is soft.\n#\n# Other notes.\n" + text, encoding="utf-8")
-    assert gen_forecast.why_badly(str(commented)) == "The model does badly here because the deadline is soft."
+    commented.write_text(
+        "# A case.\n#\n# The model does badly here because the\n# deadline is soft.\n#\n# Other notes.\n"
+        + text,
+        encoding="utf-8",
+    )
+    assert (
+        gen_forecast.why_badly(str(commented))
+        == "The model does badly here because the deadline is soft."
+    )
     assert gen_forecast.why_badly(FILES[0]) == ""
 
 
@@ -242,7 +346,9 @@ def test_forecast_page_names_the_bad_cases_with_their_reasons():
         case["why_badly"] = gen_forecast.why_badly(path)
     page = gen_forecast.render(data)
     bad = [c["name"] for c in gen_forecast.bad_cases(data)]
-    assert bad and all(c["p_recorded"] < c["p_base_rate"] for c in data["cases"] if c["name"] in bad)
+    assert bad and all(
+        c["p_recorded"] < c["p_base_rate"] for c in data["cases"] if c["name"] in bad
+    )
     section = page.split("## Where the model does badly, and why")[1].split("\n## ")[0]
     for case in data["cases"]:
         assert (f"scenarios/{case['name']}.md" in section) == (case["name"] in bad)
@@ -254,8 +360,9 @@ def test_navigation_lists_every_bundled_scenario_grouped_by_period():
     from docs import gen_scenarios
 
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    assert gen_scenarios.with_nav(text, gen_scenarios.periods()) == text, \
+    assert gen_scenarios.with_nav(text, gen_scenarios.periods()) == text, (
         "mkdocs.yml's Scenarios section is out of date: run python -m docs.gen_scenarios"
+    )
     groups = gen_scenarios.periods()
     assert sorted(n for names in groups.values() for n in names) == sim.bundled_scenarios()
     for period, names in groups.items():
@@ -271,16 +378,23 @@ def test_cases_page_shows_the_worked_example_as_it_is_and_it_validates(capsys):
     assert scn.record.outcome == "party_withdrew" and scn.record.status_quo == "in_force"
     assert set(scn.briefings) == {s.name for s in scn.states} and scn.period
     assert main(["validate", str(example)]) == 0
-    for line in re.findall(r"^\$ acsim (.+)$", page, flags=re.M):  # every command on the page parses
+    for line in re.findall(
+        r"^\$ acsim (.+)$", page, flags=re.M
+    ):  # every command on the page parses
         build_parser().parse_args(line.split())
 
 
 def test_a_case_page_has_its_briefings_and_what_happened_last():
     from docs import gen_scenarios
 
-    scn = sim.load_scenario(FILES[1], {"briefings": {"Blue": "You want the treaty.", "Red": "You fear inspections."}})
+    scn = sim.load_scenario(
+        FILES[1], {"briefings": {"Blue": "You want the treaty.", "Red": "You fear inspections."}}
+    )
     text = "\n".join(gen_scenarios.history_sections(scn))
-    assert "**Blue** (`Blue`): You want the treaty." in text and "**Red** (`Red`): You fear inspections." in text
+    assert (
+        "**Blue** (`Blue`): You want the treaty." in text
+        and "**Red** (`Red`): You fear inspections." in text
+    )
     assert '!!! note "Read this after the run: lapsed (2001-12-31)"' in text
     assert "Outcome category `lapsed`; the status quo would have been `lapsed`." in text
     assert "[How well does the model forecast?](../forecast.md)" in text

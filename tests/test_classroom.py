@@ -11,7 +11,13 @@ import pytest
 import sim
 from dashboard.classroom import export, results, serving
 from dashboard.classroom.game import ANSWER, PROPOSE
-from dashboard.classroom.room import AWAY_AFTER_S, DEFAULT_SEED, ROUND_SECONDS, ClassError, Classroom
+from dashboard.classroom.room import (
+    AWAY_AFTER_S,
+    DEFAULT_SEED,
+    ROUND_SECONDS,
+    ClassError,
+    Classroom,
+)
 from dashboard.classroom.student import briefing_html, shared_log
 
 SCENARIO = "new_start_2021"
@@ -72,7 +78,9 @@ def test_students_are_paired_in_order_of_arrival_and_an_odd_one_plays_the_comput
     room.start()
     assert [seat.name for seat in room.games[2].seats] == ["Cat", ""]
     assert room.games[2].waiting_for() == "US (Cat)"
-    late = room.join(room.code, "Dan", "pDan")  # after the start: a game against the computer at once
+    late = room.join(
+        room.code, "Dan", "pDan"
+    )  # after the start: a game against the computer at once
     assert (late.game, late.side) == (3, 1) and room.games[3].started
 
 
@@ -89,11 +97,14 @@ def test_a_mix_puts_every_other_student_against_the_computer(scenario, clock):
     assert room.games[1].solo and room.games[3].solo and not room.games[2].solo
 
 
-@pytest.mark.parametrize("code, name, message", [
-    ("WRONG", "Ann", "not this class's code"),
-    (None, "   ", "type your first name"),
-    (None, "x" * 31, "at most 30 characters"),
-])
+@pytest.mark.parametrize(
+    "code, name, message",
+    [
+        ("WRONG", "Ann", "not this class's code"),
+        (None, "   ", "type your first name"),
+        (None, "x" * 31, "at most 30 characters"),
+    ],
+)
 def test_a_bad_join_is_refused_with_a_message(scenario, clock, code, name, message):
     room = new_class(scenario, clock)
     with pytest.raises(ClassError, match=message):
@@ -106,7 +117,9 @@ def test_the_code_is_read_whatever_its_case(scenario, clock):
     assert room.join(room.code.lower(), " Ann  Lee ").name == "Ann Lee"
 
 
-def test_the_teacher_swaps_students_and_cannot_hand_a_computer_seat_of_a_game_under_way(scenario, clock):
+def test_the_teacher_swaps_students_and_cannot_hand_a_computer_seat_of_a_game_under_way(
+    scenario, clock
+):
     room = new_class(scenario, clock)
     ann, bob, cat = (room.join(room.code, n, n) for n in ("Ann", "Bob", "Cat"))
     room.reassign(cat.token, 1, 1)  # Cat takes Bob's seat; Bob takes Cat's
@@ -124,11 +137,16 @@ def test_two_students_taking_their_advisers_advice_play_exactly_the_models_run(s
     game = room.games[1]
     assert play_advice(room, game, [ann, bob]) == MOVES_TO_END
     alone = sim.run(SCENARIO, seed=SEED)
-    assert (game.outcome.label, game.outcome.agreement_date) == (alone.outcome.label, alone.outcome.agreement_date)
+    assert (game.outcome.label, game.outcome.agreement_date) == (
+        alone.outcome.label,
+        alone.outcome.agreement_date,
+    )
     assert (game.outcome.label, game.outcome.agreement_date) == (EXPECTED, AGREED_ON)
     choices = [e.text for e in game.model.log.entries if "(the player's choice)" in e.text]
     answers = [m for m in game.moves if m.role == ANSWER]
-    model = sim.ArmsControlModel(SCENARIO, seed=SEED)  # the same run without students: its answers, one per offer
+    model = sim.ArmsControlModel(
+        SCENARIO, seed=SEED
+    )  # the same run without students: its answers, one per offer
     while model.running:
         model.step()
     model_answers = sum(e.kind in ("accept", "reject") for e in model.log.entries)
@@ -153,7 +171,12 @@ def test_a_repeated_stale_or_malformed_move_is_refused_logged_and_changes_nothin
     room.act(ann.token, ann.page, 0, game.question.default)  # US proposes
     assert (game.question.number, game.question.role) == (1, ANSWER)
     cases = [
-        (ann, 0, 19, "move 0 is not the move asked for"),  # the proposal again (a double click, a replayed message)
+        (
+            ann,
+            0,
+            19,
+            "move 0 is not the move asked for",
+        ),  # the proposal again (a double click, a replayed message)
         (ann, 1, True, "it is RU's move, not US's"),  # the other side's question
         (bob, 1, "yes", "an answer is yes or no"),  # malformed
         (bob, 1, 7, "an answer is yes or no"),
@@ -161,8 +184,15 @@ def test_a_repeated_stale_or_malformed_move_is_refused_logged_and_changes_nothin
     for student, number, decision, message in cases:
         with pytest.raises(ClassError, match=message):
             room.act(student.token, student.page, number, decision)
-    assert len(game.moves) == 1 and len(room.incidents) == len(cases) and len(game.refused) == len(cases)
-    assert room.incidents[0] == "refused from Ann (game 1): move 0 is not the move asked for (move 1): a stale or repeated message"
+    assert (
+        len(game.moves) == 1
+        and len(room.incidents) == len(cases)
+        and len(game.refused) == len(cases)
+    )
+    assert (
+        room.incidents[0]
+        == "refused from Ann (game 1): move 0 is not the move asked for (move 1): a stale or repeated message"
+    )
     room.act(bob.token, bob.page, 1, False)  # the game goes on
     assert game.question.role == PROPOSE and game.question.side == 1
     with pytest.raises(ClassError, match="an offer is a number from 0 to 19"):
@@ -197,7 +227,9 @@ def test_the_clock_makes_the_advisers_move_and_the_log_says_so(scenario, clock):
     move = game.moves[0]
     assert (move.source, move.decision, move.seconds) == ("timeout", advice, 61.0)
     said = [e for e in game.model.log.entries if e.kind == "talks"]
-    assert [(e.actor, e.text) for e in said] == [("US", "did not move in time: its advisers' move is made for it.")]
+    assert [(e.actor, e.text) for e in said] == [
+        ("US", "did not move in time: its advisers' move is made for it.")
+    ]
 
 
 def test_pausing_stops_moves_and_the_clock(scenario, clock):
@@ -225,7 +257,10 @@ def test_a_student_away_too_long_is_played_by_the_computer_until_they_return(sce
     room.tick()
     assert game.seats[1].away
     # Bob's moves are made at once until Ann's side is asked again
-    assert game.question.side == 0 and [m.source for m in game.moves[1:3]] == ["computer", "computer"]
+    assert game.question.side == 0 and [m.source for m in game.moves[1:3]] == [
+        "computer",
+        "computer",
+    ]
     room.claim(bob.token, "page-bob-2")  # Bob is back
     assert not game.seats[1].away
 
@@ -254,7 +289,9 @@ def test_a_student_sees_their_own_briefing_and_not_the_other_sides_reasons(scena
     us_red_line = scenario.states[0].red_lines[0].reason  # US's own red line, private to US
     assert us_red_line in briefing_html(game, 0) and us_red_line not in briefing_html(game, 1)
     # a value given as a prior shows the side's own draw for this game
-    assert f"<td>{game.model.states[0].value('utility.secrecy_cost'):g}</td>" in briefing_html(game, 0)
+    assert f"<td>{game.model.states[0].value('utility.secrecy_cost'):g}</td>" in briefing_html(
+        game, 0
+    )
     seen_by_ru = " ".join(text for _, _, text in shared_log(game, 1))
     seen_by_us = " ".join(text for _, _, text in shared_log(game, 0))
     assert "worth" in seen_by_us  # US's own reasons
@@ -272,7 +309,9 @@ def test_the_board_shows_each_game_and_the_class_beside_the_model(scenario, cloc
     room.odds = results.model_odds(scenario, n=20)
     rows = results.board_rows(room)
     assert [(r["game"], r["status"], r["outcome"], r["agreed on"], r["moves"]) for r in rows] == [
-        (1, "over", EXPECTED, AGREED_ON, MOVES_TO_END), (2, "playing", "", "", 0)]
+        (1, "over", EXPECTED, AGREED_ON, MOVES_TO_END),
+        (2, "playing", "", "", 0),
+    ]
     assert rows[1]["players"] == "US: Cat; RU: computer" and rows[1]["to move"] == "US (Cat)"
     table = results.outcome_table(room).set_index("outcome")
     model = room.odds.shares(by="label").set_index("label")["share"] * 100
@@ -294,9 +333,18 @@ def test_the_export_has_a_row_per_game_and_per_move_and_each_games_log(scenario,
     assert list(games["outcome"].fillna("")) == [EXPECTED, ""]
     assert list(games["student_moves"]) == [MOVES_TO_END, 0]
     moves = pd.read_csv(io.StringIO(export.moves_csv(room)))
-    assert len(moves) == MOVES_TO_END and set(moves["made_by"]) == {"student"} and moves["followed_advice"].all()
+    assert (
+        len(moves) == MOVES_TO_END
+        and set(moves["made_by"]) == {"student"}
+        and moves["followed_advice"].all()
+    )
     first = moves.iloc[0]
-    assert (first["date"], first["side"], first["player"], first["role"]) == ("2020-09-08", "US", "Ann", "propose")
+    assert (first["date"], first["side"], first["player"], first["role"]) == (
+        "2020-09-08",
+        "US",
+        "Ann",
+        "propose",
+    )
     with zipfile.ZipFile(io.BytesIO(export.logs_zip(room))) as z:
         assert z.namelist() == ["game_01.txt", "game_02.txt"]
         log = z.read("game_01.txt").decode()
@@ -313,8 +361,10 @@ def test_only_the_teacher_path_needs_the_key(monkeypatch):
         assert not serving.key_ok({"key": [b"sesam"]}) and not serving.key_ok({})
         assert serving.authorize(None, "/join") and serving.authorize(None, "/")
         assert not serving.authorize(None, "/teacher")  # no session, so no key
-        assert serving.addresses("http://10.0.0.5:5006/") == ("http://10.0.0.5:5006/teacher?key=sesame",
-                                                               "http://10.0.0.5:5006/join")
+        assert serving.addresses("http://10.0.0.5:5006/") == (
+            "http://10.0.0.5:5006/teacher?key=sesame",
+            "http://10.0.0.5:5006/join",
+        )
     finally:
         serving.console_key.cache_clear()
 
@@ -330,14 +380,24 @@ def test_the_docs_page_quotes_what_two_advised_students_play(scenario, clock):
     moves = play_advice(room, room.games[1], [ann, bob])
     outcome = room.games[1].outcome
     assert outcome.label == "extended 5 years"
-    assert (f"With seed {SEED} that is {moves} moves\nand a five-year extension agreed on {outcome.agreement_date}"
-            in page)
+    assert (
+        f"With seed {SEED} that is {moves} moves\nand a five-year extension agreed on {outcome.agreement_date}"
+        in page
+    )
     assert f"{results.ODDS_REPLICATES} runs of the scenario" in page
     assert f"after {AWAY_AFTER_S:.0f} seconds without their page" in page
     assert f"{ROUND_SECONDS} seconds per move and seed {DEFAULT_SEED}" in page.replace("\n", " ")
-    for image in ("classroom_console_join", "classroom_student_answer", "classroom_student_propose",
-                  "classroom_board", "classroom_debrief"):
-        assert f"images/{image}.png" in page and (Path(__file__).resolve().parents[1] / "docs" / "images" / f"{image}.png").exists()
+    for image in (
+        "classroom_console_join",
+        "classroom_student_answer",
+        "classroom_student_propose",
+        "classroom_board",
+        "classroom_debrief",
+    ):
+        assert (
+            f"images/{image}.png" in page
+            and (Path(__file__).resolve().parents[1] / "docs" / "images" / f"{image}.png").exists()
+        )
 
 
 def test_a_three_state_scenario_seats_groups_of_three(clock):

@@ -22,18 +22,27 @@ from badfiles import expectation
 import sim
 from sim import cli
 from sim.loading import bundled_dir, bundled_scenarios, load_raw, load_scenario
+
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad"  # see tests/test_loading.py for what their headers say
 BAD_FILES = sorted(BAD.glob("*.yaml"))
 HACK_OUTPUT = "acsim-hacked.txt"  # what python_tag.yaml's shell command would create
 COLUMNS = 80
-ERROR_LINE = re.compile(r"^error: (?P<file>[^:]+)(:(?P<line>\d+))?: ((?P<field>[\w\[\].]+): )?(?P<message>.+)$")
+ERROR_LINE = re.compile(
+    r"^error: (?P<file>[^:]+)(:(?P<line>\d+))?: ((?P<field>[\w\[\].]+): )?(?P<message>.+)$"
+)
 
 
 def acsim(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run ``python -m sim ARGS`` as a user would."""
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={"PATH": "/usr/bin:/bin", "COLUMNS": str(COLUMNS), "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": str(COLUMNS), "PYTHONPATH": str(ROOT)},
+    )
 
 
 @pytest.fixture
@@ -64,7 +73,7 @@ def test_run_prints_header_story_and_outcome(run_cli):
     assert len(accepts), "seed 2 ends in an agreement someone accepted"
     assert f"{day}  {accepts['actor'].iloc[-1]}: accepts:" in out
     assert f"{day}  Agreement: 5-year extension" in out
-    outcome = out[out.rindex("Outcome:"):]
+    outcome = out[out.rindex("Outcome:") :]
     assert outcome.split(".")[0] == "Outcome: extended 5 years"
     assert out.count("Outcome:") == 1  # printed once, at the end
     assert max(len(line) for line in lines) <= COLUMNS
@@ -120,8 +129,18 @@ def test_json_and_csv_exclude_each_other(run_cli):
 def test_run_set_changes_the_outcome(run_cli):
     # seed 3: without the US red lines, the treaty no longer lapses
     _, plain, _ = run_cli("run", "new_start_2021_no_transition", "--seed", "3", "-q")
-    code, changed, _ = run_cli("run", "new_start_2021_no_transition", "--seed", "3", "-q", "--set", "states.US.red_lines=[]")
-    expected = sim.run("new_start_2021_no_transition", seed=3, overrides={"states.US.red_lines": []}).outcome
+    code, changed, _ = run_cli(
+        "run",
+        "new_start_2021_no_transition",
+        "--seed",
+        "3",
+        "-q",
+        "--set",
+        "states.US.red_lines=[]",
+    )
+    expected = sim.run(
+        "new_start_2021_no_transition", seed=3, overrides={"states.US.red_lines": []}
+    ).outcome
     assert code == 0
     assert plain.startswith("Outcome: lapsed.")
     assert expected.category != "lapsed"
@@ -130,7 +149,16 @@ def test_run_set_changes_the_outcome(run_cli):
 
 
 def test_run_set_is_shown_in_the_header(run_cli):
-    _, out, _ = run_cli("run", "classroom_basic", "--seed", "2", "--set", "states.Red.type=greedy", "--set", "tension.initial=0.4")
+    _, out, _ = run_cli(
+        "run",
+        "classroom_basic",
+        "--seed",
+        "2",
+        "--set",
+        "states.Red.type=greedy",
+        "--set",
+        "tension.initial=0.4",
+    )
     assert "set states.Red.type = 'greedy'\nset tension.initial = 0.4\n" in out
 
 
@@ -141,13 +169,31 @@ def test_run_a_scenario_file_by_path(run_cli, tmp_path):
     assert code == 0 and out.startswith("My case (mine)\n")
 
 
-@pytest.mark.parametrize("setting, message", [
-    ("states.US.utility.discount=1.5", "error: --set states.US.utility.discount: states[0].utility.discount: Input should be less than 1 (got 1.5)"),
-    ("states.USA.utility.discount=0.5", "error: --set states.USA.utility.discount: no item named 'USA'; expected an index or one of US, RU"),
-    ("talks.deadline_kind=soon", "error: --set talks.deadline_kind: talks.deadline_kind: Input should be 'hard' or 'uncertain' (got 'soon')"),
-    ("discount", "error: --set: expected --set dotted.path=value (e.g. states.US.utility.discount=0.8), got 'discount'"),
-    ("states..discount=1", "error: --set: expected --set dotted.path=value (e.g. states.US.utility.discount=0.8), got 'states..discount=1'"),
-])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        (
+            "states.US.utility.discount=1.5",
+            "error: --set states.US.utility.discount: states[0].utility.discount: Input should be less than 1 (got 1.5)",
+        ),
+        (
+            "states.USA.utility.discount=0.5",
+            "error: --set states.USA.utility.discount: no item named 'USA'; expected an index or one of US, RU",
+        ),
+        (
+            "talks.deadline_kind=soon",
+            "error: --set talks.deadline_kind: talks.deadline_kind: Input should be 'hard' or 'uncertain' (got 'soon')",
+        ),
+        (
+            "discount",
+            "error: --set: expected --set dotted.path=value (e.g. states.US.utility.discount=0.8), got 'discount'",
+        ),
+        (
+            "states..discount=1",
+            "error: --set: expected --set dotted.path=value (e.g. states.US.utility.discount=0.8), got 'states..discount=1'",
+        ),
+    ],
+)
 def test_a_bad_set_is_one_located_line(run_cli, setting, message):
     code, out, err = run_cli("run", "new_start_2021", "--set", setting)
     assert (code, out) == (2, "")
@@ -157,7 +203,9 @@ def test_a_bad_set_is_one_located_line(run_cli, setting, message):
 def test_run_an_unknown_scenario(run_cli):
     code, _, err = run_cli("run", "new_start_2022")
     assert code == 2
-    assert err.startswith("error: new_start_2022: no bundled scenario named 'new_start_2022'; expected one of ")
+    assert err.startswith(
+        "error: new_start_2022: no bundled scenario named 'new_start_2022'; expected one of "
+    )
     assert err.count("\n") == 1
 
 
@@ -191,7 +239,9 @@ def test_validate_prints_every_problem_on_its_own_line(run_cli):
         f"error: {path}:8: states[0].forces: Input should be greater than or equal to 0 (got -5)",
         f"error: {path}:9: states[0].utility.discount: Input should be less than 1 (got 2)",
     ]
-    assert err.splitlines()[2].startswith(f"error: {path}:12: states[1].colour: unknown key; expected one of name, label, type,")
+    assert err.splitlines()[2].startswith(
+        f"error: {path}:12: states[1].colour: unknown key; expected one of name, label, type,"
+    )
     assert len(err.splitlines()) == 3
 
 
@@ -207,12 +257,16 @@ def test_validate_good_files(run_cli):
 def test_validate_counts_states_and_events(run_cli):
     code, out, _ = run_cli("validate", "new_start_2021", "new_start_2021_no_transition")
     assert code == 0
-    assert out == ("new_start_2021: ok (New START expiry, 2021, 2 states, 1 event)\n"
-                   "new_start_2021_no_transition: ok (New START expiry, 2021, if the 2020 administration stays, 2 states, 1 event)\n")
+    assert out == (
+        "new_start_2021: ok (New START expiry, 2021, 2 states, 1 event)\n"
+        "new_start_2021_no_transition: ok (New START expiry, 2021, if the 2020 administration stays, 2 states, 1 event)\n"
+    )
 
 
 def test_validate_a_mix_exits_2_and_still_reports_the_good_ones(run_cli):
-    code, out, err = run_cli("validate", "classroom_basic", str(BAD / "wrong_type.yaml"), "no_such.yaml")
+    code, out, err = run_cli(
+        "validate", "classroom_basic", str(BAD / "wrong_type.yaml"), "no_such.yaml"
+    )
     assert code == 2
     assert out.startswith("classroom_basic: ok (")
     assert err.splitlines() == [
@@ -229,7 +283,9 @@ def test_validate_a_50_megabyte_file_quickly(tmp_path):
         f.write(b"\n")
     result = acsim("validate", str(path), timeout=20)
     assert result.returncode == 2
-    assert result.stderr == f"error: {path}: the file is 50.0 MB; scenario files are limited to 1 MB\n"
+    assert (
+        result.stderr == f"error: {path}: the file is 50.0 MB; scenario files are limited to 1 MB\n"
+    )
 
 
 def test_every_bad_file_in_a_subprocess_exits_2_without_a_traceback(tmp_path):
@@ -248,8 +304,10 @@ def test_every_bad_file_in_a_subprocess_exits_2_without_a_traceback(tmp_path):
 def test_run_a_bad_file_in_a_subprocess(tmp_path):
     result = acsim("run", str(BAD / "python_tag.yaml"), "--seed", "1", cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == (f"error: {BAD / 'python_tag.yaml'}:4: the tag 'tag:yaml.org,2002:python/object/apply:os.system' "
-                             "is not allowed: scenario files hold plain data only (mappings, lists, text, numbers, dates)\n")
+    assert result.stderr == (
+        f"error: {BAD / 'python_tag.yaml'}:4: the tag 'tag:yaml.org,2002:python/object/apply:os.system' "
+        "is not allowed: scenario files hold plain data only (mappings, lists, text, numbers, dates)\n"
+    )
     assert not (tmp_path / HACK_OUTPUT).exists()
 
 
@@ -291,7 +349,10 @@ def test_show_is_the_info_tab(run_cli):
     assert code == 0
     assert out.startswith("New START expiry, 2021\n======================\n")
     flat = " ".join(out.split())
-    assert "new_start_2021: US, RU; 2020-09-01 to 2021-04-05, one step a week; 1 scripted event" in flat
+    assert (
+        "new_start_2021: US, RU; 2020-09-01 to 2021-04-05, one step a week; 1 scripted event"
+        in flat
+    )
     for heading in ("WHAT IS IT", "THINGS TO NOTICE", "THINGS TO TRY", "SOURCES"):
         assert f"\n{heading}\n" in out
     assert " ".join(scn.description.split()) in flat
@@ -304,7 +365,10 @@ def test_show_is_the_info_tab(run_cli):
 def test_show_a_bad_file(run_cli):
     code, out, err = run_cli("show", str(BAD / "unknown_state_in_event.yaml"))
     assert (code, out) == (2, "")
-    assert err == f"error: {BAD / 'unknown_state_in_event.yaml'}:13: events[0].actor: unknown state 'C'; expected one of A, B\n"
+    assert (
+        err
+        == f"error: {BAD / 'unknown_state_in_event.yaml'}:13: events[0].actor: unknown state 'C'; expected one of A, B\n"
+    )
 
 
 def schema_errors(value, schema: dict, root: dict, where: str = "") -> list[str]:
@@ -319,7 +383,9 @@ def schema_errors(value, schema: dict, root: dict, where: str = "") -> list[str]
         results = [schema_errors(value, option, root, where) for option in options]
         passing = sum(not r for r in results)
         if passing == 0 or ("oneOf" in schema and passing > 1):
-            return [f"{where}: matches {passing} of {len(options)} alternatives: {min(results, key=len)}"]
+            return [
+                f"{where}: matches {passing} of {len(options)} alternatives: {min(results, key=len)}"
+            ]
         return []
     kinds = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
     expected = schema.get("type")
@@ -336,8 +402,12 @@ def schema_errors(value, schema: dict, root: dict, where: str = "") -> list[str]
         errors.append(f"{where}: {value!r} != {schema['const']!r}")
     if "enum" in schema and value not in schema["enum"]:
         errors.append(f"{where}: {value!r} not in {schema['enum']}")
-    for key, test in (("minimum", lambda v, b: v >= b), ("maximum", lambda v, b: v <= b),
-                      ("exclusiveMinimum", lambda v, b: v > b), ("exclusiveMaximum", lambda v, b: v < b)):
+    for key, test in (
+        ("minimum", lambda v, b: v >= b),
+        ("maximum", lambda v, b: v <= b),
+        ("exclusiveMinimum", lambda v, b: v > b),
+        ("exclusiveMaximum", lambda v, b: v < b),
+    ):
         if key in schema and not test(value, schema[key]):
             errors.append(f"{where}: {value!r} fails {key} {schema[key]}")
     if "pattern" in schema and not re.search(schema["pattern"], value):
@@ -345,20 +415,26 @@ def schema_errors(value, schema: dict, root: dict, where: str = "") -> list[str]
     if schema.get("format") == "date" and not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
         errors.append(f"{where}: {value!r} is not a date")
     if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", len(value)):
+        if len(value) < schema.get("minItems", 0) or len(value) > schema.get(
+            "maxItems", len(value)
+        ):
             errors.append(f"{where}: {len(value)} items")
         for i, item in enumerate(value):
             errors += schema_errors(item, schema.get("items", {}), root, f"{where}[{i}]")
     if isinstance(value, dict):
         props = schema.get("properties", {})
-        errors += [f"{where}.{key}: required" for key in schema.get("required", []) if key not in value]
+        errors += [
+            f"{where}.{key}: required" for key in schema.get("required", []) if key not in value
+        ]
         for key, item in value.items():
             if key in props:
                 errors += schema_errors(item, props[key], root, f"{where}.{key}")
             elif schema.get("additionalProperties") is False:
                 errors.append(f"{where}.{key}: not allowed")
             elif isinstance(schema.get("additionalProperties"), dict):
-                errors += schema_errors(item, schema["additionalProperties"], root, f"{where}.{key}")
+                errors += schema_errors(
+                    item, schema["additionalProperties"], root, f"{where}.{key}"
+                )
     return errors
 
 
@@ -421,14 +497,33 @@ def fake_dashboard(monkeypatch):
 
 def test_dashboard_defaults(run_cli, fake_dashboard):
     assert run_cli("dashboard")[0] == 0
-    assert fake_dashboard == [{"host": "localhost", "port": 5006, "allowed_origins": [], "show": True}]
+    assert fake_dashboard == [
+        {"host": "localhost", "port": 5006, "allowed_origins": [], "show": True}
+    ]
 
 
 def test_dashboard_options(run_cli, fake_dashboard):
-    code, _, _ = run_cli("dashboard", "--host", "0.0.0.0", "--port", "8080", "--allow-origin", "a.example:8080",
-                         "--allow-origin", "b.example:8080", "--no-show")
+    code, _, _ = run_cli(
+        "dashboard",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8080",
+        "--allow-origin",
+        "a.example:8080",
+        "--allow-origin",
+        "b.example:8080",
+        "--no-show",
+    )
     assert code == 0
-    assert fake_dashboard == [{"host": "0.0.0.0", "port": 8080, "allowed_origins": ["a.example:8080", "b.example:8080"], "show": False}]
+    assert fake_dashboard == [
+        {
+            "host": "0.0.0.0",
+            "port": 8080,
+            "allowed_origins": ["a.example:8080", "b.example:8080"],
+            "show": False,
+        }
+    ]
 
 
 def test_more_commands_plug_in(run_cli, monkeypatch):
@@ -484,9 +579,13 @@ def test_version():
     assert (result.returncode, result.stdout) == (0, f"acsim {sim.__version__}\n")
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["validate"], ["list"], ["schema"], ["show"], ["dashboard"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["validate"], ["list"], ["schema"], ["show"], ["dashboard"]]
+)
 def test_help_has_examples_and_fits_80_columns(run_cli, command):
     code, out, _ = run_cli(*command, "--help")
     assert code == 0
-    assert "acsim " in out.split("usage:", 1)[1].split("\n\n", 1)[1]  # an example after the usage line
+    assert (
+        "acsim " in out.split("usage:", 1)[1].split("\n\n", 1)[1]
+    )  # an example after the usage line
     assert max(len(line) for line in out.splitlines()) <= COLUMNS

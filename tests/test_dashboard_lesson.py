@@ -32,11 +32,20 @@ def test_an_edited_scenario_opens_beside_the_bundled_one_under_its_own_title():
     scn = sim.load_scenario("new_start_2021")
     assert as_own_copy(scn, ["new_start_2021"]).title == "New START expiry, 2021 (edited)"
     s.add_scenario(scn)
-    assert s.scenario_name == "new_start_2021_edited" and s.title() == "New START expiry, 2021 (edited)"
+    assert (
+        s.scenario_name == "new_start_2021_edited"
+        and s.title() == "New START expiry, 2021 (edited)"
+    )
     assert "new_start_2021" in s.param.scenario_name.objects  # the bundled one is still there
-    assert s.notice == "Opened New START expiry, 2021 (edited), added to the picker under Your scenarios."
+    assert (
+        s.notice
+        == "Opened New START expiry, 2021 (edited), added to the picker under Your scenarios."
+    )
     s.add_scenario(scn)
-    assert s.notice == "Opened New START expiry, 2021 (edited), in place of your earlier version of it."
+    assert (
+        s.notice
+        == "Opened New START expiry, 2021 (edited), in place of your earlier version of it."
+    )
 
 
 def test_results_are_labelled_with_scenario_seed_and_changed_parameters():
@@ -54,7 +63,9 @@ def test_odds_go_when_the_scenario_changes_and_say_when_settings_changed():
     odds.start()
     assert "extended 5 years" in odds.shares.object
     s.set_override("tension.initial", 0.9)
-    assert odds.status.object.startswith("**These results are of earlier settings** (New START expiry, 2021 · seed 2 · as written)")
+    assert odds.status.object.startswith(
+        "**These results are of earlier settings** (New START expiry, 2021 · seed 2 · as written)"
+    )
     s.scenario_name = "inf_2019"
     assert odds.result is None and odds.shares.object == ""
     assert "The end of the INF Treaty, 2018-2019 · seed 2 · as written" in odds.status.object
@@ -63,13 +74,22 @@ def test_odds_go_when_the_scenario_changes_and_say_when_settings_changed():
 def test_slider_help_is_the_schemas_description():
     field = sim.Scenario.model_fields["states"]
     assert schema_help("tension.initial") == "Tension at the start (0-1)."
-    assert schema_help("states.RU.utility.secrecy_cost").startswith("Cost of fully intrusive verification")
-    assert schema_help("verification_levels.onsite.detection").startswith("Probability that a step of cheating is detected")
+    assert schema_help("states.RU.utility.secrecy_cost").startswith(
+        "Cost of fully intrusive verification"
+    )
+    assert schema_help("verification_levels.onsite.detection").startswith(
+        "Probability that a step of cheating is detected"
+    )
     assert schema_help("no.such.field") == "" and field is not None
 
 
 def test_no_minus_zero_in_tables():
-    assert [number(-0.001), number(-0.004), number(-0.006), number(2.345)] == ["0.00", "0.00", "-0.01", "2.35"]
+    assert [number(-0.001), number(-0.004), number(-0.006), number(2.345)] == [
+        "0.00",
+        "0.00",
+        "-0.01",
+        "2.35",
+    ]
 
 
 def test_the_briefing_reads_the_scenario_and_marks_the_models_words():
@@ -77,11 +97,20 @@ def test_the_briefing_reads_the_scenario_and_marks_the_models_words():
     text = briefing_markdown(scn)
     opening = " ".join(str(scn.description).split()[:5])  # the description's own opening words
     assert opening.startswith("New START caps")
-    for part in ("## New START expiry, 2021", "### What is it", opening, "### The sides",
-                 "**United States (US)**", "### Things to notice", "### Things to try"):
+    for part in (
+        "## New START expiry, 2021",
+        "### What is it",
+        opening,
+        "### The sides",
+        "**United States (US)**",
+        "### Things to notice",
+        "### Things to try",
+    ):
         assert part in text
     briefings = getattr(scn, "briefings", None)
-    if briefings is not None:  # a briefing written for a side replaces the one read from its numbers
+    if (
+        briefings is not None
+    ):  # a briefing written for a side replaces the one read from its numbers
         mine = scn.model_copy(update={"briefings": {"US": "You want a verified freeze."}})
         assert "**United States (US)**: You want a verified freeze." in briefing_markdown(mine)
     marked = with_glossary("A Boulware bargainer; a security seeker; another Boulware.")
@@ -102,7 +131,9 @@ def test_rewind_is_the_same_run_to_an_earlier_step():
 def test_next_event_stops_after_each_scripted_event():
     s = Session()
     steps = s.event_steps()
-    scripted = s.model.scenario.events  # New START 2021 now scripts one event (the election, a branch)
+    scripted = (
+        s.model.scenario.events
+    )  # New START 2021 now scripts one event (the election, a branch)
     assert steps == sorted(steps) and 1 <= len(steps) <= len(scripted)
     for k in steps:
         s.next_event()
@@ -143,7 +174,10 @@ def test_reset_mid_game_asks_and_keeps_the_game_until_confirmed():
     s.decide(False)
     assert s.in_game
     controls.ask_reset()
-    assert controls.confirm_box.visible and "Your 1 decision as RU will be lost" in controls.confirm.object
+    assert (
+        controls.confirm_box.visible
+        and "Your 1 decision as RU will be lost" in controls.confirm.object
+    )
     assert len(s.decisions) == 1
     controls._confirmed(False)
     assert len(s.decisions) == 1 and not controls.confirm_box.visible

@@ -41,8 +41,13 @@ def _mkdocs_config() -> dict:
 def test_site_builds_in_strict_mode(tmp_path):
     """A broken link, a missing anchor or a page left out of the navigation fails the build."""
     mkdocs = [str(MKDOCS)] if MKDOCS.exists() else [sys.executable, "-m", "mkdocs"]
-    done = subprocess.run(mkdocs + ["build", "--strict", "--site-dir", str(tmp_path / "site")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        mkdocs + ["build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "site" / "index.html").exists()
     assert (tmp_path / "site" / "scenario.schema.json").exists()
@@ -81,8 +86,9 @@ def test_tutorial_error_messages_are_the_loaders():
 
 # --------------------------------------------------------------------------- generated pages
 def test_reference_page_is_up_to_date_with_the_schema():
-    assert (DOCS / "reference.md").read_text(encoding="utf-8") == gen_reference.render(), \
+    assert (DOCS / "reference.md").read_text(encoding="utf-8") == gen_reference.render(), (
         "docs/reference.md is out of date: run python -m docs.gen_reference"
+    )
 
 
 def test_reference_documents_every_field():
@@ -96,14 +102,18 @@ def test_reference_documents_every_field():
 
 
 def test_json_schema_is_what_acsim_schema_prints():
-    assert (DOCS / "scenario.schema.json").read_text(encoding="utf-8") == gen_reference.schema_text()
+    assert (DOCS / "scenario.schema.json").read_text(
+        encoding="utf-8"
+    ) == gen_reference.schema_text()
 
 
 def test_every_bundled_scenario_has_a_page_in_the_navigation():
     nav = _nav_pages(_mkdocs_config()["nav"])
     for name in sim.bundled_scenarios():
         page = DOCS / "scenarios" / f"{name}.md"
-        assert page.exists(), f"no docs page for scenario {name}: run python -m docs.gen_scenarios {name}"
+        assert page.exists(), (
+            f"no docs page for scenario {name}: run python -m docs.gen_scenarios {name}"
+        )
         assert f"scenarios/{name}.md" in nav
         text = page.read_text(encoding="utf-8")
         assert text.startswith(f"# {sim.load_scenario(name).title or name}\n")
@@ -114,13 +124,20 @@ def test_every_bundled_scenario_has_a_page_in_the_navigation():
 def _readme_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```console\n(.*?)```", text, flags=re.S)
-    return [line[2:].split("#")[0].strip() for block in blocks for line in block.splitlines() if line.startswith("$ ")]
+    return [
+        line[2:].split("#")[0].strip()
+        for block in blocks
+        for line in block.splitlines()
+        if line.startswith("$ ")
+    ]
 
 
 def test_readme_opens_with_the_two_commands():
     commands = _readme_commands()
     assert commands[:2] == ["make dashboard", "make test"]
-    assert "http://localhost:5006" in (ROOT / "README.md").read_text(encoding="utf-8").split("\n\n")[1]
+    assert (
+        "http://localhost:5006" in (ROOT / "README.md").read_text(encoding="utf-8").split("\n\n")[1]
+    )
 
 
 def test_every_command_in_the_readme_exists():

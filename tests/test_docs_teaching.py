@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the generators live in docs/, at the project's root
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1])
+)  # the generators live in docs/, at the project's root
 from docs import gen_teaching  # noqa: E402
 
 
@@ -23,8 +25,9 @@ def _lesson(page: str, lesson: int) -> str:
 
 @pytest.mark.parametrize("lesson", gen_teaching.LESSONS)
 def test_lesson_numbers_are_current(lesson):
-    assert gen_teaching.stated_fingerprint_line(lesson) == gen_teaching.fingerprint_line(lesson), \
+    assert gen_teaching.stated_fingerprint_line(lesson) == gen_teaching.fingerprint_line(lesson), (
         f"docs/teaching.md's lesson {lesson} numbers are out of date: run python -m docs.gen_teaching"
+    )
 
 
 def test_a_row_measured_again_in_full_is_the_one_in_the_page():
@@ -51,4 +54,7 @@ def test_lesson_1_reads_the_election_chance_from_the_scenario():
 def test_splice_replaces_only_one_block():
     b, e = gen_teaching.begin(2), gen_teaching.end(2)
     page = f"intro\n{gen_teaching.begin(1)}\nkeep\n{gen_teaching.end(1)}\n{b}\nold\n{e}\nrest\n"
-    assert gen_teaching.splice(page, 2, "NEW") == f"intro\n{gen_teaching.begin(1)}\nkeep\n{gen_teaching.end(1)}\nNEW\nrest\n"
+    assert (
+        gen_teaching.splice(page, 2, "NEW")
+        == f"intro\n{gen_teaching.begin(1)}\nkeep\n{gen_teaching.end(1)}\nNEW\nrest\n"
+    )

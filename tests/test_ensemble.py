@@ -13,12 +13,16 @@ from sim.loading import ScenarioError
 
 @pytest.fixture(scope="module")
 def classroom() -> EnsembleResult:
-    return ensemble("classroom_basic", n=24, seed=5, series=("tension", "forces_Blue", "trust_Blue_Red"))
+    return ensemble(
+        "classroom_basic", n=24, seed=5, series=("tension", "forces_Blue", "trust_Blue_Red")
+    )
 
 
 def test_seeds_are_spawned_children_of_the_seed_sequence():
     children = np.random.SeedSequence(7).spawn(12)
-    assert replicate_seeds(7, 12) == [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+    assert replicate_seeds(7, 12) == [
+        int(c.generate_state(1, dtype=np.uint32)[0]) for c in children
+    ]
     assert replicate_seeds(7, 4, start=8) == replicate_seeds(7, 12)[8:]
 
 
@@ -29,16 +33,34 @@ def test_one_replicate_reruns_alone_with_sim_run(classroom):
     assert alone.outcome.category == row.category
     assert alone.model.tension == row.final_tension
     ts = alone.timeseries
-    np.testing.assert_array_equal(classroom.series["tension"][3, : len(ts)], ts["tension"].to_numpy())
-    np.testing.assert_array_equal(classroom.series["forces_Blue"][3, : len(ts)], ts["forces_Blue"].to_numpy())
-    np.testing.assert_array_equal(classroom.series["trust_Blue_Red"][3, : len(ts)], ts["trust_Blue_Red"].to_numpy())
+    np.testing.assert_array_equal(
+        classroom.series["tension"][3, : len(ts)], ts["tension"].to_numpy()
+    )
+    np.testing.assert_array_equal(
+        classroom.series["forces_Blue"][3, : len(ts)], ts["forces_Blue"].to_numpy()
+    )
+    np.testing.assert_array_equal(
+        classroom.series["trust_Blue_Red"][3, : len(ts)], ts["trust_Blue_Red"].to_numpy()
+    )
 
 
 def test_result_does_not_depend_on_workers_or_executor(classroom):
-    two = ensemble("classroom_basic", n=24, seed=5, workers=2, series=("tension", "forces_Blue", "trust_Blue_Red"))
+    two = ensemble(
+        "classroom_basic",
+        n=24,
+        seed=5,
+        workers=2,
+        series=("tension", "forces_Blue", "trust_Blue_Red"),
+    )
     with ThreadPoolExecutor(3) as pool:
-        threaded = ensemble("classroom_basic", n=24, seed=5, workers=3, executor=pool,
-                            series=("tension", "forces_Blue", "trust_Blue_Red"))
+        threaded = ensemble(
+            "classroom_basic",
+            n=24,
+            seed=5,
+            workers=3,
+            executor=pool,
+            series=("tension", "forces_Blue", "trust_Blue_Red"),
+        )
     for other in (two, threaded):
         pd.testing.assert_frame_equal(classroom.runs, other.runs)
         for name in classroom.series:
@@ -54,7 +76,9 @@ def test_overrides_apply_and_are_reported():
 
 def test_progress_reports_up_to_the_total():
     calls = []
-    ensemble("classroom_basic", n=10, seed=0, progress=lambda done, total: calls.append((done, total)))
+    ensemble(
+        "classroom_basic", n=10, seed=0, progress=lambda done, total: calls.append((done, total))
+    )
     assert calls[-1] == (10, 10)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
@@ -79,7 +103,11 @@ def test_bands_are_ordered_and_start_at_the_initial_state(classroom):
     b = classroom.bands("tension")
     assert len(b) == scn.calendar.steps + 1
     assert list(b["date"][:2]) == ["turn 0", "turn 1"]
-    assert (b["p5"] <= b["p25"]).all() and (b["p25"] <= b["p50"]).all() and (b["p75"] <= b["p95"]).all()
+    assert (
+        (b["p5"] <= b["p25"]).all()
+        and (b["p25"] <= b["p50"]).all()
+        and (b["p75"] <= b["p95"]).all()
+    )
     assert b["p5"].iloc[0] == b["p95"].iloc[0] == scn.tension.initial
     assert classroom.bands("forces_Blue")["p50"].iloc[0] == 1000
     with pytest.raises(KeyError, match="not recorded"):
@@ -158,18 +186,37 @@ def test_reporters_record_a_chosen_attribute_in_an_ensemble():
     pd.testing.assert_frame_equal(one.timeseries, two.timeseries)
     alone = sim.run("classroom_basic", seed=int(one.runs.seed[4])).model
     row = one.runs.iloc[4]
-    assert (row["crisis_count"], row["treaty.verification"]) == (alone.crisis_count, alone.treaty.verification)
-    assert (row["verification"], row["parties"]) == (alone.space.offers[alone.treaty.agreement["offer"]].verification, "Blue+Red")
+    assert (row["crisis_count"], row["treaty.verification"]) == (
+        alone.crisis_count,
+        alone.treaty.verification,
+    )
+    assert (row["verification"], row["parties"]) == (
+        alone.space.offers[alone.treaty.agreement["offer"]].verification,
+        "Blue+Red",
+    )
     mine = one.timeseries[one.timeseries["run"] == 4]
-    assert list(mine["step"]) == [0, 0, 12, 12, 24, 24, 36, 36] and list(mine["variable"].unique()) == ["forces"]
-    np.testing.assert_array_equal(mine["value"], sim.run("classroom_basic", seed=int(row.seed)).timeseries[
-        ["forces_Blue", "forces_Red"]].to_numpy()[[0, 12, 24, 36]].ravel())
+    assert list(mine["step"]) == [0, 0, 12, 12, 24, 24, 36, 36] and list(
+        mine["variable"].unique()
+    ) == ["forces"]
+    np.testing.assert_array_equal(
+        mine["value"],
+        sim.run("classroom_basic", seed=int(row.seed))
+        .timeseries[["forces_Blue", "forces_Red"]]
+        .to_numpy()[[0, 12, 24, 36]]
+        .ravel(),
+    )
 
 
 def test_runs_table_types_do_not_depend_on_the_data():
-    lapsed = ensemble("classroom_basic", n=3, seed=1, overrides={"states.Red.bargaining.reservation": 10})
+    lapsed = ensemble(
+        "classroom_basic", n=3, seed=1, overrides={"states.Red.bargaining.reservation": 10}
+    )
     # model 2: runs of New START 2021 differ (some lapse); take the first seed whose three runs all agree
-    agreed = next(e for e in (ensemble("new_start_2021", n=3, seed=s) for s in range(1, 30)) if e.runs["years"].notna().all())
+    agreed = next(
+        e
+        for e in (ensemble("new_start_2021", n=3, seed=s) for s in range(1, 30))
+        if e.runs["years"].notna().all()
+    )
     assert lapsed.runs["years"].isna().all() and agreed.runs["years"].notna().all()
     assert dict(lapsed.runs.dtypes) == dict(agreed.runs.dtypes)
     assert (agreed.runs["years"].dtype, agreed.runs["crisis"].dtype) == ("float64", "bool")

@@ -425,7 +425,9 @@ def test_limit_forces_vectorised_and_zero_years():
     out = limit_forces(proposed, current, cap, complying, build, dismantle, 0.0)
     np.testing.assert_array_equal(out, [480.0, 300.0, 300.0, 120.0])
     # rates per state
-    out = limit_forces(proposed, current, cap, complying, [10.0, 0.0, 60.0, 0.0], [20.0, 0.0, 0.0, 0.0], 1.0)
+    out = limit_forces(
+        proposed, current, cap, complying, [10.0, 0.0, 60.0, 0.0], [20.0, 0.0, 0.0, 0.0], 1.0
+    )
     np.testing.assert_array_equal(out, [480.0, 300.0, 360.0, 120.0])
 
 

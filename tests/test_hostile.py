@@ -52,9 +52,17 @@ def run_cli(capsys, monkeypatch):
     return call
 
 
-def acsim(*args: str, cwd: Path = ROOT, timeout: float = HANG_GUARD_S) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+def acsim(
+    *args: str, cwd: Path = ROOT, timeout: float = HANG_GUARD_S
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
 
 
 @pytest.fixture
@@ -63,7 +71,9 @@ def world(tmp_path):
     (tmp_path / "secret.yaml").write_text(f"name: {SECRET}\npassword: {SECRET}\n", encoding="utf-8")
     folder = tmp_path / "cases"
     (folder / "sub").mkdir(parents=True)
-    (folder / "sub" / "parent.yaml").write_text(BASIC.replace("name: classroom_basic", "name: parent"), encoding="utf-8")
+    (folder / "sub" / "parent.yaml").write_text(
+        BASIC.replace("name: classroom_basic", "name: parent"), encoding="utf-8"
+    )
     return folder
 
 
@@ -74,13 +84,16 @@ def child(folder: Path, parent: str) -> Path:
 
 
 # ---------------------------------------------------------------------------- the world of extends:
-@pytest.mark.parametrize("parent, message", [
-    ("/etc/passwd", "not an absolute path"),
-    ("{secret}", "not an absolute path"),
-    ("../secret.yaml", "'..' is not allowed"),
-    ("sub/../../secret.yaml", "'..' is not allowed"),
-    ("C:\\\\secret.yaml", "not an absolute path"),
-])
+@pytest.mark.parametrize(
+    "parent, message",
+    [
+        ("/etc/passwd", "not an absolute path"),
+        ("{secret}", "not an absolute path"),
+        ("../secret.yaml", "'..' is not allowed"),
+        ("sub/../../secret.yaml", "'..' is not allowed"),
+        ("C:\\\\secret.yaml", "not an absolute path"),
+    ],
+)
 def test_extends_cannot_leave_the_folder(run_cli, world, parent, message):
     path = child(world, parent.format(secret=world.parent / "secret.yaml"))
     code, out, err = run_cli("validate", path)
@@ -106,11 +119,14 @@ def test_a_symlink_within_the_folder_and_a_subfolder_are_allowed(run_cli, world)
 
 
 @pytest.mark.timeout(HANG_GUARD_S)
-@pytest.mark.parametrize("make, message", [
-    (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
-    (lambda p: p.symlink_to("/dev/zero"), "leads outside this file's folder (a symbolic link)"),
-    (lambda p: p.mkdir(), "is a directory"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
+        (lambda p: p.symlink_to("/dev/zero"), "leads outside this file's folder (a symbolic link)"),
+        (lambda p: p.mkdir(), "is a directory"),
+    ],
+)
 def test_extends_of_a_fifo_a_device_or_a_directory_is_refused_at_once(world, make, message):
     make(world / "odd.yaml")
     done = acsim("validate", child(world, "odd.yaml"))
@@ -119,11 +135,23 @@ def test_extends_of_a_fifo_a_device_or_a_directory_is_refused_at_once(world, mak
 
 
 @pytest.mark.timeout(HANG_GUARD_S)
-@pytest.mark.parametrize("make, message", [
-    (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file: refused, as reading it could wait for ever"),
-    (lambda p: p.symlink_to("/dev/zero"), "is a device, not a regular file: refused, as reading it could go on for ever"),
-    (lambda p: p.symlink_to("/dev/urandom"), "is a device, not a regular file: refused, as reading it could go on for ever"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda p: os.mkfifo(p),
+            "is a FIFO (named pipe), not a regular file: refused, as reading it could wait for ever",
+        ),
+        (
+            lambda p: p.symlink_to("/dev/zero"),
+            "is a device, not a regular file: refused, as reading it could go on for ever",
+        ),
+        (
+            lambda p: p.symlink_to("/dev/urandom"),
+            "is a device, not a regular file: refused, as reading it could go on for ever",
+        ),
+    ],
+)
 def test_a_fifo_or_a_device_named_on_the_command_line_is_refused(tmp_path, make, message):
     make(tmp_path / "odd.yaml")
     done = acsim("run", tmp_path / "odd.yaml")
@@ -136,7 +164,10 @@ def test_a_symlink_loop(run_cli, world):
     code, _, err = run_cli("validate", child(world, "a.yaml"))
     assert code == 2 and "extends: cannot follow 'a.yaml': a loop of symbolic links" in err
     code, _, err = run_cli("validate", world / "a.yaml")
-    assert (code, err) == (2, f"error: {world / 'a.yaml'}: cannot read the file: a loop of symbolic links\n")
+    assert (code, err) == (
+        2,
+        f"error: {world / 'a.yaml'}: cannot read the file: a loop of symbolic links\n",
+    )
 
 
 def test_proc_self_environ_is_refused_without_showing_it(run_cli, monkeypatch):
@@ -151,16 +182,26 @@ def test_a_file_that_is_not_a_scenario_is_not_quoted(run_cli, tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(f"password: {SECRET}\n{SECRET}: 1\n", encoding="utf-8")
     code, _, err = run_cli("validate", path)
-    assert (code, err) == (2, f"error: {path}:1: not a scenario file: none of its top-level keys is a scenario field "
-                              "(name, extends, calendar, states, ...)\n")
+    assert (code, err) == (
+        2,
+        f"error: {path}:1: not a scenario file: none of its top-level keys is a scenario field "
+        "(name, extends, calendar, states, ...)\n",
+    )
 
 
 def test_reads_stop_at_the_limit_whatever_stat_says(tmp_path, monkeypatch):
     path = tmp_path / "big.yaml"
     path.write_text("name: x\n" + "#" * (3 * MAX_BYTES), encoding="utf-8")
     real_stat, real_read, read = os.stat, os.read, []
-    monkeypatch.setattr(os, "stat", lambda p, *a, **k: os.stat_result((*real_stat(p)[:6], 0, *real_stat(p)[7:]))
-                        if Path(p) == path else real_stat(p, *a, **k))  # a file system that says 0 bytes
+    monkeypatch.setattr(
+        os,
+        "stat",
+        lambda p, *a, **k: (
+            os.stat_result((*real_stat(p)[:6], 0, *real_stat(p)[7:]))
+            if Path(p) == path
+            else real_stat(p, *a, **k)
+        ),
+    )  # a file system that says 0 bytes
     monkeypatch.setattr(os, "read", lambda fd, n: read.append(n) or real_read(fd, n))
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
@@ -180,18 +221,42 @@ def test_the_editor_extends_bundled_scenarios_only(world, monkeypatch):
         assert err.message.endswith("); files are not read")
     assert load_scenario_text("name: mine\nextends: classroom_basic\n").name == "mine"
     # a caller that gives a folder gets that folder's world
-    assert load_scenario_text("name: mine\nextends: sub/parent.yaml\n", extends_folder=world).state_names == ["Blue", "Red"]
+    assert load_scenario_text(
+        "name: mine\nextends: sub/parent.yaml\n", extends_folder=world
+    ).state_names == ["Blue", "Red"]
 
 
 # ---------------------------------------------------------------------------- work bounded before it starts
 @pytest.mark.timeout(HANG_GUARD_S)
-@pytest.mark.parametrize("replace, field, message", [
-    ({"  years: [1, 2, 3, 4, 5]": "  years: [" + ", ".join(map(str, range(1, 101))) + "]\n  share: [" + ", ".join(f"0.{i:04d}" for i in range(5000)) + "]"},
-     "agenda", "the agenda has 3,000,000 offers; the limit is 10,000 (set ACSIM_OFFERS to raise it); list fewer options on some issue"),
-    ({"  steps: 36": "  steps: 60000"}, "calendar.steps", "the calendar has 60,000 steps; the limit is 10,000 (set ACSIM_STEPS to raise it)"),
-    ({"  steps: 36": "  steps: 9000", "  years: [1, 2, 3, 4, 5]": "  years: [" + ", ".join(map(str, range(1, 101))) + "]"},
-     "agenda", "600 offers valued at each of 9,000 steps make 5,400,000 offer-steps"),
-])
+@pytest.mark.parametrize(
+    "replace, field, message",
+    [
+        (
+            {
+                "  years: [1, 2, 3, 4, 5]": "  years: ["
+                + ", ".join(map(str, range(1, 101)))
+                + "]\n  share: ["
+                + ", ".join(f"0.{i:04d}" for i in range(5000))
+                + "]"
+            },
+            "agenda",
+            "the agenda has 3,000,000 offers; the limit is 10,000 (set ACSIM_OFFERS to raise it); list fewer options on some issue",
+        ),
+        (
+            {"  steps: 36": "  steps: 60000"},
+            "calendar.steps",
+            "the calendar has 60,000 steps; the limit is 10,000 (set ACSIM_STEPS to raise it)",
+        ),
+        (
+            {
+                "  steps: 36": "  steps: 9000",
+                "  years: [1, 2, 3, 4, 5]": "  years: [" + ", ".join(map(str, range(1, 101))) + "]",
+            },
+            "agenda",
+            "600 offers valued at each of 9,000 steps make 5,400,000 offer-steps",
+        ),
+    ],
+)
 def test_a_run_too_large_is_refused_before_it_starts(run_cli, tmp_path, replace, field, message):
     path = tmp_path / "big.yaml"
     path.write_text(scenario(**replace), encoding="utf-8")
@@ -206,10 +271,20 @@ def test_a_run_too_large_is_refused_before_it_starts(run_cli, tmp_path, replace,
 
 
 def test_a_daily_calendar_over_ten_millennia_is_refused(run_cli):
-    code, _, err = run_cli("run", "new_start_2021", "--set", "calendar.start=0001-01-01", "--set", "calendar.end=9999-12-31",
-                           "--set", "calendar.step=day")
+    code, _, err = run_cli(
+        "run",
+        "new_start_2021",
+        "--set",
+        "calendar.start=0001-01-01",
+        "--set",
+        "calendar.end=9999-12-31",
+        "--set",
+        "calendar.step=day",
+    )
     assert code == 2
-    assert err.startswith("error: --set calendar.end: calendar.end: the calendar has 3,652,058 steps; the limit is 10,000")
+    assert err.startswith(
+        "error: --set calendar.end: calendar.end: the calendar has 3,652,058 steps; the limit is 10,000"
+    )
 
 
 def test_a_limit_can_be_raised_from_the_environment(monkeypatch):
@@ -224,31 +299,61 @@ def test_a_limit_can_be_raised_from_the_environment(monkeypatch):
 
 def test_ensemble_n_and_workers_are_bounded(run_cli):
     code, _, err = run_cli("ensemble", "classroom_basic", "-n", "1000000000000")
-    assert code == 2 and err.startswith("error: -n: an ensemble of 1,000,000,000,000 replicates; the limit is 100,000 "
-                                        "(for more, run a sweep with replicates: it streams its results to disk")
+    assert code == 2 and err.startswith(
+        "error: -n: an ensemble of 1,000,000,000,000 replicates; the limit is 100,000 "
+        "(for more, run a sweep with replicates: it streams its results to disk"
+    )
     code, _, err = run_cli("ensemble", "classroom_basic", "-n", "10", "--workers", "500")
     most = limits.max_workers()
-    assert code == 2 and err.startswith(f"error: --workers: 500 processes is more than this machine takes: at most {most} ")
+    assert code == 2 and err.startswith(
+        f"error: --workers: 500 processes is more than this machine takes: at most {most} "
+    )
     with pytest.raises(ValueError, match="values; the limit is 50,000,000"):
-        sim.ensemble("classroom_basic", n=100_000, series=sim.ensemble.series_names(sim.ArmsControlModel("classroom_basic", rng=0)))
+        sim.ensemble(
+            "classroom_basic",
+            n=100_000,
+            series=sim.ensemble.series_names(sim.ArmsControlModel("classroom_basic", rng=0)),
+        )
 
 
 @pytest.mark.timeout(HANG_GUARD_S)
-@pytest.mark.parametrize("body, line, field, message", [
-    ("parameters:\n  tension.initial: {start: 0, stop: 1000000000000000000, step: 1}\n", 3, "parameters.tension.initial",
-     "the range has 1,000,000,000,000,000,001 values; the limit is 10,000"),
-    ("parameters:\n  tension.initial: {start: 0, stop: .inf, step: 0.1}\n", 3, "parameters.tension.initial",
-     "start, stop and step must be finite numbers"),
-    ("parameters:\n  tension.initial: [0.1, 0.2]\nreplicates: 1e12\n", 4, "replicates",
-     "2 grid points x 1,000,000,000,000 replicates make 2,000,000,000,000 runs; the limit is 10,000,000"),
-    ("parameters:\n  calendar.end: [2021-02-30]\n", 3, "parameters.calendar.end",
-     "valid date"),
-    ("parameters:\n  states.Blue.forces: [.inf]\n", 3, "parameters.states.Blue.forces",
-     "states.Blue.forces=inf: expected a finite number (got inf)"),
-])
-def test_a_sweep_too_large_or_wrong_is_refused_before_it_starts(run_cli, tmp_path, body, line, field, message):
+@pytest.mark.parametrize(
+    "body, line, field, message",
+    [
+        (
+            "parameters:\n  tension.initial: {start: 0, stop: 1000000000000000000, step: 1}\n",
+            3,
+            "parameters.tension.initial",
+            "the range has 1,000,000,000,000,000,001 values; the limit is 10,000",
+        ),
+        (
+            "parameters:\n  tension.initial: {start: 0, stop: .inf, step: 0.1}\n",
+            3,
+            "parameters.tension.initial",
+            "start, stop and step must be finite numbers",
+        ),
+        (
+            "parameters:\n  tension.initial: [0.1, 0.2]\nreplicates: 1e12\n",
+            4,
+            "replicates",
+            "2 grid points x 1,000,000,000,000 replicates make 2,000,000,000,000 runs; the limit is 10,000,000",
+        ),
+        ("parameters:\n  calendar.end: [2021-02-30]\n", 3, "parameters.calendar.end", "valid date"),
+        (
+            "parameters:\n  states.Blue.forces: [.inf]\n",
+            3,
+            "parameters.states.Blue.forces",
+            "states.Blue.forces=inf: expected a finite number (got inf)",
+        ),
+    ],
+)
+def test_a_sweep_too_large_or_wrong_is_refused_before_it_starts(
+    run_cli, tmp_path, body, line, field, message
+):
     spec = tmp_path / "sweep.yaml"
-    spec.write_text(f"scenario: classroom_basic\n{body}output: {tmp_path / 'out'}\n", encoding="utf-8")
+    spec.write_text(
+        f"scenario: classroom_basic\n{body}output: {tmp_path / 'out'}\n", encoding="utf-8"
+    )
     code, _, err = run_cli("sweep", spec, "--quiet")
     assert code == 2
     assert err.startswith(f"error: {spec}:{line}: {field}: ") and message in err, err
@@ -269,7 +374,10 @@ def test_a_number_that_is_not_finite_is_refused(run_cli, tmp_path, value):
 
 def test_infinity_in_a_map_or_a_set_is_refused(run_cli):
     code, _, err = run_cli("run", "classroom_basic", "--set", "states.Blue.reaction={Red: .inf}")
-    assert (code, err) == (2, "error: --set states.Blue.reaction: states[0].reaction.Red: expected a finite number (got inf)\n")
+    assert (code, err) == (
+        2,
+        "error: --set states.Blue.reaction: states[0].reaction.Red: expected a finite number (got inf)\n",
+    )
 
 
 def test_finiteness_covers_priors_and_exempts_audience_cost():
@@ -283,13 +391,21 @@ def test_finiteness_covers_priors_and_exempts_audience_cost():
         lines: list[Line]
         prior: dict
 
-    value = Holder(lines=[Line(audience_cost=float("inf"), weight=float("nan"))], prior={"dist": "normal", "mean": 1.0, "sd": float("inf")})
-    assert check_finite(value) == [(("lines", 0, "weight"), "expected a finite number (got nan)"),
-                                   (("prior", "sd"), "expected a finite number (got inf)")]
+    value = Holder(
+        lines=[Line(audience_cost=float("inf"), weight=float("nan"))],
+        prior={"dist": "normal", "mean": 1.0, "sd": float("inf")},
+    )
+    assert check_finite(value) == [
+        (("lines", 0, "weight"), "expected a finite number (got nan)"),
+        (("prior", "sd"), "expected a finite number (got inf)"),
+    ]
 
 
 def test_json_output_is_strict():
-    assert strict_json({"a": float("inf"), "b": [float("nan"), 1.5]}) == '{"a": null, "b": [null, 1.5]}'
+    assert (
+        strict_json({"a": float("inf"), "b": [float("nan"), 1.5]})
+        == '{"a": null, "b": [null, 1.5]}'
+    )
 
 
 def test_run_json_parses_as_strict_json(run_cli):
@@ -299,46 +415,92 @@ def test_run_json_parses_as_strict_json(run_cli):
     assert code == 0 and json.loads(out, parse_constant=refuse)["outcome"]["category"] == expected
 
 
-@pytest.mark.parametrize("replace, field, message", [
-    ({"  years: [1, 2, 3, 4, 5]": "  years: [true]"}, "agenda.years[0]", "expected a number, not true"),
-    ({"  in_force: true": "  in_force: 1"}, "treaty.in_force", "expected true or false, not a number (got 1)"),
-    ({"  deadline_step: 24": "  deadline_step: 40"}, "talks.deadline_step", "step 40 is after the last step (36)"),
-])
-def test_booleans_are_not_numbers_and_deadlines_lie_in_the_run(run_cli, tmp_path, replace, field, message):
+@pytest.mark.parametrize(
+    "replace, field, message",
+    [
+        (
+            {"  years: [1, 2, 3, 4, 5]": "  years: [true]"},
+            "agenda.years[0]",
+            "expected a number, not true",
+        ),
+        (
+            {"  in_force: true": "  in_force: 1"},
+            "treaty.in_force",
+            "expected true or false, not a number (got 1)",
+        ),
+        (
+            {"  deadline_step: 24": "  deadline_step: 40"},
+            "talks.deadline_step",
+            "step 40 is after the last step (36)",
+        ),
+    ],
+)
+def test_booleans_are_not_numbers_and_deadlines_lie_in_the_run(
+    run_cli, tmp_path, replace, field, message
+):
     path = tmp_path / "x.yaml"
     path.write_text(scenario(**replace), encoding="utf-8")
     code, _, err = run_cli("validate", path)
     new_line = next(iter(replace.values())).splitlines()[0]
-    assert (code, err) == (2, f"error: {path}:{BASIC.splitlines().index(next(iter(replace))) + 1}: {field}: {message}\n"), new_line
+    assert (code, err) == (
+        2,
+        f"error: {path}:{BASIC.splitlines().index(next(iter(replace))) + 1}: {field}: {message}\n",
+    ), new_line
 
 
 @pytest.mark.parametrize("deadline", ["1970-01-01", "1973-06-01"])
 def test_a_deadline_outside_the_run(run_cli, deadline):
-    code, _, err = run_cli("run", ROOT / "docs" / "examples" / "salt_i.yaml", "--set", f"talks.deadline={deadline}")
-    assert (code, err) == (2, f"error: --set talks.deadline: talks.deadline: {deadline} is outside the run; expected a date "
-                              "after the start (1971-05-26) and at most its end (1972-12-31)\n")
+    code, _, err = run_cli(
+        "run", ROOT / "docs" / "examples" / "salt_i.yaml", "--set", f"talks.deadline={deadline}"
+    )
+    assert (code, err) == (
+        2,
+        f"error: --set talks.deadline: talks.deadline: {deadline} is outside the run; expected a date "
+        "after the start (1971-05-26) and at most its end (1972-12-31)\n",
+    )
 
 
-@pytest.mark.parametrize("date, message", [
-    ("2021-02-30", "day value is outside expected range (got '2021-02-30')"),
-    ("0000-01-01", "year 0 is out of range (got '0000-01-01')"),
-])
+@pytest.mark.parametrize(
+    "date, message",
+    [
+        ("2021-02-30", "day value is outside expected range (got '2021-02-30')"),
+        ("0000-01-01", "year 0 is out of range (got '0000-01-01')"),
+    ],
+)
 def test_dates_that_do_not_exist_in_a_file_a_set_and_a_parent(run_cli, tmp_path, date, message):
-    text = (bundled_dir() / "new_start_2021.yaml").read_text(encoding="utf-8").replace("name: new_start_2021", "name: parent")
+    text = (
+        (bundled_dir() / "new_start_2021.yaml")
+        .read_text(encoding="utf-8")
+        .replace("name: new_start_2021", "name: parent")
+    )
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t.strip().startswith("start: "))
-    (tmp_path / "parent.yaml").write_text(text.replace(text.splitlines()[line - 1].split(": ")[1].split()[0], date, 1), encoding="utf-8")
+    (tmp_path / "parent.yaml").write_text(
+        text.replace(text.splitlines()[line - 1].split(": ")[1].split()[0], date, 1),
+        encoding="utf-8",
+    )
     (tmp_path / "child.yaml").write_text("name: child\nextends: parent.yaml\n", encoding="utf-8")
-    for args, where in (((tmp_path / "parent.yaml",), f"{tmp_path / 'parent.yaml'}:{line}"),
-                        ((tmp_path / "child.yaml",), f"{tmp_path / 'parent.yaml'}:{line}"),
-                        (("new_start_2021", "--set", f"calendar.start={date}"), "--set calendar.start")):
+    for args, where in (
+        ((tmp_path / "parent.yaml",), f"{tmp_path / 'parent.yaml'}:{line}"),
+        ((tmp_path / "child.yaml",), f"{tmp_path / 'parent.yaml'}:{line}"),
+        (("new_start_2021", "--set", f"calendar.start={date}"), "--set calendar.start"),
+    ):
         code, _, err = run_cli("run", *args)
-        assert code == 2 and err.startswith(f"error: {where}: calendar.start: ") and message in err, err
+        assert (
+            code == 2 and err.startswith(f"error: {where}: calendar.start: ") and message in err
+        ), err
 
 
 def test_yaml_merge_keys_work(run_cli, tmp_path):
     path = tmp_path / "merge.yaml"
-    path.write_text(scenario(**{"  - name: Blue\n": "  - &blue\n    name: Blue\n", "  - name: Red\n": "  - <<: *blue\n    name: Red\n"}),
-                    encoding="utf-8")
+    path.write_text(
+        scenario(
+            **{
+                "  - name: Blue\n": "  - &blue\n    name: Blue\n",
+                "  - name: Red\n": "  - <<: *blue\n    name: Red\n",
+            }
+        ),
+        encoding="utf-8",
+    )
     code, out, err = run_cli("validate", path)
     assert (code, err) == (0, "") and "2 states" in out
 
@@ -347,26 +509,38 @@ def test_a_nul_byte_is_located(run_cli, tmp_path):
     path = tmp_path / "nul.yaml"
     path.write_bytes(b"name: x\ntitle: a\x00b\n")
     code, _, err = run_cli("validate", path)
-    assert (code, err) == (2, f"error: {path}:2: control character U+0000 at column 9: not a text file; expected YAML text "
-                              "(control characters may be written as escapes in double quotes)\n")
+    assert (code, err) == (
+        2,
+        f"error: {path}:2: control character U+0000 at column 9: not a text file; expected YAML text "
+        "(control characters may be written as escapes in double quotes)\n",
+    )
 
 
 # ---------------------------------------------------------------------------- what reaches the terminal
 def test_escape_sequences_from_a_scenario_are_shown_not_obeyed(run_cli, tmp_path):
     forged = r'"\e[2J\e[H\rOutcome: forged\u202e"'
     path = tmp_path / "ansi.yaml"
-    path.write_text(scenario(**{'title: "Classroom: two equal states and an expiring treaty"': f"title: {forged}"}), encoding="utf-8")
+    path.write_text(
+        scenario(
+            **{'title: "Classroom: two equal states and an expiring treaty"': f"title: {forged}"}
+        ),
+        encoding="utf-8",
+    )
     for command in ("run", "show", "validate"):
         code, out, err = run_cli(command, path, *(["--seed", "1"] if command == "run" else []))
         assert code == 0
         assert not any(c in out + err for c in "\x1b\r\u202e")
         assert "\\x1b[2J\\x1b[H Outcome: forged\\u202e" in out
         outcomes = [line for line in out.splitlines() if line.startswith("Outcome:")]
-        assert len(outcomes) == (command == "run") and not any("forged" in line for line in outcomes)
+        assert len(outcomes) == (command == "run") and not any(
+            "forged" in line for line in outcomes
+        )
 
 
 def test_printable_keeps_text_and_escapes_controls():
-    assert printable("Trust, but verify — Доверяй\tпроверяй") == "Trust, but verify — Доверяй проверяй"
+    assert (
+        printable("Trust, but verify — Доверяй\tпроверяй") == "Trust, but verify — Доверяй проверяй"
+    )
     assert printable("a\x1b[31mb\x07\x9b\u2066") == "a\\x1b[31mb\\x07\\x9b\\u2066"
     assert printable("one\ntwo", keep_newlines=True) == "one\ntwo"
 
@@ -378,16 +552,23 @@ def test_a_sweep_whose_runs_all_fail_exits_1_and_says_why(run_cli, tmp_path, mon
 
     monkeypatch.setattr(sys.modules["sim.sweep"], "run_one", broken)
     spec = tmp_path / "sweep.yaml"
-    spec.write_text(f"scenario: classroom_basic\nparameters: {{tension.initial: [0.1, 0.2]}}\nreplicates: 2\noutput: {tmp_path / 'out'}\n")
+    spec.write_text(
+        f"scenario: classroom_basic\nparameters: {{tension.initial: [0.1, 0.2]}}\nreplicates: 2\noutput: {tmp_path / 'out'}\n"
+    )
     code, out, err = run_cli("sweep", spec, "--workers", "1", "--quiet")
     assert code == 1
     assert out.startswith(f"4 runs in {tmp_path / 'out'} (1 parts); 4 failed")
-    assert err == "error: every run failed; the most common error (4 of 4 runs): ZeroDivisionError: float division by zero\n"
+    assert (
+        err
+        == "error: every run failed; the most common error (4 of 4 runs): ZeroDivisionError: float division by zero\n"
+    )
 
 
 def test_a_list_valued_sweep_parameter_is_summarised(run_cli, tmp_path):
     spec = tmp_path / "sweep.yaml"
-    spec.write_text(f"scenario: classroom_basic\nparameters: {{agenda.years: [[1, 5], [5]]}}\noutput: {tmp_path / 'out'}\n")
+    spec.write_text(
+        f"scenario: classroom_basic\nparameters: {{agenda.years: [[1, 5], [5]]}}\noutput: {tmp_path / 'out'}\n"
+    )
     code, out, err = run_cli("sweep", spec, "--workers", "1", "--quiet")
     assert (code, err) == (0, "")
     assert "[1, 5]" in out and "[5]" in out
@@ -396,15 +577,28 @@ def test_a_list_valued_sweep_parameter_is_summarised(run_cli, tmp_path):
 def test_plot_refuses_to_overwrite_without_force(run_cli, tmp_path):
     results = tmp_path / "results"
     results.mkdir()
-    pd.DataFrame({"run": [0, 1], "x.y": [0.1, 0.2], "category": ["extended", "lapsed"], "error": [None, None]}).to_parquet(
-        results / "part-00000.parquet")
+    pd.DataFrame(
+        {
+            "run": [0, 1],
+            "x.y": [0.1, 0.2],
+            "category": ["extended", "lapsed"],
+            "error": [None, None],
+        }
+    ).to_parquet(results / "part-00000.parquet")
     output = tmp_path / "plot.html"
     output.write_text("my notes", encoding="utf-8")
     code, _, err = run_cli("plot", results, "--x", "x.y", "--output", output)
-    assert (code, err) == (2, f"error: {output} exists; refusing to overwrite it (use --force, or another --output)\n")
+    assert (code, err) == (
+        2,
+        f"error: {output} exists; refusing to overwrite it (use --force, or another --output)\n",
+    )
     assert output.read_text(encoding="utf-8") == "my notes"
     code, out, _ = run_cli("plot", results, "--x", "x.y", "--output", output, "--force")
-    assert code == 0 and out == f"wrote {output}\n" and "<html" in output.read_text(encoding="utf-8").lower()
+    assert (
+        code == 0
+        and out == f"wrote {output}\n"
+        and "<html" in output.read_text(encoding="utf-8").lower()
+    )
 
 
 def _children(pid: int) -> set[int]:
@@ -431,10 +625,17 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_killed_sweep_leaves_no_worker_behind(tmp_path):
     spec = tmp_path / "sweep.yaml"
-    spec.write_text(f"scenario: new_start_2021\nparameters: {{tension.initial: [0.1, 0.2, 0.3, 0.4]}}\nreplicates: 500\n"
-                    f"output: {tmp_path / 'out'}\n", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(spec), "--workers", "2", "--quiet"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    spec.write_text(
+        f"scenario: new_start_2021\nparameters: {{tension.initial: [0.1, 0.2, 0.3, 0.4]}}\nreplicates: 500\n"
+        f"output: {tmp_path / 'out'}\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(spec), "--workers", "2", "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
@@ -463,7 +664,9 @@ def test_a_dask_sweep_without_workers_stops_with_a_message(tmp_path, monkeypatch
         with pytest.raises(sim.sweep.SweepError) as info:
             sim.sweep(spec, scheduler=cluster.scheduler_address, progress=False)
         assert time.monotonic() - started < 20
-    assert info.value.message.startswith(f"the Dask scheduler at {cluster.scheduler_address} has no worker: none joined within 2 s")
+    assert info.value.message.startswith(
+        f"the Dask scheduler at {cluster.scheduler_address} has no worker: none joined within 2 s"
+    )
 
 
 def test_a_dask_sweep_whose_workers_died_stops_with_a_message(monkeypatch):
@@ -483,7 +686,9 @@ def test_a_dask_sweep_whose_workers_died_stops_with_a_message(monkeypatch):
 
     alive.scheduler = "tcp://cluster:8786"
     started = time.monotonic()
-    with pytest.raises(SweepError, match="has had no live worker for 1 s; the chunks already written are kept"):
+    with pytest.raises(
+        SweepError, match="has had no live worker for 1 s; the chunks already written are kept"
+    ):
         _drive(Stuck(), [0, 1], lambda k: (abs, k), lambda k, rows: None, 2, alive)
     assert time.monotonic() - started < 5
 
@@ -497,20 +702,35 @@ def test_an_empty_event_list_in_a_variant_clears_the_inherited_events(tmp_path):
 
 def test_an_event_without_id_is_removed_by_its_fields(tmp_path):
     parent = tmp_path / "parent.yaml"
-    parent.write_text(BASIC.rstrip() + "\nevents:\n  - {step: 3, actor: Blue, kind: statement, text: hello}\n"
-                      "  - {step: 5, actor: Red, kind: statement, text: again}\n", encoding="utf-8")
+    parent.write_text(
+        BASIC.rstrip() + "\nevents:\n  - {step: 3, actor: Blue, kind: statement, text: hello}\n"
+        "  - {step: 5, actor: Red, kind: statement, text: again}\n",
+        encoding="utf-8",
+    )
     variant = tmp_path / "variant.yaml"
-    variant.write_text("name: variant\nextends: parent.yaml\nevents:\n  - {step: 3, kind: statement, remove: true}\n", encoding="utf-8")
+    variant.write_text(
+        "name: variant\nextends: parent.yaml\nevents:\n  - {step: 3, kind: statement, remove: true}\n",
+        encoding="utf-8",
+    )
     assert [e.text for e in load_scenario(variant).events] == ["again"]
-    variant.write_text("name: variant\nextends: parent.yaml\nevents:\n  - {kind: statement, remove: true}\n", encoding="utf-8")
+    variant.write_text(
+        "name: variant\nextends: parent.yaml\nevents:\n  - {kind: statement, remove: true}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ScenarioError) as info:
         load_scenario(variant)
-    assert (info.value.line, info.value.message) == (4, "remove: 2 inherited items have kind: statement; expected exactly one (give more fields, or its id)")
+    assert (info.value.line, info.value.message) == (
+        4,
+        "remove: 2 inherited items have kind: statement; expected exactly one (give more fields, or its id)",
+    )
 
 
 def test_set_refuses_a_negative_index_and_blames_itself(run_cli):
     code, _, err = run_cli("run", "classroom_basic", "--set", "states.-1.forces=1")
-    assert (code, err) == (2, "error: --set states.-1.forces: index -1 is out of range; expected 0 to 1 (the list has 2 items) or an item's name\n")
+    assert (code, err) == (
+        2,
+        "error: --set states.-1.forces: index -1 is out of range; expected 0 to 1 (the list has 2 items) or an item's name\n",
+    )
     code, _, err = run_cli("run", "classroom_basic", "--set", "states.Blue=null")
     assert code == 2 and err.startswith("error: --set states.Blue: states[0]: ")
 
@@ -519,16 +739,33 @@ def test_the_docs_list_the_limits_and_the_real_messages():
     from docs import gen_limits
 
     page = gen_limits.PAGE.read_text(encoding="utf-8")
-    assert gen_limits.render() in page, "docs/authoring.md is out of date: run python -m docs.gen_limits"
+    assert gen_limits.render() in page, (
+        "docs/authoring.md is out of date: run python -m docs.gen_limits"
+    )
     for limit in limits.LIMITS:
         assert f"| `{limit.name}` | {limit.default:,} {limit.unit} |" in page
 
 
 def test_infinity_inside_a_prior_is_refused_and_an_infinite_audience_cost_is_a_wall(run_cli):
-    code, _, err = run_cli("run", "classroom_basic", "--set", "states.Blue.utility.secrecy_cost={dist: normal, mean: .inf, sd: 1}")
-    assert (code, err) == (2, "error: --set states.Blue.utility.secrecy_cost: states[0].utility.secrecy_cost.mean: "
-                              "expected a finite number (got inf)\n")
-    wall = load_scenario("classroom_basic", {"states.Blue.red_lines": [{"issue": "years", "at_least": 2, "audience_cost": float("inf")}]})
+    code, _, err = run_cli(
+        "run",
+        "classroom_basic",
+        "--set",
+        "states.Blue.utility.secrecy_cost={dist: normal, mean: .inf, sd: 1}",
+    )
+    assert (code, err) == (
+        2,
+        "error: --set states.Blue.utility.secrecy_cost: states[0].utility.secrecy_cost.mean: "
+        "expected a finite number (got inf)\n",
+    )
+    wall = load_scenario(
+        "classroom_basic",
+        {
+            "states.Blue.red_lines": [
+                {"issue": "years", "at_least": 2, "audience_cost": float("inf")}
+            ]
+        },
+    )
     assert wall.state("Blue").red_lines[0].audience_cost == float("inf")
 
 
@@ -536,7 +773,10 @@ def test_a_duplicate_key_is_named_without_quoting_the_values(run_cli, tmp_path):
     path = tmp_path / "dup.yaml"
     path.write_text(f"token: {SECRET}\ntoken: {SECRET}-2\n", encoding="utf-8")
     code, _, err = run_cli("validate", path)
-    assert (code, err) == (2, f'error: {path}:2: malformed YAML: found duplicate key "token" (while constructing a mapping)\n')
+    assert (code, err) == (
+        2,
+        f'error: {path}:2: malformed YAML: found duplicate key "token" (while constructing a mapping)\n',
+    )
 
 
 def test_the_dashboards_editor_and_upload_read_no_file(world, monkeypatch):
@@ -548,6 +788,10 @@ def test_the_dashboards_editor_and_upload_read_no_file(world, monkeypatch):
     scn, errors = check_text(text)  # the Scenario tab's editor and its upload
     assert scn is None and [(e["line"], e["field"]) for e in errors] == [(2, "extends")]
     assert errors[0]["message"].endswith("; files are not read") and SECRET not in str(errors)
-    with pytest.raises(ScenarioError) as info:  # the sidebar's upload, as dashboard/views/controls.py calls it
+    with pytest.raises(
+        ScenarioError
+    ) as info:  # the sidebar's upload, as dashboard/views/controls.py calls it
         load_scenario_text(text, file="upload.yaml")
-    assert describe_error(info.value).startswith("line 2, extends: here extends: names a bundled scenario")
+    assert describe_error(info.value).startswith(
+        "line 2, extends: here extends: names a bundled scenario"
+    )

@@ -31,7 +31,9 @@ from sim.loading import (
 BAD = Path(__file__).parent / "data" / "bad"
 BAD_FILES = sorted(BAD.glob("*.yaml"))
 HACK_OUTPUT = "acsim-hacked.txt"  # what python_tag.yaml's shell command would create
-HANG_GUARD_S = 60  # a hostile file that hung the loader would fail here instead of stalling the suite
+HANG_GUARD_S = (
+    60  # a hostile file that hung the loader would fail here instead of stalling the suite
+)
 
 
 def load_error(path: Path | str, **kwargs) -> ScenarioError:
@@ -50,7 +52,12 @@ def test_every_bundled_scenario_validates(name):
 
 
 def test_the_four_core_scenarios_are_bundled():
-    assert {"classroom_basic", "new_start_2021", "new_start_2021_no_transition", "prisoners_dilemma"} <= set(bundled_scenarios())
+    assert {
+        "classroom_basic",
+        "new_start_2021",
+        "new_start_2021_no_transition",
+        "prisoners_dilemma",
+    } <= set(bundled_scenarios())
 
 
 def test_a_bundled_scenario_loads_by_path_as_by_name():
@@ -60,7 +67,10 @@ def test_a_bundled_scenario_loads_by_path_as_by_name():
 
 # ---------------------------------------------------------------------------- extends
 def test_no_transition_inherits_everything_but_pins_the_re_election_branch():
-    base, counterfactual = load_scenario("new_start_2021"), load_scenario("new_start_2021_no_transition")
+    base, counterfactual = (
+        load_scenario("new_start_2021"),
+        load_scenario("new_start_2021_no_transition"),
+    )
     election = {e.id: e for e in base.events}["election"]
     pinned = {e.id: e for e in counterfactual.events}["election"]
     assert (election.pin, pinned.pin) == (None, "trump")
@@ -82,16 +92,18 @@ def test_extends_merges_by_name_and_id(tmp_path):
         "extends: new_start_2021\n"
         "states:\n"
         "  - name: RU\n"
-        "    utility: {secrecy_cost: 0.5}\n"           # one field of one state
+        "    utility: {secrecy_cost: 0.5}\n"  # one field of one state
         "events:\n"
-        "  - {id: election, date: 2020-11-04}\n"       # move the inherited event by a day
+        "  - {id: election, date: 2020-11-04}\n"  # move the inherited event by a day
         "treaty: {caps: {US: 1000, RU: 1000}}\n",
         encoding="utf-8",
     )
     base, child = load_scenario("new_start_2021"), load_scenario(tmp_path / "child.yaml")
     ru, base_ru = child.state("RU"), base.state("RU")
     assert ru.utility.secrecy_cost == 0.5
-    assert ru.utility.predictability == base_ru.utility.predictability  # the rest of the mapping is kept
+    assert (
+        ru.utility.predictability == base_ru.utility.predictability
+    )  # the rest of the mapping is kept
     assert ru.red_lines == base_ru.red_lines
     assert child.state("US") == base.state("US")
     election = next(e for e in child.events if e.id == "election")
@@ -104,8 +116,15 @@ def test_extends_merges_by_name_and_id(tmp_path):
 def test_extends_finds_a_sibling_file_from_any_working_directory(tmp_path, monkeypatch):
     folder = tmp_path / "cases"
     folder.mkdir()
-    (folder / "parent.yaml").write_text((sim.loading.bundled_dir() / "classroom_basic.yaml").read_text(encoding="utf-8").replace("name: classroom_basic", "name: parent"), encoding="utf-8")
-    (folder / "child.yaml").write_text("name: child\nextends: parent.yaml\ntension: {initial: 0.4}\n", encoding="utf-8")
+    (folder / "parent.yaml").write_text(
+        (sim.loading.bundled_dir() / "classroom_basic.yaml")
+        .read_text(encoding="utf-8")
+        .replace("name: classroom_basic", "name: parent"),
+        encoding="utf-8",
+    )
+    (folder / "child.yaml").write_text(
+        "name: child\nextends: parent.yaml\ntension: {initial: 0.4}\n", encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)
     scn = load_scenario("cases/child.yaml")
     assert scn.tension.initial == 0.4
@@ -114,7 +133,10 @@ def test_extends_finds_a_sibling_file_from_any_working_directory(tmp_path, monke
 
 def test_removing_an_event_that_is_not_inherited_is_an_error(tmp_path):
     path = tmp_path / "child.yaml"
-    path.write_text("name: child\nextends: new_start_2021\nevents:\n  - {id: no_such_event, remove: true}\n", encoding="utf-8")
+    path.write_text(
+        "name: child\nextends: new_start_2021\nevents:\n  - {id: no_such_event, remove: true}\n",
+        encoding="utf-8",
+    )
     err = load_error(path)
     assert err.file == str(path) and err.line == 4
     assert "no_such_event" in err.message
@@ -128,7 +150,14 @@ def test_set_overrides_a_named_state():
 
 
 def test_set_by_index_and_by_list_value():
-    scn = load_scenario("new_start_2021", overrides={"states.1.red_lines": parse_value("[]"), "talks.deadline_kind": "uncertain", "talks.hazard_per_year": 2})
+    scn = load_scenario(
+        "new_start_2021",
+        overrides={
+            "states.1.red_lines": parse_value("[]"),
+            "talks.deadline_kind": "uncertain",
+            "talks.hazard_per_year": 2,
+        },
+    )
     assert scn.state("RU").red_lines == []
     assert scn.state("US").red_lines  # still there
     assert scn.talks.deadline_kind == "uncertain" and scn.talks.hazard_per_year == 2
@@ -137,13 +166,29 @@ def test_set_by_index_and_by_list_value():
 def test_set_changes_the_run():
     """Seed 1 draws the re-election branch and lapses; pinned to the new administration, it is extended."""
     assert sim.run("new_start_2021", seed=1).outcome.category == "lapsed"
-    assert sim.run("new_start_2021", seed=1, overrides={"events.election.pin": "biden"}).outcome.category == "extended"
+    assert (
+        sim.run(
+            "new_start_2021", seed=1, overrides={"events.election.pin": "biden"}
+        ).outcome.category
+        == "extended"
+    )
 
 
-@pytest.mark.parametrize("text, value", [
-    ("0.5", 0.5), ("3", 3), ("true", True), ("onsite", "onsite"), ("[1, 2]", [1, 2]), ("[]", []),
-    ("2021-01-20", dt.date(2021, 1, 20)), ("{US: 0.3}", {"US": 0.3}), ("null", None), ("a: b: c", "a: b: c"),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("0.5", 0.5),
+        ("3", 3),
+        ("true", True),
+        ("onsite", "onsite"),
+        ("[1, 2]", [1, 2]),
+        ("[]", []),
+        ("2021-01-20", dt.date(2021, 1, 20)),
+        ("{US: 0.3}", {"US": 0.3}),
+        ("null", None),
+        ("a: b: c", "a: b: c"),
+    ],
+)
 def test_parse_value_reads_yaml_scalars(text, value):
     assert parse_value(text) == value
 
@@ -184,7 +229,11 @@ def test_each_bad_file_gets_a_located_error(path, monkeypatch, tmp_path):
     err = load_error(path)
     # the file itself, or for a cycle the file whose extends: closes it
     cycle = path.stem.startswith("extends_cycle")
-    assert err.file == (str(BAD / f"extends_cycle_{'b' if path.stem.endswith('a') else 'a'}.yaml") if cycle else str(path)), str(err)
+    assert err.file == (
+        str(BAD / f"extends_cycle_{'b' if path.stem.endswith('a') else 'a'}.yaml")
+        if cycle
+        else str(path)
+    ), str(err)
     if line is not None:
         assert err.line == expectation(Path(err.file))[2], str(err)
     assert err.field == field, str(err)
@@ -195,15 +244,31 @@ def test_each_bad_file_gets_a_located_error(path, monkeypatch, tmp_path):
 
 def test_the_fixtures_cover_every_mistake_the_docs_promise():
     names = {p.stem for p in BAD_FILES}
-    assert {"malformed_yaml", "wrong_type", "unknown_key", "out_of_range", "end_before_start", "events_out_of_order",
-            "unknown_state_in_event", "offer_not_on_agenda", "python_tag", "alias_bomb", "too_deep",
-            "extends_cycle_a", "only_comments"} <= names
+    assert {
+        "malformed_yaml",
+        "wrong_type",
+        "unknown_key",
+        "out_of_range",
+        "end_before_start",
+        "events_out_of_order",
+        "unknown_state_in_event",
+        "offer_not_on_agenda",
+        "python_tag",
+        "alias_bomb",
+        "too_deep",
+        "extends_cycle_a",
+        "only_comments",
+    } <= names
 
 
 def test_every_problem_in_a_file_is_reported_with_its_line():
     err = load_error(BAD / "many_problems.yaml")
     found = [(e.line, e.field) for e in err.all()]
-    assert found == [(8, "states[0].forces"), (9, "states[0].utility.discount"), (12, "states[1].colour")]
+    assert found == [
+        (8, "states[0].forces"),
+        (9, "states[0].utility.discount"),
+        (12, "states[1].colour"),
+    ]
     assert "(and 2 more problems)" in str(err)
 
 
@@ -236,7 +301,9 @@ def test_a_50_megabyte_file_is_refused_without_reading_it(tmp_path, monkeypatch)
     err = load_error(path)
     assert reads == []
     assert err.file == str(path)
-    assert err.message == f"the file is 50.0 MB; scenario files are limited to {MAX_BYTES / 1e6:g} MB"
+    assert (
+        err.message == f"the file is 50.0 MB; scenario files are limited to {MAX_BYTES / 1e6:g} MB"
+    )
 
 
 def test_text_over_the_limit_is_refused():
@@ -280,7 +347,10 @@ def test_a_directory_is_not_a_scenario(tmp_path):
     folder = tmp_path / "folder.yaml"
     folder.mkdir()
     err = load_error(folder)
-    assert err.file == str(folder) and err.message == "is a directory; expected a scenario file (.yaml)"
+    assert (
+        err.file == str(folder)
+        and err.message == "is a directory; expected a scenario file (.yaml)"
+    )
 
 
 def test_a_list_at_the_top_level():
@@ -292,7 +362,11 @@ def test_the_editor_text_gets_the_same_located_errors():
     text = (BAD / "out_of_range.yaml").read_text(encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
         load_scenario_text(text, file="<editor>")
-    assert (info.value.file, info.value.line, info.value.field) == ("<editor>", 11, "states[0].utility.discount")
+    assert (info.value.file, info.value.line, info.value.field) == (
+        "<editor>",
+        11,
+        "states[0].utility.discount",
+    )
 
 
 def test_raw_data_keeps_lines_through_extends():

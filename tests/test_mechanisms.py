@@ -15,12 +15,20 @@ import pytest
 import sim
 from sim import trust
 from sim.agenda import OfferSpace, discounted_years, nash_point, pareto_frontier, red_line_crossings
-from sim.bargaining import (accepts, backward_induction, best_for_proposer, choose_offer, concession_progress,
-                            round_discounts, rubinstein_share, target)
-from sim.compiled import CompiledScenario
-from sim.private_values import Realised
+from sim.bargaining import (
+    accepts,
+    backward_induction,
+    best_for_proposer,
+    choose_offer,
+    concession_progress,
+    round_discounts,
+    rubinstein_share,
+    target,
+)
 from sim.calendar import Calendar, add_months
+from sim.compiled import CompiledScenario
 from sim.loading import resolve_scenario
+from sim.private_values import Realised
 from sim.scenario import Calendar as CalendarSpec
 from sim.scenario import RedLine, TensionModel
 from sim.tension import TensionInputs, band
@@ -42,7 +50,11 @@ def test_signal_likelihoods_follow_detection_and_false_alarms():
 
 
 def test_an_alarm_lowers_trust_and_a_clean_report_raises_it():
-    assert trust.after_signal(0.5, True, 0.8, 0.05, 0.05, 0.6) < 0.5 < trust.after_signal(0.5, False, 0.8, 0.05, 0.05, 0.6)
+    assert (
+        trust.after_signal(0.5, True, 0.8, 0.05, 0.05, 0.6)
+        < 0.5
+        < trust.after_signal(0.5, False, 0.8, 0.05, 0.05, 0.6)
+    )
 
 
 def test_an_uninformative_regime_moves_nothing():
@@ -78,37 +90,74 @@ def test_tension_decays_toward_the_baseline_exponentially():
 
 
 def test_tension_inputs_add_as_documented():
-    inputs = TensionInputs(growth_per_year=0.1, violations=2, withdrawals=1, shocks=0.03, agreement=True,
-                           treaty_in_force=True, all_complied=True)
+    inputs = TensionInputs(
+        growth_per_year=0.1,
+        violations=2,
+        withdrawals=1,
+        shocks=0.03,
+        agreement=True,
+        treaty_in_force=True,
+        all_complied=True,
+    )
     t = update_tension(0.2, inputs, PARAMS, 0.25)
-    expected = 0.2 + PARAMS.arms_growth * 0.1 * 0.25 + 2 * PARAMS.violation + PARAMS.withdrawal + 0.03 \
-        - PARAMS.agreement - PARAMS.treaty_relief_per_year * 0.25 - PARAMS.reciprocity_per_year * 0.25
+    expected = (
+        0.2
+        + PARAMS.arms_growth * 0.1 * 0.25
+        + 2 * PARAMS.violation
+        + PARAMS.withdrawal
+        + 0.03
+        - PARAMS.agreement
+        - PARAMS.treaty_relief_per_year * 0.25
+        - PARAMS.reciprocity_per_year * 0.25
+    )
     assert t == pytest.approx(expected)
 
 
 def test_shrinking_forces_do_not_lower_tension_and_tension_stays_in_0_1():
-    assert update_tension(0.2, TensionInputs(growth_per_year=-0.5), PARAMS, 1.0) == pytest.approx(0.2)
+    assert update_tension(0.2, TensionInputs(growth_per_year=-0.5), PARAMS, 1.0) == pytest.approx(
+        0.2
+    )
     assert update_tension(0.9, TensionInputs(violations=10), PARAMS, 0.1) == 1.0
     assert update_tension(0.1, TensionInputs(agreement=True, shocks=-1), PARAMS, 0.1) == 0.0
 
 
-@pytest.mark.parametrize("level,name", [(0.0, "calm"), (0.25, "strained"), (0.49, "strained"), (0.5, "confrontation"), (0.75, "crisis"), (1.0, "crisis")])
+@pytest.mark.parametrize(
+    "level,name",
+    [
+        (0.0, "calm"),
+        (0.25, "strained"),
+        (0.49, "strained"),
+        (0.5, "confrontation"),
+        (0.75, "crisis"),
+        (1.0, "crisis"),
+    ],
+)
 def test_tension_bands(level, name):
     assert band(level, PARAMS) == name
 
 
 def test_entering_the_crisis_band_is_logged():
-    r = sim.run("classroom_basic", seed=1, overrides={"tension.initial": 0.7, "random_events": [
-        {"kind": "incident", "rate_per_year": 50, "tension": 0.2}]})
+    r = sim.run(
+        "classroom_basic",
+        seed=1,
+        overrides={
+            "tension.initial": 0.7,
+            "random_events": [{"kind": "incident", "rate_per_year": 50, "tension": 0.2}],
+        },
+    )
     assert (r.log.kind == "crisis").any()
     assert r.outcome.crisis
 
 
 # --------------------------------------------------------------------------- agenda
 # the figures the hand calculations below use, set here so that they do not follow the bundled file
-HAND = {"states.Blue.utility.secrecy_cost": 0.6, "states.Blue.utility.freeze_cost": 0.3,
-        "states.Blue.utility.freeze_gain": 0.4, "states.Blue.utility.lock_in": 0.05,
-        "states.Red.compliance.cheat_gain": 0.5}
+HAND = {
+    "states.Blue.utility.secrecy_cost": 0.6,
+    "states.Blue.utility.freeze_cost": 0.3,
+    "states.Blue.utility.freeze_gain": 0.4,
+    "states.Blue.utility.lock_in": 0.05,
+    "states.Red.compliance.cheat_gain": 0.5,
+}
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +168,10 @@ def classroom():
 def test_offer_space_is_every_combination_of_the_options(classroom):
     space = OfferSpace(classroom)
     assert len(space) == 5 * 3 * 2  # years x verification x freeze
-    assert space.describe(space.find({"years": 2, "verification": "onsite", "freeze": "freeze"})) == \
-        "2-year extension, on-site inspections, freeze at current levels"
+    assert (
+        space.describe(space.find({"years": 2, "verification": "onsite", "freeze": "freeze"}))
+        == "2-year extension, on-site inspections, freeze at current levels"
+    )
 
 
 def test_discounted_years_is_the_annuity():
@@ -152,7 +203,9 @@ def test_utility_terms_by_hand(classroom):
 
 
 def test_cheating_risk_by_hand_when_a_greedy_rival_would_cheat(classroom):
-    scn = resolve_scenario("classroom_basic", {**HAND, "states.Red.compliance.cheat_gain": 5.0})  # 5 > 0.5 x 9 = 4.5 under ntm
+    scn = resolve_scenario(
+        "classroom_basic", {**HAND, "states.Red.compliance.cheat_gain": 5.0}
+    )  # 5 > 0.5 x 9 = 4.5 under ntm
     space, um = true_utility(scn)
     k = space.find({"years": 2, "verification": "ntm", "freeze": "none"})
     risk = um.terms(k, 0, np.array([1.0, 0.6]), 0.5)["cheating_risk"]
@@ -162,7 +215,9 @@ def test_cheating_risk_by_hand_when_a_greedy_rival_would_cheat(classroom):
 
 def test_red_lines_remove_offers_and_say_why(classroom):
     space = OfferSpace(classroom)
-    crossed, why = red_line_crossings(space, RedLine(issue="verification", at_most="data", reason="no inspectors"))
+    crossed, why = red_line_crossings(
+        space, RedLine(issue="verification", at_most="data", reason="no inspectors")
+    )
     onsite = [k for k, o in enumerate(space.offers) if o.verification == "onsite"]
     assert crossed[onsite].all() and crossed.sum() == len(onsite)
     assert why == "no inspectors"
@@ -176,7 +231,9 @@ def test_pareto_frontier_drops_dominated_offers():
 def test_nash_point_by_hand_and_none_without_gains():
     u = np.array([[3.0, 1.0], [2.0, 2.0], [1.0, 3.5]])
     assert nash_point(u, np.zeros(2)) == 1  # products 3, 4, 3.5
-    assert nash_point(u, np.array([1.5, 0.0])) == 0  # products of gains 1.5 x 1, 0.5 x 2; the third gives A no gain
+    assert (
+        nash_point(u, np.array([1.5, 0.0])) == 0
+    )  # products of gains 1.5 x 1, 0.5 x 2; the third gives A no gain
     assert nash_point(u, np.array([5.0, 5.0])) is None
 
 
@@ -213,9 +270,13 @@ def test_concession_curves_boulware_and_conceder():
 def test_proposer_with_certain_beliefs_offers_its_best_among_what_the_other_accepts():
     mine, theirs = np.array([5.0, 4.0, 3.0, 1.0]), np.array([0.0, 1.0, 3.0, 5.0])
     ok = np.ones(4, bool)
-    accept = accepts(theirs, 3.0).astype(float)  # the responder's target is 3: it accepts offers 2 and 3
+    accept = accepts(theirs, 3.0).astype(
+        float
+    )  # the responder's target is 3: it accepts offers 2 and 3
     shortfall = np.maximum(3.0 - theirs, 0.0)
-    assert choose_offer(mine, 3.0, ok, accept, shortfall) == 2  # the best for the proposer that is accepted
+    assert (
+        choose_offer(mine, 3.0, ok, accept, shortfall) == 2
+    )  # the best for the proposer that is accepted
     assert choose_offer(mine, 0.5, ok, accept, shortfall) == 2
     # nothing it may offer is accepted: it offers what comes closest to the other's target
     assert choose_offer(mine, 3.5, ok, accept, shortfall) == 1
@@ -249,8 +310,12 @@ def test_backward_induction_by_hand_on_a_small_split():
 def test_backward_induction_respects_red_lines_and_reservations():
     u = np.array([[3.0, 0.0], [2.0, 1.0], [1.0, 2.0]])
     allowed = np.array([[True, True], [True, False], [True, True]])
-    plan = backward_induction(0, u, allowed, np.ones_like(allowed), np.array([0.0, 0.5]), np.array([0.9, 0.9]), 1)
-    assert plan.offer == 2  # offer 0 is worth less than B's reservation, offer 1 crosses B's red line
+    plan = backward_induction(
+        0, u, allowed, np.ones_like(allowed), np.array([0.0, 0.5]), np.array([0.9, 0.9]), 1
+    )
+    assert (
+        plan.offer == 2
+    )  # offer 0 is worth less than B's reservation, offer 1 crosses B's red line
     assert best_for_proposer(0, u, allowed, np.ones_like(allowed), np.array([0.0, 5.0])) is None
 
 
@@ -259,12 +324,16 @@ def test_infinite_horizon_limit_is_rubinstein_on_a_fine_grid():
     u = np.stack([shares, 1 - shares], axis=1)
     ok = np.ones_like(u, bool)
     plan = backward_induction(0, u, ok, ok, np.zeros(2), np.array([0.8, 0.7]), None)
-    assert shares[plan.offer] == pytest.approx(rubinstein_share(0.8, 0.7), abs=0.0005 / (1 - 0.56) + 1e-9)
+    assert shares[plan.offer] == pytest.approx(
+        rubinstein_share(0.8, 0.7), abs=0.0005 / (1 - 0.56) + 1e-9
+    )
 
 
 def test_round_discounts_combine_the_yearly_discount_and_the_break_off_risk():
     assert round_discounts(np.array([0.81]), 0.5).tolist() == pytest.approx([0.9])
-    assert round_discounts(np.array([0.81]), 0.5, 2.0).tolist() == pytest.approx([0.9 * math.exp(-1.0)])
+    assert round_discounts(np.array([0.81]), 0.5, 2.0).tolist() == pytest.approx(
+        [0.9 * math.exp(-1.0)]
+    )
 
 
 def test_rubinstein_formula():
@@ -315,19 +384,35 @@ def test_outcome_new_terms_when_the_terms_change():
 
 
 def test_outcome_withdrawn_takes_precedence():
-    o = sim.run("classroom_basic", seed=1, overrides={"events": [{"step": 2, "actor": "Red", "kind": "withdrawal_notice"}],
-                                                       "talks.enabled": False}).outcome
+    o = sim.run(
+        "classroom_basic",
+        seed=1,
+        overrides={
+            "events": [{"step": 2, "actor": "Red", "kind": "withdrawal_notice"}],
+            "talks.enabled": False,
+        },
+    ).outcome
     assert o.category == "withdrawn"
 
 
 def test_outcome_arms_race_without_a_treaty():
-    o = sim.run(v_richardson(), seed=1, overrides={"states.X.reaction.Y": 0.6, "states.Y.reaction.X": 0.5}).outcome
+    o = sim.run(
+        v_richardson(), seed=1, overrides={"states.X.reaction.Y": 0.6, "states.Y.reaction.X": 0.5}
+    ).outcome
     assert o.category == "arms_race" and o.arms_race
 
 
 def test_outcome_in_force_and_no_agreement():
     assert sim.run("prisoners_dilemma", seed=1).outcome.category == "no_agreement"
-    o = sim.run("classroom_basic", seed=1, overrides={"talks.enabled": False, "treaty.expires_step": None, "talks.deadline_step": None}).outcome
+    o = sim.run(
+        "classroom_basic",
+        seed=1,
+        overrides={
+            "talks.enabled": False,
+            "treaty.expires_step": None,
+            "talks.deadline_step": None,
+        },
+    ).outcome
     assert o.category == "in_force"
 
 

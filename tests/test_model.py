@@ -7,7 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -49,7 +48,7 @@ def test_step_by_step_equals_run_to_the_end():
 
 def test_the_log_is_in_date_order_and_every_line_has_a_reason():
     log = sim.run("new_start_2021", seed=1).log
-    assert (log.date.tolist() == sorted(log.date.tolist()))
+    assert log.date.tolist() == sorted(log.date.tolist())
     assert log.text.str.len().min() > 10
     assert log.iloc[-1].kind == "outcome"
 
@@ -66,18 +65,27 @@ def test_keyword_overrides_use_double_underscores():
 
 
 def test_a_detected_violation_can_lead_to_withdrawal():
-    r = sim.run("classroom_basic", seed=2, overrides={
-        "states.Red.type": "greedy", "states.Red.compliance.cheat_gain": 50.0,
-        "states.Blue.withdraw_below": 0.3, "talks.enabled": False,
-        "treaty.verification": "onsite", "verification_levels.2.detection": 0.999,  # a breach is found within weeks
-    })
+    r = sim.run(
+        "classroom_basic",
+        seed=2,
+        overrides={
+            "states.Red.type": "greedy",
+            "states.Red.compliance.cheat_gain": 50.0,
+            "states.Blue.withdraw_below": 0.3,
+            "talks.enabled": False,
+            "treaty.verification": "onsite",
+            "verification_levels.2.detection": 0.999,  # a breach is found within weeks
+        },
+    )
     kinds = set(r.log.kind)
     assert "violation" in kinds and "withdrawal" in kinds
     assert r.outcome.category == "withdrawn"
 
 
 def test_leadership_change_removes_red_lines():
-    m = ArmsControlModel(sim.loading.resolve_scenario("new_start_2021", {"events.election.pin": "biden"}), rng=1)
+    m = ArmsControlModel(
+        sim.loading.resolve_scenario("new_start_2021", {"events.election.pin": "biden"}), rng=1
+    )
     us = m.state_by_name["US"]
     while m.calendar.labels[m.step_index] < "2020-11-01":
         m.step()
@@ -96,7 +104,9 @@ def test_mesa_batch_run_drives_the_model():
                               number_processes=1, display_progress=False)
         print(len(rows), sorted({r["outcome"] for r in rows}))
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     count, outcomes = out.stdout.split(" ", 1)
     assert int(count) == 4
@@ -106,12 +116,32 @@ def test_mesa_batch_run_drives_the_model():
 @pytest.mark.slow
 def test_bundled_scenarios_are_found_after_a_plain_install(tmp_path):
     target = tmp_path / "site"
-    built = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                            "--target", str(target), str(ROOT)], capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr
     code = "import sim, sys; names = sim.bundled_scenarios(); print(' '.join(names)); sim.run('new_start_2021', seed=1)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+    )
     assert out.returncode == 0, out.stderr
     assert "new_start_2021" in out.stdout.split()
     assert str(ROOT) not in out.stdout

@@ -40,7 +40,15 @@ def test_limit_state_is_limit_forces_for_one_state(cap, complying):
     """The model's per-state rule gives exactly what the checked, vectorised one gives."""
     for proposed in (-5.0, 250.0, 420.0, 480.0, 900.0):
         for current in (0.0, 320.0, 500.0):
-            expected = limit_forces(np.array([proposed]), np.array([current]), np.array([cap]), np.array([complying]), 60.0, 200.0, 1 / 12)[0]
+            expected = limit_forces(
+                np.array([proposed]),
+                np.array([current]),
+                np.array([cap]),
+                np.array([complying]),
+                60.0,
+                200.0,
+                1 / 12,
+            )[0]
             assert limit_state(proposed, current, cap, complying, 60.0, 200.0, 1 / 12) == expected
 
 

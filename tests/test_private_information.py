@@ -8,9 +8,9 @@ elsewhere, with tolerances from the ensembles' sampling error.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
-import datetime as dt
 
 import numpy as np
 import pytest
@@ -53,9 +53,14 @@ def test_draws_of_a_prior_follow_it_and_stay_in_the_field_range():
 
 def test_a_pool_is_fixed_by_its_spec_and_a_spec_without_priors_has_one_draw():
     scn = resolve_scenario(PV)
-    c1, c2 = compile_scenario(scn), compile_scenario(resolve_scenario(PV, {"tension.initial": 0.31}))
+    c1, c2 = (
+        compile_scenario(scn),
+        compile_scenario(resolve_scenario(PV, {"tension.initial": 0.31})),
+    )
     a1, a2 = c1.draws(scn.states[0], 0), c2.draws(c2.scenario.states[0], 0)
-    assert a1.size == POOL_SIZE and np.array_equal(a1.values["utility.secrecy_cost"], a2.values["utility.secrecy_cost"])
+    assert a1.size == POOL_SIZE and np.array_equal(
+        a1.values["utility.secrecy_cost"], a2.values["utility.secrecy_cost"]
+    )
     fixed = resolve_scenario("prisoners_dilemma")
     assert Draws(fixed.states[0], 0, compile_scenario(fixed).space).size == 1
 
@@ -91,7 +96,15 @@ def test_a_scenario_with_priors_has_more_than_one_outcome():
 def test_agreement_falls_smoothly_as_the_secrecy_cost_of_verification_rises():
     """Coe & Vaynman (2020), and no cliff: no jump of 0.2 between neighbouring grid points."""
     grid = [0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0]
-    shares = [agreement_share(PV, 150, seed=3, **{"states.B.utility.secrecy_cost": {"dist": "lognormal", "median": m, "sigma": 0.5}}) for m in grid]
+    shares = [
+        agreement_share(
+            PV,
+            150,
+            seed=3,
+            **{"states.B.utility.secrecy_cost": {"dist": "lognormal", "median": m, "sigma": 0.5}},
+        )
+        for m in grid
+    ]
     assert shares[0] > shares[-1] + 0.2
     assert max(abs(a - b) for a, b in zip(shares, shares[1:])) < 0.2, shares
 
@@ -106,7 +119,9 @@ def test_the_audience_cost_of_a_red_line_moves_outcomes_smoothly_toward_respecti
         cost = {"dist": "lognormal", "median": median, "sigma": 0.6}
         e = sim.ensemble(PV, n=150, seed=4, overrides={"states.A.red_lines.0.audience_cost": cost})
         deals.append(float(e.runs.category.isin(["extended", "new_terms"]).mean()))
-        crossing.append(float((e.runs.category == "new_terms").mean()))  # the only new terms on offer drop inspections
+        crossing.append(
+            float((e.runs.category == "new_terms").mean())
+        )  # the only new terms on offer drop inspections
     assert deals[0] > deals[-1] + 0.2 and crossing[0] > crossing[-1] + 0.2
     assert max(abs(a - b) for a, b in zip(deals, deals[1:])) < 0.2, deals
     wall = agreement_share(PV, 150, seed=4, **{"states.A.red_lines.0.audience_cost": float("inf")})
@@ -114,10 +129,21 @@ def test_the_audience_cost_of_a_red_line_moves_outcomes_smoothly_toward_respecti
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path, grid, rises", [
-    ("states.A.trust", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], True),  # more trust, less fear of being cheated (Kydd 2000)
-    ("verification_levels.0.detection", [0.0, 0.075, 0.15, 0.225, 0.3, 0.375, 0.45, 0.525, 0.6], True),  # better national means make the deal without inspections safer
-])
+@pytest.mark.parametrize(
+    "path, grid, rises",
+    [
+        (
+            "states.A.trust",
+            [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+            True,
+        ),  # more trust, less fear of being cheated (Kydd 2000)
+        (
+            "verification_levels.0.detection",
+            [0.0, 0.075, 0.15, 0.225, 0.3, 0.375, 0.45, 0.525, 0.6],
+            True,
+        ),  # better national means make the deal without inspections safer
+    ],
+)
 def test_agreement_moves_smoothly_with_trust_and_detection(path, grid, rises):
     shares = [agreement_share(PV, 120, seed=11, **{path: x}) for x in grid]
     assert (shares[-1] - shares[0] > 0.1) if rises else (shares[0] - shares[-1] > 0.1), shares
@@ -136,9 +162,17 @@ def test_a_red_line_holds_only_from_the_date_of_its_source():
 
 def cited_dates(text: str) -> list[dt.date]:
     """Dates a log line cites, written as '22 Oct 2020', 'Oct 2020' or '2020-10-22'."""
-    months = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+    months = {
+        m: i
+        for i, m in enumerate(
+            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+        )
+    }
     out = []
-    for d, mon, y in re.findall(r"\b(\d{1,2})?\s*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{4})\b", text):
+    for d, mon, y in re.findall(
+        r"\b(\d{1,2})?\s*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{4})\b",
+        text,
+    ):
         out.append(dt.date(int(y), months[mon.lower()], int(d) if d else 1))
     out += [dt.date.fromisoformat(x) for x in re.findall(r"\b\d{4}-\d{2}-\d{2}\b", text)]
     return out
@@ -151,7 +185,16 @@ def test_no_log_line_cites_a_source_dated_after_it(name):
         pytest.skip("a dateless scenario cites no dates")
     for seed in range(4):
         for entry in sim.run(scn, seed=seed).model.log.entries:
-            if entry.kind in ("agreement", "treaty", "outcome", "start", "withdrawal", "talks", "event", "statement"):
+            if entry.kind in (
+                "agreement",
+                "treaty",
+                "outcome",
+                "start",
+                "withdrawal",
+                "talks",
+                "event",
+                "statement",
+            ):
                 continue  # these name the future dates they set (an expiry, a notice taking effect), not sources
             day = dt.date.fromisoformat(entry.date)
             late = [d for d in cited_dates(entry.text) if d > day]
@@ -160,12 +203,36 @@ def test_no_log_line_cites_a_source_dated_after_it(name):
 
 # --------------------------------------------------------------------------- branches and chances
 def branching(**extra) -> sim.Scenario:
-    return resolve_scenario(PV, {"events": [{
-        "id": "vote", "kind": "branch", "date": "2030-02-01", "actor": "B", "text": "An election in B",
-        "branches": [
-            {"name": "hawk", "chance": 0.3, "events": [{"date": "2030-03-01", "actor": "B", "kind": "leadership_change",
-                                                        "changes": {"utility": {"predictability": -1.0}}}]},
-            {"name": "dove", "chance": 0.7}], **extra}]})
+    return resolve_scenario(
+        PV,
+        {
+            "events": [
+                {
+                    "id": "vote",
+                    "kind": "branch",
+                    "date": "2030-02-01",
+                    "actor": "B",
+                    "text": "An election in B",
+                    "branches": [
+                        {
+                            "name": "hawk",
+                            "chance": 0.3,
+                            "events": [
+                                {
+                                    "date": "2030-03-01",
+                                    "actor": "B",
+                                    "kind": "leadership_change",
+                                    "changes": {"utility": {"predictability": -1.0}},
+                                }
+                            ],
+                        },
+                        {"name": "dove", "chance": 0.7},
+                    ],
+                    **extra,
+                }
+            ]
+        },
+    )
 
 
 def test_a_branch_is_taken_with_its_chance_and_a_pin_forces_it():
@@ -179,8 +246,24 @@ def test_a_branch_is_taken_with_its_chance_and_a_pin_forces_it():
 
 
 def test_an_event_with_a_chance_fires_in_that_share_of_runs():
-    scn = resolve_scenario(PV, {"events": [{"date": "2030-02-01", "actor": "B", "kind": "deployment", "forces": 100, "chance": 0.25}]})
-    fired = [any("forces +100" in e.text for e in sim.ArmsControlModel(scn, rng=seed).run().log.entries) for seed in range(300)]
+    scn = resolve_scenario(
+        PV,
+        {
+            "events": [
+                {
+                    "date": "2030-02-01",
+                    "actor": "B",
+                    "kind": "deployment",
+                    "forces": 100,
+                    "chance": 0.25,
+                }
+            ]
+        },
+    )
+    fired = [
+        any("forces +100" in e.text for e in sim.ArmsControlModel(scn, rng=seed).run().log.entries)
+        for seed in range(300)
+    ]
     assert abs(np.mean(fired) - 0.25) < 3 * binomial_se(0.25, 300)
 
 
@@ -189,17 +272,34 @@ def test_a_demanding_domestic_body_leaves_agreements_signed_but_not_ratified():
     """Putnam (1988): the chance of ratification falls as domestic support falls."""
     shares = []
     for threshold in (-5.0, 1.0, 3.0):
-        e = sim.ensemble(PV, n=120, seed=6, overrides={"states.B.ratification": {"body": "B's parliament", "delay_months": 2,
-                                                                                   "threshold": {"dist": "normal", "mean": threshold, "sd": 0.5}}})
+        e = sim.ensemble(
+            PV,
+            n=120,
+            seed=6,
+            overrides={
+                "states.B.ratification": {
+                    "body": "B's parliament",
+                    "delay_months": 2,
+                    "threshold": {"dist": "normal", "mean": threshold, "sd": 0.5},
+                }
+            },
+        )
         signed = e.runs.category.isin(["extended", "new_terms", "signed_not_ratified"])
-        shares.append(float((e.runs.category == "signed_not_ratified").sum() / max(signed.sum(), 1)))
+        shares.append(
+            float((e.runs.category == "signed_not_ratified").sum() / max(signed.sum(), 1))
+        )
     assert shares[0] == 0.0 and shares[0] < shares[1] < shares[2]
 
 
 def test_a_multilateral_treaty_survives_one_partys_exit():
     name = resolve_scenario("trilateral").states[0].name
-    over = {"treaty.survives_exit": True, "talks.enabled": False, "treaty.expires_step": None, "treaty.parties": ["US", "RU", "CN"],
-            "events": [{"step": 2, "actor": name, "kind": "withdrawal_notice"}]}
+    over = {
+        "treaty.survives_exit": True,
+        "talks.enabled": False,
+        "treaty.expires_step": None,
+        "treaty.parties": ["US", "RU", "CN"],
+        "events": [{"step": 2, "actor": name, "kind": "withdrawal_notice"}],
+    }
     r = sim.run("trilateral", seed=0, overrides=over)
     assert r.outcome.category == "party_withdrew"
     assert name not in {r.model.states[i].name for i in r.model.treaty.parties}
@@ -208,8 +308,16 @@ def test_a_multilateral_treaty_survives_one_partys_exit():
 
 
 def test_an_absolute_cap_is_an_equal_ceiling():
-    scn = resolve_scenario(PV, {"freeze_options": [{"name": "none", "weight": 0.0}, {"name": "ceiling", "weight": 0.5, "cap": 800}],
-                                "agenda.freeze": ["none", "ceiling"]})
+    scn = resolve_scenario(
+        PV,
+        {
+            "freeze_options": [
+                {"name": "none", "weight": 0.0},
+                {"name": "ceiling", "weight": 0.5, "cap": 800},
+            ],
+            "agenda.freeze": ["none", "ceiling"],
+        },
+    )
     m = sim.ArmsControlModel(scn, rng=0)
     k = m.space.find({"years": 3, "verification": "onsite", "freeze": "ceiling"})
     m.treaty.agree(k, "test")
@@ -223,7 +331,11 @@ def test_weekly_and_monthly_calendars_give_the_same_distribution_of_outcomes():
     monthly = sim.ensemble(PV, n=300, seed=9, overrides={"calendar.step": "month"}).runs
     for category in set(weekly.category) | set(monthly.category):
         p, q = (weekly.category == category).mean(), (monthly.category == category).mean()
-        assert abs(p - q) < 3.5 * math.sqrt(binomial_se(p, 300) ** 2 + binomial_se(q, 300) ** 2), (category, p, q)
+        assert abs(p - q) < 3.5 * math.sqrt(binomial_se(p, 300) ** 2 + binomial_se(q, 300) ** 2), (
+            category,
+            p,
+            q,
+        )
     p, q = weekly.crisis.mean(), monthly.crisis.mean()
     assert abs(p - q) < 3.5 * math.sqrt(binomial_se(p, 300) ** 2 + binomial_se(q, 300) ** 2)
 
@@ -239,7 +351,12 @@ def test_a_concession_is_no_evidence_of_type():
 def test_a_validated_scenario_is_frozen_and_each_scenario_object_compiles_on_its_own():
     scn = resolve_scenario("classroom_basic")
     with pytest.raises(Exception, match="frozen"):
-        scn.calendar.steps = 46  # once, this left a stale cache: 36 steps run while the scenario said 46
+        scn.calendar.steps = (
+            46  # once, this left a stale cache: 36 steps run while the scenario said 46
+        )
     longer = resolve_scenario("classroom_basic", {"calendar.steps": 46})
-    assert compile_scenario(longer).calendar.n_steps == 46 and compile_scenario(scn).calendar.n_steps == 36
+    assert (
+        compile_scenario(longer).calendar.n_steps == 46
+        and compile_scenario(scn).calendar.n_steps == 36
+    )
     assert compile_scenario(scn) is compile_scenario(scn)

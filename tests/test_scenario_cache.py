@@ -31,10 +31,15 @@ def reads(monkeypatch):
 
 def test_run_by_name_in_a_loop_reads_the_file_once(reads):
     outcomes = [sim.run("new_start_2021_no_transition", seed=s).outcome for s in range(3)]
-    assert reads == ["new_start_2021_no_transition.yaml", "new_start_2021.yaml"]  # the file and the one it extends
+    assert reads == [
+        "new_start_2021_no_transition.yaml",
+        "new_start_2021.yaml",
+    ]  # the file and the one it extends
     loaded = sim.load_scenario("new_start_2021_no_transition")
     assert outcomes == [sim.run(loaded, seed=s).outcome for s in range(3)]
-    assert cached_scenario("new_start_2021_no_transition") is cached_scenario("new_start_2021_no_transition")
+    assert cached_scenario("new_start_2021_no_transition") is cached_scenario(
+        "new_start_2021_no_transition"
+    )
 
 
 def test_overrides_are_part_of_the_key(reads):
@@ -44,8 +49,10 @@ def test_overrides_are_part_of_the_key(reads):
     assert a is b and a is not c and (a.tension.initial, c.tension.initial) == (0.5, 0.2)
     assert cached_scenario("classroom_basic").tension.initial == 0.3
     assert reads == ["classroom_basic.yaml"]
-    assert sim.run("classroom_basic", seed=4, tension__initial=0.5).outcome == sim.run(
-        sim.load_scenario("classroom_basic", {"tension.initial": 0.5}), seed=4).outcome
+    assert (
+        sim.run("classroom_basic", seed=4, tension__initial=0.5).outcome
+        == sim.run(sim.load_scenario("classroom_basic", {"tension.initial": 0.5}), seed=4).outcome
+    )
 
 
 def test_a_changed_file_or_a_changed_parent_is_read_again(tmp_path, reads):
@@ -55,7 +62,7 @@ def test_a_changed_file_or_a_changed_parent_is_read_again(tmp_path, reads):
     first = cached_scenario(child)
     assert cached_scenario(child) is first and reads == ["child.yaml", "base.yaml"]
     base = tmp_path / "base.yaml"
-    base.write_text(base.read_text().replace("title: \"Classroom", "title: \"Changed classroom"))
+    base.write_text(base.read_text().replace('title: "Classroom', 'title: "Changed classroom'))
     os.utime(base, ns=(first_ns := base.stat().st_mtime_ns + 10**9, first_ns))
     second = cached_scenario(child)
     assert second is not first and second.title.startswith("Changed classroom")

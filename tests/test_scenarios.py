@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 import pytest
@@ -20,23 +20,31 @@ from sim.ensemble import wilson_interval
 
 SEEDS = (1, 2)
 BUNDLED = sim.bundled_scenarios()
-HISTORICAL = ("new_start_2021", "new_start_2021_no_transition", "inf_1987", "inf_2019", "new_start_2026")
+HISTORICAL = (
+    "new_start_2021",
+    "new_start_2021_no_transition",
+    "inf_1987",
+    "inf_2019",
+    "new_start_2026",
+)
 FICTIONAL = ("trilateral", "classroom_basic")
 PERIODS = ("Cold War (1945-1991)", "After the Cold War (1991-2008)", "The 2010s and 2020s")
-REPLICATES = 100   # enough for the margins below (Wilson intervals); the docs and the report use 400
+REPLICATES = 100  # enough for the margins below (Wilson intervals); the docs and the report use 400
 ENSEMBLE_SEED = 0
-WORKERS = 2        # a seed fixes each replicate whatever the number of workers
+WORKERS = 2  # a seed fixes each replicate whatever the number of workers
 FATE = 0.97  # issue 10: an outcome in more than 97% of replicates is a fate, not odds
 
 
-@lru_cache(maxsize=None)
+@cache
 def run(name: str, seed: int) -> sim.RunResult:
     return sim.run(name, seed=seed)
 
 
-@lru_cache(maxsize=None)
+@cache
 def odds(name: str, overrides: tuple = ()) -> sim.EnsembleResult:
-    return sim.ensemble(name, n=REPLICATES, seed=ENSEMBLE_SEED, workers=WORKERS, overrides=dict(overrides))
+    return sim.ensemble(
+        name, n=REPLICATES, seed=ENSEMBLE_SEED, workers=WORKERS, overrides=dict(overrides)
+    )
 
 
 def interval(e: sim.EnsembleResult, mask) -> tuple[float, float]:
@@ -49,7 +57,12 @@ def five_year(e: sim.EnsembleResult):
     return (e.runs["category"] == "extended") & (e.runs["years"] == 5)
 
 
-def lines(result: sim.RunResult, kind: str | None = None, actor: str | None = None, date: str | None = None) -> pd.DataFrame:
+def lines(
+    result: sim.RunResult,
+    kind: str | None = None,
+    actor: str | None = None,
+    date: str | None = None,
+) -> pd.DataFrame:
     """Log lines matching every given field."""
     log = result.log
     mask = pd.Series(True, index=log.index)
@@ -60,8 +73,16 @@ def lines(result: sim.RunResult, kind: str | None = None, actor: str | None = No
 
 
 def test_the_bundled_scenarios_are_there():
-    for name in ("classroom_basic", "new_start_2021", "new_start_2021_no_transition", "prisoners_dilemma",
-                 "inf_2019", "inf_1987", "new_start_2026", "trilateral"):
+    for name in (
+        "classroom_basic",
+        "new_start_2021",
+        "new_start_2021_no_transition",
+        "prisoners_dilemma",
+        "inf_2019",
+        "inf_1987",
+        "new_start_2026",
+        "trilateral",
+    ):
         assert name in BUNDLED
 
 
@@ -108,8 +129,15 @@ def test_different_seeds_can_differ():
 
 
 # --------------------------------------------------------------------------- history as a forecast
-MONTHS = {m: k for k, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-CITED_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (\d{4})\b")
+MONTHS = {
+    m: k
+    for k, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+CITED_DATE = re.compile(
+    r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (\d{4})\b"
+)
 
 
 def cited_dates(text: str) -> list[dt.date]:
@@ -136,8 +164,11 @@ def citations(scn) -> list[tuple[str, str]]:
             for b in getattr(ev, "branches", None) or []:
                 for kk, sub in enumerate(b.events):
                     out.append((f"{where}[{k}].{b.name}[{kk}].source", sub.source))
-                    for j, rl in enumerate((getattr(getattr(sub, "changes", None), "red_lines", None) or [])):
+                    for j, rl in enumerate(
+                        getattr(getattr(sub, "changes", None), "red_lines", None) or []
+                    ):
                         out.append((f"{where}[{k}].{b.name}[{kk}].red_lines[{j}]", rl.reason))
+
     walk(scn.events, "events")
     return out
 
@@ -153,16 +184,25 @@ def test_a_historical_scenario_cites_no_source_dated_after_its_cut_off(name):
 
 
 def test_the_date_reader_reads_both_forms():
-    assert cited_dates("(Ryabkov, 22 Oct 2020); 2020-10-16; Mar/Apr 2020") == [dt.date(2020, 10, 22), dt.date(2020, 10, 16)]
+    assert cited_dates("(Ryabkov, 22 Oct 2020); 2020-10-16; Mar/Apr 2020") == [
+        dt.date(2020, 10, 22),
+        dt.date(2020, 10, 16),
+    ]
 
 
 @pytest.mark.parametrize("name", HISTORICAL)
 def test_a_historical_scenario_has_a_record_a_period_and_a_briefing_per_state(name):
     scn = sim.load_scenario(name)
     assert scn.period in PERIODS
-    assert set(scn.briefings) == set(scn.state_names) and all(len(b) > 100 for b in scn.briefings.values())
+    assert set(scn.briefings) == set(scn.state_names) and all(
+        len(b) > 100 for b in scn.briefings.values()
+    )
     rec = scn.record
-    assert rec is not None and rec.outcome in sim.outcomes.CATEGORIES and rec.status_quo in sim.outcomes.CATEGORIES
+    assert (
+        rec is not None
+        and rec.outcome in sim.outcomes.CATEGORIES
+        and rec.status_quo in sim.outcomes.CATEGORIES
+    )
     assert rec.date > scn.calendar.start and rec.sources
 
 
@@ -181,7 +221,10 @@ def test_no_text_says_the_red_lines_decide(name):
 
 
 def test_issue_10_most_scenarios_are_odds_not_fates():
-    fates = {name: float(odds(name).runs["category"].value_counts(normalize=True).max()) for name in HISTORICAL + FICTIONAL}
+    fates = {
+        name: float(odds(name).runs["category"].value_counts(normalize=True).max())
+        for name in HISTORICAL + FICTIONAL
+    }
     assert sum(top <= FATE for top in fates.values()) >= 5, fates
 
 
@@ -191,8 +234,13 @@ def test_new_start_2021_is_a_forecast_from_1_september_2020_with_the_election_as
     assert scn.calendar.start == dt.date(2020, 9, 1)
     election = next(ev for ev in scn.events if ev.id == "election")
     assert election.kind == "branch" and election.date == dt.date(2020, 11, 3)
-    assert {b.name: b.chance for b in election.branches} == {"biden": 0.8, "trump": 0.2}  # FiveThirtyEight, early Sep 2020
-    assert [ev.kind for ev in scn.events] == ["branch"]  # nothing after the cut-off but the election and its branches
+    assert {b.name: b.chance for b in election.branches} == {
+        "biden": 0.8,
+        "trump": 0.2,
+    }  # FiveThirtyEight, early Sep 2020
+    assert [ev.kind for ev in scn.events] == [
+        "branch"
+    ]  # nothing after the cut-off but the election and its branches
     # nothing set from the outcome: Russia's lock-in is the pre-cut-off record, the US red lines are not walls
     assert all(rl.audience_cost != float("inf") for s in scn.states for rl in s.red_lines)
 
@@ -218,7 +266,10 @@ def test_new_start_2021_pinned_to_the_new_administration_changes_us_positions_on
 
 
 def test_new_start_2021_forecast_mixes_its_branches():
-    both, biden = odds("new_start_2021"), odds("new_start_2021", (("events.election.pin", "biden"),))
+    both, biden = (
+        odds("new_start_2021"),
+        odds("new_start_2021", (("events.election.pin", "biden"),)),
+    )
     trump = odds("new_start_2021_no_transition")
     mixed = 0.8 * five_year(biden).mean() + 0.2 * five_year(trump).mean()
     lo, hi = interval(both, five_year(both))
@@ -252,7 +303,9 @@ def test_inf_2019_a_withdrawal_comes_from_the_ultimatum_six_months_after_its_dea
 
 
 def test_inf_2019_ultimatum_lapses_when_trust_is_high_enough():
-    r = sim.run("inf_2019", seed=1, overrides={"states.US.trust.RU": 0.9, "states.RU.type": "security"})
+    r = sim.run(
+        "inf_2019", seed=1, overrides={"states.US.trust.RU": 0.9, "states.RU.type": "security"}
+    )
     assert lines(r, kind="withdrawal").empty
     assert r.outcome.category == "in_force"
 
@@ -291,7 +344,10 @@ def test_new_start_2026_one_more_year_of_limits_is_possible_but_not_certain():
 def test_prisoners_dilemma_tit_for_tat_vs_always_defect_scores_199_to_204():
     r = run("prisoners_dilemma", 1)
     a, b = r.model.states
-    assert (a.spec.strategy_choice().name, b.spec.strategy_choice().name) == ("tit_for_tat", "always_defect")
+    assert (a.spec.strategy_choice().name, b.spec.strategy_choice().name) == (
+        "tit_for_tat",
+        "always_defect",
+    )
     assert (a.score, b.score) == (199, 204)
     assert (r.timeseries["score_A"].iloc[-1], r.timeseries["score_B"].iloc[-1]) == (199, 204)
 

@@ -55,7 +55,9 @@ def test_brier_bounds_certain_right_certain_wrong_uniform():
 
 
 def test_log_score_without_hedge():
-    assert scoring.log_score(P, HAPPENED, hedge_weight=0) == pytest.approx(math.log(1 / 0.07) / 3, abs=1e-12)
+    assert scoring.log_score(P, HAPPENED, hedge_weight=0) == pytest.approx(
+        math.log(1 / 0.07) / 3, abs=1e-12
+    )
 
 
 def test_log_score_hedge_keeps_a_certain_miss_finite():
@@ -68,7 +70,9 @@ def test_log_score_hedge_keeps_a_certain_miss_finite():
 def test_base_rate_leave_one_out():
     expected = np.array([[3, 3, 1], [5, 1, 1], [3, 3, 1]]) / 7
     assert scoring.base_rate_loo(HAPPENED, 3) == pytest.approx(expected, abs=1e-12)
-    assert scoring.brier(scoring.base_rate_loo(HAPPENED, 3), HAPPENED) == pytest.approx(38 / 49, abs=1e-12)
+    assert scoring.brier(scoring.base_rate_loo(HAPPENED, 3), HAPPENED) == pytest.approx(
+        38 / 49, abs=1e-12
+    )
 
 
 def test_base_rate_never_gives_zero_even_to_a_category_nobody_saw():
@@ -76,13 +80,17 @@ def test_base_rate_never_gives_zero_even_to_a_category_nobody_saw():
 
 
 def test_status_quo_baseline():
-    assert scoring.brier(scoring.status_quo(STATUS_QUO, 3), HAPPENED) == pytest.approx(4 / 3, abs=1e-12)
+    assert scoring.brier(scoring.status_quo(STATUS_QUO, 3), HAPPENED) == pytest.approx(
+        4 / 3, abs=1e-12
+    )
 
 
 def test_skill_scores():
     base = scoring.brier(scoring.base_rate_loo(HAPPENED, 3), HAPPENED)
     sq = scoring.brier(scoring.status_quo(STATUS_QUO, 3), HAPPENED)
-    assert scoring.skill(scoring.brier(P, HAPPENED), base) == pytest.approx(1 - 27.44 / 38, abs=1e-12)
+    assert scoring.skill(scoring.brier(P, HAPPENED), base) == pytest.approx(
+        1 - 27.44 / 38, abs=1e-12
+    )
     assert scoring.skill(scoring.brier(P, HAPPENED), sq) == pytest.approx(0.58, abs=1e-12)
     assert scoring.skill(0.3, 0.3) == 0.0
     assert scoring.skill(0.6, 0.3) == pytest.approx(-1.0)
@@ -98,7 +106,18 @@ def test_reliability_bins():
 
 def test_reliability_edges_and_empty_bins():
     rel = scoring.reliability([[0.3, 0.7, 0.0], [1.0, 0.0, 0.0]], [1, 0], bins=10)
-    assert rel.count.tolist() == [3, 0, 0, 1, 0, 0, 0, 1, 0, 1]  # 0.3 in [0.3, 0.4), 0.7 in [0.7, 0.8), 1 in the last
+    assert rel.count.tolist() == [
+        3,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        1,
+        0,
+        1,
+    ]  # 0.3 in [0.3, 0.4), 0.7 in [0.7, 0.8), 1 in the last
     assert rel.rows()[1] == {"lo": 0.1, "hi": 0.2, "count": 0, "predicted": None, "observed": None}
     assert rel.observed[7] == 1.0 and rel.observed[3] == 0.0
 

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from docs.gen_validation import AXELROD_NAMES  # our strategy -> the Axelrod library's class
 from sim.strategies import (
-    C,
-    D,
     DEFAULT_STRATEGY,
     STRATEGIES,
+    C,
     ComplianceView,
+    D,
     GenerousTitForTat,
     Grit,
     Strategy,
@@ -35,16 +35,24 @@ PD = (5, 3, 1, 0)  # T, R, P, S
 
 def view(own="", seen="", seed=0, **fields) -> ComplianceView:
     """A view with the given histories (strings of C/D)."""
-    return ComplianceView(own=tuple(own), seen=tuple(seen), rng=np.random.default_rng(seed), **fields)
+    return ComplianceView(
+        own=tuple(own), seen=tuple(seen), rng=np.random.default_rng(seed), **fields
+    )
 
 
-def play(first: Strategy, second: Strategy, turns: int, seed: int = 0, payoffs=PD) -> tuple[str, str]:
+def play(
+    first: Strategy, second: Strategy, turns: int, seed: int = 0, payoffs=PD
+) -> tuple[str, str]:
     """Both play `turns` steps; each sees the other's true history. Returns both move strings."""
     rng = np.random.default_rng(seed)
     a, b = [], []
     for _ in range(turns):
-        move_a, _ = first.decide(ComplianceView(own=tuple(a), seen=tuple(b), rng=rng, payoffs=payoffs))
-        move_b, _ = second.decide(ComplianceView(own=tuple(b), seen=tuple(a), rng=rng, payoffs=payoffs))
+        move_a, _ = first.decide(
+            ComplianceView(own=tuple(a), seen=tuple(b), rng=rng, payoffs=payoffs)
+        )
+        move_b, _ = second.decide(
+            ComplianceView(own=tuple(b), seen=tuple(a), rng=rng, payoffs=payoffs)
+        )
         a.append(move_a)
         b.append(move_b)
     return "".join(a), "".join(b)
@@ -99,7 +107,10 @@ def test_each_strategy_is_classified_and_named(name):
 
 def test_classifiers_match_axelrod():
     assert STRATEGIES["tit_for_tat"].classifier == {"memory_depth": 1, "stochastic": False}
-    assert STRATEGIES["grim_trigger"].classifier == {"memory_depth": float("inf"), "stochastic": False}
+    assert STRATEGIES["grim_trigger"].classifier == {
+        "memory_depth": float("inf"),
+        "stochastic": False,
+    }
     assert STRATEGIES["pavlov"].classifier == {"memory_depth": 1, "stochastic": False}
     assert STRATEGIES["generous_tit_for_tat"].classifier == {"memory_depth": 1, "stochastic": True}
     assert STRATEGIES["always_defect"].classifier == {"memory_depth": 0, "stochastic": False}
@@ -204,6 +215,7 @@ def test_always_cooperate_and_always_defect():
 # Agreement with the Axelrod library (perfect monitoring, 200 turns)
 # --------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def axl():
     """The Axelrod library, imported only when these tests run (its import is slow)."""
@@ -256,15 +268,23 @@ def test_gtft_forgives_with_probability_p_using_the_view_rng():
 def test_gtft_draws_nothing_after_seen_cooperation():
     rng = np.random.default_rng(5)
     before = rng.bit_generator.state
-    move, _ = make_strategy("generous_tit_for_tat").decide(ComplianceView(own="C", seen="C", rng=rng))
+    move, _ = make_strategy("generous_tit_for_tat").decide(
+        ComplianceView(own="C", seen="C", rng=rng)
+    )
     assert move == C
     assert rng.bit_generator.state == before
 
 
 def test_gtft_same_seed_same_sequence():
-    first = play(make_strategy("generous_tit_for_tat"), make_strategy("always_defect"), 200, seed=11)
-    again = play(make_strategy("generous_tit_for_tat"), make_strategy("always_defect"), 200, seed=11)
-    other = play(make_strategy("generous_tit_for_tat"), make_strategy("always_defect"), 200, seed=12)
+    first = play(
+        make_strategy("generous_tit_for_tat"), make_strategy("always_defect"), 200, seed=11
+    )
+    again = play(
+        make_strategy("generous_tit_for_tat"), make_strategy("always_defect"), 200, seed=11
+    )
+    other = play(
+        make_strategy("generous_tit_for_tat"), make_strategy("always_defect"), 200, seed=12
+    )
     assert first == again
     assert first != other
     assert first[0][0] == C and 40 < first[0].count(C) < 95
@@ -272,7 +292,9 @@ def test_gtft_same_seed_same_sequence():
 
 def test_gtft_generosity_zero_is_tit_for_tat_and_one_always_forgives():
     rival = "CDDCDDDC"
-    assert play_against(GenerousTitForTat(generosity=0), rival) == play_against(make_strategy("tit_for_tat"), rival)
+    assert play_against(GenerousTitForTat(generosity=0), rival) == play_against(
+        make_strategy("tit_for_tat"), rival
+    )
     assert play_against(GenerousTitForTat(generosity=1), rival) == "C" * len(rival)
 
 
@@ -294,7 +316,9 @@ def test_grit_gestures_then_renewed_gestures_against_always_defect():
 
 
 def test_grit_custom_gestures_and_patience():
-    grit, _ = play(make_strategy("grit", gestures=2, patience=3), make_strategy("always_defect"), 15)
+    grit, _ = play(
+        make_strategy("grit", gestures=2, patience=3), make_strategy("always_defect"), 15
+    )
     assert grit == "CCDDD" * 3
 
 
@@ -374,7 +398,10 @@ def test_greedy_complies_under_the_shadow_of_the_future():
     move, reason = make_strategy("type_based").decide(view(cheat_gain=2.0, **GREEDY))
     assert move == C
     assert "2 a year" in reason
-    assert "0.3 chance of detection x 4 a year of cooperation x 9 years' worth of future at discount 0.9 = 10.8" in reason
+    assert (
+        "0.3 chance of detection x 4 a year of cooperation x 9 years' worth of future at discount 0.9 = 10.8"
+        in reason
+    )
 
 
 def test_greedy_cheats_when_gain_exceeds_expected_loss():
@@ -413,7 +440,9 @@ def test_greedy_would_cheat_helper():
 # --------------------------------------------------------------------------
 
 history = st.integers(min_value=0, max_value=12).flatmap(
-    lambda n: st.tuples(st.text("CD", min_size=n, max_size=n), st.text("CD", min_size=n, max_size=n))
+    lambda n: st.tuples(
+        st.text("CD", min_size=n, max_size=n), st.text("CD", min_size=n, max_size=n)
+    )
 )
 
 
@@ -426,9 +455,19 @@ history = st.integers(min_value=0, max_value=12).flatmap(
     trust=st.floats(0, 1),
     cheat_gain=st.floats(-5, 20),
 )
-def test_every_decision_gives_a_reason_that_matches_the_move(name, moves, seed, state_type, trust, cheat_gain):
+def test_every_decision_gives_a_reason_that_matches_the_move(
+    name, moves, seed, state_type, trust, cheat_gain
+):
     own, seen = moves
-    v = view(own, seen, seed=seed, state_type=state_type, trust=trust, cheat_gain=cheat_gain, cooperation_value=1.0)
+    v = view(
+        own,
+        seen,
+        seed=seed,
+        state_type=state_type,
+        trust=trust,
+        cheat_gain=cheat_gain,
+        cooperation_value=1.0,
+    )
     move, reason = make_strategy(name).decide(v)
     assert move in (C, D)
     assert reason.startswith({C: "complies: ", D: "cheats: "}[move])
@@ -438,9 +477,28 @@ def test_every_decision_gives_a_reason_that_matches_the_move(name, moves, seed, 
 @pytest.mark.parametrize("state_type", ["security", "greedy"])
 @pytest.mark.parametrize("trust", [0.1, 0.5, 0.9])
 @pytest.mark.parametrize("detection", [0.0, 0.3, 0.9])
-def test_the_quick_move_of_a_deterministic_strategy_equals_its_decision(state_type, trust, detection):
-    view = ComplianceView(own=("C",), seen=("D",), rng=np.random.default_rng(0), state_type=state_type, trust=trust,
-                          detection=detection, cheat_gain=2.0, cooperation_value=1.0, discount=0.8, trust_threshold=0.5)
-    for name in ("type_based", "tit_for_tat", "grim_trigger", "pavlov", "always_cooperate", "always_defect"):
+def test_the_quick_move_of_a_deterministic_strategy_equals_its_decision(
+    state_type, trust, detection
+):
+    view = ComplianceView(
+        own=("C",),
+        seen=("D",),
+        rng=np.random.default_rng(0),
+        state_type=state_type,
+        trust=trust,
+        detection=detection,
+        cheat_gain=2.0,
+        cooperation_value=1.0,
+        discount=0.8,
+        trust_threshold=0.5,
+    )
+    for name in (
+        "type_based",
+        "tit_for_tat",
+        "grim_trigger",
+        "pavlov",
+        "always_cooperate",
+        "always_defect",
+    ):
         strategy = make_strategy(name)
         assert strategy.move(view) == strategy.decide(view)[0], name

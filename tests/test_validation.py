@@ -17,7 +17,9 @@ import pytest
 
 import sim
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the experiments live in docs/, at the project's root
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1])
+)  # the experiments live in docs/, at the project's root
 from docs import gen_validation as v  # noqa: E402
 from sim.agenda import nash_point  # noqa: E402
 from sim.bargaining import rubinstein_share  # noqa: E402
@@ -56,13 +58,17 @@ def test_forces_converge_to_richardsons_equilibrium():
     run = v.richardson_run("month", "2160-01-01")
     p = run.params
     x_star, y_star = equilibrium_two_state(p["a"], p["b"], p["m"], p["n"], p["r"], p["s"])
-    assert (x_star, y_star) == pytest.approx((20 / 0.14, 22 / 0.14), rel=1e-12)  # (a s + n r)/(m n - a b), (b r + m s)/(m n - a b)
+    assert (x_star, y_star) == pytest.approx(
+        (20 / 0.14, 22 / 0.14), rel=1e-12
+    )  # (a s + n r)/(m n - a b), (b r + m s)/(m n - a b)
     assert np.abs(run.model[-1] - [x_star, y_star]).max() < 1e-6
 
 
 def test_forces_diverge_when_reaction_outweighs_fatigue():
     run = v.richardson_run("month", "2040-01-01", a=0.6, b=0.5)  # a b = 0.3 > m n = 0.2
-    assert (np.diff(run.model[-120:], axis=0) > 0).all()  # both still growing over the last ten years
+    assert (
+        np.diff(run.model[-120:], axis=0) > 0
+    ).all()  # both still growing over the last ten years
     assert run.model[-1].min() > 10 * run.model[0].max()
     assert run.max_error < 1e-9 * np.abs(run.closed).max()
 
@@ -74,14 +80,22 @@ def test_weekly_and_monthly_steps_agree_at_common_dates():
 
 
 def test_more_trust_means_less_grievance_and_lower_forces():
-    low = sim.run(v.scenario_path("richardson"), seed=1, overrides={"states.X.trust": 0.2, "states.Y.trust": 0.2})
-    high = sim.run(v.scenario_path("richardson"), seed=1, overrides={"states.X.trust": 0.9, "states.Y.trust": 0.9})
-    assert (high.timeseries.forces_X.iloc[-1] < low.timeseries.forces_X.iloc[-1])
+    low = sim.run(
+        v.scenario_path("richardson"),
+        seed=1,
+        overrides={"states.X.trust": 0.2, "states.Y.trust": 0.2},
+    )
+    high = sim.run(
+        v.scenario_path("richardson"),
+        seed=1,
+        overrides={"states.X.trust": 0.9, "states.Y.trust": 0.9},
+    )
+    assert high.timeseries.forces_X.iloc[-1] < low.timeseries.forces_X.iloc[-1]
 
 
 # --------------------------------------------------------------------------- Kydd (2000)
 # detection 0.7 and false alarms 0.03 a year, over a quarter-year step
-D_STEP, F_STEP = 1 - 0.3 ** 0.25, 1 - 0.97 ** 0.25
+D_STEP, F_STEP = 1 - 0.3**0.25, 1 - 0.97**0.25
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -106,14 +120,21 @@ def test_both_signals_occur_among_the_seeds_checked():
 
 def test_cheap_talk_moves_trust_by_exactly_zero():
     base = v.trust_path([])
-    talk = v.trust_path([{"step": 5, "actor": "B", "kind": "statement", "text": "promises restraint"},
-                         {"step": 9, "actor": "A", "kind": "statement", "text": "warns of consequences"}])
+    talk = v.trust_path(
+        [
+            {"step": 5, "actor": "B", "kind": "statement", "text": "promises restraint"},
+            {"step": 9, "actor": "A", "kind": "statement", "text": "warns of consequences"},
+        ]
+    )
     np.testing.assert_array_equal(talk, base)
 
 
 def test_a_costlier_gesture_moves_trust_more_by_its_likelihood_ratio():
     base = v.trust_path([])
-    moved = {c: v.trust_path([{"step": 5, "actor": "B", "kind": "gesture", "cost": c}]) for c in (1.0, 2.0)}
+    moved = {
+        c: v.trust_path([{"step": 5, "actor": "B", "kind": "gesture", "cost": c}])
+        for c in (1.0, 2.0)
+    }
     # the gesture fires before the step's report, so it multiplies the odds by 1 + weight x cost (weight 1)
     for c, path in moved.items():
         assert v.odds(path[5]) / v.odds(base[5]) == pytest.approx(1 + c, rel=1e-9)
@@ -122,12 +143,18 @@ def test_a_costlier_gesture_moves_trust_more_by_its_likelihood_ratio():
 
 # --------------------------------------------------------------------------- Coe & Vaynman (2020)
 def test_agreement_falls_as_the_secrecy_cost_of_verification_rises():
-    cheap, dear = (v.agreement_share(v.both("utility.secrecy_cost", c), ENSEMBLE) for c in (v.SECRECY_COSTS[0], v.SECRECY_COSTS[-1]))
+    cheap, dear = (
+        v.agreement_share(v.both("utility.secrecy_cost", c), ENSEMBLE)
+        for c in (v.SECRECY_COSTS[0], v.SECRECY_COSTS[-1])
+    )
     assert v.separated(dear, cheap), (cheap, dear)
 
 
 def test_agreement_falls_as_the_gain_from_undetected_cheating_rises():
-    small, large = (v.agreement_share(v.both("compliance.cheat_gain", g), ENSEMBLE) for g in (v.CHEAT_GAINS[0], v.CHEAT_GAINS[-1]))
+    small, large = (
+        v.agreement_share(v.both("compliance.cheat_gain", g), ENSEMBLE)
+        for g in (v.CHEAT_GAINS[0], v.CHEAT_GAINS[-1])
+    )
     assert v.separated(large, small), (small, large)
 
 
@@ -138,13 +165,19 @@ def test_agreement_is_uncertain_in_the_trade_off_scenario():
 
 # --------------------------------------------------------------------------- Oye (1985)
 def test_cooperation_rises_with_the_shadow_of_the_future():
-    short, long_ = (v.cooperation(v.both("utility.discount", d), 100) for d in (v.DISCOUNTS[0], v.DISCOUNTS[-1]))
+    short, long_ = (
+        v.cooperation(v.both("utility.discount", d), 100) for d in (v.DISCOUNTS[0], v.DISCOUNTS[-1])
+    )
     assert v.separated(short, long_), (short, long_)
 
 
 def test_cooperation_falls_with_monitoring_noise():
-    clean, noisy = (v.cooperation({"verification_levels.0.detection": d, "verification_levels.0.false_alarm": f}, 100)
-                    for d, f in (v.NOISE[0], v.NOISE[-1]))
+    clean, noisy = (
+        v.cooperation(
+            {"verification_levels.0.detection": d, "verification_levels.0.false_alarm": f}, 100
+        )
+        for d, f in (v.NOISE[0], v.NOISE[-1])
+    )
     assert v.separated(noisy, clean), (clean, noisy)
 
 
@@ -199,7 +232,9 @@ def test_new_start_2021_ends_mostly_in_a_five_year_extension_in_the_final_days()
     h = v.history("new_start_2021", ENSEMBLE)
     assert h.five_years.ci[0] > 0.5, h.five_years
     assert h.five_years_final_days.ci[0] > 0.5, h.five_years_final_days
-    assert h.labels.get("extended 5 years", 0) >= 0.9 * h.five_years.k  # the five-year deals are mostly the same terms
+    assert (
+        h.labels.get("extended 5 years", 0) >= 0.9 * h.five_years.k
+    )  # the five-year deals are mostly the same terms
 
 
 def test_without_the_transition_new_start_2021_mostly_ends_without_a_five_year_deal():

@@ -18,10 +18,33 @@ from dashboard.classroom.game import ANSWER, STUDENT, Game
 from dashboard.classroom.results import game_status
 from dashboard.classroom.room import Classroom
 
-GAME_COLUMNS = ("game", "scenario", "seed", "status", "outcome", "category", "agreement_date", "terms",
-                "student_moves", "computer_moves", "refused_messages")
-MOVE_COLUMNS = ("game", "move", "date", "side", "player", "role", "on_the_table", "decision", "advisers_move",
-                "followed_advice", "made_by", "seconds")
+GAME_COLUMNS = (
+    "game",
+    "scenario",
+    "seed",
+    "status",
+    "outcome",
+    "category",
+    "agreement_date",
+    "terms",
+    "student_moves",
+    "computer_moves",
+    "refused_messages",
+)
+MOVE_COLUMNS = (
+    "game",
+    "move",
+    "date",
+    "side",
+    "player",
+    "role",
+    "on_the_table",
+    "decision",
+    "advisers_move",
+    "followed_advice",
+    "made_by",
+    "seconds",
+)
 
 
 def games_frame(room: Classroom) -> pd.DataFrame:
@@ -29,13 +52,19 @@ def games_frame(room: Classroom) -> pd.DataFrame:
     rows = []
     for game in room.games.values():
         out, agreement = game.outcome, game.model.treaty.agreement
-        row = {"game": game.number, "scenario": room.scenario.name, "seed": game.seed,
-               "status": game_status(room, game), "outcome": out.label if out else "",
-               "category": out.category if out else "", "agreement_date": (out.agreement_date or "") if out else "",
-               "terms": agreement["text"] if agreement and out else "",
-               "student_moves": sum(m.source == STUDENT for m in game.moves),
-               "computer_moves": sum(m.source != STUDENT for m in game.moves),
-               "refused_messages": len(game.refused)}
+        row = {
+            "game": game.number,
+            "scenario": room.scenario.name,
+            "seed": game.seed,
+            "status": game_status(room, game),
+            "outcome": out.label if out else "",
+            "category": out.category if out else "",
+            "agreement_date": (out.agreement_date or "") if out else "",
+            "terms": agreement["text"] if agreement and out else "",
+            "student_moves": sum(m.source == STUDENT for m in game.moves),
+            "computer_moves": sum(m.source != STUDENT for m in game.moves),
+            "refused_messages": len(game.refused),
+        }
         for side, seat in zip(game.side_names, game.seats):
             row[f"player_{side}"] = seat.name or "computer"
         rows.append(row)
@@ -49,14 +78,22 @@ def moves_frame(room: Classroom) -> pd.DataFrame:
     for game in room.games.values():
         m = game.model
         for mv in game.moves:
-            rows.append({
-                "game": game.number, "move": mv.number + 1, "date": m.calendar.labels[min(mv.step, m.calendar.n_steps)],
-                "side": game.side_names[mv.side], "player": mv.player or _seat_name(game, mv.side), "role": mv.role,
-                "on_the_table": _offer_words(game, mv.offer) if mv.role == ANSWER else "",
-                "decision": _decision_words(game, mv.role, mv.decision),
-                "advisers_move": _decision_words(game, mv.role, mv.default),
-                "followed_advice": mv.decision == mv.default, "made_by": mv.source, "seconds": mv.seconds,
-            })
+            rows.append(
+                {
+                    "game": game.number,
+                    "move": mv.number + 1,
+                    "date": m.calendar.labels[min(mv.step, m.calendar.n_steps)],
+                    "side": game.side_names[mv.side],
+                    "player": mv.player or _seat_name(game, mv.side),
+                    "role": mv.role,
+                    "on_the_table": _offer_words(game, mv.offer) if mv.role == ANSWER else "",
+                    "decision": _decision_words(game, mv.role, mv.decision),
+                    "advisers_move": _decision_words(game, mv.role, mv.default),
+                    "followed_advice": mv.decision == mv.default,
+                    "made_by": mv.source,
+                    "seconds": mv.seconds,
+                }
+            )
     return pd.DataFrame(rows, columns=list(MOVE_COLUMNS))
 
 
@@ -86,8 +123,12 @@ def moves_csv(room: Classroom) -> str:
 
 def game_log(game: Game) -> str:
     """A game's whole log (every side's reasons: for the teacher), with its players and any refused messages."""
-    players = ", ".join(f"{side}: {seat.name or 'computer'}" for side, seat in zip(game.side_names, game.seats))
-    head = [f"Game {game.number}: {game.scenario.title or game.scenario.name} (seed {game.seed}); {players}"]
+    players = ", ".join(
+        f"{side}: {seat.name or 'computer'}" for side, seat in zip(game.side_names, game.seats)
+    )
+    head = [
+        f"Game {game.number}: {game.scenario.title or game.scenario.name} (seed {game.seed}); {players}"
+    ]
     if game.outcome:
         head.append(f"Outcome: {game.outcome.label}. {game.outcome.reason}")
     tail = [f"Refused: {why}" for why in game.refused]

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -136,7 +137,9 @@ class Game:
     asked_at: float = 0.0
     version: int = 0
     refused: list[str] = field(default_factory=list)
-    solo: bool = False  # one student against the computer by the class's mode (no partner will join)
+    solo: bool = (
+        False  # one student against the computer by the class's mode (no partner will join)
+    )
 
     def __post_init__(self) -> None:
         self._thread: threading.Thread | None = None
@@ -208,9 +211,13 @@ class Game:
         if q is None:
             raise GameError("the game is over" if self.over else "no move is asked for now")
         if number != q.number:
-            raise GameError(f"move {number} is not the move asked for (move {q.number}): a stale or repeated message")
+            raise GameError(
+                f"move {number} is not the move asked for (move {q.number}): a stale or repeated message"
+            )
         if q.side != side:
-            raise GameError(f"it is {self.side_names[q.side]}'s move, not {self.side_names[side]}'s")
+            raise GameError(
+                f"it is {self.side_names[q.side]}'s move, not {self.side_names[side]}'s"
+            )
         return self._record(self._checked(decision), STUDENT)
 
     def computer_moves(self, source: str) -> Move | None:
@@ -238,15 +245,29 @@ class Game:
             return bool(decision)
         if decision is None:
             return None
-        if isinstance(decision, (bool, np.bool_)) or not isinstance(decision, (int, np.integer)) or not 0 <= decision < n:
+        if (
+            isinstance(decision, (bool, np.bool_))
+            or not isinstance(decision, (int, np.integer))
+            or not 0 <= decision < n
+        ):
             raise GameError(f"an offer is a number from 0 to {n - 1} (got {decision!r})")
         return int(decision)
 
     def _record(self, decision: Any, source: str) -> Move:
         q, seat = self.question, self.seats[self.question.side]
         now = self.clock()
-        move = Move(len(self.moves), q.side, q.role, q.offer, decision, q.default, source,
-                    seat.name if source == STUDENT else "", q.step, round(max(0.0, now - self.asked_at), 3))
+        move = Move(
+            len(self.moves),
+            q.side,
+            q.role,
+            q.offer,
+            decision,
+            q.default,
+            source,
+            seat.name if source == STUDENT else "",
+            q.step,
+            round(max(0.0, now - self.asked_at), 3),
+        )
         self.moves.append(move)
         self.asked_at = now
         self._to_model.put((decision, source))
@@ -260,9 +281,15 @@ class Game:
         for i, seat in enumerate(self.seats):
             if seat.human:
                 model.decide_for(i, self._decider(model, i))
-        self._to_model: queue.SimpleQueue = queue.SimpleQueue()  # (decision, source) for the waiting decider
-        self._to_game: queue.SimpleQueue = queue.SimpleQueue()  # a Question, None (the end) or an exception
-        self._thread = threading.Thread(target=self._play, args=(model,), name=f"class-game-{self.number}", daemon=True)
+        self._to_model: queue.SimpleQueue = (
+            queue.SimpleQueue()
+        )  # (decision, source) for the waiting decider
+        self._to_game: queue.SimpleQueue = (
+            queue.SimpleQueue()
+        )  # a Question, None (the end) or an exception
+        self._thread = threading.Thread(
+            target=self._play, args=(model,), name=f"class-game-{self.number}", daemon=True
+        )
         self._thread.start()
         self._wait_for_model()
 
@@ -285,15 +312,33 @@ class Game:
         self.question = answer
         self.version += 1
 
-    def _decider(self, model: sim.ArmsControlModel, side: int) -> Callable[[str, int | None, Any], Any]:
+    def _decider(
+        self, model: sim.ArmsControlModel, side: int
+    ) -> Callable[[str, int | None, Any], Any]:
         def decide(role: str, offer: int | None, default: Any) -> Any:
             default = _plain(role, default)
-            if self.seats[side].away and self.started:  # the computer plays for an absent student, at once
-                self.moves.append(Move(len(self.moves), side, role, offer, default, default, COMPUTER, "",
-                                       model.step_index, 0.0))
+            if (
+                self.seats[side].away and self.started
+            ):  # the computer plays for an absent student, at once
+                self.moves.append(
+                    Move(
+                        len(self.moves),
+                        side,
+                        role,
+                        offer,
+                        default,
+                        default,
+                        COMPUTER,
+                        "",
+                        model.step_index,
+                        0.0,
+                    )
+                )
                 decision, source = default, COMPUTER
             else:
-                self._to_game.put(Question(len(self.moves), side, role, offer, default, model.step_index))
+                self._to_game.put(
+                    Question(len(self.moves), side, role, offer, default, model.step_index)
+                )
                 decision, source = self._to_model.get()
                 if decision is _STOP:
                     raise _Stop()

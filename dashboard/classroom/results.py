@@ -20,13 +20,17 @@ ODDS_REPLICATES = 200  # replicates behind the model's odds on the board
 ODDS_SEED = 0  # the ensemble's seed (replicate seeds come from it)
 
 
-def model_odds(scenario: sim.Scenario, n: int = ODDS_REPLICATES, executor=None, workers: int = 1) -> sim.EnsembleResult:
+def model_odds(
+    scenario: sim.Scenario, n: int = ODDS_REPLICATES, executor=None, workers: int = 1
+) -> sim.EnsembleResult:
     """The model's outcomes over `n` replicates of the class's scenario (the computer playing every side)."""
-    return sim.ensemble(scenario, n=n, seed=ODDS_SEED, workers=workers, executor=executor, series=())
+    return sim.ensemble(
+        scenario, n=n, seed=ODDS_SEED, workers=workers, executor=executor, series=()
+    )
 
 
 def game_status(room: Classroom, game: Game) -> str:
-    """"waiting to start", "playing", "paused" or "over", as the board says it."""
+    """ "waiting to start", "playing", "paused" or "over", as the board says it."""
     if game.over:
         return "over"
     if not game.started:
@@ -39,19 +43,25 @@ def board_rows(room: Classroom) -> list[dict]:
     rows = []
     for game in room.games.values():
         m = game.model
-        players = "; ".join(f"{side}: {seat.name or 'computer'}" + (" (away)" if seat.away else "")
-                            for side, seat in zip(game.side_names, game.seats))
+        players = "; ".join(
+            f"{side}: {seat.name or 'computer'}" + (" (away)" if seat.away else "")
+            for side, seat in zip(game.side_names, game.seats)
+        )
         out = game.outcome
-        rows.append({
-            "game": game.number, "players": players, "status": game_status(room, game),
-            "date": m.calendar.labels[min(m.step_index, m.calendar.n_steps)],
-            "progress": f"{m.step_index} of {m.calendar.n_steps}",
-            "to move": game.waiting_for() if game.started else "",
-            "moves": sum(1 for mv in game.moves if mv.source == STUDENT),
-            "by the computer": sum(1 for mv in game.moves if mv.source != STUDENT),
-            "outcome": out.label if out else "",
-            "agreed on": (out.agreement_date or "") if out else "",
-        })
+        rows.append(
+            {
+                "game": game.number,
+                "players": players,
+                "status": game_status(room, game),
+                "date": m.calendar.labels[min(m.step_index, m.calendar.n_steps)],
+                "progress": f"{m.step_index} of {m.calendar.n_steps}",
+                "to move": game.waiting_for() if game.started else "",
+                "moves": sum(1 for mv in game.moves if mv.source == STUDENT),
+                "by the computer": sum(1 for mv in game.moves if mv.source != STUDENT),
+                "outcome": out.label if out else "",
+                "agreed on": (out.agreement_date or "") if out else "",
+            }
+        )
     return rows
 
 
@@ -69,12 +79,16 @@ def outcome_table(room: Classroom) -> pd.DataFrame:
         model = dict(zip(shares["label"], shares["share"] * 100))
     labels = list(dict.fromkeys([*sorted(counts, key=lambda k: -counts[k]), *model]))
     total = max(len(finished), 1)
-    return pd.DataFrame({
-        "outcome": labels,
-        "games": [counts.get(k, 0) for k in labels],
-        "class %": [100 * counts.get(k, 0) / total if finished else float("nan") for k in labels],
-        "model %": [model.get(k, float("nan")) for k in labels],
-    })
+    return pd.DataFrame(
+        {
+            "outcome": labels,
+            "games": [counts.get(k, 0) for k in labels],
+            "class %": [
+                100 * counts.get(k, 0) / total if finished else float("nan") for k in labels
+            ],
+            "model %": [model.get(k, float("nan")) for k in labels],
+        }
+    )
 
 
 def agreement_dates(room: Classroom) -> dict:
@@ -82,7 +96,14 @@ def agreement_dates(room: Classroom) -> dict:
 
     Returns {"class": [dates, in order], "model median": date or "", "model agreed %": percent or NaN}.
     """
-    dates = sorted((g.outcome.agreement_date for g in room.games.values() if g.over and g.outcome.agreement_date), key=_date_order)
+    dates = sorted(
+        (
+            g.outcome.agreement_date
+            for g in room.games.values()
+            if g.over and g.outcome.agreement_date
+        ),
+        key=_date_order,
+    )
     out = {"class": dates, "model median": "", "model agreed %": float("nan")}
     if room.odds is not None and room.odds.n:
         agreed = room.odds.runs["agreement_date"].dropna()
@@ -125,13 +146,19 @@ def debrief(room: Classroom) -> str:
     if dates["class"]:
         lines.append(f"\nAgreements came on {', '.join(dates['class'])}.")
     if dates["model median"]:
-        lines.append(f"In the model, {dates['model agreed %']:.0f}% of runs agreed, half of them by {dates['model median']}.")
+        lines.append(
+            f"In the model, {dates['model agreed %']:.0f}% of runs agreed, half of them by {dates['model median']}."
+        )
     terms = Counter(g.model.treaty.agreement["text"] for g in games if g.model.treaty.agreement)
     if terms:
-        lines.append("\nOn which terms: " + "; ".join(f"{t} ({k})" for t, k in terms.most_common()) + ".")
+        lines.append(
+            "\nOn which terms: " + "; ".join(f"{t} ({k})" for t, k in terms.most_common()) + "."
+        )
     alone = computer_alone(room)
-    lines.append(f"\nThe computer playing every side from the same start: **{alone.outcome.label}**"
-                 + (f" on {alone.outcome.agreement_date}." if alone.outcome.agreement_date else "."))
+    lines.append(
+        f"\nThe computer playing every side from the same start: **{alone.outcome.label}**"
+        + (f" on {alone.outcome.agreement_date}." if alone.outcome.agreement_date else ".")
+    )
     lines.extend(_history(room.scenario))
     return "\n".join(lines)
 

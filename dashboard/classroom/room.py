@@ -21,8 +21,9 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import sim
 from dashboard.classroom.game import TIMEOUT, Game, GameError, Move, Seat
@@ -78,7 +79,9 @@ class Classroom:
     round_seconds: float = ROUND_SECONDS
     away_after_s: float = AWAY_AFTER_S
     clock: Callable[[], float] = time.monotonic
-    code: str = field(default_factory=lambda: "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)))
+    code: str = field(
+        default_factory=lambda: "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    )
     students: dict[str, Student] = field(default_factory=dict)
     games: dict[int, Game] = field(default_factory=dict)
     started: bool = False
@@ -92,7 +95,9 @@ class Classroom:
         if self.mode not in MODES:
             raise ClassError(f"unknown mode {self.mode!r}; expected one of {', '.join(MODES)}")
         if self.round_seconds < 0:
-            raise ClassError(f"the round's clock must be 0 (none) or more seconds (got {self.round_seconds})")
+            raise ClassError(
+                f"the round's clock must be 0 (none) or more seconds (got {self.round_seconds})"
+            )
         self.lock = threading.RLock()
         self._paused_at = 0.0
         self._arrivals = 0
@@ -120,7 +125,9 @@ class Classroom:
                 raise ClassError(f"a first name of at most {NAME_MAX} characters, please")
             if self.ended:
                 raise ClassError("this class has ended")
-            student = Student(secrets.token_urlsafe(TOKEN_BYTES), name, page=page, last_seen=self.clock())
+            student = Student(
+                secrets.token_urlsafe(TOKEN_BYTES), name, page=page, last_seen=self.clock()
+            )
             self.students[student.token] = student
             self._seat(student)
             self._changed()
@@ -129,7 +136,11 @@ class Classroom:
     def _seat(self, student: Student) -> None:
         """Give a new student a seat, by the mode (see the module's docstring)."""
         self._arrivals += 1
-        solo = self.mode == "computer" or (self.mode == "mix" and self._arrivals % 2 == 1) or self.started
+        solo = (
+            self.mode == "computer"
+            or (self.mode == "mix" and self._arrivals % 2 == 1)
+            or self.started
+        )
         if not solo:
             for game in self.games.values():
                 empty = [i for i, s in enumerate(game.seats) if not s.human]
@@ -144,7 +155,13 @@ class Classroom:
 
     def _new_game(self, solo: bool) -> Game:
         number = max(self.games, default=0) + 1
-        game = Game(number, self.scenario, self.seed, [Seat() for _ in self.scenario.state_names], self.clock)
+        game = Game(
+            number,
+            self.scenario,
+            self.seed,
+            [Seat() for _ in self.scenario.state_names],
+            self.clock,
+        )
         game.solo = solo
         self.games[number] = game
         return game
@@ -171,7 +188,9 @@ class Classroom:
         with self.lock:
             student = self.student(token)
             if student is None:
-                raise ClassError("this link is not from the current class: join again with the code")
+                raise ClassError(
+                    "this link is not from the current class: join again with the code"
+                )
             student.page = page
             self.seen(token, page)
             return student
@@ -213,8 +232,10 @@ class Classroom:
                 return
             occupant = target.seats[side]
             if (source.started or target.started) and not occupant.human:
-                raise ClassError(f"game {target.number}'s {target.side_names[side]} is the computer's in a game under way: "
-                                 "swap the student with another student, or move them before the games start")
+                raise ClassError(
+                    f"game {target.number}'s {target.side_names[side]} is the computer's in a game under way: "
+                    "swap the student with another student, or move them before the games start"
+                )
             other = self.students.get(occupant.token)
             old_side = student.side
             source.seats[old_side] = Seat()
@@ -227,7 +248,9 @@ class Classroom:
             self._changed()
 
     def _drop_empty_games(self) -> None:
-        for number in [n for n, g in self.games.items() if not g.started and not any(s.human for s in g.seats)]:
+        for number in [
+            n for n, g in self.games.items() if not g.started and not any(s.human for s in g.seats)
+        ]:
             self.games.pop(number).close()
 
     def start(self) -> None:
@@ -313,13 +336,22 @@ class Classroom:
             self._ticked = now
             for student in self.students.values():
                 game = self.games.get(student.game)
-                if game is not None and not game.seats[student.side].away and now - student.last_seen > self.away_after_s:
+                if (
+                    game is not None
+                    and not game.seats[student.side].away
+                    and now - student.last_seen > self.away_after_s
+                ):
                     game.hand_to_computer(student.side, away=True)
                     changed = True
             if self.round_seconds:
                 for game in self.games.values():
                     q = game.question
-                    if q is not None and game.started and game.seats[q.side].human and now - game.asked_at > self.round_seconds:
+                    if (
+                        q is not None
+                        and game.started
+                        and game.seats[q.side].human
+                        and now - game.asked_at > self.round_seconds
+                    ):
                         game.computer_moves(TIMEOUT)
                         changed = True
             if changed:

@@ -14,7 +14,8 @@ import functools
 import hmac
 import os
 import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import panel as pn
 
@@ -49,7 +50,9 @@ def apps(join_url: str) -> dict[str, Callable[[], Any]]:
 
     previous = pn.config.authorize_callback
     if previous is not None and previous is not authorize:
-        raise RuntimeError("the server already has an authorization hook; class mode would replace it")
+        raise RuntimeError(
+            "the server already has an authorization hook; class mode would replace it"
+        )
     pn.config.authorize_callback = authorize
 
     def teacher() -> Any:

@@ -22,8 +22,16 @@ from dashboard.classroom.game import ANSWER, PROPOSE, Game
 from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classroom
 
 POLL_MS = 500  # how often a page asks the class whether its game changed (ms); also the class's clock tick
-PRIVATE_KINDS = ("offer", "accept", "reject", "no_offer")  # the other side's reasons (its worth, its target) are cut
-HIDDEN_KINDS = ("trust", "compliance")  # the other side's beliefs, and whether it chose to cheat (and why), are its own
+PRIVATE_KINDS = (
+    "offer",
+    "accept",
+    "reject",
+    "no_offer",
+)  # the other side's reasons (its worth, its target) are cut
+HIDDEN_KINDS = (
+    "trust",
+    "compliance",
+)  # the other side's beliefs, and whether it chose to cheat (and why), are its own
 LOG_LINES = 60  # newest lines of the shared log shown
 TEXT_SIZE = "18px"
 
@@ -62,18 +70,26 @@ def briefing_html(game: Game, side: int) -> str:
             value = getattr(values, name)
             draws = getattr(getattr(state, "draws", None), "values", {})
             if f"{part}.{name}" in draws and not isinstance(value, (int, float)):
-                value = state.value(f"{part}.{name}")  # a prior: the side's own value, drawn for this game
+                value = state.value(
+                    f"{part}.{name}"
+                )  # a prior: the side's own value, drawn for this game
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 help_text = html.escape(info.description or "")
-                rows.append(f"<tr><td title='{help_text}'>{html.escape(name.replace('_', ' '))}</td><td>{value:g}</td>"
-                            f"<td class='help'>{help_text}</td></tr>")
-    lines = [str(r.reason) for r in getattr(spec, "red_lines", []) or [] if getattr(r, "reason", "")]
+                rows.append(
+                    f"<tr><td title='{help_text}'>{html.escape(name.replace('_', ' '))}</td><td>{value:g}</td>"
+                    f"<td class='help'>{help_text}</td></tr>"
+                )
+    lines = [
+        str(r.reason) for r in getattr(spec, "red_lines", []) or [] if getattr(r, "reason", "")
+    ]
     red = "".join(f"<li>{html.escape(line)}</li>" for line in lines) or "<li>none</li>"
     told = (getattr(game.scenario, "briefings", None) or {}).get(spec.name, "")
     told_html = f"<p class='told'>{html.escape(' '.join(told.split()))}</p>" if told else ""
-    return (f"<h3>Your side: {html.escape(label)} ({html.escape(spec.name)})</h3>{told_html}"
-            f"<p>Private: only you see this. Your red lines:</p><ul class='red-lines'>{red}</ul>"
-            f"<details><summary>What your side values</summary><table class='values'>{''.join(rows)}</table></details>")
+    return (
+        f"<h3>Your side: {html.escape(label)} ({html.escape(spec.name)})</h3>{told_html}"
+        f"<p>Private: only you see this. Your red lines:</p><ul class='red-lines'>{red}</ul>"
+        f"<details><summary>What your side values</summary><table class='values'>{''.join(rows)}</table></details>"
+    )
 
 
 def offer_choices(game: Game, side: int) -> dict[str, int]:
@@ -82,8 +98,11 @@ def offer_choices(game: Game, side: int) -> dict[str, int]:
     allowed = m.states[side].allowed
     order = sorted(range(len(m.space)), key=lambda k: -float(m.utilities[k, side]))
     in_force = m.treaty.in_force
-    return {f"{m.space.describe(k, in_force)} (worth {float(m.utilities[k, side]):+.2f} to you)"
-            + ("" if allowed[k] else " [crosses your red line]"): k for k in order}
+    return {
+        f"{m.space.describe(k, in_force)} (worth {float(m.utilities[k, side]):+.2f} to you)"
+        + ("" if allowed[k] else " [crosses your red line]"): k
+        for k in order
+    }
 
 
 def worth_html(game: Game, side: int, offer: int) -> str:
@@ -91,13 +110,21 @@ def worth_html(game: Game, side: int, offer: int) -> str:
     m = game.model
     trust = m.trust_matrix()[side].copy()
     terms = m.utility.terms(offer, side, trust, m.tension)
-    rows = "".join(f"<tr><td>{html.escape(name.replace('_', ' '))}</td><td>{round(value, 2) + 0.0:+.2f}</td></tr>"
-                   for name, value in terms.items())
+    rows = "".join(
+        f"<tr><td>{html.escape(name.replace('_', ' '))}</td><td>{round(value, 2) + 0.0:+.2f}</td></tr>"
+        for name, value in terms.items()
+    )
     total = sum(terms.values())
-    red = "" if m.states[side].allowed[offer] else "<p class='warning'><b>It crosses one of your red lines.</b></p>"
+    red = (
+        ""
+        if m.states[side].allowed[offer]
+        else "<p class='warning'><b>It crosses one of your red lines.</b></p>"
+    )
     verdict = "better than no deal" if total > 0 else "no better than no deal"
-    return (f"<table class='worth'>{rows}<tr><th>total</th><th>{total:+.2f}</th></tr></table>"
-            f"<p>For you, this deal is <b>{verdict}</b>.</p>{red}")
+    return (
+        f"<table class='worth'>{rows}<tr><th>total</th><th>{total:+.2f}</th></tr></table>"
+        f"<p>For you, this deal is <b>{verdict}</b>.</p>{red}"
+    )
 
 
 def clock_text(room: Classroom, game: Game) -> str:
@@ -125,11 +152,19 @@ def question_html(room: Classroom, game: Game, side: int) -> str:
     if q.role == ANSWER:
         others = ", ".join(n for i, n in enumerate(game.side_names) if i != side)
         advice = "accept" if q.default else "reject"
-        return (f"<h3>{date}: {others} offers {html.escape(m.space.describe(q.offer, m.treaty.in_force))}</h3>"
-                f"<p>Do you, <b>{me}</b>, accept? Your advisers would {advice} it.</p>{marker}")
-    advice = "make no offer" if q.default is None else html.escape(m.space.describe(q.default, m.treaty.in_force))
-    return (f"<h3>{date}: your turn to propose, {me}</h3><p>Pick an offer. Your advisers suggest: {advice}.</p>"
-            f"{marker}")
+        return (
+            f"<h3>{date}: {others} offers {html.escape(m.space.describe(q.offer, m.treaty.in_force))}</h3>"
+            f"<p>Do you, <b>{me}</b>, accept? Your advisers would {advice} it.</p>{marker}"
+        )
+    advice = (
+        "make no offer"
+        if q.default is None
+        else html.escape(m.space.describe(q.default, m.treaty.in_force))
+    )
+    return (
+        f"<h3>{date}: your turn to propose, {me}</h3><p>Pick an offer. Your advisers suggest: {advice}.</p>"
+        f"{marker}"
+    )
 
 
 class StudentPage:
@@ -141,13 +176,23 @@ class StudentPage:
         self.shown_left: int | None = None
         self.sent: int | None = None  # the number of the last move this page sent
         self.number: int | None = None
-        self.code = pn.widgets.TextInput(label="Class code", placeholder="the code on the board", width=220)
+        self.code = pn.widgets.TextInput(
+            label="Class code", placeholder="the code on the board", width=220
+        )
         self.name = pn.widgets.TextInput(label="Your first name", width=220)
         self.join = pn.widgets.Button(label="Join", color="primary", width=120)
-        self.message = pn.pane.Markdown("", css_classes=["classroom-message"], sizing_mode="stretch_width")
-        self.seat = pn.pane.Markdown("", css_classes=["classroom-seat"], sizing_mode="stretch_width")
-        self.briefing = pn.pane.HTML("", css_classes=["classroom-briefing"], sizing_mode="stretch_width")
-        self.question = pn.pane.HTML("", css_classes=["classroom-question"], sizing_mode="stretch_width")
+        self.message = pn.pane.Markdown(
+            "", css_classes=["classroom-message"], sizing_mode="stretch_width"
+        )
+        self.seat = pn.pane.Markdown(
+            "", css_classes=["classroom-seat"], sizing_mode="stretch_width"
+        )
+        self.briefing = pn.pane.HTML(
+            "", css_classes=["classroom-briefing"], sizing_mode="stretch_width"
+        )
+        self.question = pn.pane.HTML(
+            "", css_classes=["classroom-question"], sizing_mode="stretch_width"
+        )
         self.clock = pn.pane.Str("", css_classes=["classroom-clock"])
         self.accept = pn.widgets.Button(label="Accept", color="success", width=140)
         self.reject = pn.widgets.Button(label="Reject", color="danger", width=140)
@@ -156,8 +201,13 @@ class StudentPage:
         self.no_offer = pn.widgets.Button(label="Make no offer", width=140)
         self.advice = pn.widgets.Button(label="Take my advisers' advice", width=220)
         self.worth = pn.pane.HTML("", css_classes=["classroom-worth"], sizing_mode="stretch_width")
-        self.log = pn.pane.HTML("", css_classes=["classroom-log"], height=420, sizing_mode="stretch_width",
-                                styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"})
+        self.log = pn.pane.HTML(
+            "",
+            css_classes=["classroom-log"],
+            height=420,
+            sizing_mode="stretch_width",
+            styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
+        )
         self.join.on_click(lambda *_: self._join())
         self.accept.on_click(lambda *_: self._act(True))
         self.reject.on_click(lambda *_: self._act(False))
@@ -166,16 +216,45 @@ class StudentPage:
         self.advice.on_click(lambda *_: self._act(self._default()))
         self.join_form = pn.Row(self.code, self.name, self.join)
         self.answer_row = pn.Row(self.accept, self.reject, self.advice)
-        self.propose_box = pn.Column(self.offer, pn.Row(self.propose, self.no_offer, self.advice), sizing_mode="stretch_width")
+        self.propose_box = pn.Column(
+            self.offer,
+            pn.Row(self.propose, self.no_offer, self.advice),
+            sizing_mode="stretch_width",
+        )
         self.game_box = pn.Row(
-            pn.Column(self.question, self.clock, self.answer_row, self.propose_box, self.worth, self.briefing,
-                      sizing_mode="stretch_width"),
-            pn.Column("### The negotiation so far (newest first)", self.log, sizing_mode="stretch_width"),
-            sizing_mode="stretch_width")
-        for w in (self.seat, self.briefing, self.question, self.clock, self.worth, self.log, self.message):
+            pn.Column(
+                self.question,
+                self.clock,
+                self.answer_row,
+                self.propose_box,
+                self.worth,
+                self.briefing,
+                sizing_mode="stretch_width",
+            ),
+            pn.Column(
+                "### The negotiation so far (newest first)", self.log, sizing_mode="stretch_width"
+            ),
+            sizing_mode="stretch_width",
+        )
+        for w in (
+            self.seat,
+            self.briefing,
+            self.question,
+            self.clock,
+            self.worth,
+            self.log,
+            self.message,
+        ):
             w.styles = {**w.styles, "font-size": TEXT_SIZE}
-        self.panel = pn.Column("## acsim class: negotiate it yourselves", self.join_form, self.message, self.seat,
-                               self.game_box, sizing_mode="stretch_width", css_classes=["classroom-student"])
+        self.panel = pn.Column(
+            "## acsim class: negotiate it yourselves",
+            self.join_form,
+            self.message,
+            self.seat,
+            self.game_box,
+            sizing_mode="stretch_width",
+            css_classes=["classroom-student"],
+        )
         if token:
             self._claim()
         self.refresh(force=True)
@@ -247,8 +326,12 @@ class StudentPage:
         """Redraw what changed: the whole game when the class or the game changed, else only the clock."""
         room, game = self.room, self._game()
         left = room.seconds_left(game) if room is not None and game is not None else None
-        key = (id(room), room.version if room else 0, game.version if game else 0,
-               room.holds(self.token, self.page) if room else False)
+        key = (
+            id(room),
+            room.version if room else 0,
+            game.version if game else 0,
+            room.holds(self.token, self.page) if room else False,
+        )
         if key == self.shown and not force:
             if game is not None and left is not None and int(left) != self.shown_left:
                 self.shown_left = int(left)
@@ -263,21 +346,43 @@ class StudentPage:
         holds = joined and room.holds(self.token, self.page)
         q = game.question if joined else None
         side = student.side if student else None
-        mine = holds and q is not None and q.side == side and game.started and not room.paused and not room.ended
+        mine = (
+            holds
+            and q is not None
+            and q.side == side
+            and game.started
+            and not room.paused
+            and not room.ended
+        )
         self.number = q.number if mine else None
         _set(self.join_form, visible=not joined)
         _set(self.game_box, visible=holds)
         _set(self.answer_row, visible=mine and q.role == ANSWER)
         _set(self.propose_box, visible=mine and q.role == PROPOSE)
         if not joined:
-            _set(self.seat, object="" if not self.token or room is None else "**This class has no seat for you; join again.**")
+            _set(
+                self.seat,
+                object=""
+                if not self.token or room is None
+                else "**This class has no seat for you; join again.**",
+            )
             return
         if not holds:
-            _set(self.seat, object="**This seat is now open in another window.** Use that window, or reload this page.")
+            _set(
+                self.seat,
+                object="**This seat is now open in another window.** Use that window, or reload this page.",
+            )
             return
-        partners = [f"{game.seats[i].name or 'the computer'} ({n})" for i, n in enumerate(game.side_names) if i != side]
-        _set(self.seat, object=f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
-                                f"against {', '.join(partners)}. Class code {room.code}.")
+        partners = [
+            f"{game.seats[i].name or 'the computer'} ({n})"
+            for i, n in enumerate(game.side_names)
+            if i != side
+        ]
+        _set(
+            self.seat,
+            object=f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
+            f"against {', '.join(partners)}. Class code {room.code}.",
+        )
         _set(self.briefing, object=briefing_html(game, side))
         _set(self.question, object=question_html(room, game, side))
         _set(self.clock, object=clock_text(room, game))
@@ -285,21 +390,31 @@ class StudentPage:
             _set(self.offer, options=offer_choices(game, side))
             if q.default is not None:
                 _set(self.offer, value=int(q.default))
-            _set(self.worth, object="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>")
+            _set(
+                self.worth,
+                object="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>",
+            )
         elif mine:
             _set(self.worth, object=worth_html(game, side, q.offer))
         else:
             _set(self.worth, object="")
         lines = shared_log(game, side)[:LOG_LINES]
-        _set(self.log, object="".join(f"<div><b>{html.escape(d)}</b> {html.escape(a + ': ' if a else '')}{html.escape(t)}</div>"
-                                      for d, a, t in lines))
+        _set(
+            self.log,
+            object="".join(
+                f"<div><b>{html.escape(d)}</b> {html.escape(a + ': ' if a else '')}{html.escape(t)}</div>"
+                for d, a, t in lines
+            ),
+        )
 
 
 def _set(widget, **values: Any) -> None:
     """Set only the parameters that change (each set costs Panel a round of watchers, even to the same value)."""
     for name, value in values.items():
         if getattr(widget, name) != value:
-            setattr(widget, name, value)  # not param.update, which reads every parameter of the widget first
+            setattr(
+                widget, name, value
+            )  # not param.update, which reads every parameter of the widget first
 
 
 def student_app() -> pn.viewable.Viewable:

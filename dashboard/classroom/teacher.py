@@ -14,18 +14,29 @@ import functools
 import html
 import io
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import panel as pn
 import segno
 
 import sim
 from dashboard.classroom import export, results
-from dashboard.classroom.room import CLASSES, DEFAULT_SEED, MODES, ROUND_SECONDS, ClassError, ClassRegistry, Classroom
+from dashboard.classroom.room import (
+    CLASSES,
+    DEFAULT_SEED,
+    MODES,
+    ROUND_SECONDS,
+    ClassError,
+    ClassRegistry,
+    Classroom,
+)
 
 DEFAULT_SCENARIO = "new_start_2021"
 POLL_MS = 1000  # how often the board redraws when the class changed (ms)
-QR_SCALE = 8  # pixels per QR module: about 300 px for a join address, readable from the back of a room
+QR_SCALE = (
+    8  # pixels per QR module: about 300 px for a join address, readable from the back of a room
+)
 CODE_FONT = "64px"
 BOARD_FONT = "18px"  # the board, read from the back of a room
 
@@ -34,7 +45,9 @@ BOARD_FONT = "18px"  # the board, read from the back of a room
 def join_qr_svg(url: str) -> str:
     """The join address as a QR code (SVG markup)."""
     buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=QR_SCALE, border=2, xmldecl=False, svgns=True)
+    segno.make(url, error="m").save(
+        buf, kind="svg", scale=QR_SCALE, border=2, xmldecl=False, svgns=True
+    )
     return buf.getvalue().decode()
 
 
@@ -64,7 +77,10 @@ def table_html(rows: list[dict], css: str) -> str:
     if not rows:
         return "<i>No games yet.</i>"
     head = "".join(f"<th>{html.escape(str(k))}</th>" for k in rows[0])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r.values()) + "</tr>" for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r.values()) + "</tr>"
+        for r in rows
+    )
     return f"<table class='{css}'><tr>{head}</tr>{body}</table>"
 
 
@@ -75,53 +91,111 @@ def outcomes_html(room: Classroom) -> str:
         return "<i>Outcomes appear here as games finish; the model's odds are being computed.</i>"
     rows = []
     for r in table.to_dict("records"):
+
         def bar(v: float, colour: str) -> str:
             if v != v:  # NaN
                 return "–"
             return f"<div style='background:{colour};width:{2 * v:.0f}px;height:14px;display:inline-block'></div> {v:.0f}%"
-        rows.append(f"<tr><td>{html.escape(r['outcome'])}</td><td>{r['games']}</td>"
-                    f"<td>{bar(r['class %'], '#0072B2')}</td><td>{bar(r['model %'], '#E69F00')}</td></tr>")
+
+        rows.append(
+            f"<tr><td>{html.escape(r['outcome'])}</td><td>{r['games']}</td>"
+            f"<td>{bar(r['class %'], '#0072B2')}</td><td>{bar(r['model %'], '#E69F00')}</td></tr>"
+        )
     dates = results.agreement_dates(room)
     model_n = room.odds.n if room.odds is not None else 0
-    note = (f"<p>Agreement dates in class: {html.escape(', '.join(dates['class']) or 'none yet')}. "
-            + (f"The model ({model_n} runs): {dates['model agreed %']:.0f}% agree, half of them by "
-               f"{html.escape(dates['model median'])}.</p>" if dates["model median"] else "The model's odds: computing…</p>"))
-    return ("<table class='classroom-outcomes'><tr><th>outcome</th><th>games</th><th>class</th>"
-            f"<th>model</th></tr>{''.join(rows)}</table>{note}")
+    note = (
+        f"<p>Agreement dates in class: {html.escape(', '.join(dates['class']) or 'none yet')}. "
+        + (
+            f"The model ({model_n} runs): {dates['model agreed %']:.0f}% agree, half of them by "
+            f"{html.escape(dates['model median'])}.</p>"
+            if dates["model median"]
+            else "The model's odds: computing…</p>"
+        )
+    )
+    return (
+        "<table class='classroom-outcomes'><tr><th>outcome</th><th>games</th><th>class</th>"
+        f"<th>model</th></tr>{''.join(rows)}</table>{note}"
+    )
 
 
 class TeacherConsole:
     """The console for one teacher's page."""
 
-    def __init__(self, registry: ClassRegistry = CLASSES, join_url: str = "", odds: Callable[[Classroom], None] = compute_odds):
+    def __init__(
+        self,
+        registry: ClassRegistry = CLASSES,
+        join_url: str = "",
+        odds: Callable[[Classroom], None] = compute_odds,
+    ):
         self.registry, self.join_url, self.odds = registry, join_url, odds
         self.shown: tuple = ()
         titles = dict(scenario_titles())
-        self.scenario = pn.widgets.Select(label="Scenario", options=titles,
-                                          value=DEFAULT_SCENARIO if DEFAULT_SCENARIO in titles.values() else None, width=320)
-        self.mode = pn.widgets.RadioBoxGroup(options={v: k for k, v in MODES.items()}, value="students")
-        self.clock = pn.widgets.IntInput(label="Seconds per move (0: no clock)", value=ROUND_SECONDS, start=0, end=3600, width=220)
-        self.seed = pn.widgets.IntInput(label="Seed (every game the same)", value=DEFAULT_SEED, start=0, end=2**31 - 1, width=220)
+        self.scenario = pn.widgets.Select(
+            label="Scenario",
+            options=titles,
+            value=DEFAULT_SCENARIO if DEFAULT_SCENARIO in titles.values() else None,
+            width=320,
+        )
+        self.mode = pn.widgets.RadioBoxGroup(
+            options={v: k for k, v in MODES.items()}, value="students"
+        )
+        self.clock = pn.widgets.IntInput(
+            label="Seconds per move (0: no clock)",
+            value=ROUND_SECONDS,
+            start=0,
+            end=3600,
+            width=220,
+        )
+        self.seed = pn.widgets.IntInput(
+            label="Seed (every game the same)",
+            value=DEFAULT_SEED,
+            start=0,
+            end=2**31 - 1,
+            width=220,
+        )
         self.open = pn.widgets.Button(label="Open the class", color="primary", width=180)
         self.start = pn.widgets.Button(label="Start the games", color="success", width=180)
         self.pause = pn.widgets.Button(label="Pause all", width=120)
         self.resume = pn.widgets.Button(label="Resume all", width=120)
         self.end = pn.widgets.Button(label="End the class", color="danger", width=150)
         self.message = pn.pane.Markdown("", css_classes=["classroom-message"])
-        self.join_card = pn.pane.HTML("", css_classes=["classroom-join"], sizing_mode="stretch_width")
-        self.students = pn.pane.HTML("", css_classes=["classroom-students"], sizing_mode="stretch_width")
+        self.join_card = pn.pane.HTML(
+            "", css_classes=["classroom-join"], sizing_mode="stretch_width"
+        )
+        self.students = pn.pane.HTML(
+            "", css_classes=["classroom-students"], sizing_mode="stretch_width"
+        )
         self.who = pn.widgets.Select(label="Move student", options={}, width=220)
         self.where = pn.widgets.Select(label="to seat", options={}, width=280)
         self.move = pn.widgets.Button(label="Move", width=100)
         self.board = pn.pane.HTML("", css_classes=["classroom-board"], sizing_mode="stretch_width")
-        self.outcomes = pn.pane.HTML("", css_classes=["classroom-outcomes-pane"], sizing_mode="stretch_width")
-        self.debrief = pn.pane.Markdown("", css_classes=["classroom-debrief"], sizing_mode="stretch_width")
+        self.outcomes = pn.pane.HTML(
+            "", css_classes=["classroom-outcomes-pane"], sizing_mode="stretch_width"
+        )
+        self.debrief = pn.pane.Markdown(
+            "", css_classes=["classroom-debrief"], sizing_mode="stretch_width"
+        )
         self.show_debrief = pn.widgets.Button(label="Show the debrief", color="primary", width=180)
-        self.incidents = pn.pane.HTML("", css_classes=["classroom-incidents"], sizing_mode="stretch_width")
+        self.incidents = pn.pane.HTML(
+            "", css_classes=["classroom-incidents"], sizing_mode="stretch_width"
+        )
         self.downloads = pn.Row(
-            pn.widgets.FileDownload(callback=self._file(export.games_csv), filename="class_games.csv", label="Games (CSV)"),
-            pn.widgets.FileDownload(callback=self._file(export.moves_csv), filename="class_moves.csv", label="Moves (CSV)"),
-            pn.widgets.FileDownload(callback=self._file(export.logs_zip), filename="class_logs.zip", label="Each game's log (zip)"))
+            pn.widgets.FileDownload(
+                callback=self._file(export.games_csv),
+                filename="class_games.csv",
+                label="Games (CSV)",
+            ),
+            pn.widgets.FileDownload(
+                callback=self._file(export.moves_csv),
+                filename="class_moves.csv",
+                label="Moves (CSV)",
+            ),
+            pn.widgets.FileDownload(
+                callback=self._file(export.logs_zip),
+                filename="class_logs.zip",
+                label="Each game's log (zip)",
+            ),
+        )
         self.open.on_click(lambda *_: self._guarded(self._open))
         self.start.on_click(lambda *_: self._guarded(lambda: self.room.start()))
         self.pause.on_click(lambda *_: self._guarded(lambda: self.room.pause()))
@@ -129,21 +203,60 @@ class TeacherConsole:
         self.end.on_click(lambda *_: self._guarded(lambda: self.room.end()))
         self.move.on_click(lambda *_: self._guarded(self._reassign))
         self.show_debrief.on_click(lambda *_: self._guarded(self._debrief))
-        self.setup = pn.Column("### A new class", self.scenario, "Mode", self.mode, pn.Row(self.clock, self.seed), self.open)
+        self.setup = pn.Column(
+            "### A new class",
+            self.scenario,
+            "Mode",
+            self.mode,
+            pn.Row(self.clock, self.seed),
+            self.open,
+        )
         self.status = pn.pane.Markdown("", css_classes=["classroom-phase"])
         for pane in (self.board, self.outcomes, self.debrief, self.students):
             pane.styles = {"font-size": BOARD_FONT}
         self.tabs = pn.Tabs(
-            ("Class", pn.Column(pn.Row(self.setup, self.join_card, sizing_mode="stretch_width"), "### Students",
-                                self.students, pn.Row(self.who, self.where, self.move), sizing_mode="stretch_width")),
-            ("Board", pn.Column("### Every game", self.board, "### Outcomes: the class beside the model", self.outcomes,
-                                sizing_mode="stretch_width")),
+            (
+                "Class",
+                pn.Column(
+                    pn.Row(self.setup, self.join_card, sizing_mode="stretch_width"),
+                    "### Students",
+                    self.students,
+                    pn.Row(self.who, self.where, self.move),
+                    sizing_mode="stretch_width",
+                ),
+            ),
+            (
+                "Board",
+                pn.Column(
+                    "### Every game",
+                    self.board,
+                    "### Outcomes: the class beside the model",
+                    self.outcomes,
+                    sizing_mode="stretch_width",
+                ),
+            ),
             ("Debrief", pn.Column(self.show_debrief, self.debrief, sizing_mode="stretch_width")),
-            ("Export", pn.Column(self.downloads, "### Refused messages", self.incidents, sizing_mode="stretch_width")),
-            dynamic=False, sizing_mode="stretch_width")
+            (
+                "Export",
+                pn.Column(
+                    self.downloads,
+                    "### Refused messages",
+                    self.incidents,
+                    sizing_mode="stretch_width",
+                ),
+            ),
+            dynamic=False,
+            sizing_mode="stretch_width",
+        )
         self.controls = pn.Row(self.start, self.pause, self.resume, self.end, self.status)
-        self.panel = pn.Column("## acsim: the teacher's console", self.message, self.controls, self.tabs,
-                               sizing_mode="stretch_width", css_classes=["classroom-console"])
+        self.panel = pn.Column(
+            "## acsim: the teacher's console",
+            self.message,
+            self.controls,
+            self.tabs,
+            sizing_mode="stretch_width",
+            css_classes=["classroom-console"],
+        )
         self.refresh(force=True)
 
     @property
@@ -165,13 +278,18 @@ class TeacherConsole:
             room = self.registry.current
             data = make(room) if room is not None else ""
             return io.BytesIO(data if isinstance(data, bytes) else data.encode())
+
         return callback
 
     def _open(self) -> None:
         if not self.scenario.value:
             raise ClassError("pick a scenario")
-        room = self.registry.open(sim.load_scenario(self.scenario.value), mode=self.mode.value,
-                                  seed=int(self.seed.value), round_seconds=int(self.clock.value))
+        room = self.registry.open(
+            sim.load_scenario(self.scenario.value),
+            mode=self.mode.value,
+            seed=int(self.seed.value),
+            round_seconds=int(self.clock.value),
+        )
         self.debrief.object = ""
         if self.odds is not None:
             threading.Thread(target=self.odds, args=(room,), name="class-odds", daemon=True).start()
@@ -207,7 +325,15 @@ class TeacherConsole:
         self.start.disabled = room.started or room.ended
         self.pause.disabled, self.resume.disabled = room.paused or room.ended, not room.paused
         self.show_debrief.disabled = False
-        phase = "ended" if room.ended else "paused" if room.paused else "playing" if room.started else "joining"
+        phase = (
+            "ended"
+            if room.ended
+            else "paused"
+            if room.paused
+            else "playing"
+            if room.started
+            else "joining"
+        )
         self.status.object = f"Class {room.code}: **{phase}**, {len(room.students)} students, {len(room.games)} games."
         url = self.join_url or "/join"
         self.join_card.object = (
@@ -216,16 +342,31 @@ class TeacherConsole:
             f"<div class='join-code' style='font-size:{CODE_FONT};font-weight:bold;letter-spacing:8px'>{room.code}</div>"
             f"<div>{html.escape(room.scenario.title or room.scenario.name)}: {html.escape(MODES[room.mode])}; "
             f"{len(room.students)} joined; {phase}.</div></div>"
-            f"<div class='join-qr'>{join_qr_svg(url)}</div></div>")
+            f"<div class='join-qr'>{join_qr_svg(url)}</div></div>"
+        )
         self.students.object = table_html(
-            [{"student": s.name, "game": s.game, "side": room.games[s.game].side_names[s.side] if s.game in room.games else ""}
-             for s in room.students.values()], "students")
+            [
+                {
+                    "student": s.name,
+                    "game": s.game,
+                    "side": room.games[s.game].side_names[s.side] if s.game in room.games else "",
+                }
+                for s in room.students.values()
+            ],
+            "students",
+        )
         self.who.options = {s.name: s.token for s in room.students.values()}
-        self.where.options = {f"game {g.number}, {side} ({seat.name or 'computer'})": (g.number, i)
-                              for g in room.games.values() for i, (side, seat) in enumerate(zip(g.side_names, g.seats))}
+        self.where.options = {
+            f"game {g.number}, {side} ({seat.name or 'computer'})": (g.number, i)
+            for g in room.games.values()
+            for i, (side, seat) in enumerate(zip(g.side_names, g.seats))
+        }
         self.board.object = table_html(results.board_rows(room), "board")
         self.outcomes.object = outcomes_html(room)
-        self.incidents.object = "".join(f"<div>{html.escape(i)}</div>" for i in room.incidents[-20:][::-1]) or "<i>None.</i>"
+        self.incidents.object = (
+            "".join(f"<div>{html.escape(i)}</div>" for i in room.incidents[-20:][::-1])
+            or "<i>None.</i>"
+        )
 
 
 def teacher_app(join_url: str = "") -> pn.viewable.Viewable:

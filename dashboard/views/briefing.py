@@ -25,10 +25,17 @@ def side_position(scn: sim.Scenario, state: Any) -> str:
     if briefings.get(state.name):
         return str(briefings[state.name]).strip()
     parts = [f"Forces at the start: {state.forces:,.0f} warheads."]
-    trust = state.trust if isinstance(state.trust, dict) else {o: state.trust for o in scn.state_names if o != state.name}
+    trust = (
+        state.trust
+        if isinstance(state.trust, dict)
+        else {o: state.trust for o in scn.state_names if o != state.name}
+    )
     if trust:
-        parts.append("Trust at the start (chance the other is a security seeker): "
-                     + ", ".join(f"{other} {p:.0%}" for other, p in trust.items()) + ".")
+        parts.append(
+            "Trust at the start (chance the other is a security seeker): "
+            + ", ".join(f"{other} {p:.0%}" for other, p in trust.items())
+            + "."
+        )
     reasons = [rl.reason for rl in state.red_lines if rl.reason]
     if reasons:
         parts.append("Red lines: " + "; ".join(r.rstrip(".") for r in reasons) + ".")
@@ -42,7 +49,11 @@ def briefing_markdown(scn: sim.Scenario) -> str:
     lines = [f"## {esc(title_of(scn))}"]
     if period_of(scn):
         lines.append(f"*{esc(period_of(scn))}*")
-    lines += ["### What is it", esc(scn.description.strip()) or "*The scenario has no description.*", "### The sides"]
+    lines += [
+        "### What is it",
+        esc(scn.description.strip()) or "*The scenario has no description.*",
+        "### The sides",
+    ]
     for state in scn.states:
         name = f"{state.label} ({state.name})" if state.label else state.name
         lines.append(f"- **{esc(name)}**: {esc(side_position(scn, state))}")
@@ -58,8 +69,9 @@ class BriefingView(View):
 
     def __init__(self, session: Session):
         super().__init__(session)
-        self.text = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["briefing"],
-                                     styles={"max-width": "60em"})
+        self.text = pn.pane.Markdown(
+            "", sizing_mode="stretch_width", css_classes=["briefing"], styles={"max-width": "60em"}
+        )
         self.panel = pn.Column(self.text, sizing_mode="stretch_width")
         session.param.watch(self.refresh, "scenario_name")
         self.update()

@@ -16,9 +16,9 @@ import panel as pn
 from bokeh.models import ColumnDataSource, FactorRange, Span, Whisker
 
 import sim
-from sim.calendar import Calendar
 from dashboard.view_data import calendar_x
 from dashboard.views.common import colour, label_chart, legend_below, new_figure, set_text_size
+from sim.calendar import Calendar
 
 BANDS = ("p5", "p25", "p50", "p75", "p95")  # the percentiles a fan chart shows
 SHARES_TITLE = "Outcomes (share of replicates, 95% interval)"
@@ -47,10 +47,25 @@ class SharesChart:
         self.source = ColumnDataSource({"cat": [], "share": [], "lo": [], "hi": [], "text": []})
         self.figure = new_figure(title, "", y_range=FactorRange(), height=105)
         self.figure.hbar(y="cat", right="share", height=0.6, source=self.source, color=colour(0))
-        self.figure.add_layout(Whisker(source=self.source, base="cat", lower="lo", upper="hi", dimension="width",
-                                       line_width=2))
-        self.figure.text(x="hi", y="cat", text="text", source=self.source, x_offset=6, y_offset=8,
-                         text_font_size="13px")
+        self.figure.add_layout(
+            Whisker(
+                source=self.source,
+                base="cat",
+                lower="lo",
+                upper="hi",
+                dimension="width",
+                line_width=2,
+            )
+        )
+        self.figure.text(
+            x="hi",
+            y="cat",
+            text="text",
+            source=self.source,
+            x_offset=6,
+            y_offset=8,
+            text_font_size="13px",
+        )
         self.figure.x_range.start, self.figure.x_range.end = 0, 110
         self.figure.xaxis.axis_label = "% of replicates"
 
@@ -59,9 +74,13 @@ class SharesChart:
         cats = [c.replace("_", " ") for c in shares["category"]]
         self.figure.y_range.factors = list(reversed(cats))
         self.figure.height = 60 + 45 * max(len(cats), 1)
-        self.source.data = {"cat": cats, "share": (shares["share"] * 100).to_numpy(),
-                            "lo": (shares["lo"] * 100).to_numpy(), "hi": (shares["hi"] * 100).to_numpy(),
-                            "text": [f"{s:.0%}" for s in shares["share"]]}
+        self.source.data = {
+            "cat": cats,
+            "share": (shares["share"] * 100).to_numpy(),
+            "lo": (shares["lo"] * 100).to_numpy(),
+            "hi": (shares["hi"] * 100).to_numpy(),
+            "text": [f"{s:.0%}" for s in shares["share"]],
+        }
 
 
 class TimingChart:
@@ -70,8 +89,20 @@ class TimingChart:
     def __init__(self):
         self.source = ColumnDataSource({"left": [], "right": [], "top": []})
         self.figure = new_figure("When agreements came", "replicates")
-        self.figure.quad(left="left", right="right", top="top", bottom=0, source=self.source, color=colour(2), alpha=0.8)
-        self.figure.add_layout(Span(location=0, dimension="height", line_color="#d00", line_dash="dotdash", line_width=2))
+        self.figure.quad(
+            left="left",
+            right="right",
+            top="top",
+            bottom=0,
+            source=self.source,
+            color=colour(2),
+            alpha=0.8,
+        )
+        self.figure.add_layout(
+            Span(
+                location=0, dimension="height", line_color="#d00", line_dash="dotdash", line_width=2
+            )
+        )
 
     def show(self, result, xs: Any = None) -> None:
         t, unit = result.agreement_timing(), result.timing_unit
@@ -79,7 +110,9 @@ class TimingChart:
         self.figure.xaxis.axis_label = f"{unit} relative to the deadline (0 = the deadline)"
         if len(t):
             hi = max(int(t.max()), 1)
-            counts, edges = np.histogram(t, bins=np.linspace(0, hi + max(hi // 20, 1), min(TIMING_BINS, hi + 2)))
+            counts, edges = np.histogram(
+                t, bins=np.linspace(0, hi + max(hi // 20, 1), min(TIMING_BINS, hi + 2))
+            )
             self.source.data = {"left": -edges[1:], "right": -edges[:-1], "top": counts}
         else:
             self.source.data = {"left": [], "right": [], "top": []}
@@ -95,7 +128,14 @@ class FanChart:
             src = self.sources[name] = ColumnDataSource({"x": [], **{c: [] for c in BANDS}})
             self.figure.varea("x", "p5", "p95", source=src, color=colour(i), alpha=0.15)
             self.figure.varea("x", "p25", "p75", source=src, color=colour(i), alpha=0.3)
-            self.figure.line("x", "p50", source=src, color=colour(i), line_width=3, legend_label=f"{legend} (median)")
+            self.figure.line(
+                "x",
+                "p50",
+                source=src,
+                color=colour(i),
+                line_width=3,
+                legend_label=f"{legend} (median)",
+            )
         legend_below(self.figure)
 
     def show(self, result, xs: np.ndarray) -> None:
@@ -156,4 +196,6 @@ class ChartSet:
 
     def _attach(self, large_text: bool) -> None:
         set_text_size([c.figure for c in self.figures], [], large_text)
-        self.panel.objects = [pn.pane.Bokeh(c.figure, sizing_mode="stretch_width") for c in self.figures]
+        self.panel.objects = [
+            pn.pane.Bokeh(c.figure, sizing_mode="stretch_width") for c in self.figures
+        ]

@@ -7,8 +7,9 @@ import html
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import panel as pn
 from bokeh.models import SaveTool, Title
@@ -19,7 +20,12 @@ from panel.viewable import Viewer
 
 # Okabe and Ito's colour-blind-safe palette (blue, vermillion, bluish green, reddish purple, orange, sky blue, yellow)
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-BAND_COLOURS = {"calm": "#e8f5e9", "strained": "#fffde7", "confrontation": "#fff3e0", "crisis": "#ffebee"}
+BAND_COLOURS = {
+    "calm": "#e8f5e9",
+    "strained": "#fffde7",
+    "confrontation": "#fff3e0",
+    "crisis": "#ffebee",
+}
 PROGRESS_EVERY_S = 0.2  # the shortest time between two progress updates sent to a page (seconds)
 
 
@@ -34,7 +40,10 @@ class TextSize:
     legend_columns: int
 
 
-TEXT_SIZES = {False: TextSize("12px", "14px", "15px", 8, 4), True: TextSize("18px", "21px", "22px", 4, 2)}
+TEXT_SIZES = {
+    False: TextSize("12px", "14px", "15px", 8, 4),
+    True: TextSize("18px", "21px", "22px", 4, 2),
+}
 
 
 def colour(i: int) -> str:
@@ -42,15 +51,32 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def new_figure(title: str, y_label: str, *, x_type: str = "auto", height: int = 260,
-               tools: str = "pan,box_zoom,reset,hover", **kw: Any):
+def new_figure(
+    title: str,
+    y_label: str,
+    *,
+    x_type: str = "auto",
+    height: int = 260,
+    tools: str = "pan,box_zoom,reset,hover",
+    **kw: Any,
+):
     """A Bokeh figure that stretches to its column, with a save tool that names its PNG without asking.
 
     Its legend (once lines are added) goes below the plot, where it hides no line.
     """
-    fig = figure(title=title, height=height, sizing_mode="stretch_width", x_axis_type=x_type,
-                 tools=tools, toolbar_location="above", min_width=MIN_CHART_PX, **kw)
-    fig.add_tools(SaveTool(filename=slug(title)))  # the toolbar goes above: at the side of a short chart Bokeh folds tools into a menu
+    fig = figure(
+        title=title,
+        height=height,
+        sizing_mode="stretch_width",
+        x_axis_type=x_type,
+        tools=tools,
+        toolbar_location="above",
+        min_width=MIN_CHART_PX,
+        **kw,
+    )
+    fig.add_tools(
+        SaveTool(filename=slug(title))
+    )  # the toolbar goes above: at the side of a short chart Bokeh folds tools into a menu
     fig.yaxis.axis_label = y_label
     fig.title.text_font_size = TEXT_SIZES[False].label
     fig.toolbar.logo = None
@@ -82,7 +108,12 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
     text = f"{label} · {date}" if label else ""
     subtitle = next((t for t in fig.above if isinstance(t, Title) and t is not fig.title), None)
     if subtitle is None:
-        subtitle = Title(text=text, text_font_style="italic", text_color="#333", text_font_size=TEXT_SIZES[False].tick)
+        subtitle = Title(
+            text=text,
+            text_font_style="italic",
+            text_color="#333",
+            text_font_size=TEXT_SIZES[False].tick,
+        )
         fig.add_layout(subtitle, "above")
     elif subtitle.text != text:
         subtitle.text = text
@@ -144,14 +175,20 @@ def in_server() -> bool:
     return doc is not None and getattr(doc, "session_context", None) is not None
 
 
-def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callable[[Any], None],
-             on_error: Callable[[Exception], None], on_progress: Callable[[int, int], None]) -> None:
+def off_loop(
+    work: Callable[[Callable[[int, int], None]], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[Exception], None],
+    on_progress: Callable[[int, int], None],
+) -> None:
     """Run work(progress) in a thread; its progress, result or error come back on the session's event loop.
 
     Without a server (tests) the work runs at once, in this thread.
     """
     doc = pn.state.curdoc
-    if not in_server():  # (panel's state.served is False under panel.serve(function), so it is not used here)
+    if (
+        not in_server()
+    ):  # (panel's state.served is False under panel.serve(function), so it is not used here)
         try:
             result = work(on_progress)
         except Exception as exc:
@@ -172,7 +209,9 @@ def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callabl
 
     last_sent = [0.0]
 
-    def relay(done: int, total: int) -> None:  # a page needs a few progress updates a second, not one per chunk
+    def relay(
+        done: int, total: int
+    ) -> None:  # a page needs a few progress updates a second, not one per chunk
         now = time.monotonic()
         if done >= total or now - last_sent[0] >= PROGRESS_EVERY_S:
             last_sent[0] = now
@@ -189,7 +228,9 @@ def off_loop(work: Callable[[Callable[[int, int], None]], Any], on_done: Callabl
     threading.Thread(target=target, daemon=True).start()
 
 
-_QUEUED: weakref.WeakKeyDictionary[Any, list[Redraw]] = weakref.WeakKeyDictionary()  # page -> redraws due
+_QUEUED: weakref.WeakKeyDictionary[Any, list[Redraw]] = (
+    weakref.WeakKeyDictionary()
+)  # page -> redraws due
 
 
 class Redraw:

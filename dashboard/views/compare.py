@@ -21,9 +21,11 @@ DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
 
 def compare_charts(names: tuple[str, ...], dateless: bool) -> list:
     """One side's charts for a scenario's states and calendar."""
-    return [SharesChart("Outcomes (95% interval)"),
-            FanChart("Tension", "tension (0-1)", TENSION_SERIES, dateless),
-            FanChart("Forces", "warheads", forces_series(names), dateless)]
+    return [
+        SharesChart("Outcomes (95% interval)"),
+        FanChart("Tension", "tension (0-1)", TENSION_SERIES, dateless),
+        FanChart("Forces", "warheads", forces_series(names), dateless),
+    ]
 
 
 class Variant:
@@ -33,20 +35,35 @@ class Variant:
         self.session = session
         self.scenario = pn.widgets.Select(label=f"{title}: scenario", sizing_mode="stretch_width")
         self.fill(scenario)
-        self.path = pn.widgets.TextInput(label="change a field (dotted path, optional)",
-                                         placeholder="e.g. states.RU.utility.secrecy_cost", sizing_mode="stretch_width")
+        self.path = pn.widgets.TextInput(
+            label="change a field (dotted path, optional)",
+            placeholder="e.g. states.RU.utility.secrecy_cost",
+            sizing_mode="stretch_width",
+        )
         self.value = pn.widgets.TextInput(label="to the value", placeholder="e.g. 0.5", width=140)
-        self.summary = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=[f"compare-{title.lower()}"])
+        self.summary = pn.pane.Markdown(
+            "", sizing_mode="stretch_width", css_classes=[f"compare-{title.lower()}"]
+        )
         self.charts = ChartSet(compare_charts, f"compare-charts-{title.lower()}")
-        self.panel = pn.Column(f"### {title}", self.scenario, pn.FlexBox(self.path, self.value, sizing_mode="stretch_width"),
-                               self.summary, self.charts.panel, sizing_mode="stretch_width")
+        self.panel = pn.Column(
+            f"### {title}",
+            self.scenario,
+            pn.FlexBox(self.path, self.value, sizing_mode="stretch_width"),
+            self.summary,
+            self.charts.panel,
+            sizing_mode="stretch_width",
+        )
 
     def fill(self, value: str | None = None) -> None:
         """The picker's entries: every scenario of the session, by title."""
         s = self.session
         groups = picker_groups(sim.bundled_scenarios(), s.uploaded)
         names = [n for g in groups.values() for n in g.values()]
-        value = value if value in names else (self.scenario.value if self.scenario.value in names else names[0])
+        value = (
+            value
+            if value in names
+            else (self.scenario.value if self.scenario.value in names else names[0])
+        )
         self.scenario.param.update(groups=groups, value=value)
 
     def chosen(self) -> sim.Scenario:
@@ -74,7 +91,9 @@ class Variant:
     def label(self, overrides: dict, seed: int) -> str:
         """What this side's result is of: scenario title, seed and changed field."""
         extra = "; ".join(f"{k} = {v}" for k, v in overrides.items())
-        return f"{title_of(self.chosen())} · seed {seed} · " + (f"changed: {extra}" if extra else "as written")
+        return f"{title_of(self.chosen())} · seed {seed} · " + (
+            f"changed: {extra}" if extra else "as written"
+        )
 
 
 class CompareView(View):
@@ -85,16 +104,28 @@ class CompareView(View):
         self.a = Variant("A", DEFAULT_A, session)
         self.b = Variant("B", DEFAULT_B, session)
         self.ensembles = Ensembles()
-        self.n = pn.widgets.IntSlider(label="Replicates of each", start=10, end=1000, step=10, value=100, width=260)
+        self.n = pn.widgets.IntSlider(
+            label="Replicates of each", start=10, end=1000, step=10, value=100, width=260
+        )
         self.run_button = pn.widgets.Button(label="Compare", color="primary", width=130)
         self.progress = pn.indicators.Progress(value=0, max=100, width=200, visible=False)
-        self.status = pn.pane.Markdown("Pick two variants and press Compare.", sizing_mode="stretch_width")
+        self.status = pn.pane.Markdown(
+            "Pick two variants and press Compare.", sizing_mode="stretch_width"
+        )
         self.run_button.on_click(lambda *_: self.start())
-        self.panel = pn.Column(pn.FlexBox(self.n, self.run_button, self.progress, sizing_mode="stretch_width"),
-                               self.status, side_by_side(self.a.panel, self.b.panel, basis=("320px", "320px")),
-                               sizing_mode="stretch_width")
+        self.panel = pn.Column(
+            pn.FlexBox(self.n, self.run_button, self.progress, sizing_mode="stretch_width"),
+            self.status,
+            side_by_side(self.a.panel, self.b.panel, basis=("320px", "320px")),
+            sizing_mode="stretch_width",
+        )
         session.param.watch(self._scenarios_changed, "scenario_name")
-        session.param.watch(lambda *_: set_text_size([], [self.a.summary, self.b.summary, self.status], session.large_text), "large_text")
+        session.param.watch(
+            lambda *_: set_text_size(
+                [], [self.a.summary, self.b.summary, self.status], session.large_text
+            ),
+            "large_text",
+        )
 
     @property
     def results(self) -> Any:
@@ -121,7 +152,9 @@ class CompareView(View):
             self.session.error = describe_error(exc)
             return
         labels = (self.a.label(oa, seed), self.b.label(ob, seed))
-        batch = Batch([(sa, n, seed, oa, series_a), (sb, n, seed, ob, series_b)], labels, " vs ".join(labels))
+        batch = Batch(
+            [(sa, n, seed, oa, series_a), (sb, n, seed, ob, series_b)], labels, " vs ".join(labels)
+        )
         if self.ensembles.start(batch, self._done, self._failed, self._progress):
             self._running(True)
             self.status.object = f"Running {n} replicates of each…"

@@ -23,9 +23,13 @@ class ControlsView(View):
     def __init__(self, session: Session):
         super().__init__(session)
         self.callback = None
-        self.scenario = pn.widgets.Select(label="Scenario", sizing_mode="stretch_width", css_classes=["scenario-picker"])
+        self.scenario = pn.widgets.Select(
+            label="Scenario", sizing_mode="stretch_width", css_classes=["scenario-picker"]
+        )
         self._fill_picker()
-        self.upload = pn.widgets.FileInput(accept=".yaml,.yml", label="Open a scenario file", sizing_mode="stretch_width")
+        self.upload = pn.widgets.FileInput(
+            accept=".yaml,.yml", label="Open a scenario file", sizing_mode="stretch_width"
+        )
         self.seed = pn.widgets.IntInput(label="Seed", value=session.seed, start=0, width=120)
         self.run = pn.widgets.Button(label="Run to end", color="primary")
         self.step = pn.widgets.Button(label="Step")
@@ -36,12 +40,24 @@ class ControlsView(View):
         self.confirm = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["confirm-reset"])
         self.confirm_yes = pn.widgets.Button(label="Yes, reset", color="danger")
         self.confirm_no = pn.widgets.Button(label="Keep playing")
-        self.confirm_box = pn.Column(self.confirm, pn.Row(self.confirm_yes, self.confirm_no), visible=False,
-                                     sizing_mode="stretch_width", styles={"border": "2px solid #D55E00", "padding": "4px"})
-        self.position = pn.widgets.IntSlider(label="Rewind to step", start=0, end=1, value=0,
-                                             sizing_mode="stretch_width", css_classes=["timeline-position"])
-        self.speed = pn.widgets.FloatSlider.from_param(session.param.speed, label="Speed (steps per second)",
-                                                       sizing_mode="stretch_width")
+        self.confirm_box = pn.Column(
+            self.confirm,
+            pn.Row(self.confirm_yes, self.confirm_no),
+            visible=False,
+            sizing_mode="stretch_width",
+            styles={"border": "2px solid #D55E00", "padding": "4px"},
+        )
+        self.position = pn.widgets.IntSlider(
+            label="Rewind to step",
+            start=0,
+            end=1,
+            value=0,
+            sizing_mode="stretch_width",
+            css_classes=["timeline-position"],
+        )
+        self.speed = pn.widgets.FloatSlider.from_param(
+            session.param.speed, label="Speed (steps per second)", sizing_mode="stretch_width"
+        )
         # plain HTML: it changes on every step, and rendering Markdown on the server costs more than the run
         self.status = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["run-status"])
         self.sliders = pn.Column(sizing_mode="stretch_width")
@@ -61,10 +77,23 @@ class ControlsView(View):
         session.param.watch(lambda *_: self._new_scenario(), "scenario_name")
         session.param.watch(self.redraw, ["version", "large_text"])
         session.param.watch(self._follow_overrides, "overrides")
-        buttons = pn.FlexBox(self.run, self.step, self.next_event, self.play, self.reset, sizing_mode="stretch_width")
+        buttons = pn.FlexBox(
+            self.run, self.step, self.next_event, self.play, self.reset, sizing_mode="stretch_width"
+        )
         self.panel = pn.Column(
-            self.scenario, self.upload, buttons, self.confirm_box, self.pause_at_events, self.speed, self.position,
-            self.seed, self.status, "#### Parameters", self.sliders, sizing_mode="stretch_width")
+            self.scenario,
+            self.upload,
+            buttons,
+            self.confirm_box,
+            self.pause_at_events,
+            self.speed,
+            self.position,
+            self.seed,
+            self.status,
+            "#### Parameters",
+            self.sliders,
+            sizing_mode="stretch_width",
+        )
         self._build_sliders()
         self.update()
 
@@ -87,12 +116,30 @@ class ControlsView(View):
         widgets = []
         self.slider_of = {}
         for p in key_parameters(self.session.scenario):
-            w = pn.widgets.FloatSlider(label=f"{p.label} ({p.unit})", start=p.start, end=max(p.end, p.value), step=p.step,
-                                       value=self.session.overrides.get(p.path, p.value), sizing_mode="stretch_width")
-            w.param.watch(lambda e, path=p.path: self.session.guarded(self.session.set_override, path, e.new), "value_throttled")
+            w = pn.widgets.FloatSlider(
+                label=f"{p.label} ({p.unit})",
+                start=p.start,
+                end=max(p.end, p.value),
+                step=p.step,
+                value=self.session.overrides.get(p.path, p.value),
+                sizing_mode="stretch_width",
+            )
+            w.param.watch(
+                lambda e, path=p.path: self.session.guarded(self.session.set_override, path, e.new),
+                "value_throttled",
+            )
             self.slider_of[p.path] = (w, p.value)
-            widgets.append(pn.Column(w, pn.pane.Markdown(p.help, styles={"font-size": "0.8em", "color": "#444"}, margin=(-12, 10, 0, 10)),
-                                     sizing_mode="stretch_width"))
+            widgets.append(
+                pn.Column(
+                    w,
+                    pn.pane.Markdown(
+                        p.help,
+                        styles={"font-size": "0.8em", "color": "#444"},
+                        margin=(-12, 10, 0, 10),
+                    ),
+                    sizing_mode="stretch_width",
+                )
+            )
         self.sliders.objects = widgets
 
     def _follow_overrides(self, *_: Any) -> None:
@@ -121,8 +168,10 @@ class ControlsView(View):
             s.guarded(s.reset)
             return
         n = len(s.decisions)
-        self.confirm.object = (f"<b>Reset the game?</b> Your {n} decision{'s' if n != 1 else ''} as "
-                               f"{esc(s.player)} will be lost and the game starts again.")
+        self.confirm.object = (
+            f"<b>Reset the game?</b> Your {n} decision{'s' if n != 1 else ''} as "
+            f"{esc(s.player)} will be lost and the game starts again."
+        )
         self.confirm_box.visible = True
 
     def _confirmed(self, yes: bool) -> None:
@@ -174,14 +223,18 @@ class ControlsView(View):
     def update(self) -> None:
         s = self.session
         st = s.status()
-        lines = [f"<b>{esc(st['date'])}</b> (step {st['step']} of {st['steps']})",
-                 f"Tension {st['tension']:.2f}: {esc(st['band'])}; treaty {esc(st['treaty'])}"]
+        lines = [
+            f"<b>{esc(st['date'])}</b> (step {st['step']} of {st['steps']})",
+            f"Tension {st['tension']:.2f}: {esc(st['band'])}; treaty {esc(st['treaty'])}",
+        ]
         if st["outcome"]:
             lines.append(f"<b>Outcome: {esc(st['outcome'])}</b><br>{esc(st['reason'])}")
         self.status.object = "".join(f"<p>{line}</p>" for line in lines)
         if self.seed.value != s.seed:
             self.seed.value = s.seed
-        self.position.param.update(end=max(st["steps"], 1), value=st["step"], disabled=bool(s.player))
+        self.position.param.update(
+            end=max(st["steps"], 1), value=st["step"], disabled=bool(s.player)
+        )
         self.next_event.disabled = s.next_event_step() is None
         if not s.in_game:
             self.confirm_box.visible = False

@@ -39,15 +39,23 @@ class ExportView(View):
                 widget.filename = f"{s.scenario_name}_seed{s.seed}_{suffix}"
                 return io.StringIO(make(s))
 
-            widget = pn.widgets.FileDownload(callback=callback, filename=f"run_{suffix}", label=label,
-                                             color="primary", width=360)
+            widget = pn.widgets.FileDownload(
+                callback=callback, filename=f"run_{suffix}", label=label, color="primary", width=360
+            )
             return widget
 
         self.timeseries = button("Time series (CSV)", timeseries_csv, "timeseries.csv")
         self.log = button("Log of decisions (CSV)", log_csv, "log.csv")
-        self.settings = button("Current settings as a scenario file (YAML)", settings_yaml, "scenario.yaml")
+        self.settings = button(
+            "Current settings as a scenario file (YAML)", settings_yaml, "scenario.yaml"
+        )
         self.panel = pn.Column(
-            pn.pane.Markdown("Each chart has a **save** button in its toolbar (a PNG of that chart). "
-                             "The files below hold the current run: its time series (one row per step), "
-                             "its log, and the settings as a scenario file that `acsim run FILE` runs again."),
-            self.timeseries, self.log, self.settings)
+            pn.pane.Markdown(
+                "Each chart has a **save** button in its toolbar (a PNG of that chart). "
+                "The files below hold the current run: its time series (one row per step), "
+                "its log, and the settings as a scenario file that `acsim run FILE` runs again."
+            ),
+            self.timeseries,
+            self.log,
+            self.settings,
+        )

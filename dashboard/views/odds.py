@@ -17,13 +17,22 @@ from dashboard.ensembles import POOL_FROM, Batch, Ensembles, run_ensemble, share
 from dashboard.scenarios import describe_error
 from dashboard.session import Session
 from dashboard.view_data import ensemble_series
-from dashboard.views.charts import (TENSION_SERIES, ChartSet, FanChart, SharesChart, TimingChart, forces_series,
-                                    trust_series)
+from dashboard.views.charts import (
+    TENSION_SERIES,
+    ChartSet,
+    FanChart,
+    SharesChart,
+    TimingChart,
+    forces_series,
+    trust_series,
+)
 from dashboard.views.common import View, esc, set_text_size
 
 MIN_REPLICATES, MAX_REPLICATES, DEFAULT_REPLICATES = 10, 1000, 100
-STALE = ("**These results are of earlier settings** ({then}). The page now shows {now}: "
-         "press *Run replicates* for its odds.")
+STALE = (
+    "**These results are of earlier settings** ({then}). The page now shows {now}: "
+    "press *Run replicates* for its odds."
+)
 
 
 class OddsView(View):
@@ -32,8 +41,14 @@ class OddsView(View):
     def __init__(self, session: Session):
         super().__init__(session)
         self.ensembles = Ensembles()
-        self.n = pn.widgets.IntSlider(label="Replicates", start=MIN_REPLICATES, end=MAX_REPLICATES, step=10,
-                                      value=DEFAULT_REPLICATES, width=260)
+        self.n = pn.widgets.IntSlider(
+            label="Replicates",
+            start=MIN_REPLICATES,
+            end=MAX_REPLICATES,
+            step=10,
+            value=DEFAULT_REPLICATES,
+            width=260,
+        )
         self.run_button = pn.widgets.Button(label="Run replicates", color="primary", width=150)
         self.progress = pn.indicators.Progress(value=0, max=100, width=200, visible=False)
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["odds-status"])
@@ -41,12 +56,19 @@ class OddsView(View):
         self.charts = ChartSet(odds_charts, "odds-charts")
         self.run_button.on_click(lambda *_: self.start())
         outcomes = pn.Column("### Outcomes", self.shares, sizing_mode="stretch_width")
-        self.panel = pn.Column(pn.FlexBox(self.n, self.run_button, self.progress, sizing_mode="stretch_width"),
-                               self.status, outcomes, self.charts.panel,
-                               sizing_mode="stretch_width")
+        self.panel = pn.Column(
+            pn.FlexBox(self.n, self.run_button, self.progress, sizing_mode="stretch_width"),
+            self.status,
+            outcomes,
+            self.charts.panel,
+            sizing_mode="stretch_width",
+        )
         session.param.watch(self._scenario_changed, "scenario_name")
         session.param.watch(self._settings_changed, ["seed", "overrides"])
-        session.param.watch(lambda *_: set_text_size([], [self.shares, self.status], session.large_text), "large_text")
+        session.param.watch(
+            lambda *_: set_text_size([], [self.shares, self.status], session.large_text),
+            "large_text",
+        )
         self._invite()
 
     @property
@@ -54,8 +76,10 @@ class OddsView(View):
         return self.ensembles.result
 
     def _invite(self) -> None:
-        self.status.object = (f"Run replicates of **{esc(self.session.settings_label())}**, "
-                              "with seeds derived from the run's seed.")
+        self.status.object = (
+            f"Run replicates of **{esc(self.session.settings_label())}**, "
+            "with seeds derived from the run's seed."
+        )
 
     def _scenario_changed(self, *_: Any) -> None:
         """A result never stays under another scenario's title: it goes, and a run still going is ignored."""
@@ -72,7 +96,9 @@ class OddsView(View):
         if e.result is None:
             self._invite()
         elif e.key != self.session.settings_key():
-            self.status.object = STALE.format(then=esc(e.label), now=esc(self.session.settings_label()))
+            self.status.object = STALE.format(
+                then=esc(e.label), now=esc(self.session.settings_label())
+            )
         else:
             self.status.object = self._done_text()
 
@@ -81,8 +107,11 @@ class OddsView(View):
         s = self.session
         try:
             n = int(self.n.value)
-            batch = Batch([(s.scenario, n, s.seed, dict(s.overrides), ensemble_series(s.model))],
-                          s.settings_key(), s.settings_label())
+            batch = Batch(
+                [(s.scenario, n, s.seed, dict(s.overrides), ensemble_series(s.model))],
+                s.settings_key(),
+                s.settings_label(),
+            )
         except Exception as exc:
             s.error = describe_error(exc)
             return
@@ -130,7 +159,10 @@ class OddsView(View):
 
 def odds_charts(names: tuple[str, ...], dateless: bool) -> list:
     """The Odds view's charts for a scenario's states and calendar."""
-    return [SharesChart(), TimingChart(),
-            FanChart("Forces across replicates", "warheads", forces_series(names), dateless),
-            FanChart("Trust across replicates", "probability", trust_series(names), dateless),
-            FanChart("Tension across replicates", "tension (0-1)", TENSION_SERIES, dateless)]
+    return [
+        SharesChart(),
+        TimingChart(),
+        FanChart("Forces across replicates", "warheads", forces_series(names), dateless),
+        FanChart("Trust across replicates", "probability", trust_series(names), dateless),
+        FanChart("Tension across replicates", "tension (0-1)", TENSION_SERIES, dateless),
+    ]

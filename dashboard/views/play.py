@@ -28,7 +28,9 @@ from dashboard.views.common import View, esc, number, set_text_size
 from dashboard.views.glossary import with_glossary
 from dashboard.views.timeline import log_html
 
-DOUBLE_CLICK_S = 0.4  # a second answer this soon after the last one is the same click twice (seconds)
+DOUBLE_CLICK_S = (
+    0.4  # a second answer this soon after the last one is the same click twice (seconds)
+)
 DEBRIEF_REPLICATES = 100  # the model's runs from the same start, for the debrief's odds
 # In the browser, a click on Accept or Reject disables both at once, so the second click of a double click
 # finds them disabled; the server enables them again with the next question.
@@ -37,7 +39,13 @@ DISABLE_ANSWERS_JS = "source.disabled = true; other.disabled = true;"
 
 def worth_phrase(worth: float) -> str:
     """What an offer is worth to the player, against no deal (which is worth 0)."""
-    verdict = "better than no deal" if worth > 0 else "no better than no deal" if worth == 0 else "WORSE than no deal"
+    verdict = (
+        "better than no deal"
+        if worth > 0
+        else "no better than no deal"
+        if worth == 0
+        else "WORSE than no deal"
+    )
     return f"worth **{number(worth)}** to you ({verdict}, which is worth 0)"
 
 
@@ -70,16 +78,27 @@ def question_text(session: Session) -> str:
     if q.role == "answer":
         date = event_date(session, q) or m.calendar.labels[min(q.step, m.calendar.n_steps)]
         worth = float(session.utilities()[q.offer, me.index])
-        red = ("" if me.allowed[q.offer] else
-               f"\n\n⚠ **It crosses your red line**: {esc(me.red_line_why[q.offer])}.")
-        return (f"### {date}: {_proposer_of(session)} offers {m.space.describe(q.offer, m.treaty.in_force)}\n\n"
-                f"To you, **{session.player}**, it is {worth_phrase(worth)}.{red}\n\n"
-                f"Do you accept? Accepting ends the talks with this deal. Your advisers' rule would "
-                f"{'accept' if q.default else 'reject'} it.")
+        red = (
+            ""
+            if me.allowed[q.offer]
+            else f"\n\n⚠ **It crosses your red line**: {esc(me.red_line_why[q.offer])}."
+        )
+        return (
+            f"### {date}: {_proposer_of(session)} offers {m.space.describe(q.offer, m.treaty.in_force)}\n\n"
+            f"To you, **{session.player}**, it is {worth_phrase(worth)}.{red}\n\n"
+            f"Do you accept? Accepting ends the talks with this deal. Your advisers' rule would "
+            f"{'accept' if q.default else 'reject'} it."
+        )
     date = m.calendar.labels[min(q.step, m.calendar.n_steps)]
-    suggestion = "" if q.default is None else f" Your advisers suggest offer {q.default}: {m.space.describe(q.default, m.treaty.in_force)}."
-    return (f"### {date}: your turn to propose, {session.player}\n\nPick an offer (the table below gives what each "
-            f"is worth to each side; no deal is worth 0).{suggestion}")
+    suggestion = (
+        ""
+        if q.default is None
+        else f" Your advisers suggest offer {q.default}: {m.space.describe(q.default, m.treaty.in_force)}."
+    )
+    return (
+        f"### {date}: your turn to propose, {session.player}\n\nPick an offer (the table below gives what each "
+        f"is worth to each side; no deal is worth 0).{suggestion}"
+    )
 
 
 def _proposer_of(session: Session) -> str:
@@ -94,11 +113,17 @@ def offers_html(session: Session) -> str:
     rows = []
     for r in table.to_dict("records"):
         mine = r[f"worth to {session.player}"]
-        warn = "⚠ crosses your red line" if not r["within your red lines"] else ("worse than no deal" if mine < 0 else "")
+        warn = (
+            "⚠ crosses your red line"
+            if not r["within your red lines"]
+            else ("worse than no deal" if mine < 0 else "")
+        )
         cells = "".join(f"<td style='text-align:right'>{number(r[c])}</td>" for c in worth)
         style = " style='color:#777'" if warn else ""
-        rows.append(f"<tr{style}><td>{r['offer']}</td><td>{esc(r['terms'])}</td>{cells}<td>{warn}</td></tr>")
-    return (f"<table class='offer-menu' style='border-collapse:collapse;width:100%'><tr>{head}</tr>{''.join(rows)}</table>")
+        rows.append(
+            f"<tr{style}><td>{r['offer']}</td><td>{esc(r['terms'])}</td>{cells}<td>{warn}</td></tr>"
+        )
+    return f"<table class='offer-menu' style='border-collapse:collapse;width:100%'><tr>{head}</tr>{''.join(rows)}</table>"
 
 
 def record_text(scn) -> str:
@@ -106,7 +131,13 @@ def record_text(scn) -> str:
     record = getattr(scn, "record", None)
     if not record:
         return ""
-    data = record.model_dump() if hasattr(record, "model_dump") else dict(record) if isinstance(record, dict) else {"text": str(record)}
+    data = (
+        record.model_dump()
+        if hasattr(record, "model_dump")
+        else dict(record)
+        if isinstance(record, dict)
+        else {"text": str(record)}
+    )
     parts = []
     for key in ("label", "outcome", "category"):
         if data.get(key):
@@ -129,28 +160,49 @@ class PlayView(View):
         self.clock = clock
         self.answered_at = -1e9
         self.debrief_odds = Ensembles()
-        self.side = pn.widgets.Select(label="Your side", options=session.scenario.state_names, width=160,
-                                      css_classes=["play-side"])
+        self.side = pn.widgets.Select(
+            label="Your side",
+            options=session.scenario.state_names,
+            width=160,
+            css_classes=["play-side"],
+        )
         self.take = pn.widgets.Button(label="Take this side", color="primary", width=140)
         self.leave = pn.widgets.Button(label="Stop playing", width=130)
-        self.brief = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["play-briefing"])
-        self.question = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["play-question"])
+        self.brief = pn.pane.Markdown(
+            "", sizing_mode="stretch_width", css_classes=["play-briefing"]
+        )
+        self.question = pn.pane.Markdown(
+            "", sizing_mode="stretch_width", css_classes=["play-question"]
+        )
         self.accept = pn.widgets.Button(label="Accept", color="success", width=120)
         self.reject = pn.widgets.Button(label="Reject", color="danger", width=120)
         self.accept.js_on_click(args={"other": self.reject}, code=DISABLE_ANSWERS_JS)
         self.reject.js_on_click(args={"other": self.accept}, code=DISABLE_ANSWERS_JS)
-        self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width", css_classes=["play-offer"])
-        self.warning = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width",
-                                     css_classes=["offer-warning"])
+        self.offer = pn.widgets.Select(
+            label="Your offer", options={}, sizing_mode="stretch_width", css_classes=["play-offer"]
+        )
+        self.warning = pn.pane.Alert(
+            "",
+            alert_type="warning",
+            visible=False,
+            sizing_mode="stretch_width",
+            css_classes=["offer-warning"],
+        )
         self.propose = pn.widgets.Button(label="Propose", color="primary", width=120)
         self.no_offer = pn.widgets.Button(label="Make no offer", width=130)
         self.propose.js_on_click(args={"other": self.no_offer}, code=DISABLE_ANSWERS_JS)
         self.no_offer.js_on_click(args={"other": self.propose}, code=DISABLE_ANSWERS_JS)
         self.terms = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["play-terms"])
-        self.score = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["play-score"], visible=False)
-        self.log = pn.pane.HTML("", height=480, sizing_mode="stretch_width",
-                                styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
-                                css_classes=["play-log"])
+        self.score = pn.pane.Markdown(
+            "", sizing_mode="stretch_width", css_classes=["play-score"], visible=False
+        )
+        self.log = pn.pane.HTML(
+            "",
+            height=480,
+            sizing_mode="stretch_width",
+            styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
+            css_classes=["play-log"],
+        )
         self.take.on_click(lambda *_: session.guarded(session.play_side, self.side.value))
         self.leave.on_click(lambda *_: session.guarded(self._leave))
         self.accept.on_click(lambda *_: self.answer(True))
@@ -159,15 +211,32 @@ class PlayView(View):
         self.no_offer.on_click(lambda *_: self.answer(None))
         self.offer.param.watch(lambda *_: self._warn(), "value")
         self.answer_row = pn.FlexBox(self.accept, self.reject, sizing_mode="stretch_width")
-        self.propose_row = pn.Column(self.offer, self.warning, pn.FlexBox(self.propose, self.no_offer, sizing_mode="stretch_width"),
-                                     sizing_mode="stretch_width")
-        game = pn.Column(pn.FlexBox(self.side, self.take, self.leave, sizing_mode="stretch_width"), self.brief, self.question,
-                         self.answer_row, self.propose_row, self.score, "#### What it is worth", self.terms,
-                         sizing_mode="stretch_width")
-        self.panel = side_by_side(game, pn.Column("### The game's log (newest first)", self.log, sizing_mode="stretch_width"),
-                                  basis=("520px", "320px"))
+        self.propose_row = pn.Column(
+            self.offer,
+            self.warning,
+            pn.FlexBox(self.propose, self.no_offer, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+        game = pn.Column(
+            pn.FlexBox(self.side, self.take, self.leave, sizing_mode="stretch_width"),
+            self.brief,
+            self.question,
+            self.answer_row,
+            self.propose_row,
+            self.score,
+            "#### What it is worth",
+            self.terms,
+            sizing_mode="stretch_width",
+        )
+        self.panel = side_by_side(
+            game,
+            pn.Column("### The game's log (newest first)", self.log, sizing_mode="stretch_width"),
+            basis=("520px", "320px"),
+        )
         session.param.watch(self.refresh, ["version", "large_text", "player"])
-        session.param.watch(lambda *_: setattr(self.side, "options", session.scenario.state_names), "scenario_name")
+        session.param.watch(
+            lambda *_: setattr(self.side, "options", session.scenario.state_names), "scenario_name"
+        )
         self.update()
 
     # -- the player's answers
@@ -213,7 +282,9 @@ class PlayView(View):
         else:
             points = f"**Your score: {number(score['worth'])}**: what the deal was worth to {esc(s.player)} when you decided, against no deal (0)."
             if score["crossed"]:
-                points += " It crosses one of your red lines: at home, that would be hard to defend."
+                points += (
+                    " It crosses one of your red lines: at home, that would be hard to defend."
+                )
         lines = [f"### Debrief: {esc(score['outcome'])}", points]
         history = record_text(s.scenario)
         if history:
@@ -227,8 +298,10 @@ class PlayView(View):
             shares = e.result.shares().set_index("category")["share"]
             mine = float(shares.get(score["category"], 0.0))
             top = shares.idxmax()
-            lines.append(f"**The model from the same start** ({e.result.n} runs with both sides on its own rules): "
-                         f"{score['outcome']} in {mine:.0%} of runs; most often {top.replace('_', ' ')} ({shares[top]:.0%}).")
+            lines.append(
+                f"**The model from the same start** ({e.result.n} runs with both sides on its own rules): "
+                f"{score['outcome']} in {mine:.0%} of runs; most often {top.replace('_', ' ')} ({shares[top]:.0%})."
+            )
         else:
             lines.append("*The model's odds from the same start are being computed…*")
         self.score.object = "\n\n".join(lines)
@@ -236,10 +309,17 @@ class PlayView(View):
 
     def _run_odds(self) -> None:
         s = self.session
-        batch = Batch([(s.scenario, DEBRIEF_REPLICATES, s.seed, dict(s.overrides), ("tension",))],
-                      s.settings_key(), s.settings_label())
-        self.debrief_odds.start(batch, lambda *_: self._debrief(), lambda exc: setattr(s, "error", describe_error(exc)),
-                                lambda *_: None)
+        batch = Batch(
+            [(s.scenario, DEBRIEF_REPLICATES, s.seed, dict(s.overrides), ("tension",))],
+            s.settings_key(),
+            s.settings_label(),
+        )
+        self.debrief_odds.start(
+            batch,
+            lambda *_: self._debrief(),
+            lambda exc: setattr(s, "error", describe_error(exc)),
+            lambda *_: None,
+        )
 
     def update(self) -> None:
         s = self.session
@@ -248,14 +328,21 @@ class PlayView(View):
         asking = q is not None and bool(s.player)
         self.answer_row.visible = asking and q.role == "answer"
         self.propose_row.visible = asking and q.role == "propose"
-        for button in (self.accept, self.reject, self.propose, self.no_offer):  # enabled again for the new question
+        for button in (
+            self.accept,
+            self.reject,
+            self.propose,
+            self.no_offer,
+        ):  # enabled again for the new question
             button.disabled = True
             button.disabled = not asking
         self.leave.visible = bool(s.player)
         self.take.visible = not s.player
         if s.player:
             me = s.scenario.state(s.player)
-            self.brief.object = with_glossary(f"**Your side: {esc(me.label or me.name)}.** {esc(side_position(s.scenario, me))}")
+            self.brief.object = with_glossary(
+                f"**Your side: {esc(me.label or me.name)}.** {esc(side_position(s.scenario, me))}"
+            )
         else:
             self.brief.object = ""
         if asking and q.role == "propose":
@@ -263,7 +350,9 @@ class PlayView(View):
             options = {}
             for row in table.to_dict("records"):
                 red = " ⚠ red line" if not row["within your red lines"] else ""
-                options[f"{row['offer']}: {row['terms']} (you {number(row[f'worth to {s.player}'])}){red}"] = int(row["offer"])
+                options[
+                    f"{row['offer']}: {row['terms']} (you {number(row[f'worth to {s.player}'])}){red}"
+                ] = int(row["offer"])
             self.offer.options = options
             if q.default is not None:
                 self.offer.value = int(q.default)
@@ -276,5 +365,9 @@ class PlayView(View):
             self.terms.object = ""
         self._debrief()
         # the Timeline tab has the log of an ordinary run; this one follows the game only
-        self.log.object = log_html(log_rows(s.model)) if s.player else "<i>The game's log appears here.</i>"
-        set_text_size([], [self.question, self.terms, self.log, self.brief, self.score], s.large_text)
+        self.log.object = (
+            log_html(log_rows(s.model)) if s.player else "<i>The game's log appears here.</i>"
+        )
+        set_text_size(
+            [], [self.question, self.terms, self.log, self.brief, self.score], s.large_text
+        )

@@ -44,8 +44,12 @@ def start_dashboard(host: str, port: int) -> subprocess.Popen:
     """The dashboard served by a subprocess on host:port (the caller stops it)."""
     # its error output goes to a file: a pipe would stay open in the worker processes after the server ends
     errors = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "--host", host, "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.app", "--host", host, "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=errors,
+    )
     proc.errors = errors
     return proc
 
@@ -55,7 +59,9 @@ def wait_until_served(proc: subprocess.Popen, url: str) -> None:
     deadline = time.time() + START_TIMEOUT_S
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=60) as r:  # the first page is built on request: slow on a busy machine
+            with urllib.request.urlopen(
+                url, timeout=60
+            ) as r:  # the first page is built on request: slow on a busy machine
                 if r.status == 200:
                     return
         except OSError:
@@ -108,7 +114,9 @@ def served_url():
     yield from serve_for_tests()
 
 
-@pytest.fixture(scope="module")  # closed after this folder's tests: a live Playwright loop must not outlast them
+@pytest.fixture(
+    scope="module"
+)  # closed after this folder's tests: a live Playwright loop must not outlast them
 def browser(server_url):
     from playwright.sync_api import sync_playwright
 

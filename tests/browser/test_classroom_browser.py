@@ -20,7 +20,16 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, require_browser, screenshot, stop, wait_until_served
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    free_port,
+    require_browser,
+    screenshot,
+    stop,
+    wait_until_served,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +56,12 @@ def advised_game():
         q = game.question
         room.act(students[q.side].token, students[q.side].page, q.number, q.default)
         moves += 1
-    return game.outcome.label, game.outcome.agreement_date, moves, scenario.states[0].red_lines[0].reason
+    return (
+        game.outcome.label,
+        game.outcome.agreement_date,
+        moves,
+        scenario.states[0].red_lines[0].reason,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +70,13 @@ def class_server():
     require_browser()
     port = free_port()
     env = {**os.environ, "ACSIM_TEACHER_KEY": KEY}
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}/"
     wait_until_served(proc, base + "join")
     yield base
@@ -100,7 +119,11 @@ def marker(page) -> tuple[int, int, str] | None:
     m = page.locator(".classroom-question .move")
     if m.count() == 0:
         return None
-    return int(m.get_attribute("data-move")), int(m.get_attribute("data-side")), m.get_attribute("data-role")
+    return (
+        int(m.get_attribute("data-move")),
+        int(m.get_attribute("data-side")),
+        m.get_attribute("data-role"),
+    )
 
 
 def wait_for_move(page, after: int) -> tuple[int, int, str] | None:
@@ -113,11 +136,15 @@ def wait_for_move(page, after: int) -> tuple[int, int, str] | None:
         if seen is not None and seen[0] > after:
             return seen
         time.sleep(0.1)
-    raise AssertionError(f"no move after {after} within {MOVE_TIMEOUT_S} s; the page shows "
-                         f"{page.locator('.classroom-question').inner_text()!r}")
+    raise AssertionError(
+        f"no move after {after} within {MOVE_TIMEOUT_S} s; the page shows "
+        f"{page.locator('.classroom-question').inner_text()!r}"
+    )
 
 
-def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_model(chromium, class_server):
+def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_model(
+    chromium, class_server
+):
     from dashboard.classroom.results import ODDS_REPLICATES
 
     expected, agreed_on, n_moves, us_red_line = advised_game()
@@ -143,7 +170,9 @@ def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_m
     ann = first
     bob = join(chromium, base, code, "Bob")
     expect(ann.locator(".classroom-seat")).to_contain_text("you play US in game 1")
-    expect(bob.locator(".classroom-seat")).to_contain_text("you play RU in game 1, against Ann (US)")
+    expect(bob.locator(".classroom-seat")).to_contain_text(
+        "you play RU in game 1, against Ann (US)"
+    )
     expect(ann.locator(".classroom-briefing")).to_contain_text(us_red_line)
     expect(bob.locator(".classroom-briefing")).not_to_contain_text(us_red_line)
     teacher.get_by_role("button", name="Start the games").click()
@@ -168,8 +197,12 @@ def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_m
         page.get_by_role("button", name="Take my advisers' advice").click()
         last = number
     for page in (ann, bob):
-        expect(page.locator(".classroom-question")).to_contain_text(f"The game is over: {expected}", timeout=30_000)
-    assert last == n_moves - 1  # every move of the advised game (numbered from 0): the reload lost none
+        expect(page.locator(".classroom-question")).to_contain_text(
+            f"The game is over: {expected}", timeout=30_000
+        )
+    assert (
+        last == n_moves - 1
+    )  # every move of the advised game (numbered from 0): the reload lost none
     expect(bob.locator(".classroom-log")).to_contain_text(f"Outcome: {expected}")
 
     open_tab(teacher, "Board")
@@ -180,15 +213,21 @@ def test_a_class_of_two_negotiates_new_start_and_the_board_shows_it_beside_the_m
     expect(outcomes).to_contain_text(f"The model ({ODDS_REPLICATES} runs)", timeout=120_000)
     expect(outcomes).to_contain_text(f"Agreement dates in class: {agreed_on}")
 
-    cat = join(chromium, base, code, "Cat")  # a third student, after the start: the computer plays her partner
+    cat = join(
+        chromium, base, code, "Cat"
+    )  # a third student, after the start: the computer plays her partner
     expect(cat.locator(".classroom-seat")).to_contain_text("against the computer (RU)")
-    expect(cat.locator(".classroom-question")).to_contain_text("your turn to propose, US", timeout=30_000)
+    expect(cat.locator(".classroom-question")).to_contain_text(
+        "your turn to propose, US", timeout=30_000
+    )
     screenshot(cat, "classroom_student_propose.png")
     expect(board).to_contain_text("US: Cat; RU: computer", timeout=30_000)
     screenshot(teacher, "classroom_board.png")
     open_tab(teacher, "Debrief")
     teacher.get_by_role("button", name="Show the debrief").click()
-    expect(teacher.locator(".classroom-debrief")).to_contain_text(f"{expected}: 1 (100%; the model:")
+    expect(teacher.locator(".classroom-debrief")).to_contain_text(
+        f"{expected}: 1 (100%; the model:"
+    )
     screenshot(teacher, "classroom_debrief.png")
     for p in (teacher, ann, bob, cat):
         p.context.close()

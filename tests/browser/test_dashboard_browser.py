@@ -12,12 +12,11 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+import sim
 from dashboard.app import TAB_NAMES
 from dashboard.scenarios import bundled_text
+from dashboard.session import DEFAULT_SEED, Session
 from dashboard.views.play import DOUBLE_CLICK_S
-import sim
-from dashboard.session import DEFAULT_SEED
-from dashboard.session import Session
 from tests.browser.conftest import LOAD_TIMEOUT_MS, open_page, screenshot
 
 pytestmark = pytest.mark.browser
@@ -58,9 +57,13 @@ def log_text(page) -> str:
 
 def wait_drawn(page, selector: str, figures: int) -> None:
     """Wait until the plots inside `selector` are drawn (Bokeh draws each figure on its canvases after its data arrive)."""
-    expect(page.locator(f"{selector} .bk-Figure")).to_have_count(figures, timeout=ENSEMBLE_TIMEOUT_MS)
+    expect(page.locator(f"{selector} .bk-Figure")).to_have_count(
+        figures, timeout=ENSEMBLE_TIMEOUT_MS
+    )
     for i in range(figures):
-        page.locator(f"{selector} .bk-Figure").nth(i).locator("canvas").first.wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
+        page.locator(f"{selector} .bk-Figure").nth(i).locator("canvas").first.wait_for(
+            timeout=ENSEMBLE_TIMEOUT_MS
+        )
 
 
 def open_tab(page, name: str) -> None:
@@ -85,9 +88,14 @@ def test_play_new_start_to_its_end(page):
     end.run_to_end()  # the same run as the server's: the page opens on the same scenario, seed and settings
     assert end.status()["date"] in shown(status(page))
     log = log_text(page)
-    assert "Agreement: 5-year extension, the New START regime (data exchanges and on-site inspections), no freeze" in log
+    assert (
+        "Agreement: 5-year extension, the New START regime (data exchanges and on-site inspections), no freeze"
+        in log
+    )
     assert "A new US administration takes office" in log
-    assert "rejects: worth" in log and "after the audience cost of crossing its red line (" in log  # model 2 prices a red line
+    assert (
+        "rejects: worth" in log and "after the audience cost of crossing its red line (" in log
+    )  # model 2 prices a red line
     wait_drawn(page, ".timeline-charts", 3)
     screenshot(page, "dashboard_timeline.png")
 
@@ -101,15 +109,23 @@ def test_parameter_change_changes_outcome_and_plots(page):
     before = page.evaluate(offers_y)
     set_slider(page, "RU secrecy cost", "End")
     status(page).get_by_text("Outcome: lapsed").wait_for()
-    page.wait_for_function(f"(before) => JSON.stringify(({offers_y})()) !== JSON.stringify(before)", arg=before)
+    page.wait_for_function(
+        f"(before) => JSON.stringify(({offers_y})()) !== JSON.stringify(before)", arg=before
+    )
     # how fast: benchmarks/bench_dashboard.py
     after = page.evaluate(offers_y)
     assert len(after) == len(before) == 20
     assert after != before  # Russia values every verified offer less
-    page.evaluate("() => { const s = Bokeh.documents[0].get_model_by_name('offers'); s.selected.indices = [16]; }")
-    terms = wait_shown(page.locator(".offer-terms"), "Offer 16: 5-year agreement")  # the treaty has lapsed
+    page.evaluate(
+        "() => { const s = Bokeh.documents[0].get_model_by_name('offers'); s.selected.indices = [16]; }"
+    )
+    terms = wait_shown(
+        page.locator(".offer-terms"), "Offer 16: 5-year agreement"
+    )  # the treaty has lapsed
     # Russia's secrecy term: its own secrecy cost (drawn for this run from the prior the slider moved) x 0.4 x A(5 years)
-    m = sim.ArmsControlModel("new_start_2021", rng=DEFAULT_SEED, overrides={"states.RU.utility.secrecy_cost.median": 5.0})
+    m = sim.ArmsControlModel(
+        "new_start_2021", rng=DEFAULT_SEED, overrides={"states.RU.utility.secrecy_cost.median": 5.0}
+    )
     ru = m.state_by_name["RU"]
     secrecy = m.utility.terms(16, ru.index, ru.trust.copy(), m.tension)["secrecy"]
     assert "secrecy cost of verification" in terms and f"{secrecy:.2f}" in terms, (secrecy, terms)
@@ -135,12 +151,18 @@ def test_play_a_side_to_an_agreement(page):
     page.get_by_text("your turn to propose, US").wait_for()
     select = page.locator(".play-offer select")
     expect(select.locator("option", has_text="16: 5-year extension")).to_have_count(1)
-    label = next(o for o in select.locator("option").all_inner_texts()
-                 if o.startswith("16: 5-year extension, the New START regime"))
+    label = next(
+        o
+        for o in select.locator("option").all_inner_texts()
+        if o.startswith("16: 5-year extension, the New START regime")
+    )
     select.select_option(label=label)
     page.get_by_role("button", name="Propose").click()
     log = wait_shown(page.locator(".play-log"), "Agreement: 5-year extension")
-    assert "US: offers 5-year extension, the New START regime (data exchanges and on-site inspections), no freeze: the player's choice" in log
+    assert (
+        "US: offers 5-year extension, the New START regime (data exchanges and on-site inspections), no freeze: the player's choice"
+        in log
+    )
     assert "RU: accepts" in log
     screenshot(page, "dashboard_play.png")
     question = page.locator(".play-question")
@@ -161,11 +183,16 @@ def test_play_a_side_to_an_agreement(page):
 
 
 def test_broken_scenario_shows_located_error(page, tmp_path):
-    text = re.sub(r"forces: \d+", "forces: -5", bundled_text("new_start_2021"), count=1)  # the US's, the first state
-    line = text.splitlines().index(next(l for l in text.splitlines() if "forces: -5" in l)) + 1
+    text = re.sub(
+        r"forces: \d+", "forces: -5", bundled_text("new_start_2021"), count=1
+    )  # the US's, the first state
+    line = (
+        text.splitlines().index(next(row for row in text.splitlines() if "forces: -5" in row)) + 1
+    )
     open_tab(page, "Scenario")
     page.locator("input[type=file]").nth(1).set_input_files(
-        files=[{"name": "broken.yaml", "mimeType": "text/yaml", "buffer": text.encode()}])
+        files=[{"name": "broken.yaml", "mimeType": "text/yaml", "buffer": text.encode()}]
+    )
     verdict = page.locator(".scenario-verdict")
     verdict.get_by_text(f"line {line}").wait_for()
     assert "states[US].forces" in shown(verdict)
@@ -178,7 +205,9 @@ def test_broken_scenario_shows_located_error(page, tmp_path):
 def test_compare_two_variants(page):
     open_tab(page, "Compare")
     page.get_by_role("button", name="Compare").click()
-    page.get_by_text(re.compile(r"replicates of each, same seeds")).wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
+    page.get_by_text(re.compile(r"replicates of each, same seeds")).wait_for(
+        timeout=ENSEMBLE_TIMEOUT_MS
+    )
     a, b = shown(page.locator(".compare-a")), shown(page.locator(".compare-b"))
     assert re.search(r"extended 5 years: \d+%", a), a
     assert re.search(r"lapsed: \d+%", b), b
@@ -213,7 +242,9 @@ def test_students_reach_a_classroom_server_by_the_machines_address(browser):
     from dashboard.app import machine_addresses
     from tests.browser.conftest import free_port, start_dashboard, stop, wait_until_served
 
-    addresses = sorted(a for a in machine_addresses() if a[0].isdigit() and not a.startswith("127."))
+    addresses = sorted(
+        a for a in machine_addresses() if a[0].isdigit() and not a.startswith("127.")
+    )
     if not addresses:
         pytest.skip("this machine has no network address besides loopback")
     port = free_port()
@@ -224,7 +255,9 @@ def test_students_reach_a_classroom_server_by_the_machines_address(browser):
         context = browser.new_context()
         page = context.new_page()
         page.goto(url, timeout=LOAD_TIMEOUT_MS)
-        status(page).get_by_text("step 0 of").wait_for(timeout=LOAD_TIMEOUT_MS)  # the websocket is open: the page is live
+        status(page).get_by_text("step 0 of").wait_for(
+            timeout=LOAD_TIMEOUT_MS
+        )  # the websocket is open: the page is live
         page.get_by_role("button", name="Step").click()
         status(page).get_by_text("step 1 of").wait_for(timeout=30_000)
         context.close()
@@ -273,7 +306,9 @@ def layout_problems(page, where: str) -> list[str]:
     got = page.evaluate(LAYOUT_JS)
     problems = []
     if got["scroll"] > got["width"]:
-        problems.append(f"{where}: the page is {got['scroll']} px wide in a {got['width']} px window")
+        problems.append(
+            f"{where}: the page is {got['scroll']} px wide in a {got['width']} px window"
+        )
     problems += [f"{where}: {o}" for o in got["overlaps"]]
     problems += [f"{where}: {b} reaches past the window's right edge" for b in got["beyond"]]
     problems += [f"{where}: a chart is {w} px wide" for w in got["charts"] if w < MIN_CHART_PX]
@@ -298,7 +333,10 @@ def test_every_tab_fits_a_projector_with_and_without_large_text(browser, server_
             for tab in TAB_NAMES:
                 open_tab(page, tab)
                 time.sleep(1.0)  # the tab's redraw and the browser's layout
-                problems += layout_problems(page, f"{size['width']}x{size['height']}, {'large' if large else 'normal'} text, {tab}")
+                problems += layout_problems(
+                    page,
+                    f"{size['width']}x{size['height']}, {'large' if large else 'normal'} text, {tab}",
+                )
         assert problems == []
     finally:
         page.context.close()
@@ -311,16 +349,22 @@ def test_odds_of_one_scenario_are_never_shown_under_another(page):
     shares = page.locator(".odds-shares")
     shares.get_by_text("extended 5 years").wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
     assert "New START expiry, 2021 · seed 2 · as written" in shown(page.locator(".odds-status"))
-    page.locator(".scenario-picker select").select_option(label="The end of the INF Treaty, 2018-2019")
+    page.locator(".scenario-picker select").select_option(
+        label="The end of the INF Treaty, 2018-2019"
+    )
     wait_shown(page.locator(".odds-status"), "The end of the INF Treaty, 2018-2019 · seed 2")
     inf_steps = sim.ArmsControlModel("inf_2019").calendar.n_steps
     assert inf_steps != N_STEPS
-    wait_shown(status(page), f"step 0 of {inf_steps}")  # the new scenario's controls are in (its own step count)
+    wait_shown(
+        status(page), f"step 0 of {inf_steps}"
+    )  # the new scenario's controls are in (its own step count)
     assert "extended 5 years" not in shown(shares)
     set_slider(page, "initial tension", "End")  # a changed parameter: the new result says so
     wait_shown(page.locator(".odds-status"), "changed: initial tension = 1")
     page.get_by_role("button", name="Run replicates").click()
-    wait_shown(page.locator(".odds-status"), " in ", timeout_s=ENSEMBLE_TIMEOUT_MS / 1000)  # "10 replicates of ... in 0.3 s."
+    wait_shown(
+        page.locator(".odds-status"), " in ", timeout_s=ENSEMBLE_TIMEOUT_MS / 1000
+    )  # "10 replicates of ... in 0.3 s."
     assert "changed: initial tension = 1" in shown(page.locator(".odds-status"))
 
 
@@ -358,17 +402,23 @@ def test_reset_in_the_middle_of_a_game_asks_first(page):
 
 
 def test_a_reload_restores_scenario_seed_parameters_text_size_and_tab(page):
-    page.locator(".scenario-picker select").select_option(label="The INF Treaty, 1987: trust, but verify")
+    page.locator(".scenario-picker select").select_option(
+        label="The INF Treaty, 1987: trust, but verify"
+    )
     wait_shown(page.locator(".scenario-title"), "The INF Treaty, 1987")
-    page.locator(".bk-input-group", has_text="SU concession").first.wait_for()  # the new scenario's sliders
+    page.locator(
+        ".bk-input-group", has_text="SU concession"
+    ).first.wait_for()  # the new scenario's sliders
     seed = page.locator(".bk-input-group", has_text="Seed").locator("input")
     seed.fill("4")
     seed.press("Enter")
     set_slider(page, "initial tension", "End")
     page.get_by_role("button", name="Projector mode").click()
     open_tab(page, "Bargaining")
-    page.wait_for_function("() => location.search.includes('tab=Bargaining') && location.search.includes('seed=4')"
-                           " && location.search.includes('tension.initial') && location.search.includes('large=true')")
+    page.wait_for_function(
+        "() => location.search.includes('tab=Bargaining') && location.search.includes('seed=4')"
+        " && location.search.includes('tension.initial') && location.search.includes('large=true')"
+    )
     url = page.evaluate("location.href")
     assert "scenario=inf_1987" in url
     page.reload()
@@ -376,7 +426,9 @@ def test_a_reload_restores_scenario_seed_parameters_text_size_and_tab(page):
     assert "The INF Treaty, 1987" in shown(page.locator(".scenario-title"))
     assert seed.input_value() == "4"
     assert page.locator(".bk-tab.bk-active").inner_text() == "Bargaining"
-    handle = page.locator(".bk-input-group", has_text="initial tension").locator(".noUi-handle").first
+    handle = (
+        page.locator(".bk-input-group", has_text="initial tension").locator(".noUi-handle").first
+    )
     assert handle.get_attribute("aria-valuenow") in ("1", "1.0", "1.00")
     page.wait_for_function("""() => Array.from(Bokeh.documents[0].all_models).some(m => m.constructor.__name__ === 'Title'
         && m.text.startsWith('The INF Treaty, 1987: trust, but verify · seed 4 · changed: initial tension = 1'))""")
@@ -391,10 +443,14 @@ def test_a_charts_png_is_saved_without_a_prompt_and_carries_its_title(page):
         page.locator(".timeline-charts .bk-Figure").first.locator(".bk-tool-icon-save").click()
     name = download.value.suggested_filename
     assert prompts == []
-    assert name.startswith(f"forces_and_treaty_caps_new_start_expiry_2021_seed_{DEFAULT_SEED}_as_written") and name.endswith(".png"), name
+    assert name.startswith(
+        f"forces_and_treaty_caps_new_start_expiry_2021_seed_{DEFAULT_SEED}_as_written"
+    ) and name.endswith(".png"), name
     titles = page.evaluate("""() => Array.from(Bokeh.documents[0].all_models)
         .filter(m => m.constructor.__name__ === 'Title').map(m => m.text)""")
-    assert any(t.startswith("New START expiry, 2021 · seed 2 · as written · 20") for t in titles), titles
+    assert any(t.startswith("New START expiry, 2021 · seed 2 · as written · 20") for t in titles), (
+        titles
+    )
     head = open(download.value.path(), "rb").read(24)  # a PNG's size is in its header (IHDR)
     width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
     assert head[:8] == b"\x89PNG\r\n\x1a\n" and width >= 500 and height >= 260, (width, height)

@@ -36,17 +36,30 @@ async def _two_sessions(url: str) -> dict:
     await b.open()
     try:
         heard_by_b = b.expect("Outcome:")
-        for page in (a, b):  # the page opens on the briefing; the run's controls come with the Timeline tab
+        for page in (
+            a,
+            b,
+        ):  # the page opens on the briefing; the run's controls come with the Timeline tab
             await page.show_tab("Timeline")
         run_a = await _found(a, "Button", label="Run to end")
         await a.timed(lambda: a.click(run_a), "Outcome: extended 5 years", timeout=60)
         slider = a.find("Slider", title="RU secrecy cost")
-        await a.timed(lambda: a.set_value(slider, a.models[slider]["attributes"]["end"]), "Outcome: lapsed", timeout=60)
+        await a.timed(
+            lambda: a.set_value(slider, a.models[slider]["attributes"]["end"]),
+            "Outcome: lapsed",
+            timeout=60,
+        )
         await asyncio.sleep(1.0)
         heard_before_its_run = heard_by_b.done()
-        run_b = await _found(b, "Button", label="Run to end")  # a's parameter change must not have reached b's model
+        run_b = await _found(
+            b, "Button", label="Run to end"
+        )  # a's parameter change must not have reached b's model
         await b.timed(lambda: b.click(run_b), "Outcome: extended 5 years", timeout=60)
-        return {"b heard an outcome": heard_before_its_run, "a": a.models.keys(), "b": b.models.keys()}
+        return {
+            "b heard an outcome": heard_before_its_run,
+            "a": a.models.keys(),
+            "b": b.models.keys(),
+        }
     finally:
         await a.close()
         await b.close()
@@ -69,12 +82,20 @@ async def _ensemble_and_a_run(url: str) -> list[str]:
         await a.set_value(n, a.models[n]["attributes"]["end"])  # 1,000 replicates: seconds of work
         started = a.expect("Running 1000 replicates")
         # the line shown when they are in, as the socket carries it (Markdown sent as escaped HTML, in JSON)
-        finished = a.expect(json.dumps(html.escape(f"1000 replicates</strong> of <strong>New START expiry, 2021 · seed {DEFAULT_SEED}"))[1:-1])
+        finished = a.expect(
+            json.dumps(
+                html.escape(
+                    f"1000 replicates</strong> of <strong>New START expiry, 2021 · seed {DEFAULT_SEED}"
+                )
+            )[1:-1]
+        )
         finished.add_done_callback(lambda _: order.append("a's replicates"))
         run_a = await _found(a, "Button", label="Run replicates")
         await a.click(run_a)
         await asyncio.wait_for(started, 60)
-        await b.show_tab("Timeline")  # the page opens on the briefing; the run's controls come with the Timeline tab
+        await b.show_tab(
+            "Timeline"
+        )  # the page opens on the briefing; the run's controls come with the Timeline tab
         run_b = await _found(b, "Button", label="Run to end")
         await b.timed(lambda: b.click(run_b), "Outcome: extended 5 years", timeout=60)
         order.append("b's run")
@@ -96,8 +117,11 @@ def _pool_processes(server_pid: int, timeout_s: float = 60.0) -> list[int]:
 
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        kids = [p for p in psutil.Process(server_pid).children(recursive=True)
-                if "forkserver" in " ".join(p.cmdline())]
+        kids = [
+            p
+            for p in psutil.Process(server_pid).children(recursive=True)
+            if "forkserver" in " ".join(p.cmdline())
+        ]
         if len(kids) >= 2:  # the fork server and at least one worker
             return [p.pid for p in kids]
         time.sleep(0.2)
@@ -111,7 +135,11 @@ def _gone(pids: list[int], timeout_s: float) -> list[int]:
     deadline = time.time() + timeout_s
     alive = list(pids)
     while alive and time.time() < deadline:
-        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        alive = [
+            p
+            for p in alive
+            if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+        ]
         time.sleep(0.2)
     return alive
 
@@ -125,6 +153,8 @@ def test_no_worker_process_outlives_the_server(how):
         pool = _pool_processes(proc.pid)
         proc.send_signal(how)
         proc.wait(timeout=30)
-        assert _gone(pool, timeout_s=20) == [], "worker processes were left running after the server ended"
+        assert _gone(pool, timeout_s=20) == [], (
+            "worker processes were left running after the server ended"
+        )
     finally:
         stop(proc)
