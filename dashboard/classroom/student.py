@@ -6,8 +6,11 @@ from, each with what it is worth to this side, and the game's shared log, with
 the other side's reasons left out. Moves go to the class
 (:meth:`~dashboard.classroom.room.Classroom.act`), which refuses a stale or
 repeated one. The page's address carries the student's token, so a reload
-returns to the same seat; the page polls the class and redraws when its game
-changed.
+returns to the same seat. The class wakes the page when its own game changes
+(:meth:`~dashboard.classroom.room.Classroom.listen`), and the page redraws only
+then; a slow poll (:data:`POLL_MS`) tells the class the page is still there
+and runs the class's clock, which the page shows counting down by itself
+(:class:`~dashboard.classroom.countdown.Countdown`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from typing import Any
 
 import panel as pn
 
+from dashboard.classroom.countdown import Countdown
+from dashboard.classroom.drawing import batched, set_changed
 from dashboard.classroom.game import ANSWER, PROPOSE, Game
 from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classroom
 
-POLL_MS = 500  # how often a page asks the class whether its game changed (ms); also the class's clock tick
+POLL_MS = 2000  # how often a page tells the class it is there and runs the class's clock (ms)
 PRIVATE_KINDS = (
     "offer",
     "accept",
@@ -127,10 +132,10 @@ def worth_html(game: Game, side: int, offer: int) -> str:
     )
 
 
-def clock_text(room: Classroom, game: Game) -> str:
-    """The seconds left for the move asked now ("" without a clock)."""
+def clock_seconds(room: Classroom, game: Game) -> float | None:
+    """The seconds left for the move asked now (None without a clock, when paused or over)."""
     left = room.seconds_left(game)
-    return "" if left is None or game.over or room.paused else f"{left:.0f} s left for this move"
+    return None if left is None or game.over or room.paused else left
 
 
 def question_html(room: Classroom, game: Game, side: int) -> str:
@@ -173,7 +178,11 @@ class StudentPage:
     def __init__(self, registry: ClassRegistry = CLASSES, token: str = ""):
         self.registry, self.token, self.page = registry, token, secrets.token_hex(8)
         self.shown: tuple = ()
-        self.shown_left: int | None = None
+        self.clock_shown: tuple = ()
+        self.doc = (
+            pn.state.curdoc
+        )  # the page's document, to schedule its redraws on (None in tests)
+        self.waking = False  # a redraw is scheduled and has not run yet
         self.sent: int | None = None  # the number of the last move this page sent
         self.number: int | None = None
         self.code = pn.widgets.TextInput(
@@ -193,7 +202,7 @@ class StudentPage:
         self.question = pn.pane.HTML(
             "", css_classes=["classroom-question"], sizing_mode="stretch_width"
         )
-        self.clock = pn.pane.Str("", css_classes=["classroom-clock"])
+        self.clock = Countdown(css_classes=["classroom-clock"])
         self.accept = pn.widgets.Button(label="Accept", color="success", width=140)
         self.reject = pn.widgets.Button(label="Reject", color="danger", width=140)
         self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width")
@@ -240,7 +249,6 @@ class StudentPage:
             self.seat,
             self.briefing,
             self.question,
-            self.clock,
             self.worth,
             self.log,
             self.message,
@@ -277,6 +285,7 @@ class StudentPage:
         self.message.object = ""
         if pn.state.location is not None:
             pn.state.location.update_query(token=student.token)
+        room.listen(self.page, self.token, self._wake)
         self.refresh(force=True)
 
     def _claim(self) -> None:
@@ -285,6 +294,7 @@ class StudentPage:
             if room is None:
                 raise ClassError("no class is open: join again when the teacher opens one")
             room.claim(self.token, self.page)
+            room.listen(self.page, self.token, self._wake)
         except ClassError as exc:
             self.token = ""
             self.message.object = f"**{exc}**"
@@ -313,6 +323,24 @@ class StudentPage:
         room = self.room
         return room.game_of(self.token) if room is not None and self.token else None
 
+    def _wake(self) -> None:
+        """The class says this page's game changed: redraw on the page's own turn of the server's loop."""
+        doc = self.doc
+        if self.waking or doc is None or doc.session_context is None:
+            return
+        self.waking = True
+        doc.add_next_tick_callback(self._woken)
+
+    def _woken(self) -> None:
+        self.waking = False
+        self.refresh()
+
+    def forget(self) -> None:
+        """The page was closed: the class stops waking it."""
+        room = self.room
+        if room is not None:
+            room.forget(self.page)
+
     def poll(self) -> None:
         """Called every POLL_MS: keep the seat, run the class's clock, redraw if the game changed."""
         room = self.room
@@ -323,22 +351,27 @@ class StudentPage:
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
-        """Redraw what changed: the whole game when the class or the game changed, else only the clock."""
+        """Redraw when this page's game or the class's phase changed (or when forced).
+
+        Other games' moves leave the page alone: a redraw costs the server about
+        as much as a move, so a page that redrew at every move of the class
+        would make a class of 60 cost 30 times a class of 2.
+        """
         room, game = self.room, self._game()
-        left = room.seconds_left(game) if room is not None and game is not None else None
+        student = room.student(self.token) if room is not None else None
         key = (
             id(room),
-            room.version if room else 0,
+            game.number if game else None,
             game.version if game else 0,
+            (room.started, room.paused, room.ended) if room else (),
+            student.side if student else None,
             room.holds(self.token, self.page) if room else False,
         )
         if key == self.shown and not force:
-            if game is not None and left is not None and int(left) != self.shown_left:
-                self.shown_left = int(left)
-                self.clock.object = clock_text(room, game)
             return
-        self.shown, self.shown_left = key, None if left is None else int(left)
-        self._draw(room, game)
+        self.shown = key
+        with batched(self.doc):
+            self._draw(room, game)
 
     def _draw(self, room: Classroom | None, game: Game | None) -> None:
         joined = room is not None and game is not None
@@ -355,12 +388,12 @@ class StudentPage:
             and not room.ended
         )
         self.number = q.number if mine else None
-        _set(self.join_form, visible=not joined)
-        _set(self.game_box, visible=holds)
-        _set(self.answer_row, visible=mine and q.role == ANSWER)
-        _set(self.propose_box, visible=mine and q.role == PROPOSE)
+        set_changed(self.join_form, visible=not joined)
+        set_changed(self.game_box, visible=holds)
+        set_changed(self.answer_row, visible=mine and q.role == ANSWER)
+        set_changed(self.propose_box, visible=mine and q.role == PROPOSE)
         if not joined:
-            _set(
+            set_changed(
                 self.seat,
                 object=""
                 if not self.token or room is None
@@ -368,7 +401,7 @@ class StudentPage:
             )
             return
         if not holds:
-            _set(
+            set_changed(
                 self.seat,
                 object="**This seat is now open in another window.** Use that window, or reload this page.",
             )
@@ -378,28 +411,40 @@ class StudentPage:
             for i, n in enumerate(game.side_names)
             if i != side
         ]
-        _set(
+        set_changed(
             self.seat,
             object=f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
             f"against {', '.join(partners)}. Class code {room.code}.",
         )
-        _set(self.briefing, object=briefing_html(game, side))
-        _set(self.question, object=question_html(room, game, side))
-        _set(self.clock, object=clock_text(room, game))
+        set_changed(self.briefing, object=briefing_html(game, side))
+        set_changed(self.question, object=question_html(room, game, side))
+        clock = (
+            id(room),
+            game.number,
+            q.number if q else None,
+            game.over,
+            room.paused,
+            game.started,
+        )
+        if (
+            clock != self.clock_shown
+        ):  # a new move asked, or paused or resumed: the count starts again
+            self.clock_shown = clock
+            self.clock.show(clock_seconds(room, game))
         if mine and q.role == PROPOSE:
-            _set(self.offer, options=offer_choices(game, side))
+            set_changed(self.offer, options=offer_choices(game, side))
             if q.default is not None:
-                _set(self.offer, value=int(q.default))
-            _set(
+                set_changed(self.offer, value=int(q.default))
+            set_changed(
                 self.worth,
                 object="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>",
             )
         elif mine:
-            _set(self.worth, object=worth_html(game, side, q.offer))
+            set_changed(self.worth, object=worth_html(game, side, q.offer))
         else:
-            _set(self.worth, object="")
+            set_changed(self.worth, object="")
         lines = shared_log(game, side)[:LOG_LINES]
-        _set(
+        set_changed(
             self.log,
             object="".join(
                 f"<div><b>{html.escape(d)}</b> {html.escape(a + ': ' if a else '')}{html.escape(t)}</div>"
@@ -408,20 +453,12 @@ class StudentPage:
         )
 
 
-def _set(widget, **values: Any) -> None:
-    """Set only the parameters that change (each set costs Panel a round of watchers, even to the same value)."""
-    for name, value in values.items():
-        if getattr(widget, name) != value:
-            setattr(
-                widget, name, value
-            )  # not param.update, which reads every parameter of the widget first
-
-
 def student_app() -> pn.viewable.Viewable:
     """The ``/join`` page for one browser session (its token, if any, from the address)."""
     token = (pn.state.session_args.get("token") or [b""])[0].decode(errors="replace")
     page = StudentPage(CLASSES, token)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.add_periodic_callback(page.poll, period=POLL_MS)
+        pn.state.on_session_destroyed(lambda _context: page.forget())
     page.panel.student_page = page  # for tests and scripts
     return page.panel
