@@ -19,15 +19,15 @@ TICK_MS = 250  # how often the page redraws the seconds left (ms)
 
 
 class Countdown(pn.custom.JSComponent):
-    """ "N s left for this move", counted down in the browser from `seconds` (nothing when None).
+    """ "N s left for this move", counted down in the browser (nothing without a clock).
 
     Attributes:
-        seconds: seconds left when it was set (None: no clock to show).
-        started: bumped at every set, so that the same number sent again restarts the count.
+        clock: (seconds left when it was set, or None for no clock; a count of the sets, so that
+            the same seconds sent again restart the count). One parameter, not two: each
+            parameter of a custom component costs the server a few milliseconds per change.
     """
 
-    seconds = param.Number(default=None, allow_None=True, bounds=(0, None))
-    started = param.Integer(default=0)
+    clock = param.Tuple(default=(None, 0), length=2)
 
     _esm = f"""
     export function render({{ model, el }}) {{
@@ -35,15 +35,15 @@ class Countdown(pn.custom.JSComponent):
       text.className = "countdown";
       let end = 0;
       function draw() {{
-        if (model.seconds === null) {{ text.textContent = ""; return; }}
+        if (model.clock[0] === null) {{ text.textContent = ""; return; }}
         const left = Math.max(0, Math.ceil((end - performance.now()) / 1000));
         text.textContent = `${{left}} s left for this move`;
       }}
       function restart() {{
-        end = performance.now() + 1000 * (model.seconds || 0);
+        end = performance.now() + 1000 * (model.clock[0] || 0);
         draw();
       }}
-      model.on(["seconds", "started"], restart);
+      model.on("clock", restart);
       const timer = setInterval(draw, {TICK_MS});
       model.on("remove", () => clearInterval(timer));
       restart();
@@ -53,9 +53,10 @@ class Countdown(pn.custom.JSComponent):
 
     def show(self, seconds: float | None) -> None:
         """Count down from `seconds` (None: hide the clock), in one message to the page."""
-        self.param.update(seconds=seconds, started=self.started + 1)
+        self.clock = (seconds, self.clock[1] + 1)
 
     @property
     def text(self) -> str:
         """What the page shows as the count starts (for tests and scripts)."""
-        return "" if self.seconds is None else f"{math.ceil(self.seconds)} s left for this move"
+        seconds = self.clock[0]
+        return "" if seconds is None else f"{math.ceil(seconds)} s left for this move"

@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import panel as pn
 from panel.io.document import hold
 from panel.io.state import set_curdoc
 
@@ -36,3 +37,13 @@ def batched(doc: Any) -> Iterator[None]:
         return
     with set_curdoc(doc), hold(doc):
         yield
+
+
+def html_box(css_class: str, **params: Any) -> pn.widgets.StaticText:
+    """A block of HTML that the server redraws cheaply, as ``value``: a plain Bokeh ``Div``.
+
+    An HTML pane rebuilds every property of its model, style sheets included, at
+    each change (about 6 ms of the server's time); a ``Div`` sends only its
+    text (about 1 ms). The pages' parts that change at every move are these.
+    """
+    return pn.widgets.StaticText(value="", css_classes=[css_class], **params)

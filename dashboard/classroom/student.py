@@ -22,7 +22,7 @@ from typing import Any
 import panel as pn
 
 from dashboard.classroom.countdown import Countdown
-from dashboard.classroom.drawing import batched, set_changed
+from dashboard.classroom.drawing import batched, html_box, set_changed
 from dashboard.classroom.game import ANSWER, PROPOSE, Game
 from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classroom
 
@@ -196,23 +196,20 @@ class StudentPage:
         self.seat = pn.pane.Markdown(
             "", css_classes=["classroom-seat"], sizing_mode="stretch_width"
         )
-        self.briefing = pn.pane.HTML(
-            "", css_classes=["classroom-briefing"], sizing_mode="stretch_width"
+        self.briefing = html_box("classroom-briefing", sizing_mode="stretch_width")
+        self.question = html_box("classroom-question", sizing_mode="stretch_width")
+        self.clock = Countdown(
+            css_classes=["classroom-clock"], styles={"font-size": TEXT_SIZE}, margin=(10, 10)
         )
-        self.question = pn.pane.HTML(
-            "", css_classes=["classroom-question"], sizing_mode="stretch_width"
-        )
-        self.clock = Countdown(css_classes=["classroom-clock"])
         self.accept = pn.widgets.Button(label="Accept", color="success", width=140)
         self.reject = pn.widgets.Button(label="Reject", color="danger", width=140)
         self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width")
         self.propose = pn.widgets.Button(label="Propose", color="primary", width=140)
         self.no_offer = pn.widgets.Button(label="Make no offer", width=140)
         self.advice = pn.widgets.Button(label="Take my advisers' advice", width=220)
-        self.worth = pn.pane.HTML("", css_classes=["classroom-worth"], sizing_mode="stretch_width")
-        self.log = pn.pane.HTML(
-            "",
-            css_classes=["classroom-log"],
+        self.worth = html_box("classroom-worth", sizing_mode="stretch_width")
+        self.log = html_box(
+            "classroom-log",
             height=420,
             sizing_mode="stretch_width",
             styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
@@ -416,8 +413,8 @@ class StudentPage:
             object=f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
             f"against {', '.join(partners)}. Class code {room.code}.",
         )
-        set_changed(self.briefing, object=briefing_html(game, side))
-        set_changed(self.question, object=question_html(room, game, side))
+        set_changed(self.briefing, value=briefing_html(game, side))
+        set_changed(self.question, value=question_html(room, game, side))
         clock = (
             id(room),
             game.number,
@@ -437,16 +434,16 @@ class StudentPage:
                 set_changed(self.offer, value=int(q.default))
             set_changed(
                 self.worth,
-                object="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>",
+                value="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>",
             )
         elif mine:
-            set_changed(self.worth, object=worth_html(game, side, q.offer))
+            set_changed(self.worth, value=worth_html(game, side, q.offer))
         else:
-            set_changed(self.worth, object="")
+            set_changed(self.worth, value="")
         lines = shared_log(game, side)[:LOG_LINES]
         set_changed(
             self.log,
-            object="".join(
+            value="".join(
                 f"<div><b>{html.escape(d)}</b> {html.escape(a + ': ' if a else '')}{html.escape(t)}</div>"
                 for d, a, t in lines
             ),
