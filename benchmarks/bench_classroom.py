@@ -112,11 +112,15 @@ class ClassPage(Page):
         await self._send_event("document_ready", {})
 
     async def _read_forever(self) -> None:
+        """Note every text the server sends, read as it comes (each fragment of a message is JSON
+        text; parsing it and writing it back out, as the protocol's reader would, cost this process
+        more CPU than the server spent on the class, on the same machine)."""
         while True:
-            message = await self._read()
-            if message.msgtype != "PATCH-DOC":
-                continue
-            self.note(html.unescape(json.dumps(message.content)))
+            fragment = await self.socket.read_message()
+            if fragment is None:
+                raise ConnectionError("the server closed the websocket")
+            if isinstance(fragment, str):
+                self.note(html.unescape(fragment) if "&" in fragment else fragment)
 
     def note(self, text: str) -> None:
         now = time.perf_counter()

@@ -9,8 +9,10 @@ repeated one. The page's address carries the student's token, so a reload
 returns to the same seat. The class wakes the page when its own game changes
 (:meth:`~dashboard.classroom.room.Classroom.listen`), and the page redraws only
 then; a slow poll (:data:`POLL_MS`) tells the class the page is still there
-and runs the class's clock, which the page shows counting down by itself
-(:class:`~dashboard.classroom.countdown.Countdown`).
+and runs the class's clock. The page shows the clock as a bar that the
+browser empties by itself (:func:`clock_html`): a clock redrawn by the server
+every second would cost it a message per student per second, in a class of
+60 more than all the moves together.
 """
 
 from __future__ import annotations
@@ -21,12 +23,11 @@ from typing import Any
 
 import panel as pn
 
-from dashboard.classroom.countdown import Countdown
 from dashboard.classroom.drawing import batched, html_box, set_changed
 from dashboard.classroom.game import ANSWER, PROPOSE, Game
 from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classroom
 
-POLL_MS = 2000  # how often a page tells the class it is there and runs the class's clock (ms)
+POLL_MS = 5000  # how often a page tells the class it is there and runs the class's clock (ms)
 PRIVATE_KINDS = (
     "offer",
     "accept",
@@ -138,8 +139,36 @@ def clock_seconds(room: Classroom, game: Game) -> float | None:
     return None if left is None or game.over or room.paused else left
 
 
+CLOCK_COLOUR, CLOCK_TRACK = "#0072B2", "#e6e6e6"
+CLOCK_KEYFRAMES = (
+    "<style>@keyframes classroom-clock { from { width: 100%; } to { width: 0%; } }</style>"
+)
+
+
+def clock_html(room: Classroom, game: Game) -> str:
+    """The round's clock: a bar the browser empties over the seconds left (CSS animation), drawn
+    once per move; started part-way (a negative delay) when part of the time has gone."""
+    left = clock_seconds(room, game)
+    if left is None:
+        return ""
+    total = room.round_seconds
+    bar = (
+        f"<div class='clock-bar' style='height:100%;background:{CLOCK_COLOUR};"
+        f"animation:classroom-clock {total:g}s linear {left - total:.2f}s forwards'></div>"
+    )
+    return (
+        f"{CLOCK_KEYFRAMES}<div class='clock' data-left='{left:.0f}' title='time left for this move' "
+        f"style='height:10px;background:{CLOCK_TRACK};border-radius:5px;overflow:hidden;margin:8px 0'>{bar}</div>"
+        f"<p class='clock-text'>{total:g} seconds a move: the bar shows the time left.</p>"
+    )
+
+
 def question_html(room: Classroom, game: Game, side: int) -> str:
-    """What the student is asked now, with a marker a script can read (move number and role)."""
+    """What the student is asked now, with a marker a script can read (move number and role), and the clock."""
+    return _asked(room, game, side) + clock_html(room, game)
+
+
+def _asked(room: Classroom, game: Game, side: int) -> str:
     m, q = game.model, game.question
     date = m.calendar.labels[min(m.step_index, m.calendar.n_steps)]
     if game.over:
@@ -178,7 +207,6 @@ class StudentPage:
     def __init__(self, registry: ClassRegistry = CLASSES, token: str = ""):
         self.registry, self.token, self.page = registry, token, secrets.token_hex(8)
         self.shown: tuple = ()
-        self.clock_shown: tuple = ()
         self.doc = (
             pn.state.curdoc
         )  # the page's document, to schedule its redraws on (None in tests)
@@ -198,9 +226,6 @@ class StudentPage:
         )
         self.briefing = html_box("classroom-briefing", sizing_mode="stretch_width")
         self.question = html_box("classroom-question", sizing_mode="stretch_width")
-        self.clock = Countdown(
-            css_classes=["classroom-clock"], styles={"font-size": TEXT_SIZE}, margin=(10, 10)
-        )
         self.accept = pn.widgets.Button(label="Accept", color="success", width=140)
         self.reject = pn.widgets.Button(label="Reject", color="danger", width=140)
         self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width")
@@ -230,7 +255,6 @@ class StudentPage:
         self.game_box = pn.Row(
             pn.Column(
                 self.question,
-                self.clock,
                 self.answer_row,
                 self.propose_box,
                 self.worth,
@@ -415,19 +439,6 @@ class StudentPage:
         )
         set_changed(self.briefing, value=briefing_html(game, side))
         set_changed(self.question, value=question_html(room, game, side))
-        clock = (
-            id(room),
-            game.number,
-            q.number if q else None,
-            game.over,
-            room.paused,
-            game.started,
-        )
-        if (
-            clock != self.clock_shown
-        ):  # a new move asked, or paused or resumed: the count starts again
-            self.clock_shown = clock
-            self.clock.show(clock_seconds(room, game))
         if mine and q.role == PROPOSE:
             set_changed(self.offer, options=offer_choices(game, side))
             if q.default is not None:

@@ -22,7 +22,7 @@ import segno
 
 import sim
 from dashboard.classroom import export, results
-from dashboard.classroom.drawing import batched, set_changed
+from dashboard.classroom.drawing import batched, html_box, set_changed
 from dashboard.classroom.room import (
     CLASSES,
     DEFAULT_SEED,
@@ -171,7 +171,9 @@ class TeacherConsole:
         self.who = pn.widgets.Select(label="Move student", options={}, width=220)
         self.where = pn.widgets.Select(label="to seat", options={}, width=280)
         self.move = pn.widgets.Button(label="Move", width=100)
-        self.board = pn.pane.HTML("", css_classes=["classroom-board"], sizing_mode="stretch_width")
+        self.board = html_box(
+            "classroom-board", sizing_mode="stretch_width"
+        )  # redrawn every second
         self.outcomes = pn.pane.HTML(
             "", css_classes=["classroom-outcomes-pane"], sizing_mode="stretch_width"
         )
@@ -380,7 +382,7 @@ class TeacherConsole:
         set_changed(self.students, object=students)
         set_changed(self.who, options={s.name: s.token for s in room.students.values()})
         set_changed(self.where, options=where)
-        set_changed(self.board, object=table_html(results.board_rows(room), "board"))
+        set_changed(self.board, value=table_html(results.board_rows(room), "board"))
         finished = (id(room), sum(g.over for g in room.games.values()), id(room.odds))
         if (
             finished != self.outcomes_shown
