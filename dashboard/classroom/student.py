@@ -23,6 +23,7 @@ from typing import Any
 
 import panel as pn
 
+from dashboard.classroom import collector
 from dashboard.classroom.drawing import batched, html_box, set_changed
 from dashboard.classroom.game import ANSWER, PROPOSE, Game
 from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classroom
@@ -468,5 +469,6 @@ def student_app() -> pn.viewable.Viewable:
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.add_periodic_callback(page.poll, period=POLL_MS)
         pn.state.on_session_destroyed(lambda _context: page.forget())
+        collector.keep()  # the page lasts as long as the class (see dashboard/classroom/collector.py)
     page.panel.student_page = page  # for tests and scripts
     return page.panel

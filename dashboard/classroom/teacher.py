@@ -21,7 +21,7 @@ import panel as pn
 import segno
 
 import sim
-from dashboard.classroom import export, results
+from dashboard.classroom import collector, export, results
 from dashboard.classroom.drawing import batched, html_box, set_changed
 from dashboard.classroom.room import (
     CLASSES,
@@ -202,7 +202,7 @@ class TeacherConsole:
             ),
         )
         self.open.on_click(lambda *_: self._guarded(self._open))
-        self.start.on_click(lambda *_: self._guarded(lambda: self.room.start()))
+        self.start.on_click(lambda *_: self._guarded(self._start))
         self.pause.on_click(lambda *_: self._guarded(lambda: self.room.pause()))
         self.resume.on_click(lambda *_: self._guarded(lambda: self.room.resume()))
         self.end.on_click(lambda *_: self._guarded(lambda: self.room.end()))
@@ -289,6 +289,7 @@ class TeacherConsole:
     def _open(self) -> None:
         if not self.scenario.value:
             raise ClassError("pick a scenario")
+        collector.release()
         room = self.registry.open(
             sim.load_scenario(self.scenario.value),
             mode=self.mode.value,
@@ -298,6 +299,10 @@ class TeacherConsole:
         self.debrief.object = ""
         if self.odds is not None:
             threading.Thread(target=self.odds, args=(room,), name="class-odds", daemon=True).start()
+
+    def _start(self) -> None:
+        self.room.start()
+        collector.keep()
 
     def _reassign(self) -> None:
         if not self.who.value or not self.where.value:
