@@ -326,6 +326,7 @@ async def measure(port: int, pairs: int, classes: int, pid: int, settle_s: float
     _, _, rss0 = _server(pid)
     out = {
         "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _commit(),
         "pairs": pairs,
         "think_s": list(THINK_S),
         "cpus": os.cpu_count(),
@@ -340,6 +341,18 @@ async def measure(port: int, pairs: int, classes: int, pid: int, settle_s: float
     finally:
         await teacher.close()
     return out
+
+
+def _commit() -> str:
+    """The code measured: the checkout's commit (with "+" when it has uncommitted changes)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "dashboard", "sim")
+    return git("rev-parse", "--short", "HEAD") + ("+" if dirty else "")
 
 
 def verdict(out: dict) -> dict:
@@ -435,14 +448,14 @@ def record(out: dict) -> None:
 def runs_table(runs: list[dict]) -> str:
     """The docs' table: one row per class of every recorded run (Markdown)."""
     lines = [
-        "| run | class | load average | students | games ended | updates | median | 95th percentile | worst "
+        "| run | code | class | load average | students | games ended | updates | median | 95th percentile | worst "
         "| students always within 2 s | server CPU per student | server memory after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         for k, c in enumerate(run["classes"], 1):
             lines.append(
-                f"| {run['when']} | {k} | {c['load_avg'][0]:.1f} | {c['students']} "
+                f"| {run['when']} | {run.get('commit', '')} | {k} | {c['load_avg'][0]:.1f} | {c['students']} "
                 f"| {c['games_ended']} of {c['games']} | {c['updates']} | {c['median_s']:.2f} s "
                 f"| {c['p95_s']:.2f} s | {c['max_s']:.2f} s | {c['within_target']} of {c['students']} "
                 f"| {c['cpu_s_per_student']:.2f} s | {c['rss_mb']:.0f} MB |"
