@@ -460,7 +460,29 @@ def runs_table(runs: list[dict]) -> str:
                 f"| {c['p95_s']:.2f} s | {c['max_s']:.2f} s | {c['within_target']} of {c['students']} "
                 f"| {c['cpu_s_per_student']:.2f} s | {c['rss_mb']:.0f} MB |"
             )
-    return "\n".join(lines)
+    return "\n".join(lines + ["", latest(runs[-1])] if runs else lines)
+
+
+def latest(run: dict) -> str:
+    """The latest run in a sentence: the target, the games, the memory."""
+    classes = run["classes"]
+    updates = sum(c["updates"] for c in classes)
+    worst = max(c["max_s"] for c in classes)
+    memory = ", ".join(f"{c['rss_mb']:.0f}" for c in classes)
+    growth = classes[-1]["rss_mb"] - classes[0]["rss_mb"]
+    met = (
+        f"every one of its {updates} updates reached its page within {TARGET_S:g} s (the worst in "
+        f"{worst:.2f} s)"
+        if worst <= TARGET_S
+        else f"its worst update took {worst:.2f} s, over the {TARGET_S:g} s target"
+    )
+    ended = sum(c["games_ended"] for c in classes)
+    games = sum(c["games"] for c in classes)
+    return (
+        f"In the latest run ({run['when']}), {met}; {ended} of its {games} games reached their end; "
+        f"the server's memory after each class was {memory} MB ({growth:+.0f} MB from the first "
+        f"class to the last)."
+    )
 
 
 def with_table(page: str, table: str) -> str:
