@@ -13,9 +13,10 @@ with whoever sits there).
 Pages ask to be told when their game changes (:meth:`Classroom.listen`): a
 move wakes the pages of its own game only, so a class of 60 costs no more per
 move than a class of 2. Every action names the student's token and the page
-that holds the seat (the newest page a token opened); a page that lost its seat, a move for a question
-already answered, a malformed move: each is refused, noted in
-:attr:`Classroom.incidents`, and changes nothing. Nothing here knows about Panel.
+that holds the seat (the newest page a token opened); a page that lost its
+seat, a move for a question already answered, a malformed move: each is
+refused, noted in :attr:`Classroom.incidents`, and changes nothing. Nothing
+here knows about Panel.
 """
 
 from __future__ import annotations

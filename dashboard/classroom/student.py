@@ -208,9 +208,8 @@ class StudentPage:
     def __init__(self, registry: ClassRegistry = CLASSES, token: str = ""):
         self.registry, self.token, self.page = registry, token, secrets.token_hex(8)
         self.shown: tuple = ()
-        self.doc = (
-            pn.state.curdoc
-        )  # the page's document, to schedule its redraws on (None in tests)
+        # the page's document, to schedule its redraws on (None in tests)
+        self.doc = pn.state.curdoc
         self.waking = False  # a redraw is scheduled and has not run yet
         self.sent: int | None = None  # the number of the last move this page sent
         self.number: int | None = None
