@@ -78,7 +78,7 @@ class Answers:
     def __init__(
         self,
         draws: Draws | None,
-        rows: np.ndarray | None = None,
+        rows: np.ndarray | slice | None = None,
         tension: float = 0.0,
         exposure_to_distrust: np.ndarray | None = None,
         active: tuple[bool, ...] = (),
@@ -87,6 +87,7 @@ class Answers:
     ):
         if draws is None:
             return  # filled by Answers.known
+        assert rows is not None and exposure_to_distrust is not None and own is not None
         u = draws.utilities(rows, tension, exposure_to_distrust)
         value = draws.decision_values(rows, u, active)
         floor = draws.reservation[rows] + draws.hardening[rows] * tension
@@ -115,12 +116,14 @@ def chance_all_accept(
     ``beliefs[k]`` is the proposer's belief about the state whose answers are ``answers[k]``;
     a state that is not a party to an offer accepts it trivially (its answers say so).
     """
-    chance, short = None, None
+    chance: np.ndarray | None = None
+    short: np.ndarray | None = None
     for b, a in zip(beliefs, answers):
         p = b.weights @ a.accept
         s = b.weights @ np.where(np.isfinite(a.shortfall), a.shortfall, BIG_SHORTFALL)
         chance = p if chance is None else chance * p
         short = s if short is None else short + s
+    assert chance is not None and short is not None, "no other party to answer"
     return chance, short
 
 

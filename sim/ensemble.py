@@ -136,11 +136,12 @@ def series_values(model: ArmsControlModel, name: str) -> np.ndarray:
             name
         ].astype(float)
     else:
-        out = _state_series(rec, idx, name)
-        if out is None:
+        found = _state_series(rec, idx, name)
+        if found is None:
             raise KeyError(
                 f"no recorded series '{name}'; expected one of {', '.join(series_names(model))}"
             )
+        out = found
     out = np.array(out, dtype=float)
     out[rec.last + 1 :] = np.nan
     return out
@@ -197,7 +198,8 @@ def _run_chunk(
     reporters: dict[str, Any] | None = None,
 ) -> tuple[list[dict], dict[str, np.ndarray], list]:
     """Run replicates [(r, seed), ...]; rows, each series as an (items, N+1) array, and long rows."""
-    rows, arrays, long = [], {name: [] for name in series}, []
+    arrays: dict[str, list[np.ndarray]] = {name: [] for name in series}
+    rows, long = [], []
     compiled = Reporters(reporters, scenario) if reporters else None
     for r, seed in items:
         model, row, more = replicate(scenario, r, seed, compiled)
@@ -539,7 +541,7 @@ def ensemble(
     parts: dict[int, dict[str, np.ndarray]] = {}
     if executor is None and workers == 1:
         step = max(1, n // 100)
-        arrays = {name: [] for name in series}
+        arrays: dict[str, list[np.ndarray]] = {name: [] for name in series}
         for r, s in items:
             model, row, more = replicate(scn, r, s, compiled)
             rows.append(row)

@@ -27,7 +27,7 @@ state of ratification.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.model import ArmsControlModel
@@ -88,14 +88,14 @@ def classify(model: ArmsControlModel) -> Outcome:
         start_forces > 0
         and (end_forces - start_forces) / start_forces > scn.outcomes.arms_race_growth
     )
-    flags = dict(
+    flags: dict[str, Any] = dict(
         crisis=model.crisis_count > 0,
         arms_race=bool(race and not t.in_force),
         branches=", ".join(f"{k}={v}" for k, v in model.branches_taken.items()),
         ratification=t.ratification,
     )
     agreement = t.agreement
-    when = {}
+    when: dict[str, Any] = {}
     if agreement:
         when = dict(
             years=agreement["years"],
@@ -105,6 +105,7 @@ def classify(model: ArmsControlModel) -> Outcome:
         )
     pending = " Ratification is still pending." if t.ratification == "pending" else ""
     if t.ended == "withdrawn":
+        assert t.ended_by is not None and t.ended_at is not None  # set with `ended`
         who = model.states[t.ended_by].name
         return Outcome(
             "withdrawn",
@@ -146,6 +147,7 @@ def classify(model: ArmsControlModel) -> Outcome:
             **flags,
         )
     if t.ended == "expired":
+        assert t.ended_at is not None  # set with `ended`
         return Outcome(
             "lapsed",
             "lapsed",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -114,7 +115,7 @@ class Draws:
         self.concession = v["bargaining.concession"]
         self.hardening = v["bargaining.hardening"]
         self.fixed_terms = fixed_terms(space, spec, index, v)
-        self.fixed = sum(self.fixed_terms.values())
+        self.fixed = cast(np.ndarray, sum(self.fixed_terms.values()))  # (M, O), never the start 0
         self.annuity = discounted_years(space.years[None, :], v["utility.discount"][:, None])
         self.red_lines = [self._red_line(space, rl, rng) for rl in spec.red_lines]
         self.not_party = ~space.party[:, index]
@@ -164,7 +165,7 @@ class Draws:
         return out
 
     def utilities(
-        self, rows: np.ndarray, tension: float, exposure_to_distrust: np.ndarray
+        self, rows: np.ndarray | slice, tension: float, exposure_to_distrust: np.ndarray
     ) -> np.ndarray:
         """(rows, offers) utility of each offer relative to no deal for the given draws (utility; 0 where not a party)."""
         risk = cheating_risk(
@@ -177,7 +178,7 @@ class Draws:
         return np.where(self.not_party, 0.0, self.fixed[rows] + risk)
 
     def decision_values(
-        self, rows: np.ndarray, utilities: np.ndarray, active: tuple[bool, ...]
+        self, rows: np.ndarray | slice, utilities: np.ndarray, active: tuple[bool, ...]
     ) -> np.ndarray:
         """(rows, offers) what each offer is worth to the state when it decides: V = rho U - audience costs (utility).
 

@@ -577,10 +577,12 @@ STRATEGIES: dict[str, type[Strategy]] = {
 
 
 @functools.cache
-def _parameters(cls: type[Strategy]) -> list[str]:
-    """Names of the keyword parameters a strategy's constructor takes."""
+def _parameters(name: str) -> list[str]:
+    """Names of the keyword parameters the constructor of a registered strategy takes."""
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [p.name for p in inspect.signature(cls).parameters.values() if p.kind in kinds]
+    return [
+        p.name for p in inspect.signature(STRATEGIES[name]).parameters.values() if p.kind in kinds
+    ]
 
 
 def make_strategy(name: str, **params) -> Strategy:
@@ -592,7 +594,7 @@ def make_strategy(name: str, **params) -> Strategy:
     if not isinstance(name, str) or name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; valid names: {', '.join(sorted(STRATEGIES))}")
     cls = STRATEGIES[name]
-    accepted = _parameters(cls)
+    accepted = _parameters(name)
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         takes = f"it takes {', '.join(accepted)}" if accepted else "it takes no parameters"

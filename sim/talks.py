@@ -79,7 +79,7 @@ class Talks:
         self.deciders: dict[int, Callable] = {}
         self._clock = 0.0
         self._answers: dict[int, Answers] = {}
-        self._spread = None
+        self._spread: np.ndarray | None = None  # (S, S) set by refresh()
         self.last_chance = math.nan
 
     # ------------------------------------------------------------------ a step of bargaining
@@ -92,6 +92,8 @@ class Talks:
             return
         self.refresh()
         rounds = self._rounds() if in_talks else 0
+        offer: int | None
+        stamp: int | None
         for k in range(max(rounds, len(scripted))):
             if scripted:
                 p, offer, text, stamp = scripted.pop(0)
@@ -202,6 +204,7 @@ class Talks:
                 rows = self.beliefs[(j + 1) % len(m.states)][
                     j
                 ].rows  # every belief about j uses the same draws
+                assert self._spread is not None  # refresh() ran this step
                 self._answers[j] = Answers(
                     s.draws,
                     rows,
@@ -342,6 +345,7 @@ class Talks:
         """A scripted offer after this run's agreement is logged but not put to the others again."""
         m = self.model
         desc = m.space.describe(offer, m.treaty.in_force)
+        assert m.treaty.agreement is not None  # called only once this run has agreed
         m.note(
             m.states[p].name,
             "statement",
