@@ -182,7 +182,7 @@ class ControlsView(View):
     # -- the timeline's position
     def _moved(self, event) -> None:
         s = self.session
-        if s.model is not None and event.new != s.model.step_index:
+        if event.new != s.model.step_index:
             s.guarded(s.go_to, event.new)
 
     # -- Play / Pause
@@ -194,7 +194,7 @@ class ControlsView(View):
             if s.question is not None:
                 s.guarded(s.step)  # says why it cannot play, and stops
                 return
-            if s.model is not None and not s.model.running:
+            if not s.model.running:
                 s.reset()
                 s.playing = True
             if self.callback is None:
@@ -212,11 +212,11 @@ class ControlsView(View):
 
     def _tick(self) -> None:
         s = self.session
-        if s.model is None or not s.model.running or s.question is not None:
+        if not s.model.running or s.question is not None:
             s.playing = False
             return
         s.guarded(s.step)
-        if self.pause_at_events.value and s.model is not None and s.model.running and s.at_event():
+        if self.pause_at_events.value and s.model.running and s.at_event():
             s.playing = False
             s.notice = "Paused at a scripted event (see the log); press Play to go on."
 
