@@ -29,22 +29,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from sim.scenario import CATEGORIES
+
 if TYPE_CHECKING:
     from sim.model import ArmsControlModel
 
-CATEGORIES = (
-    "extended",
-    "new_terms",
-    "signed_not_ratified",
-    "lapsed",
-    "withdrawn",
-    "party_withdrew",
-    "suspended",
-    "arms_race",
-    "crisis",
-    "in_force",
-    "no_agreement",
-)
+__all__ = ["CATEGORIES", "Outcome", "classify"]  # CATEGORIES is defined with the schema
 
 
 @dataclass(frozen=True)
