@@ -19,7 +19,10 @@ import numpy as np
 import param
 
 import sim
+from dashboard.parameters import key_parameters
 from dashboard.scenarios import DEFAULT_SCENARIO, as_own_copy, bundled, describe_error, title_of
+from sim.loading import resolve_scenario
+from sim.tension import band
 
 DEFAULT_SEED = 2  # New START 2021 opens on a run that takes history's branch (the 2020 election's result) and its extension
 
@@ -137,8 +140,6 @@ class Session(param.Parameterized):
     def changed_parameters(self) -> list[str]:
         """The changed fields as a reader says them: "RU secrecy cost = 5" (the key parameters' labels
         where a field has one, its dotted path otherwise)."""
-        from dashboard.parameters import key_parameters
-
         labels = {}
         for p in key_parameters(self.scenario):
             labels[p.path] = p.label
@@ -185,8 +186,6 @@ class Session(param.Parameterized):
 
     def settings_scenario(self) -> sim.Scenario:
         """The scenario with the current overrides applied (what a download of the settings holds)."""
-        from sim.loading import resolve_scenario
-
         return resolve_scenario(self.scenario, dict(self.overrides))
 
     # -- running
@@ -424,8 +423,6 @@ class Session(param.Parameterized):
         """Date, step, tension band and outcome, for the status line."""
         m = self.model
         params = m.scenario.tension
-        from sim.tension import band
-
         return {
             "date": m.calendar.labels[m.step_index],
             "step": m.step_index,

@@ -19,6 +19,8 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from sim.ensemble import default_workers
+
 WATCH_EVERY_S = 2.0  # how often a worker checks that its server is still there (seconds)
 
 _POOL: ProcessPoolExecutor | None = None
@@ -33,8 +35,6 @@ def worker_pool() -> ProcessPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None or getattr(_POOL, "_broken", False):
-            from sim.ensemble import default_workers
-
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["sim"])
             _POOL = ProcessPoolExecutor(
@@ -48,8 +48,6 @@ def worker_pool() -> ProcessPoolExecutor:
 
 def warm_worker_pool() -> None:
     """Start the workers now (about a second), so the first ensemble does not wait for them."""
-    from sim.ensemble import default_workers
-
     pool = worker_pool()
     for f in [pool.submit(abs, 0) for _ in range(default_workers())]:
         f.result()

@@ -28,9 +28,11 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,7 @@ from sim.callable_module import make_callable
 from sim.model import ArmsControlModel
 from sim.outcomes import CATEGORIES
 from sim.reporters import AGREED_TERMS, Reporters, agreed_terms, long_frame
+from sim.runner import cached_scenario, html_table
 from sim.scenario import Scenario
 
 WILSON_Z = 1.959963984540054  # two-sided 95% normal quantile
@@ -363,8 +366,6 @@ class EnsembleResult:
             {"step": np.arange(values.shape[1]), "date": self.dates[: values.shape[1]]}
         )
         with np.errstate(all="ignore"):
-            import warnings
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 if not values.size:
@@ -430,10 +431,6 @@ class EnsembleResult:
 
     def _repr_html_(self) -> str:
         """A notebook's view: the scenario, seed and overrides, then the shares with their intervals."""
-        from html import escape
-
-        from sim.runner import html_table
-
         title = self.scenario.title or self.scenario.name
         rows = [
             ("scenario", f"{title} ({self.scenario.name})"),
@@ -505,8 +502,6 @@ def ensemble(
         ScenarioError: for a bad scenario or override, located.
         ValueError: for n < 0, workers < 1, an unknown series name or a reporter that names nothing.
     """
-    from sim.runner import cached_scenario
-
     if isinstance(n, bool) or n < 0 or int(n) != n:
         raise ValueError(f"n must be a whole number of replicates, at least 0 (got {n!r})")
     if n > limits.ENSEMBLE_RUNS.value:

@@ -32,12 +32,19 @@ from sim.bargaining import (
 )
 from sim.beliefs import Answers, Belief, chance_all_accept
 from sim.events import fire_probability
+from sim.wording import apart
 
 if TYPE_CHECKING:
     from sim.model import ArmsControlModel
 
 # Offers owed by the pace of bargaining count as due when within this of a whole offer (rounding of sums of step lengths).
 CLOCK_TOLERANCE = 1e-9
+UTILITY_FORMATS = (
+    ".2f",
+    ".3f",
+    ".4f",
+    ".6f",
+)  # the log's utilities: 2 decimals, more to tell two apart
 
 
 class Talks:
@@ -385,10 +392,7 @@ def _worth_sentence(template: str, worth: float, goal: float) -> Callable[[], st
 
 def _pair(a: float, b: float) -> tuple[str, str]:
     """Two utilities to 2 decimals, or more when 2 would show different values as equal (never "-0.00")."""
-    for digits in (2, 3, 4, 6):
-        x, y = f"{a:.{digits}f}", f"{b:.{digits}f}"
-        if x != y or a == b:
-            break
+    x, y = apart(a, b, UTILITY_FORMATS)
     return _no_negative_zero(x), _no_negative_zero(y)
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, HoverTool, Range1d, SaveTool, Span
+from bokeh.models import (
+    BoxZoomTool,
+    ColumnDataSource,
+    HoverTool,
+    PanTool,
+    Range1d,
+    ResetTool,
+    SaveTool,
+    Span,
+    TapTool,
+    WheelZoomTool,
+)
 
 from dashboard.layout import side_by_side
 from dashboard.session import Session
@@ -202,6 +213,4 @@ class BargainingView(View):
 
 
 def _tools():
-    from bokeh.models import BoxZoomTool, PanTool, ResetTool, TapTool, WheelZoomTool
-
     return [TapTool(), PanTool(), WheelZoomTool(), BoxZoomTool(), ResetTool()]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
+import re
 import threading
 import time
 import weakref
@@ -102,8 +104,6 @@ def legend_below(fig) -> None:
 def label_chart(fig, label: str, date: str | None = None) -> None:
     """Write what a chart shows (scenario, seed, changed parameters) and the date under its title, so that
     it is on the chart and on its PNG; the PNG's file name says the same."""
-    import datetime as dt
-
     date = date or dt.date.today().isoformat()
     text = f"{label} · {date}" if label else ""
     subtitle = next((t for t in fig.above if isinstance(t, Title) and t is not fig.title), None)
@@ -125,8 +125,6 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
 
 def slug(text: str) -> str:
     """A file-name-safe version of a title: 'Forces and caps' -> 'forces_and_caps'."""
-    import re
-
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "chart"
 
 

@@ -15,6 +15,7 @@ from dashboard.session import Session
 from dashboard.view_data import ensemble_series
 from dashboard.views.charts import TENSION_SERIES, ChartSet, FanChart, SharesChart, forces_series
 from dashboard.views.common import View, esc, set_text_size
+from sim.loading import parse_value
 
 DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
 
@@ -71,8 +72,6 @@ class Variant:
         return self.session.uploaded.get(name) or bundled(name)
 
     def settings(self) -> tuple[sim.Scenario, dict]:
-        from sim.loading import parse_value
-
         overrides = {}
         if self.path.value.strip():
             if not self.value.value.strip():
