@@ -173,6 +173,7 @@ def figures() -> None:
         table = sweep(
             ROOT / "examples" / "sweep_new_start.yaml", workers=2, output=Path(tmp) / "out"
         )
+        assert table is not None  # load=True (the default) returns the table
     x, y = "states.RU.utility.secrecy_cost", "states.US.utility.lock_in"
     plot(
         table,

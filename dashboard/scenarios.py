@@ -30,7 +30,7 @@ def scenario_yaml(scenario: sim.Scenario) -> str:
     out = io.StringIO()
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # ruamel annotates it None
     yaml.width = 100
     yaml.dump(data, out)
     return out.getvalue()

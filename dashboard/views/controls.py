@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import panel as pn
+from panel.io.callbacks import PeriodicCallback
 
 import sim
 from dashboard.parameters import key_parameters
 from dashboard.scenarios import describe_error, picker_groups
 from dashboard.session import Session
-from dashboard.views.common import View, esc, set_text_size
+from dashboard.views.common import View, esc, guarded_click, set_text_size
 
 BUTTON_ROW_CSS = ":host { flex-wrap: wrap; }"
 
@@ -22,7 +23,7 @@ class ControlsView(View):
 
     def __init__(self, session: Session):
         super().__init__(session)
-        self.callback = None
+        self.callback: PeriodicCallback | None = None
         self.scenario = pn.widgets.Select(
             label="Scenario", sizing_mode="stretch_width", css_classes=["scenario-picker"]
         )
@@ -62,9 +63,9 @@ class ControlsView(View):
         self.status = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["run-status"])
         self.sliders = pn.Column(sizing_mode="stretch_width")
         self.scenario.param.watch(self._picked, "value")
-        self.run.on_click(lambda *_: session.guarded(session.run_to_end))
-        self.step.on_click(lambda *_: session.guarded(session.step))
-        self.next_event.on_click(lambda *_: session.guarded(session.next_event))
+        self.run.on_click(guarded_click(session, session.run_to_end))
+        self.step.on_click(guarded_click(session, session.step))
+        self.next_event.on_click(guarded_click(session, session.next_event))
         self.reset.on_click(lambda *_: self.ask_reset())
         self.confirm_yes.on_click(lambda *_: self._confirmed(True))
         self.confirm_no.on_click(lambda *_: self._confirmed(False))

@@ -220,6 +220,7 @@ class ScenarioView(View):
                 if e["line"]
             ]
         else:
+            assert scn is not None  # no errors: the text is a scenario
             self.verdict.alert_type = "success"
             self.verdict.object = f"Valid scenario: **{esc(scn.title or scn.name)}** ({len(scn.states)} states, {len(scn.events)} events)."
             self.editor.annotations = []
