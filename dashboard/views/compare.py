@@ -132,7 +132,7 @@ class CompareView(View):
         return self.ensembles.result
 
     def set_shown(self, shown: bool) -> None:
-        """The first time the tab is shown, build both sides' charts (see OddsView.show)."""
+        """The first time the tab is shown, build both sides' charts (see OddsView.set_shown)."""
         self.shown = shown
         if shown:
             for v in (self.a, self.b):
