@@ -99,6 +99,7 @@ class Draws:
         loss, sensitivity: (M,) the loss if cheated (utility per year) and how tension inflates it.
         reservation, concession, hardening: (M,) the concession curve's parameters.
         red_lines: the state's red lines, each with its audience cost per draw.
+        not_party: (O,) the offers it is no party to; partial: whether there are any.
         threshold: (M,) sorted ratification thresholds of its domestic body (utility), or None.
     """
 
@@ -118,6 +119,7 @@ class Draws:
         self.annuity = discounted_years(space.years[None, :], v["utility.discount"][:, None])
         self.red_lines = [self._red_line(space, rl, rng) for rl in spec.red_lines]
         self.not_party = ~space.party[:, index]
+        self.partial = bool(self.not_party.any())  # some offers leave this state out
         self._thresholds = np.sort(
             v["compliance.trust_threshold"]
         )  # a security seeker's, sorted for its chance of building
@@ -174,7 +176,10 @@ class Draws:
             tension,
             exposure_to_distrust,
         )
-        return np.where(self.not_party, 0.0, self.fixed[rows] + risk)
+        out = self.fixed[rows] + risk
+        if self.partial:
+            out[:, self.not_party] = 0.0
+        return out
 
     def decision_values(
         self, rows: np.ndarray, utilities: np.ndarray, active: tuple[bool, ...]
@@ -185,14 +190,16 @@ class Draws:
         worth more than no deal (one worth less is no better for being likely to fail at
         home); an offer behind a hard wall is worth -inf; an offer it is not a party to is worth 0.
         """
-        value = utilities
+        value = utilities  # 0 already where it is no party; ratification keeps a 0 at 0
         if self.threshold is not None:
             value = np.where(
                 utilities > 0.0, utilities * self.ratification_chance(utilities), utilities
             )
         if any(active):
             value = value - self.penalty(rows, active)
-        return np.where(self.not_party, 0.0, value)
+            if self.partial:
+                value[:, self.not_party] = 0.0
+        return value
 
     def ratification_chance(self, utility: np.ndarray) -> np.ndarray:
         """Chance that the state's domestic body ratifies an agreement worth ``utility`` to the state (0-1).
@@ -281,20 +288,29 @@ class Realised:
         self.loss = np.array([d.loss[r] for d, r in zip(draws, rows)])
         self.sensitivity = np.array([d.sensitivity[r] for d, r in zip(draws, rows)])
         self.not_party = np.stack([d.not_party for d in draws], axis=1)
+        self.partial = bool(self.not_party.any())  # some offers leave some state out
         self.ratifying = [i for i, d in enumerate(draws) if d.threshold is not None]
-        self._penalties: dict[tuple, np.ndarray] = {}
+        self._penalties: dict[tuple, np.ndarray | None] = {}
 
-    def utilities(self, trust: np.ndarray, tension: float) -> np.ndarray:
-        """(offers, states) utility of each offer to each state, relative to no deal (utility)."""
+    def spread(self, trust: np.ndarray) -> np.ndarray:
+        """(offers, states) each state's exposure to being cheated under each offer, weighted by its distrust of each rival (0-1)."""
         distrust = 1.0 - np.asarray(trust, dtype=float)
         distrust.flat[:: len(distrust) + 1] = 0.0  # no state fears itself
-        risk = (
-            (self.exposure @ distrust.T)
-            * self.annuity
-            * (self.loss * (1.0 + self.sensitivity * tension))
-        )
+        return self.exposure @ distrust.T
+
+    def utilities(
+        self, trust: np.ndarray, tension: float, spread: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(offers, states) utility of each offer to each state, relative to no deal (utility).
+
+        ``spread`` is :meth:`spread` of the same trust, when the caller has it already.
+        """
+        if spread is None:
+            spread = self.spread(trust)
+        risk = spread * self.annuity * (self.loss * (1.0 + self.sensitivity * tension))
         out = self.fixed - risk
-        out[self.not_party] = 0.0
+        if self.partial:
+            out[self.not_party] = 0.0
         return out
 
     def values(self, utilities: np.ndarray, active: list[tuple[bool, ...]]) -> np.ndarray:
@@ -307,15 +323,16 @@ class Realised:
                 out[:, i] = np.where(u > 0.0, u * self.draws[i].ratification_chance(u), u)
         key = tuple(active)
         if key not in self._penalties:
-            self._penalties[key] = np.stack(
+            penalty = np.stack(
                 [
                     d.penalty(self.rows[i : i + 1], a)[0]
                     for i, (d, a) in enumerate(zip(self.draws, active))
                 ],
                 axis=1,
             )
+            self._penalties[key] = penalty if penalty.any() else None
         penalty = self._penalties[key]
-        if penalty.any():
+        if penalty is not None:
             out = np.where(self.not_party, 0.0, out - penalty)
         return out
 
