@@ -93,6 +93,8 @@ def best_hope(values: np.ndarray, own: np.ndarray) -> np.ndarray:
 
     ``values`` is (..., offers), ``own`` (offers,) the offers it is a party to.
     """
+    if own.all():
+        return values.max(axis=-1, initial=-np.inf)
     return values.max(axis=-1, initial=-np.inf, where=own)
 
 

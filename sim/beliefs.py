@@ -112,10 +112,13 @@ class Answers:
     @property
     def shortfall(self) -> np.ndarray:
         if self._shortfall is None:
-            short = np.where(
-                self._own[None, :], np.maximum(self._goal[:, None] - self._value, 0.0), 0.0
+            short = np.maximum(self._goal[:, None] - self._value, 0.0)
+            if not self._own.all():
+                short[:, ~self._own] = 0.0  # nothing is asked of it where it is no party
+            # C order, so that the weighted sum adds in the same order whatever the layout above
+            self._shortfall = np.ascontiguousarray(
+                np.where(np.isfinite(short), short, BIG_SHORTFALL)
             )
-            self._shortfall = np.where(np.isfinite(short), short, BIG_SHORTFALL)
         return self._shortfall
 
 

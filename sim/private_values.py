@@ -23,6 +23,7 @@ by :meth:`Draws.values_of`.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass
 
@@ -122,11 +123,14 @@ class Draws:
         self.partial = bool(self.not_party.any())  # some offers leave this state out
         self._thresholds = np.sort(
             v["compliance.trust_threshold"]
-        )  # a security seeker's, sorted for its chance of building
+        ).tolist()  # a security seeker's, sorted for its chance of building
         self._greedy: dict[float, float] = {}  # detection -> a greedy state's chance of cheating
         self._penalties: dict[
             tuple, np.ndarray
         ] = {}  # (first, last draw, active red lines) -> audience costs
+        self._tables: dict[
+            tuple, tuple[np.ndarray, np.ndarray]
+        ] = {}  # (first, last draw) -> tables
         self.threshold = None
         if spec.ratification is not None:
             self.threshold = np.sort(priors.draw(spec.ratification.threshold, rng, self.size))
@@ -157,7 +161,7 @@ class Draws:
         key = (rows.start, rows.stop, active) if isinstance(rows, slice) else None
         if key is not None and key in self._penalties:
             return self._penalties[key]
-        out = np.zeros(self.fixed[rows].shape)
+        out = np.zeros(self.fixed[rows].shape, order="F" if key else "C")
         for rl, on in zip(self.red_lines, active):
             if on:
                 out += np.where(rl.crossed[None, :], rl.cost[rows][:, None], 0.0)
@@ -165,18 +169,36 @@ class Draws:
             self._penalties[key] = out
         return out
 
+    def tables(self, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, offers) the annuity (years) and the fixed utility terms (utility) of the given draws.
+
+        For a slice of draws (the particles of a belief) they are kept, laid out offer by offer
+        in memory (Fortran order): a particle's best offer is then a fast reduction, and every
+        elementwise result keeps that layout. The numbers are the same.
+        """
+        if not isinstance(rows, slice):
+            return self.annuity[rows], self.fixed[rows]
+        key = (rows.start, rows.stop)
+        if key not in self._tables:
+            self._tables[key] = (
+                np.asfortranarray(self.annuity[rows]),
+                np.asfortranarray(self.fixed[rows]),
+            )
+        return self._tables[key]
+
     def utilities(
-        self, rows: np.ndarray, tension: float, exposure_to_distrust: np.ndarray
+        self, rows: np.ndarray | slice, tension: float, exposure_to_distrust: np.ndarray
     ) -> np.ndarray:
         """(rows, offers) utility of each offer relative to no deal for the given draws (utility; 0 where not a party)."""
+        annuity, fixed = self.tables(rows)
         risk = cheating_risk(
-            self.annuity[rows],
+            annuity,
             self.loss[rows],
             self.sensitivity[rows],
             tension,
             exposure_to_distrust,
         )
-        out = self.fixed[rows] + risk
+        out = fixed + risk
         if self.partial:
             out[:, self.not_party] = 0.0
         return out
@@ -233,7 +255,7 @@ class Draws:
         A security seeker complies when its trust is at least its threshold (:class:`sim.strategies.TypeBased`).
         """
         t = self._thresholds
-        return 1.0 - np.searchsorted(t, trust, side="right") / len(t)
+        return 1.0 - bisect.bisect_right(t, trust) / len(t)
 
 
 def fixed_terms(
