@@ -80,6 +80,7 @@ class Talks:
         self._clock = 0.0
         self._answers: dict[int, Answers] = {}
         self._spread = None
+        self._progress = 0.0  # concession_progress at the last refresh
         self.last_chance = math.nan
 
     # ------------------------------------------------------------------ a step of bargaining
@@ -130,6 +131,7 @@ class Talks:
         self.active = [s.active_red_lines() for s in m.states]
         m.values = m.utility.values(m.utilities, self.active)
         self.targets = m.targets = self.current_targets(m.values)
+        self._progress = self.progress()
         self._answers.clear()
 
     def progress(self) -> float:
@@ -206,7 +208,7 @@ class Talks:
                     m.tension,
                     self._spread[:, j],
                     self.active[j],
-                    self.progress(),
+                    self._progress,
                     m.space.party[:, j],
                 )
         return self._answers[j]
@@ -254,7 +256,7 @@ class Talks:
             lambda: self._offer_sentence(offer, in_force, why, worth, goal, chance),
             stamp=stamp,
         )
-        others = [int(j) for j in np.flatnonzero(m.space.party[offer]) if j != p]
+        others = [j for j in m.compiled.parties_of[offer] if j != p]
         answers = [self.answer(j, offer, stamp) for j in others]
         proposer.last_offer = offer
         if all(answers):
