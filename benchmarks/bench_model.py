@@ -7,7 +7,9 @@ ratio holds on a busy machine. The ensemble is timed as a user calls it
 (``sim.ensemble(..., workers=2)``, the pool kept from a first call) against
 1,000 runs of the empty model cut into the same chunks on the same pool.
 
-Usage: ``python -m benchmarks.bench_model [--quick]``.
+Usage: ``python -m benchmarks.bench_model [--quick] [--record]``; ``--record`` adds the
+run to docs/model_speed.json and rewrites its table in docs/performance.md
+(:mod:`benchmarks.speed_record`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 import mesa
 
 import sim
+from benchmarks import speed_record
 from sim.calendar import Calendar
 from sim.ensemble import CHUNKS_PER_WORKER, chunks, shared_pool
 
@@ -137,12 +140,17 @@ def measure_ensemble(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a rough figure)")
+    parser.add_argument(
+        "--record", action="store_true", help="add the run to the docs' table of measured runs"
+    )
     args = parser.parse_args(sys.argv[1:])
+    scenarios = []
     print(
         f"{'scenario':<18} {'steps':>5} {'agents':>6} {'model ms/run':>13} {'empty ms/run':>13} {'ratio':>6}"
     )
     for name in SCENARIOS:
         r = measure(name, rounds=3 if args.quick else ROUNDS)
+        scenarios.append(r)
         print(
             f"{r['scenario']:<18} {r['steps']:>5} {r['agents']:>6} {r['model_ms']:>13.3f} {r['empty_ms']:>13.3f} {r['ratio']:>6.1f}"
         )
@@ -152,6 +160,8 @@ def main() -> None:
         f"{e['model_s']:.2f} s; {e['runs']:,} empty runs on the same pool: {e['empty_s']:.3f} s; "
         f"ratio {e['ratio']:.1f}"
     )
+    if args.record:
+        speed_record.record("bench_model", {"scenarios": scenarios, "ensemble": e})
 
 
 if __name__ == "__main__":
