@@ -4,7 +4,8 @@ Goal (issue "model 2"): one run at most 1.5 times model 1's cost per step. The
 earlier version is read from git (``--against REF``, default the last commit of
 model 1) into a temporary folder; both versions run in child processes, taking
 turns, and each times its own runs side by side with an empty Mesa model of the
-same agents and steps. The figure compared is each version's cost per step
+same agents and steps, in CPU time (time spent waiting for a core on a shared
+machine does not count). The figure compared is each version's cost per step
 divided by the empty model's, so machine noise cancels out of the ratio.
 
 Usage: ``python -m benchmarks.bench_versions [--against REF] [--rounds N] [--record]``;
@@ -51,10 +52,10 @@ class Empty(mesa.Model):
             self.running = False
 
 def timed(fn, runs):
-    start = time.perf_counter()
+    start = time.process_time()
     for i in range(runs):
         fn(i)
-    return (time.perf_counter() - start) / runs
+    return (time.process_time() - start) / runs
 
 out = {}
 for name in sys.argv[3].split(","):

@@ -28,7 +28,8 @@ def markers(benchmark: str) -> tuple[str, str]:
 
 
 def machine() -> dict:
-    """When, on what commit and under what load a run was measured."""
+    """When, on what commit and under what load a run was measured (ACSIM_BENCH_COMMIT names the
+    commit of a tree that is not a git checkout)."""
     try:
         commit = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -38,6 +39,7 @@ def machine() -> dict:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
+    commit = os.environ.get("ACSIM_BENCH_COMMIT", commit)
     return {
         "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit,
@@ -77,21 +79,21 @@ def _run_label(run: dict) -> str:
 def model_table(runs: list[dict]) -> str:
     """bench_model's runs: each scenario's cost per run against the empty model, and the ensemble."""
     lines = [
-        "| measured (date, commit, load average) | scenario | our model, ms per run "
-        "| empty Mesa model, ms per run | ratio |",
+        "| measured (date, commit, load average) | what | our model | empty Mesa model "
+        "| ratio (CPU) |",
         "|---|---|---|---|---|",
     ]
     for run in runs:
         for r in run["scenarios"]:
             lines.append(
-                f"| {_run_label(run)} | {r['scenario']} | {r['model_ms']:.2f} | {r['empty_ms']:.3f} "
-                f"| {r['ratio']:.1f}x |"
+                f"| {_run_label(run)} | one run of {r['scenario']} | {r['model_ms']:.2f} ms CPU "
+                f"| {r['empty_ms']:.3f} ms CPU | {r['ratio']:.1f}x |"
             )
         e = run["ensemble"]
         lines.append(
             f"| {_run_label(run)} | {e['runs']:,} replicates of {e['scenario']} on {e['workers']} "
-            f"workers, wall time | {e['model_s'] * 1e3:.0f} | {e['empty_s'] * 1e3:.0f} "
-            f"| {e['ratio']:.1f}x |"
+            f"workers | {e['model_s']:.2f} s wall, {e['model_cpu_s']:.2f} s CPU "
+            f"| {e['empty_s']:.3f} s wall, {e['empty_cpu_s']:.3f} s CPU | {e['ratio']:.1f}x |"
         )
     return "\n".join(lines)
 
