@@ -107,6 +107,7 @@ def test_best_hope_is_the_best_offer_a_state_is_party_to():
 def test_a_worker_compiles_a_shipped_scenario_once(monkeypatch):
     """A pool's worker compiles the scenario at the first chunk that brings it, then reuses it."""
     scn = sim.load_scenario("classroom_basic")
+    monkeypatch.setattr(ensemble_module, "_COMPILED", OrderedDict())  # nothing kept yet
     shipped = ensemble_module.ship(scn)
     assert ensemble_module.ship(scn).key == shipped.key  # keyed by content
     assert shipped.compiled() is compile_scenario(scn)  # the parent's own compiled form
