@@ -55,6 +55,7 @@ SWEEP_HEAD = 6  # lines of the grid sweep's output shown before "..."
 GRID_SPEC = ROOT / "examples" / "sweep_new_start.yaml"
 
 WHERE = "category == 'lapsed'"
+LHS_SWEEP = "acsim sweep examples/lhs_classroom.yaml --workers 2"
 DISCOVER = f'acsim discover results/lhs_classroom --where "{WHERE}" --plot discovery.png'
 SENSITIVITY_CODE = f"""import sim
 
@@ -89,7 +90,7 @@ problem = {
     "names": ["states.RU.utility.secrecy_cost.median", "states.US.utility.lock_in.mean", "tension.initial"],
     "bounds": [[0.2, 3.0], [0.0, 1.0], [0.0, 0.6]],
 }
-X = sobol_sample.sample(problem, 64, calc_second_order=False, seed=1)  # 64 x (3 + 2) = 320 points
+X = sobol_sample.sample(problem, 32, calc_second_order=False, seed=1)  # 32 x (3 + 2) = 160 points
 Y = np.array([
     ensemble("new_start_2021_no_transition", n=10, seed=i, overrides={
         "states.US.red_lines": [], "states.RU.red_lines": [], **dict(zip(problem["names"], map(float, x)))}
@@ -173,7 +174,7 @@ def measure(cwd: Path) -> dict[str, Any]:
 
     out: dict[str, Any] = {"cwd": cwd}
     out["research_ensemble"] = acsim(command_line(RESEARCH_ENSEMBLE), cwd)
-    acsim("acsim sweep examples/lhs_classroom.yaml --workers 2", cwd)
+    acsim(LHS_SWEEP, cwd)
     out["lhs"] = load_results(cwd / "results" / "lhs_classroom")
     out["discover"] = acsim(DISCOVER, cwd)
     with contextlib.chdir(cwd), contextlib.redirect_stdout(io.StringIO()):
@@ -181,7 +182,8 @@ def measure(cwd: Path) -> dict[str, Any]:
         *setup, last = SENSITIVITY_CODE.strip().splitlines()
         exec("\n".join(setup), namespace)  # noqa: S102 - the page's own example
         out["indices"] = eval(last, namespace)  # noqa: S307
-    assert isinstance(out["indices"], pd.DataFrame)
+    if not isinstance(out["indices"], pd.DataFrame):
+        raise TypeError(f"the sensitivity example's last line gave {type(out['indices'])}")
     out["sweeps_ensemble"] = acsim(command_line(SWEEPS_ENSEMBLE), cwd)
     out["grid"] = acsim(command_line(GRID_SWEEP), cwd)
     acsim(command_line(HEATMAP), cwd)

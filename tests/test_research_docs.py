@@ -13,6 +13,9 @@ require_ema_workbench()
 from docs import gen_research  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+# The pages' commands make about 5,000 runs: under a minute on an idle two-core
+# machine, ten on a heavily loaded one; this only guards against a hang.
+MEASURE_TIMEOUT_S = 1800
 PAGES = (gen_research.PAGE, gen_research.SWEEPS_PAGE)
 # Commands the pages show that no test runs, and why.
 NOT_RUN = {
@@ -32,7 +35,7 @@ GENERATED = {
         gen_research.HEATMAP,
         gen_research.LINE,
     )
-} | {gen_research.DISCOVER, "acsim sweep examples/lhs_classroom.yaml --workers 2"}
+} | {gen_research.DISCOVER, gen_research.LHS_SWEEP}
 GENERATED_CODE = {gen_research.SENSITIVITY_CODE, gen_research.SALIB_BY_HAND}
 
 
@@ -64,6 +67,7 @@ def measured(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(MEASURE_TIMEOUT_S)
 def test_the_pages_show_what_their_commands_print_now(measured):
     for page, fresh in gen_research.blocks(measured).items():
         text = page.read_text(encoding="utf-8")
@@ -78,6 +82,7 @@ def test_the_pages_show_what_their_commands_print_now(measured):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(MEASURE_TIMEOUT_S)
 def test_every_other_command_on_the_pages_runs_as_written(measured):
     cwd = measured["cwd"]
     shown = [c for page in PAGES for c in page_commands(page.read_text(encoding="utf-8"))]
@@ -90,6 +95,7 @@ def test_every_other_command_on_the_pages_runs_as_written(measured):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(MEASURE_TIMEOUT_S)
 def test_every_python_example_on_the_pages_runs(measured):
     cwd = measured["cwd"]
     for page in PAGES:
