@@ -97,11 +97,16 @@ def test_every_other_command_on_the_pages_runs_as_written(measured):
 @pytest.mark.slow
 @pytest.mark.timeout(MEASURE_TIMEOUT_S)
 def test_every_python_example_on_the_pages_runs(measured):
+    """A page's examples run in order in one interpreter, as a reader follows them."""
     cwd = measured["cwd"]
     for page in PAGES:
-        for code in page_code(page.read_text(encoding="utf-8"), "python"):
-            if code not in GENERATED_CODE:
-                gen_research.python(code, cwd)
+        code = [
+            c
+            for c in page_code(page.read_text(encoding="utf-8"), "python")
+            if c not in GENERATED_CODE
+        ]
+        if code:
+            gen_research.python("\n".join(code), cwd)
 
 
 def test_every_sweep_spec_on_the_pages_is_valid():
