@@ -11,10 +11,13 @@ PORT ?= 5006
 
 all: test
 
-$(STAMP): pyproject.toml
+# The discovery extra (EMA Workbench, about 150 MB with scikit-learn and
+# statsmodels) is optional for users; the tests need it, so that scenario
+# discovery is tested too.
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,docs,lint]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs,lint,discovery]"
 	touch $(STAMP)
 
 dashboard: $(STAMP)

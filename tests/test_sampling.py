@@ -280,3 +280,23 @@ def test_sensitivity_is_the_same_every_time(tmp_path):
     sweep(spec(tmp_path, SOBOL), workers=1, progress=False, dry_run=True)
     first = sensitivity(tmp_path / "out", f"`{SECRECY}` + `{ROUNDS}`")
     pd.testing.assert_frame_equal(first, sensitivity(tmp_path / "out", f"`{SECRECY}` + `{ROUNDS}`"))
+
+
+# ---------------------------------------------------------------------------- priors
+def test_a_sample_can_move_the_parameter_of_a_prior(tmp_path):
+    """An uncertainty over a prior's median: each point's runs draw from the moved prior."""
+    import sim
+
+    median = "states.Red.utility.secrecy_cost.median"  # lognormal, median 1.2 in classroom_basic
+    design = {
+        **LHS,
+        "sample": {"method": "lhs", "n": 4, "seed": 5, "uncertainties": {median: [0.2, 4.0]}},
+    }
+    table = sweep(spec(tmp_path, design), workers=1, progress=False)
+    s, _, _ = load_spec(spec(tmp_path, design))
+    assert sorted(np.floor((table[median].unique() - 0.2) / 0.95)) == [0, 1, 2, 3]  # one a slice
+    for _, row in table.iterrows():
+        assert row[median] == s.combo(int(row.combo))[median]
+        alone = sim.run("classroom_basic", seed=int(row.seed), overrides={median: row[median]})
+        assert alone.model.scenario.state("Red").utility.secrecy_cost.median == row[median]
+        assert (alone.outcome.category, alone.model.tension) == (row.category, row.final_tension)
