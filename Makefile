@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= localhost
 PORT ?= 5006
 
-.PHONY: all dashboard test test-fast docs docs-serve bench clean
+.PHONY: all dashboard test test-fast lint docs docs-serve bench clean
 
 all: test
 
@@ -26,6 +26,13 @@ dashboard: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 	$(BIN)/mkdocs build --strict --quiet
+
+# formatting, style, types and import layers (configured in pyproject.toml); no test runs
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not slow"

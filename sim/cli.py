@@ -25,7 +25,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sim
 from sim.terminal import printable, strict_json
@@ -483,10 +483,12 @@ class _NeverRaised(Exception):
     """Stands for ScenarioError while sim.loading is not imported (so none can have been raised)."""
 
 
-def _scenario_error() -> type[Exception]:
+def _scenario_error() -> type[ScenarioError]:
     """sim.loading's ScenarioError once it is imported; imported lazily to keep start-up short."""
     module = sys.modules.get("sim.loading")
-    return module.ScenarioError if module is not None else _NeverRaised
+    if module is None:
+        return cast("type[ScenarioError]", _NeverRaised)  # caught in its place, never reported
+    return module.ScenarioError
 
 
 def _main(argv: Sequence[str] | None) -> int:

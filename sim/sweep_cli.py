@@ -16,6 +16,9 @@ from typing import Any
 from sim import limits
 from sim.terminal import printable, strict_json
 
+# The commands import the model, pandas, tqdm, sweeps and plots when they run, not here: the command
+# line imports this module to answer `acsim --help` and `acsim list` at once (benchmarks/bench_startup.py).
+
 OK, FAILED, INVALID, INTERRUPTED = 0, 1, 2, 130
 
 EXAMPLES = {
