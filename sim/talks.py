@@ -30,14 +30,21 @@ from sim.bargaining import (
     round_discounts,
     target,
 )
-from sim.beliefs import Answers, Belief, chance_all_accept
+from sim.beliefs import Answers, Belief, chance_all_accept, expected_shortfall
 from sim.events import fire_probability
+from sim.wording import apart
 
 if TYPE_CHECKING:
     from sim.model import ArmsControlModel
 
 # Offers owed by the pace of bargaining count as due when within this of a whole offer (rounding of sums of step lengths).
 CLOCK_TOLERANCE = 1e-9
+UTILITY_FORMATS = (
+    ".2f",
+    ".3f",
+    ".4f",
+    ".6f",
+)  # the log's utilities: 2 decimals, more to tell two apart
 
 
 class Talks:
@@ -79,7 +86,8 @@ class Talks:
         self.deciders: dict[int, Callable] = {}
         self._clock = 0.0
         self._answers: dict[int, Answers] = {}
-        self._spread = None
+        self._spread: np.ndarray | None = None  # (S, S) set by refresh()
+        self._progress = 0.0  # concession_progress at the last refresh
         self.last_chance = math.nan
 
     # ------------------------------------------------------------------ a step of bargaining
@@ -92,6 +100,8 @@ class Talks:
             return
         self.refresh()
         rounds = self._rounds() if in_talks else 0
+        offer: int | None
+        stamp: int | None
         for k in range(max(rounds, len(scripted))):
             if scripted:
                 p, offer, text, stamp = scripted.pop(0)
@@ -125,13 +135,12 @@ class Talks:
         """Each state's utilities, values and target now (what the model and the dashboard read)."""
         m = self.model
         trust = m.trust_matrix()
-        m.utilities = m.utility.utilities(trust, m.tension)
+        self._spread = m.utility.spread(trust)
+        m.utilities = m.utility.utilities(trust, m.tension, self._spread)
         self.active = [s.active_red_lines() for s in m.states]
         m.values = m.utility.values(m.utilities, self.active)
         self.targets = m.targets = self.current_targets(m.values)
-        distrust = 1.0 - trust
-        np.fill_diagonal(distrust, 0.0)
-        self._spread = m.utility.exposure @ distrust.T
+        self._progress = self.progress()
         self._answers.clear()
 
     def progress(self) -> float:
@@ -202,13 +211,14 @@ class Talks:
                 rows = self.beliefs[(j + 1) % len(m.states)][
                     j
                 ].rows  # every belief about j uses the same draws
+                assert self._spread is not None  # refresh() ran this step
                 self._answers[j] = Answers(
                     s.draws,
                     rows,
                     m.tension,
                     self._spread[:, j],
                     self.active[j],
-                    self.progress(),
+                    self._progress,
                     m.space.party[:, j],
                 )
         return self._answers[j]
@@ -217,11 +227,19 @@ class Talks:
         """The offer state p's rules make: the best gamble on what the others accept (:func:`sim.bargaining.choose_offer`)."""
         m = self.model
         others = [j for j in range(len(m.states)) if j != p]
-        chance, short = chance_all_accept(
-            [self.beliefs[p][j] for j in others], [self.answers_of(j) for j in others]
+        beliefs, answers = (
+            [self.beliefs[p][j] for j in others],
+            [self.answers_of(j) for j in others],
         )
+        chance = chance_all_accept(beliefs, answers)
         ok = m.space.party[:, p] & np.isfinite(m.values[:, p])
-        offer = choose_offer(m.values[:, p], self.targets[p], ok, chance, short)
+        offer = choose_offer(
+            m.values[:, p],
+            self.targets[p],
+            ok,
+            chance,
+            lambda: expected_shortfall(beliefs, answers),
+        )
         self.last_chance = math.nan if offer is None else float(chance[offer])
         return offer
 
@@ -248,7 +266,7 @@ class Talks:
             lambda: self._offer_sentence(offer, in_force, why, worth, goal, chance),
             stamp=stamp,
         )
-        others = [int(j) for j in np.flatnonzero(m.space.party[offer]) if j != p]
+        others = [j for j in m.compiled.parties_of[offer] if j != p]
         answers = [self.answer(j, offer, stamp) for j in others]
         proposer.last_offer = offer
         if all(answers):
@@ -342,6 +360,7 @@ class Talks:
         """A scripted offer after this run's agreement is logged but not put to the others again."""
         m = self.model
         desc = m.space.describe(offer, m.treaty.in_force)
+        assert m.treaty.agreement is not None  # called only once this run has agreed
         m.note(
             m.states[p].name,
             "statement",
@@ -381,10 +400,7 @@ def _worth_sentence(template: str, worth: float, goal: float) -> Callable[[], st
 
 def _pair(a: float, b: float) -> tuple[str, str]:
     """Two utilities to 2 decimals, or more when 2 would show different values as equal (never "-0.00")."""
-    for digits in (2, 3, 4, 6):
-        x, y = f"{a:.{digits}f}", f"{b:.{digits}f}"
-        if x != y or a == b:
-            break
+    x, y = apart(a, b, UTILITY_FORMATS)
     return _no_negative_zero(x), _no_negative_zero(y)
 
 

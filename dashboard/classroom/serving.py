@@ -20,6 +20,9 @@ from typing import Any
 
 import panel as pn
 
+from dashboard.classroom.student import student_app
+from dashboard.classroom.teacher import scenario_titles, teacher_app
+
 TEACHER_PATH, JOIN_PATH = "/teacher", "/join"
 KEY_ENV = "ACSIM_TEACHER_KEY"
 KEY_BYTES = 16  # 128 random bits, URL-safe
@@ -46,9 +49,6 @@ def authorize(user_info: Any, path: str) -> bool:
 
 def apps(join_url: str) -> dict[str, Callable[[], Any]]:
     """The class pages to add to the server's {path: app}; installs the key check."""
-    from dashboard.classroom.student import student_app
-    from dashboard.classroom.teacher import scenario_titles, teacher_app
-
     previous = pn.config.authorize_callback
     if previous is not None and previous is not authorize:
         raise RuntimeError(

@@ -32,6 +32,8 @@ from dashboard.classroom.room import (
     ClassRegistry,
     Classroom,
 )
+from dashboard.workers import worker_pool
+from sim.ensemble import default_workers
 
 DEFAULT_SCENARIO = "new_start_2021"
 POLL_MS = 1000  # how often the board redraws when the class changed (ms)
@@ -65,9 +67,6 @@ def scenario_titles() -> dict[str, str]:
 
 def compute_odds(room: Classroom) -> None:
     """The model's odds from the class's start, on the server's worker pool; stored on the class when in."""
-    from dashboard.workers import worker_pool
-    from sim.ensemble import default_workers
-
     result = results.model_odds(room.scenario, executor=worker_pool(), workers=default_workers())
     with room.lock:
         room.odds = result

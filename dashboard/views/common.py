@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
+import re
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import panel as pn
-from bokeh.models import SaveTool, Title
+from bokeh.models import SaveTool
+from bokeh.models.annotations import Title
 from bokeh.plotting import figure
 from panel.io.document import hold
 from panel.io.state import set_curdoc
@@ -55,7 +58,7 @@ def new_figure(
     title: str,
     y_label: str,
     *,
-    x_type: str = "auto",
+    x_type: Literal["auto", "linear", "datetime"] = "auto",
     height: int = 260,
     tools: str = "pan,box_zoom,reset,hover",
     **kw: Any,
@@ -78,7 +81,8 @@ def new_figure(
         SaveTool(filename=slug(title))
     )  # the toolbar goes above: at the side of a short chart Bokeh folds tools into a menu
     fig.yaxis.axis_label = y_label
-    fig.title.text_font_size = TEXT_SIZES[False].label
+    if isinstance(fig.title, Title):  # always, with a title given: Bokeh types it loosely
+        fig.title.text_font_size = TEXT_SIZES[False].label
     fig.toolbar.logo = None
     return fig
 
@@ -102,8 +106,6 @@ def legend_below(fig) -> None:
 def label_chart(fig, label: str, date: str | None = None) -> None:
     """Write what a chart shows (scenario, seed, changed parameters) and the date under its title, so that
     it is on the chart and on its PNG; the PNG's file name says the same."""
-    import datetime as dt
-
     date = date or dt.date.today().isoformat()
     text = f"{label} · {date}" if label else ""
     subtitle = next((t for t in fig.above if isinstance(t, Title) and t is not fig.title), None)
@@ -125,8 +127,6 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
 
 def slug(text: str) -> str:
     """A file-name-safe version of a title: 'Forces and caps' -> 'forces_and_caps'."""
-    import re
-
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "chart"
 
 
@@ -196,6 +196,7 @@ def off_loop(
         else:
             on_done(result)
         return
+    assert doc is not None  # in_server() saw it
 
     def later(fn: Callable, *args: Any) -> None:
         def call() -> None:
@@ -253,6 +254,7 @@ class Redraw:
             self.fn()
             return
         doc = pn.state.curdoc
+        assert doc is not None  # in_server() saw it
         if self.pending:
             return
         self.pending = True
@@ -272,6 +274,15 @@ def _redraw_queued(doc: Any) -> None:
             redraw.fn()
 
 
+def guarded_click(session: Any, action: Callable[..., Any], *args: Any) -> Callable[[Any], None]:
+    """A button's click handler: `action(*args)` through :meth:`Session.guarded` (a problem shows in the page)."""
+
+    def click(_event: Any) -> None:
+        session.guarded(action, *args)
+
+    return click
+
+
 class View(Viewer):
     """A view of one session: its layout is ``self.panel``; it redraws only while its tab is shown.
 
@@ -281,6 +292,8 @@ class View(Viewer):
     Subclasses build ``self.panel``, define :meth:`update` and call
     :meth:`refresh` where they would redraw.
     """
+
+    panel: Any  # the view's layout, built by the subclass
 
     def __init__(self, session: Any, **params: Any):
         super().__init__(**params)
@@ -301,7 +314,7 @@ class View(Viewer):
         else:
             self.stale = True
 
-    def show(self, shown: bool) -> None:
+    def set_shown(self, shown: bool) -> None:
         """Called with True when the view's tab is shown, False when another tab is."""
         self.shown = shown
         if shown and self.stale:
