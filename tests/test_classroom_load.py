@@ -11,18 +11,9 @@ import pytest
 import sim
 from dashboard.classroom.room import DEFAULT_SEED, ClassRegistry, Classroom
 from dashboard.classroom.student import StudentPage, clock_html
+from tests.hand_clock import Clock
 
 SCENARIO = "new_start_2021"
-
-
-class Clock:
-    """A clock the test moves by hand (seconds)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
