@@ -39,12 +39,15 @@ class TextSize:
     body: str
     ticks: int  # the number of ticks an axis aims for (fewer in projector mode, so big labels do not overlap)
     legend_columns: int
-    line_chars: int  # the longest line of a chart's subtitle (characters): it fits over a chart beside another
+    # the line under a chart (what it is of: scenario, seed, changes, date): it is for the PNG more
+    # than for the back of the room, so it grows less, and its lines fit a chart beside another
+    note: str
+    line_chars: int
 
 
 TEXT_SIZES = {
-    False: TextSize("12px", "14px", "15px", 8, 4, 56),
-    True: TextSize("18px", "21px", "22px", 4, 2, 36),
+    False: TextSize("12px", "14px", "15px", 8, 4, "12px", 56),
+    True: TextSize("18px", "21px", "22px", 4, 2, "14px", 48),
 }
 
 
@@ -126,7 +129,7 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
             text=text,
             text_font_style="italic",
             text_color="#333",
-            text_font_size=TEXT_SIZES[getattr(fig, "_acsim_large", False)].tick,
+            text_font_size=TEXT_SIZES[getattr(fig, "_acsim_large", False)].note,
         )
         fig.add_layout(subtitle, "below")
     elif subtitle.text != text:
@@ -138,7 +141,7 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
 
 
 def subtitle_lines(fig) -> str:
-    """A chart's subtitle broken into lines that fit over the narrowest chart at its text size
+    """A chart's subtitle broken into lines that fit under a chart beside another at its text size
     (Bokeh draws a title on one line and cuts what does not fit)."""
     size = TEXT_SIZES[getattr(fig, "_acsim_large", False)]
     return "\n".join(textwrap.wrap(getattr(fig, "_acsim_subtitle", ""), size.line_chars))
@@ -163,7 +166,7 @@ def set_text_size(figures: list, panes: list, large: bool) -> None:
         fig._acsim_large = large
     for fig in figures:
         for title in [fig.title, *[r for r in fig.below if isinstance(r, Title)]]:
-            title.text_font_size = size.label if title is fig.title else size.tick
+            title.text_font_size = size.label if title is fig.title else size.note
             if title is not fig.title and hasattr(fig, "_acsim_subtitle"):
                 title.text = subtitle_lines(fig)
         for axis in fig.axis:
