@@ -129,6 +129,8 @@ def test_parameter_change_changes_outcome_and_plots(page):
     ru = m.state_by_name["RU"]
     secrecy = m.utility.terms(16, ru.index, ru.trust.copy(), m.tension)["secrecy"]
     assert "secrecy cost of verification" in terms and f"{secrecy:.2f}" in terms, (secrecy, terms)
+    page.evaluate("window.scrollTo(0, 0)")  # the slider's focus scrolled the page down to it
+    time.sleep(0.5)
     screenshot(page, "dashboard_bargaining.png")
 
 
@@ -208,7 +210,9 @@ def test_compare_two_variants(page):
     page.get_by_text(re.compile(r"replicates of each, same seeds")).wait_for(
         timeout=ENSEMBLE_TIMEOUT_MS
     )
-    a, b = shown(page.locator(".compare-a")), shown(page.locator(".compare-b"))
+    # each side's summary is a change of its own: the second may reach the page a moment later
+    a = wait_shown(page.locator(".compare-a"), "extended 5 years: ")
+    b = wait_shown(page.locator(".compare-b"), "lapsed: ")
     assert re.search(r"extended 5 years: \d+%", a), a
     assert re.search(r"lapsed: \d+%", b), b
     wait_drawn(page, ".compare-charts-a", 3)
