@@ -1,23 +1,41 @@
-"""The cost of one run against an empty Mesa model with the same agents and steps.
+"""The cost of one run, and of an ensemble of 1,000, against an empty Mesa model with the same agents and steps.
 
-Goal (docs/performance): at most 3 times the empty model. Both are timed
-side by side in one process, interleaved, taking the median of several
-rounds, so the ratio holds on a busy machine.
+Goals (docs/performance): a run at most 3 times the empty model; 1,000
+replicates of new_start_2021 within 1 s on two cores. Both are timed side by
+side in one process, interleaved, taking the median of several rounds, so the
+ratio holds on a busy machine. The ensemble is timed as a user calls it
+(``sim.ensemble(..., workers=2)``, the pool kept from a first call) against
+1,000 runs of the empty model cut into the same chunks on the same pool: its
+wall time, and the CPU time of this process and the pool's workers, whose
+ratio is the figure to compare.
+
+Usage: ``python -m benchmarks.bench_model [--quick] [--record]``; ``--record`` adds the
+run to docs/model_speed.json and rewrites its table in docs/performance.md
+(:mod:`benchmarks.speed_record`).
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
+import sys
 import time
 
 import mesa
+import psutil
 
 import sim
+from benchmarks import speed_record
 from sim.calendar import Calendar
+from sim.ensemble import CHUNKS_PER_WORKER, chunks, shared_pool
 
 SCENARIOS = ("classroom_basic", "new_start_2021")
 ROUNDS = 7
 RUNS_PER_ROUND = 40
+ENSEMBLE_SCENARIO = "new_start_2021"
+ENSEMBLE_RUNS = 1000
+ENSEMBLE_WORKERS = 2
+ENSEMBLE_ROUNDS = 5
 
 
 class _Idle(mesa.Agent):
@@ -41,13 +59,26 @@ class EmptyModel(mesa.Model):
 
 
 def _time(fn, runs: int) -> float:
-    start = time.perf_counter()
+    """CPU seconds per call of fn(i) in this process (waiting for a core does not count)."""
+    start = time.process_time()
     for i in range(runs):
         fn(i)
-    return (time.perf_counter() - start) / runs
+    return (time.process_time() - start) / runs
 
 
-def measure(name: str) -> dict:
+def _pool_time(fn, pool) -> tuple[float, float]:
+    """Wall seconds of fn(), and the CPU seconds it cost this process and the pool's workers."""
+    workers = [psutil.Process(pid) for pid in pool._processes]  # started by a first call
+
+    def cpu() -> float:
+        return time.process_time() + sum(sum(w.cpu_times()[:2]) for w in workers)
+
+    wall, used = time.perf_counter(), cpu()
+    fn()
+    return time.perf_counter() - wall, cpu() - used
+
+
+def measure(name: str, rounds: int = ROUNDS) -> dict:
     """Median seconds per run of the scenario and of the empty model, and their ratio."""
     scn = sim.load_scenario(name)
     n_steps, n_agents = Calendar(scn.calendar).n_steps, len(scn.states)
@@ -62,7 +93,7 @@ def measure(name: str) -> dict:
 
     ours(0), empty(0)  # warm caches
     a, b = [], []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         a.append(_time(ours, RUNS_PER_ROUND))
         b.append(_time(empty, RUNS_PER_ROUND))
     ta, tb = statistics.median(a), statistics.median(b)
@@ -76,15 +107,78 @@ def measure(name: str) -> dict:
     }
 
 
+def run_empty(n_agents: int, n_steps: int, seeds: list[int]) -> int:
+    """Run the empty model once per seed (in a pool's worker); the steps taken."""
+    steps = 0
+    for seed in seeds:
+        m = EmptyModel(n_agents, n_steps, rng=seed)
+        while m.running:
+            m.step()
+        steps += m.steps
+    return steps
+
+
+def measure_ensemble(
+    name: str = ENSEMBLE_SCENARIO,
+    n: int = ENSEMBLE_RUNS,
+    workers: int = ENSEMBLE_WORKERS,
+    rounds: int = ENSEMBLE_ROUNDS,
+) -> dict:
+    """Median wall seconds of an ensemble of n replicates and of n empty runs on the same pool, and their ratio."""
+    scn = sim.load_scenario(name)
+    n_steps, n_agents = Calendar(scn.calendar).n_steps, len(scn.states)
+    pool = shared_pool(workers)
+    pieces = chunks(list(range(n)), workers * CHUNKS_PER_WORKER)
+
+    def ours() -> None:
+        sim.ensemble(name, n=n, seed=0, workers=workers)
+
+    def empty() -> None:
+        futures = [pool.submit(run_empty, n_agents, n_steps, piece) for piece in pieces]
+        assert sum(f.result() for f in futures) == n * n_steps
+
+    ours(), empty()  # the pool started, the scenario read and compiled, as in a kept session
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(_pool_time(ours, pool))
+        b.append(_pool_time(empty, pool))
+    return {
+        "scenario": name,
+        "runs": n,
+        "workers": workers,
+        "model_s": statistics.median(t[0] for t in a),
+        "empty_s": statistics.median(t[0] for t in b),
+        "model_cpu_s": statistics.median(t[1] for t in a),
+        "empty_cpu_s": statistics.median(t[1] for t in b),
+        "ratio": statistics.median(t[1] for t in a) / statistics.median(t[1] for t in b),
+    }
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (a rough figure)")
+    parser.add_argument(
+        "--record", action="store_true", help="add the run to the docs' table of measured runs"
+    )
+    args = parser.parse_args(sys.argv[1:])
+    scenarios = []
     print(
         f"{'scenario':<18} {'steps':>5} {'agents':>6} {'model ms/run':>13} {'empty ms/run':>13} {'ratio':>6}"
     )
     for name in SCENARIOS:
-        r = measure(name)
+        r = measure(name, rounds=3 if args.quick else ROUNDS)
+        scenarios.append(r)
         print(
             f"{r['scenario']:<18} {r['steps']:>5} {r['agents']:>6} {r['model_ms']:>13.3f} {r['empty_ms']:>13.3f} {r['ratio']:>6.1f}"
         )
+    e = measure_ensemble(rounds=2 if args.quick else ENSEMBLE_ROUNDS)
+    print(
+        f"\n{e['runs']:,} replicates of {e['scenario']} on {e['workers']} workers: "
+        f"{e['model_s']:.2f} s wall, {e['model_cpu_s']:.2f} s CPU; {e['runs']:,} empty runs on the "
+        f"same pool: {e['empty_s']:.3f} s wall, {e['empty_cpu_s']:.3f} s CPU; ratio (CPU) {e['ratio']:.1f}"
+    )
+    if args.record:
+        speed_record.record("bench_model", {"scenarios": scenarios, "ensemble": e})
 
 
 if __name__ == "__main__":

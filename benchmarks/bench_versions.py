@@ -4,10 +4,13 @@ Goal (issue "model 2"): one run at most 1.5 times model 1's cost per step. The
 earlier version is read from git (``--against REF``, default the last commit of
 model 1) into a temporary folder; both versions run in child processes, taking
 turns, and each times its own runs side by side with an empty Mesa model of the
-same agents and steps. The figure compared is each version's cost per step
+same agents and steps, in CPU time (time spent waiting for a core on a shared
+machine does not count). The figure compared is each version's cost per step
 divided by the empty model's, so machine noise cancels out of the ratio.
 
-Usage: ``python -m benchmarks.bench_versions [--against REF] [--rounds N]``.
+Usage: ``python -m benchmarks.bench_versions [--against REF] [--rounds N] [--record]``;
+``--record`` adds the run to docs/model_speed.json and rewrites its table in
+docs/performance.md (:mod:`benchmarks.speed_record`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from benchmarks import speed_record
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_1 = "536ccaf"  # the last commit of model 1 (complete information)
@@ -47,10 +52,10 @@ class Empty(mesa.Model):
             self.running = False
 
 def timed(fn, runs):
-    start = time.perf_counter()
+    start = time.process_time()
     for i in range(runs):
         fn(i)
-    return (time.perf_counter() - start) / runs
+    return (time.process_time() - start) / runs
 
 out = {}
 for name in sys.argv[3].split(","):
@@ -99,6 +104,9 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="rounds of each version, taking turns"
     )
+    parser.add_argument(
+        "--record", action="store_true", help="add the run to the docs' table of measured runs"
+    )
     args = parser.parse_args(sys.argv[1:])
     with tempfile.TemporaryDirectory() as tmp:
         old = checkout(args.against, Path(tmp))
@@ -110,6 +118,7 @@ def main() -> None:
     print(
         f"{'scenario':<30} {'steps':>5} {'earlier x empty':>16} {'now x empty':>12} {'now / earlier':>14}"
     )
+    scenarios = []
     for name in names:
         old_ratio = statistics.median(r[name]["vs_empty"] for r in rounds["old"])
         new_ratio = statistics.median(r[name]["vs_empty"] for r in rounds["new"])
@@ -118,6 +127,14 @@ def main() -> None:
             new_ratio / old_ratio
         )  # each is per step already: the empty model runs the same steps and agents
         print(f"{name:<30} {new_steps:>5} {old_ratio:>16.1f} {new_ratio:>12.1f} {per_step:>14.2f}")
+        scenarios.append(
+            {"scenario": name, "earlier": old_ratio, "now": new_ratio, "ratio": per_step}
+        )
+    if args.record:
+        against = "model 1" if args.against == MODEL_1 else args.against
+        speed_record.record(
+            "bench_versions", {"against": f"{against} ({args.against})", "scenarios": scenarios}
+        )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ more than two states).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,12 +79,13 @@ def target(u_max: float, reservation: float, progress: float, concession: float)
 def targets(
     u_max: np.ndarray, reservation: np.ndarray, progress: float, concession: np.ndarray
 ) -> np.ndarray:
-    """:func:`target` for many at once (one per draw of a state's private values)."""
-    with np.errstate(
-        invalid="ignore"
-    ):  # -inf hopes (nothing acceptable) give nan here, replaced below
-        out = reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation)
-    return np.where(u_max <= reservation, reservation, out)
+    """:func:`target` for many at once (one per draw of a state's private values).
+
+    A hope at or below the reservation (-inf when nothing is acceptable) gives the
+    reservation itself: the gap to concede is then 0.
+    """
+    gap = np.maximum(u_max, reservation) - reservation
+    return reservation + (1.0 - progress ** (1.0 / concession)) * gap
 
 
 def best_hope(values: np.ndarray, own: np.ndarray) -> np.ndarray:
@@ -91,11 +93,17 @@ def best_hope(values: np.ndarray, own: np.ndarray) -> np.ndarray:
 
     ``values`` is (..., offers), ``own`` (offers,) the offers it is a party to.
     """
-    return np.where(own, values, -np.inf).max(axis=-1, initial=-np.inf)
+    if own.all():
+        return values.max(axis=-1, initial=-np.inf)
+    return values.max(axis=-1, initial=-np.inf, where=own)
 
 
 def choose_offer(
-    value: np.ndarray, goal: float, ok: np.ndarray, accept: np.ndarray, shortfall: np.ndarray
+    value: np.ndarray,
+    goal: float,
+    ok: np.ndarray,
+    accept: np.ndarray,
+    shortfall: np.ndarray | Callable[[], np.ndarray],
 ) -> int | None:
     """The offer a proposer makes, screening the others under uncertainty; None when none reaches its target.
 
@@ -111,7 +119,8 @@ def choose_offer(
         goal: its current target (utility).
         ok: (offers,) the offers it may make (a party to them, within its red lines).
         accept: (offers,) its belief that every other party accepts (0-1).
-        shortfall: (offers,) its expected shortfall of the others below their targets (utility, >= 0).
+        shortfall: (offers,) its expected shortfall of the others below their targets (utility, >= 0),
+            or a function that works it out (called only when no offer is expected to be accepted).
     """
     cand = ok & (value >= goal - TOLERANCE)
     if not cand.any():
@@ -119,7 +128,7 @@ def choose_offer(
     idx = cand.nonzero()[0]
     p = accept[idx]
     if p.max() <= 0.0:
-        short = shortfall[idx]
+        short = (shortfall() if callable(shortfall) else shortfall)[idx]
         return int(idx[(short <= short.min() + TOLERANCE).nonzero()[0][0]])
     score = p * (value[idx] - goal)
     best = (score >= score.max() - TOLERANCE).nonzero()[0]

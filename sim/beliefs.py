@@ -72,13 +72,15 @@ class Answers:
 
     Attributes:
         accept: (K, offers) bool, whether a state with that particle's values accepts.
-        shortfall: (K, offers) how far below its target the offer falls (utility, >= 0).
+        shortfall: (K, offers) how far below its target the offer falls (utility, >= 0; inf behind
+            a wall), worked out when first read (a proposer needs it only when it expects no offer
+            to be accepted).
     """
 
     def __init__(
         self,
         draws: Draws | None,
-        rows: np.ndarray | None = None,
+        rows: slice | None = None,
         tension: float = 0.0,
         exposure_to_distrust: np.ndarray | None = None,
         active: tuple[bool, ...] = (),
@@ -91,7 +93,7 @@ class Answers:
         value = draws.decision_values(rows, u, active)
         floor = draws.reservation[rows] + draws.hardening[rows] * tension
         goal = targets(best_hope(value, own), floor, progress, draws.concession[rows])
-        self._fill(value, np.asarray(goal, dtype=float), own)
+        self._fill(value, goal, own)
 
     @classmethod
     def known(cls, value: np.ndarray, goal: float, own: np.ndarray) -> Answers:
@@ -101,27 +103,45 @@ class Answers:
         return out
 
     def _fill(self, value: np.ndarray, goal: np.ndarray, own: np.ndarray) -> None:
-        self.accept = (
-            accepts(value, goal) | ~own[None, :]
-        )  # an offer it is no party to needs no answer from it
-        self.shortfall = np.where(own[None, :], np.maximum(goal[:, None] - value, 0.0), 0.0)
+        self._value, self._goal, self._own = value, goal, own
+        self.accept = accepts(value, goal)
+        if not own.all():
+            self.accept |= ~own[None, :]  # an offer it is no party to needs no answer from it
+        self._shortfall: np.ndarray | None = None
+
+    @property
+    def shortfall(self) -> np.ndarray:
+        if self._shortfall is None:
+            short = np.maximum(self._goal[:, None] - self._value, 0.0)
+            if not self._own.all():
+                short[:, ~self._own] = 0.0  # nothing is asked of it where it is no party
+            # C order, so that the weighted sum adds in the same order whatever the layout above
+            self._shortfall = np.ascontiguousarray(
+                np.where(np.isfinite(short), short, BIG_SHORTFALL)
+            )
+        return self._shortfall
 
 
-def chance_all_accept(
-    beliefs: list[Belief], answers: list[Answers]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(offers,) the believed chance that every other party accepts, and (offers,) their expected total shortfall.
+def chance_all_accept(beliefs: list[Belief], answers: list[Answers]) -> np.ndarray:
+    """(offers,) the believed chance that every other party accepts each offer.
 
     ``beliefs[k]`` is the proposer's belief about the state whose answers are ``answers[k]``;
     a state that is not a party to an offer accepts it trivially (its answers say so).
     """
-    chance, short = None, None
+    chance = None
     for b, a in zip(beliefs, answers):
         p = b.weights @ a.accept
-        s = b.weights @ np.where(np.isfinite(a.shortfall), a.shortfall, BIG_SHORTFALL)
         chance = p if chance is None else chance * p
+    return chance
+
+
+def expected_shortfall(beliefs: list[Belief], answers: list[Answers]) -> np.ndarray:
+    """(offers,) the believed total shortfall of the other parties below their targets (utility; ``BIG_SHORTFALL`` for each wall)."""
+    short = None
+    for b, a in zip(beliefs, answers):
+        s = b.weights @ a.shortfall
         short = s if short is None else short + s
-    return chance, short
+    return short
 
 
 # A refusal behind a hard wall counts as this far short (utility) when offers are ranked by expected shortfall.

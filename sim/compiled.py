@@ -37,7 +37,7 @@ class CompiledScenario:
     Attributes:
         scenario: the validated scenario.
         calendar: its :class:`~sim.calendar.Calendar`.
-        space: its :class:`~sim.agenda.OfferSpace`.
+        space: its :class:`~sim.agenda.OfferSpace`; parties_of: offer -> indices of the states party to it.
         richardson: the arms dynamics; forces_static: whether they are still (no reaction, fatigue or grievance).
         events_by_step: step -> the scripted events that fire in it.
     """
@@ -46,6 +46,8 @@ class CompiledScenario:
         self.scenario = scenario
         self.calendar = Calendar(scenario.calendar)
         self.space = OfferSpace(scenario)
+        # offer -> the indices of the states party to it
+        self.parties_of = [tuple(np.flatnonzero(row).tolist()) for row in self.space.party]
         self.richardson, self.forces_static = _forces(scenario)
         self.events_by_step = self.schedule(scenario.events)
         self._by_identity: dict[tuple, tuple[Any, Any]] = {}

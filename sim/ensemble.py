@@ -22,12 +22,15 @@ runs chunks of replicates on a process pool; ``executor=`` takes any
 from __future__ import annotations
 
 import atexit
+import hashlib
 import math
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -38,6 +41,7 @@ import pandas as pd
 
 from sim import limits
 from sim.callable_module import make_callable
+from sim.compiled import CompiledScenario, compile_scenario
 from sim.model import ArmsControlModel
 from sim.outcomes import CATEGORIES
 from sim.reporters import AGREED_TERMS, Reporters, agreed_terms, long_frame
@@ -45,6 +49,7 @@ from sim.scenario import Scenario
 
 WILSON_Z = 1.959963984540054  # two-sided 95% normal quantile
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
+COMPILED_CACHE_SIZE = 8  # compiled scenarios a worker keeps for later chunks and ensembles
 CHUNKS_PER_WORKER = 4  # chunks handed to each worker: fewer costs balance, more costs pickling
 WATCH_PARENT_S = (
     1.0  # how often a worker checks that the process that started it is still there (seconds)
@@ -161,7 +166,7 @@ def _state_series(rec, idx: dict[str, int], name: str) -> np.ndarray | None:
 
 
 # ---------------------------------------------------------------------------- one replicate
-def simulate(scenario: Scenario, seed: int) -> ArmsControlModel:
+def simulate(scenario: Scenario | CompiledScenario, seed: int) -> ArmsControlModel:
     """Run one replicate to its end and return the finished model."""
     return ArmsControlModel(scenario, rng=seed).run()
 
@@ -178,7 +183,7 @@ def outcome_row(model: ArmsControlModel) -> dict[str, Any]:
 
 
 def replicate(
-    scenario: Scenario, r: int, seed: int, reporters: Reporters | None
+    scenario: Scenario | CompiledScenario, r: int, seed: int, reporters: Reporters | None
 ) -> tuple[ArmsControlModel, dict, list]:
     """Run replicate r: the finished model, its row (outcome, agreed terms, final reporters) and its
     long time-series rows (reporters recorded every k steps)."""
@@ -190,15 +195,57 @@ def replicate(
     return model, {"replicate": r, "seed": seed, **outcome_row(model), **finals}, long
 
 
+@dataclass(frozen=True)
+class Shipped:
+    """A scenario as sent to a pool's workers: pickled once, with a key under which a worker keeps its compiled form.
+
+    A worker compiles the scenario (its offer space, its pools of private values and their
+    utility tables) at the first chunk that brings it, and reuses that for every later chunk
+    and ensemble of the same scenario; a worker forked after :func:`ship` inherits it.
+    """
+
+    key: str
+    blob: bytes
+
+    def compiled(self) -> CompiledScenario:
+        """The compiled scenario, built in this process at most once per key."""
+        hit = _COMPILED.get(self.key)
+        if hit is None:
+            hit = _keep(self.key, compile_scenario(pickle.loads(self.blob)))
+        _COMPILED.move_to_end(self.key)
+        return hit
+
+
+# Compiled scenarios by the key they were shipped under (see Shipped), most recent last.
+_COMPILED: OrderedDict[str, CompiledScenario] = OrderedDict()
+
+
+def _keep(key: str, compiled: CompiledScenario) -> CompiledScenario:
+    _COMPILED[key] = compiled
+    while len(_COMPILED) > COMPILED_CACHE_SIZE:
+        _COMPILED.popitem(last=False)
+    return compiled
+
+
+def ship(scenario: Scenario) -> Shipped:
+    """The scenario pickled, keyed by its content, with its compiled form kept under that key here."""
+    blob = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
+    shipped = Shipped(hashlib.sha256(blob).hexdigest(), blob)
+    if shipped.key not in _COMPILED:
+        _keep(shipped.key, compile_scenario(scenario))
+    return shipped
+
+
 def _run_chunk(
-    scenario: Scenario,
+    shipped: Shipped,
     items: Sequence[tuple[int, int]],
     series: Sequence[str],
     reporters: dict[str, Any] | None = None,
 ) -> tuple[list[dict], dict[str, np.ndarray], list]:
     """Run replicates [(r, seed), ...]; rows, each series as an (items, N+1) array, and long rows."""
     rows, arrays, long = [], {name: [] for name in series}, []
-    compiled = Reporters(reporters, scenario) if reporters else None
+    scenario = shipped.compiled()
+    compiled = Reporters(reporters, scenario.scenario) if reporters else None
     for r, seed in items:
         model, row, more = replicate(scenario, r, seed, compiled)
         rows.append(row)
@@ -553,10 +600,12 @@ def ensemble(
             for k, v in arrays.items()
         }
     else:
+        shipped = ship(scn)
         pool = executor or shared_pool(workers)
         pieces = chunks(items, workers * CHUNKS_PER_WORKER)
         futures = {
-            pool.submit(_run_chunk, scn, piece, series, reporters): piece[0][0] for piece in pieces
+            pool.submit(_run_chunk, shipped, piece, series, reporters): piece[0][0]
+            for piece in pieces
         }
         done = 0
         for fut in as_completed(futures):

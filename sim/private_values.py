@@ -23,6 +23,7 @@ by :meth:`Draws.values_of`.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass
 
@@ -99,6 +100,7 @@ class Draws:
         loss, sensitivity: (M,) the loss if cheated (utility per year) and how tension inflates it.
         reservation, concession, hardening: (M,) the concession curve's parameters.
         red_lines: the state's red lines, each with its audience cost per draw.
+        not_party: (O,) the offers it is no party to; partial: whether there are any.
         threshold: (M,) sorted ratification thresholds of its domestic body (utility), or None.
     """
 
@@ -118,13 +120,17 @@ class Draws:
         self.annuity = discounted_years(space.years[None, :], v["utility.discount"][:, None])
         self.red_lines = [self._red_line(space, rl, rng) for rl in spec.red_lines]
         self.not_party = ~space.party[:, index]
+        self.partial = bool(self.not_party.any())  # some offers leave this state out
         self._thresholds = np.sort(
             v["compliance.trust_threshold"]
-        )  # a security seeker's, sorted for its chance of building
+        ).tolist()  # a security seeker's, sorted for its chance of building
         self._greedy: dict[float, float] = {}  # detection -> a greedy state's chance of cheating
         self._penalties: dict[
             tuple, np.ndarray
         ] = {}  # (first, last draw, active red lines) -> audience costs
+        self._tables: dict[
+            tuple, tuple[np.ndarray, np.ndarray]
+        ] = {}  # (first, last draw) -> tables
         self.threshold = None
         if spec.ratification is not None:
             self.threshold = np.sort(priors.draw(spec.ratification.threshold, rng, self.size))
@@ -155,7 +161,7 @@ class Draws:
         key = (rows.start, rows.stop, active) if isinstance(rows, slice) else None
         if key is not None and key in self._penalties:
             return self._penalties[key]
-        out = np.zeros(self.fixed[rows].shape)
+        out = np.zeros(self.fixed[rows].shape, order="F" if key else "C")
         for rl, on in zip(self.red_lines, active):
             if on:
                 out += np.where(rl.crossed[None, :], rl.cost[rows][:, None], 0.0)
@@ -163,18 +169,39 @@ class Draws:
             self._penalties[key] = out
         return out
 
+    def tables(self, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, offers) the annuity (years) and the fixed utility terms (utility) of the given draws.
+
+        For a slice of draws (the particles of a belief) they are kept, laid out offer by offer
+        in memory (Fortran order): a particle's best offer is then a fast reduction, and every
+        elementwise result keeps that layout. The numbers are the same.
+        """
+        if not isinstance(rows, slice):
+            return self.annuity[rows], self.fixed[rows]
+        key = (rows.start, rows.stop)
+        if key not in self._tables:
+            self._tables[key] = (
+                np.asfortranarray(self.annuity[rows]),
+                np.asfortranarray(self.fixed[rows]),
+            )
+        return self._tables[key]
+
     def utilities(
-        self, rows: np.ndarray, tension: float, exposure_to_distrust: np.ndarray
+        self, rows: np.ndarray | slice, tension: float, exposure_to_distrust: np.ndarray
     ) -> np.ndarray:
         """(rows, offers) utility of each offer relative to no deal for the given draws (utility; 0 where not a party)."""
+        annuity, fixed = self.tables(rows)
         risk = cheating_risk(
-            self.annuity[rows],
+            annuity,
             self.loss[rows],
             self.sensitivity[rows],
             tension,
             exposure_to_distrust,
         )
-        return np.where(self.not_party, 0.0, self.fixed[rows] + risk)
+        out = fixed + risk
+        if self.partial:
+            out[:, self.not_party] = 0.0
+        return out
 
     def decision_values(
         self, rows: np.ndarray, utilities: np.ndarray, active: tuple[bool, ...]
@@ -185,14 +212,16 @@ class Draws:
         worth more than no deal (one worth less is no better for being likely to fail at
         home); an offer behind a hard wall is worth -inf; an offer it is not a party to is worth 0.
         """
-        value = utilities
+        value = utilities  # 0 already where it is no party; ratification keeps a 0 at 0
         if self.threshold is not None:
             value = np.where(
                 utilities > 0.0, utilities * self.ratification_chance(utilities), utilities
             )
         if any(active):
             value = value - self.penalty(rows, active)
-        return np.where(self.not_party, 0.0, value)
+            if self.partial:
+                value[:, self.not_party] = 0.0
+        return value
 
     def ratification_chance(self, utility: np.ndarray) -> np.ndarray:
         """Chance that the state's domestic body ratifies an agreement worth ``utility`` to the state (0-1).
@@ -226,7 +255,7 @@ class Draws:
         A security seeker complies when its trust is at least its threshold (:class:`sim.strategies.TypeBased`).
         """
         t = self._thresholds
-        return 1.0 - np.searchsorted(t, trust, side="right") / len(t)
+        return 1.0 - bisect.bisect_right(t, trust) / len(t)
 
 
 def fixed_terms(
@@ -281,20 +310,29 @@ class Realised:
         self.loss = np.array([d.loss[r] for d, r in zip(draws, rows)])
         self.sensitivity = np.array([d.sensitivity[r] for d, r in zip(draws, rows)])
         self.not_party = np.stack([d.not_party for d in draws], axis=1)
+        self.partial = bool(self.not_party.any())  # some offers leave some state out
         self.ratifying = [i for i, d in enumerate(draws) if d.threshold is not None]
-        self._penalties: dict[tuple, np.ndarray] = {}
+        self._penalties: dict[tuple, np.ndarray | None] = {}
 
-    def utilities(self, trust: np.ndarray, tension: float) -> np.ndarray:
-        """(offers, states) utility of each offer to each state, relative to no deal (utility)."""
+    def spread(self, trust: np.ndarray) -> np.ndarray:
+        """(offers, states) each state's exposure to being cheated under each offer, weighted by its distrust of each rival (0-1)."""
         distrust = 1.0 - np.asarray(trust, dtype=float)
         distrust.flat[:: len(distrust) + 1] = 0.0  # no state fears itself
-        risk = (
-            (self.exposure @ distrust.T)
-            * self.annuity
-            * (self.loss * (1.0 + self.sensitivity * tension))
-        )
+        return self.exposure @ distrust.T
+
+    def utilities(
+        self, trust: np.ndarray, tension: float, spread: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(offers, states) utility of each offer to each state, relative to no deal (utility).
+
+        ``spread`` is :meth:`spread` of the same trust, when the caller has it already.
+        """
+        if spread is None:
+            spread = self.spread(trust)
+        risk = spread * self.annuity * (self.loss * (1.0 + self.sensitivity * tension))
         out = self.fixed - risk
-        out[self.not_party] = 0.0
+        if self.partial:
+            out[self.not_party] = 0.0
         return out
 
     def values(self, utilities: np.ndarray, active: list[tuple[bool, ...]]) -> np.ndarray:
@@ -307,15 +345,16 @@ class Realised:
                 out[:, i] = np.where(u > 0.0, u * self.draws[i].ratification_chance(u), u)
         key = tuple(active)
         if key not in self._penalties:
-            self._penalties[key] = np.stack(
+            penalty = np.stack(
                 [
                     d.penalty(self.rows[i : i + 1], a)[0]
                     for i, (d, a) in enumerate(zip(self.draws, active))
                 ],
                 axis=1,
             )
+            self._penalties[key] = penalty if penalty.any() else None
         penalty = self._penalties[key]
-        if penalty.any():
+        if penalty is not None:
             out = np.where(self.not_party, 0.0, out - penalty)
         return out
 

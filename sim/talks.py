@@ -30,7 +30,7 @@ from sim.bargaining import (
     round_discounts,
     target,
 )
-from sim.beliefs import Answers, Belief, chance_all_accept
+from sim.beliefs import Answers, Belief, chance_all_accept, expected_shortfall
 from sim.events import fire_probability
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ class Talks:
         self._clock = 0.0
         self._answers: dict[int, Answers] = {}
         self._spread = None
+        self._progress = 0.0  # concession_progress at the last refresh
         self.last_chance = math.nan
 
     # ------------------------------------------------------------------ a step of bargaining
@@ -125,13 +126,12 @@ class Talks:
         """Each state's utilities, values and target now (what the model and the dashboard read)."""
         m = self.model
         trust = m.trust_matrix()
-        m.utilities = m.utility.utilities(trust, m.tension)
+        self._spread = m.utility.spread(trust)
+        m.utilities = m.utility.utilities(trust, m.tension, self._spread)
         self.active = [s.active_red_lines() for s in m.states]
         m.values = m.utility.values(m.utilities, self.active)
         self.targets = m.targets = self.current_targets(m.values)
-        distrust = 1.0 - trust
-        np.fill_diagonal(distrust, 0.0)
-        self._spread = m.utility.exposure @ distrust.T
+        self._progress = self.progress()
         self._answers.clear()
 
     def progress(self) -> float:
@@ -208,7 +208,7 @@ class Talks:
                     m.tension,
                     self._spread[:, j],
                     self.active[j],
-                    self.progress(),
+                    self._progress,
                     m.space.party[:, j],
                 )
         return self._answers[j]
@@ -217,11 +217,19 @@ class Talks:
         """The offer state p's rules make: the best gamble on what the others accept (:func:`sim.bargaining.choose_offer`)."""
         m = self.model
         others = [j for j in range(len(m.states)) if j != p]
-        chance, short = chance_all_accept(
-            [self.beliefs[p][j] for j in others], [self.answers_of(j) for j in others]
+        beliefs, answers = (
+            [self.beliefs[p][j] for j in others],
+            [self.answers_of(j) for j in others],
         )
+        chance = chance_all_accept(beliefs, answers)
         ok = m.space.party[:, p] & np.isfinite(m.values[:, p])
-        offer = choose_offer(m.values[:, p], self.targets[p], ok, chance, short)
+        offer = choose_offer(
+            m.values[:, p],
+            self.targets[p],
+            ok,
+            chance,
+            lambda: expected_shortfall(beliefs, answers),
+        )
         self.last_chance = math.nan if offer is None else float(chance[offer])
         return offer
 
@@ -248,7 +256,7 @@ class Talks:
             lambda: self._offer_sentence(offer, in_force, why, worth, goal, chance),
             stamp=stamp,
         )
-        others = [int(j) for j in np.flatnonzero(m.space.party[offer]) if j != p]
+        others = [j for j in m.compiled.parties_of[offer] if j != p]
         answers = [self.answer(j, offer, stamp) for j in others]
         proposer.last_offer = offer
         if all(answers):

@@ -246,6 +246,9 @@ class Treaty:
         m = self.model
         now = m.now
         due = (lambda stamp: stamp < now) if passed_only else (lambda stamp: stamp <= now)
+        if not (self.ultimatums or self.votes or self.notices or self.in_force):
+            m.talks.deadline_due(due, passed_only)  # no treaty date can fall due
+            return
         for item in [u for u in self.ultimatums if due(u[0])]:
             self.ultimatums.remove(item)
             self._ultimatum_due(*item)
