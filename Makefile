@@ -7,14 +7,17 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= localhost
 PORT ?= 5006
 
-.PHONY: all dashboard test test-fast docs docs-serve bench clean
+.PHONY: all dashboard test test-fast lint docs docs-serve bench clean
 
 all: test
 
-$(STAMP): pyproject.toml
+# The discovery extra (EMA Workbench, about 150 MB with scikit-learn and
+# statsmodels) is optional for users; the tests need it, so that scenario
+# discovery is tested too.
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,docs,lint]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs,lint,discovery]"
 	touch $(STAMP)
 
 dashboard: $(STAMP)
@@ -23,6 +26,13 @@ dashboard: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 	$(BIN)/mkdocs build --strict --quiet
+
+# formatting, style, types and import layers (configured in pyproject.toml); no test runs
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not slow"

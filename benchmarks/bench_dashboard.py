@@ -260,13 +260,15 @@ async def measure(sessions: int, browsers: int, port: int, server_pid: int) -> d
         started = time.perf_counter()
         for i in range(sessions):  # one at a time, as students arrive
             if i < browsers:
+                assert context is not None  # opened above whenever there are browsers
                 page = await context.new_page()
                 await page.goto(url)
                 await page.locator(".run-status").get_by_text(LOADED).wait_for(timeout=120_000)
+                pages.append(page)
             else:
-                page = SocketPage(url)
-                await page.open()
-            pages.append(page)
+                socket_page = SocketPage(url)  # a session driven over its websocket, no browser
+                await socket_page.open()
+                pages.append(socket_page)
         load_s = time.perf_counter() - started
         try:
             results, cpu = await _updates(pages, browsers, server_pid)

@@ -3,7 +3,6 @@
     .venv/bin/python benchmarks/bench_sweep.py            # the table (a few minutes)
     .venv/bin/python benchmarks/bench_sweep.py --quick    # smaller sizes
     .venv/bin/python benchmarks/bench_sweep.py --profile  # where one run's time goes
-    .venv/bin/python benchmarks/bench_sweep.py --figures  # regenerate docs/images/sweep_*.png
 
 Rows: runs per second per core against ``mesa.batch_run`` on the same model
 and grid; two workers against one; a Dask LocalCluster against the process
@@ -162,36 +161,6 @@ def profile(n: int = 200) -> str:
     return out.getvalue()
 
 
-def figures() -> None:
-    """Run the worked example (examples/sweep_new_start.yaml) and draw the docs' figures."""
-    from sim.plot import plot
-    from sim.sweep import sweep
-
-    images = ROOT / "docs" / "images"
-    images.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        table = sweep(
-            ROOT / "examples" / "sweep_new_start.yaml", workers=2, output=Path(tmp) / "out"
-        )
-    x, y = "states.RU.utility.secrecy_cost", "states.US.utility.lock_in"
-    plot(
-        table,
-        x=x,
-        y=y,
-        metric="category == 'extended'",
-        output=images / "sweep_heatmap.png",
-        title="New START without the transition or red lines: share extended",
-    )
-    plot(
-        table[table[y] == 0.0],
-        x=x,
-        metric="final_tension",
-        output=images / "sweep_line.png",
-        title="Final tension over Russia's secrecy cost (US lock-in 0)",
-    )
-    print(f"wrote {images / 'sweep_heatmap.png'} and {images / 'sweep_line.png'}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -200,15 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="print where one run's time goes, and stop"
     )
-    parser.add_argument(
-        "--figures", action="store_true", help="regenerate the docs' sweep figures, and stop"
-    )
     args = parser.parse_args(argv)
     if args.profile:
         print(profile())
-        return 0
-    if args.figures:
-        figures()
         return 0
     reps, long_runs = (20, 20_000) if args.quick else (60, 100_000)
     tmp = Path(tempfile.mkdtemp(prefix="acsim-bench-"))

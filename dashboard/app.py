@@ -79,7 +79,8 @@ def machine_addresses() -> set[str]:
     names = {socket.gethostname(), socket.getfqdn()}
     try:
         names |= {
-            info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+            str(info[4][0])
+            for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
         }
     except OSError:
         pass

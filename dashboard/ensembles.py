@@ -12,6 +12,7 @@ from typing import Any
 
 from dashboard.views.common import in_server, off_loop
 from dashboard.workers import worker_pool
+from sim.ensemble import default_workers, ensemble
 
 POOL_FROM = 200  # replicates from which a process pool pays for itself outside a server
 
@@ -31,8 +32,6 @@ def run_ensemble(
     in this process would hold Python's lock against every other session's updates.
     Default: from POOL_FROM replicates up.
     """
-    from sim.ensemble import default_workers, ensemble
-
     if pooled is None:
         pooled = n >= POOL_FROM
 

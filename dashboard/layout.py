@@ -157,7 +157,7 @@ class Page:
     def _show_active(self, *_: Any) -> None:
         """Hidden tabs skip their redraws and catch up when shown."""
         for i, name in enumerate(self.names):
-            self.views[name].show(i == self.tabs.active)
+            self.views[name].set_shown(i == self.tabs.active)
 
     def open_tab(self, name: str) -> None:
         """Show the tab called `name` (ignored when there is none)."""

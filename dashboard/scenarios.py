@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import functools
 import io
+import typing
 from typing import Any
 
+from pydantic import BaseModel
+from ruamel.yaml import YAML
+
 import sim
+from sim.loading import scenario_path
 
 DEFAULT_SCENARIO = "new_start_2021"
 
@@ -20,14 +25,12 @@ def bundled(name: str) -> sim.Scenario:
 
 def scenario_yaml(scenario: sim.Scenario) -> str:
     """A scenario as a YAML file a user can load again (``acsim run FILE``)."""
-    from ruamel.yaml import YAML
-
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     data.pop("extends", None)
     out = io.StringIO()
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # ruamel annotates it None
     yaml.width = 100
     yaml.dump(data, out)
     return out.getvalue()
@@ -53,8 +56,6 @@ def describe_error(err: Exception) -> str:
 
 def bundled_text(name: str) -> str:
     """The YAML text of a bundled scenario (what the editor opens with)."""
-    from sim.loading import scenario_path
-
     return scenario_path(name).read_text(encoding="utf-8")
 
 
@@ -106,8 +107,6 @@ def as_own_copy(scn: sim.Scenario, taken: list[str]) -> sim.Scenario:
 def schema_help(path: str) -> str:
     """The schema's description of a scenario field given by its dotted override path (e.g.
     ``states.RU.utility.secrecy_cost``), or "" when the schema has none."""
-    from pydantic import BaseModel
-
     model: Any = sim.Scenario
     description = ""
     parts = path.split(".")
@@ -132,10 +131,6 @@ def schema_help(path: str) -> str:
 
 def _inner_model(annotation: Any) -> Any:
     """The pydantic model inside an annotation such as list[StateSpec] or Utility | None (else the annotation)."""
-    import typing
-
-    from pydantic import BaseModel
-
     for arg in (annotation, *typing.get_args(annotation)):
         if isinstance(arg, type) and issubclass(arg, BaseModel):
             return arg

@@ -19,7 +19,10 @@ import numpy as np
 import param
 
 import sim
+from dashboard.parameters import key_parameters
 from dashboard.scenarios import DEFAULT_SCENARIO, as_own_copy, bundled, describe_error, title_of
+from sim.loading import resolve_scenario
+from sim.tension import band
 
 DEFAULT_SEED = 2  # New START 2021 opens on a run that takes history's branch (the 2020 election's result) and its extension
 
@@ -62,7 +65,9 @@ WAITING = (
 class Session(param.Parameterized):
     """One browser session: the scenario, its settings, and the model run from them."""
 
-    scenario_name = param.Selector(
+    model: sim.ArmsControlModel  # the run, built by reset() in __init__: there is always one
+
+    scenario_name: param.Selector[str] = param.Selector(
         default=DEFAULT_SCENARIO, objects=[DEFAULT_SCENARIO], doc="Scenario to run."
     )
     seed = param.Integer(
@@ -72,10 +77,10 @@ class Session(param.Parameterized):
     large_text = param.Boolean(default=False, doc="Larger text for a projector.")
     playing = param.Boolean(default=False, doc="Whether Play is stepping the run.")
     speed = param.Number(default=4.0, bounds=(0.5, 20.0), doc="Play speed (steps per second).")
-    x_state = param.Selector(
+    x_state: param.Selector[str | None] = param.Selector(
         default=None, objects=[], doc="State on the horizontal axis of the bargaining chart."
     )
-    y_state = param.Selector(
+    y_state: param.Selector[str | None] = param.Selector(
         default=None, objects=[], doc="State on the vertical axis of the bargaining chart."
     )
     selected_offer = param.Integer(
@@ -90,7 +95,6 @@ class Session(param.Parameterized):
 
     def __init__(self, **params: Any):
         self.uploaded: dict[str, sim.Scenario] = {}
-        self.model: sim.ArmsControlModel | None = None
         self.offers_made: set[int] = set()
         self.decisions: list[Any] = []
         self.answers: list[Decision] = []
@@ -136,8 +140,6 @@ class Session(param.Parameterized):
     def changed_parameters(self) -> list[str]:
         """The changed fields as a reader says them: "RU secrecy cost = 5" (the key parameters' labels
         where a field has one, its dotted path otherwise)."""
-        from dashboard.parameters import key_parameters
-
         labels = {}
         for p in key_parameters(self.scenario):
             labels[p.path] = p.label
@@ -184,8 +186,6 @@ class Session(param.Parameterized):
 
     def settings_scenario(self) -> sim.Scenario:
         """The scenario with the current overrides applied (what a download of the settings holds)."""
-        from sim.loading import resolve_scenario
-
         return resolve_scenario(self.scenario, dict(self.overrides))
 
     # -- running
@@ -205,7 +205,7 @@ class Session(param.Parameterized):
 
     def _run(self, steps: int | None) -> None:
         """A fresh model, stepped `steps` times (None: to the end or to the player's next decision)."""
-        model, seen = self._new_model(), set()
+        model, seen = self._new_model(), set[int]()
         self.question = None
         k = 0
         try:
@@ -214,7 +214,7 @@ class Session(param.Parameterized):
                 k += 1
         except NeedDecision as need:
             # the step was cut short where the player decides: show the run up to the step before
-            model, seen = self._new_model(), set()
+            model, seen = self._new_model(), set[int]()
             for _ in range(k):
                 self._step(model, seen)
             self.question = Question(need.role, need.offer, need.default, k + 1)
@@ -253,7 +253,7 @@ class Session(param.Parameterized):
             self.playing = False
             self.error = WAITING
             return
-        if self.model is None or not self.model.running:
+        if not self.model.running:
             self.playing = False
             return
         if self.player:
@@ -268,7 +268,7 @@ class Session(param.Parameterized):
         if self.question is not None:
             self.error = WAITING
             return
-        if self.model is not None and self.model.running and not self.player:
+        if self.model.running and not self.player:
             while self.model.running:
                 self._step(self.model, self.offers_made)
             self._changed()
@@ -277,13 +277,13 @@ class Session(param.Parameterized):
 
     def set_override(self, path: str, value: Any) -> None:
         """Change one scenario field and rerun to the same date (the run is milliseconds)."""
-        at = self.model.step_index if self.model is not None else 0
+        at = self.model.step_index
         self.overrides = {**self.overrides, path: value}
         self._run(None if self.player else at)
 
     def set_seed(self, seed: int) -> None:
         """A new seed; the run is redone to the same date."""
-        at = self.model.step_index if self.model is not None else 0
+        at = self.model.step_index
         self.seed = int(seed)
         self._run(None if self.player else at)
 
@@ -370,12 +370,7 @@ class Session(param.Parameterized):
     @property
     def in_game(self) -> bool:
         """Whether a game is under way with decisions that a reset would throw away."""
-        return (
-            bool(self.player)
-            and bool(self.decisions)
-            and self.model is not None
-            and self.model.outcome is None
-        )
+        return bool(self.player) and bool(self.decisions) and self.model.outcome is None
 
     def decide(self, decision: Any) -> None:
         """The player's answer to the current question: an offer index (propose; None for no offer) or True/False (answer)."""
@@ -442,8 +437,6 @@ class Session(param.Parameterized):
         """Date, step, tension band and outcome, for the status line."""
         m = self.model
         params = m.scenario.tension
-        from sim.tension import band
-
         return {
             "date": m.calendar.labels[m.step_index],
             "step": m.step_index,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -40,8 +41,6 @@ def stamp_x(model: sim.ArmsControlModel, stamp: int):
     """A calendar stamp (ordinal day, or step) on the time axis."""
     if model.calendar.dateless:
         return float(stamp)
-    import datetime as dt
-
     return pd.Timestamp(dt.date.fromordinal(int(stamp))).to_datetime64()
 
 

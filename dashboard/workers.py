@@ -33,6 +33,9 @@ def worker_pool() -> ProcessPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None or getattr(_POOL, "_broken", False):
+            # Imported here, not at the top: every worker imports this module for its initializer,
+            # and with sim.ensemble imported at the top the Compare tab's second result no longer
+            # shows in a served page (tests/browser/test_dashboard_browser.py::test_compare_two_variants).
             from sim.ensemble import default_workers
 
             ctx = multiprocessing.get_context("forkserver")
@@ -48,7 +51,7 @@ def worker_pool() -> ProcessPoolExecutor:
 
 def warm_worker_pool() -> None:
     """Start the workers now (about a second), so the first ensemble does not wait for them."""
-    from sim.ensemble import default_workers
+    from sim.ensemble import default_workers  # inside, as in worker_pool
 
     pool = worker_pool()
     for f in [pool.submit(abs, 0) for _ in range(default_workers())]:

@@ -27,9 +27,11 @@ import sim
 from docs.fingerprint import marker
 from sim.agenda import nash_point
 from sim.bargaining import rubinstein_share
+from sim.ensemble import WILSON_Z, wilson_interval
 from sim.forces import Richardson
 from sim.model import ArmsControlModel
 from sim.scenario import Scenario
+from sim.strategies import AXELROD_COUNTERPARTS, STRATEGIES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "tests" / "scenarios"
@@ -37,7 +39,6 @@ PAGE = ROOT / "docs" / "validation.md"
 IMAGES = ROOT / "docs" / "images"
 
 ROOT_SEED = 20240501  # every ensemble's seeds derive from this
-Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 
 def scenario_path(name: str) -> str:
@@ -50,14 +51,10 @@ def seeds(n: int, root: int = ROOT_SEED) -> list[int]:
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(n)]
 
 
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval (95% by default) of a share k / n."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson score 95% interval of a share k / n (the ensembles' own, :func:`sim.ensemble.wilson_interval`)."""
+    lo, hi = wilson_interval(k, n)
+    return float(lo), float(hi)
 
 
 @dataclass
@@ -93,7 +90,7 @@ class Mean:
     @property
     def ci(self) -> tuple[float, float]:
         half = (
-            Z95 * float(np.std(self.values, ddof=1)) / math.sqrt(len(self.values))
+            WILSON_Z * float(np.std(self.values, ddof=1)) / math.sqrt(len(self.values))
             if len(self.values) > 1
             else math.inf
         )
@@ -111,13 +108,11 @@ def separated(low: Share | Mean, high: Share | Mean) -> bool:
 
 # =========================================================================== Axelrod (1984)
 TURNS = 200
-# the model's strategy name -> the Axelrod library's class name
+# the deterministic strategies the Axelrod library also has: model name -> library class name
 AXELROD_NAMES = {
-    "tit_for_tat": "TitForTat",
-    "grim_trigger": "Grudger",
-    "pavlov": "WinStayLoseShift",
-    "always_cooperate": "Cooperator",
-    "always_defect": "Defector",
+    name: axelrod
+    for name, axelrod in AXELROD_COUNTERPARTS.items()
+    if not STRATEGIES[name].classifier["stochastic"]
 }
 
 
@@ -679,11 +674,6 @@ def history(name: str, n: int) -> HistoryShares:
     return HistoryShares(name, n, labels, Share(five, n), Share(final, n), Share(wd, n))
 
 
-def bundled(name: str) -> bool:
-    """Whether a scenario of this name is bundled."""
-    return (ROOT / "scenarios" / f"{name}.yaml").exists()
-
-
 # =========================================================================== the page
 @dataclass
 class Row:
@@ -946,13 +936,10 @@ def measure(n: int = 200) -> tuple[list[Row], dict[str, Any]]:
     )
     ok = ns.five_years.p > 0.5 and ns.five_years_final_days.p > 0.5 and nt.five_years.p < 0.5
     hist = [ns, nt]
-    if bundled("inf_2019"):
-        inf = history("inf_2019", n)
-        text += f"; inf_2019: withdrawn {inf.withdrawn}"
-        ok = ok and inf.withdrawn.p > 0.5
-        hist.append(inf)
-    else:
-        text += "; inf_2019: not bundled yet"
+    inf = history("inf_2019", n)
+    text += f"; inf_2019: withdrawn {inf.withdrawn}"
+    ok = ok and inf.withdrawn.p > 0.5
+    hist.append(inf)
     rows.append(
         Row(
             "history",

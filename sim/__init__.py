@@ -17,7 +17,17 @@ functions of the same name: ``sim.ensemble("new_start_2021", n=500)`` and
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what the lazy names below resolve to, for the type checker
+    from sim.backtest import BacktestResult
+    from sim.discovery import discover
+    from sim.ensemble import EnsembleResult
+    from sim.loading import ScenarioError, bundled_scenarios, load_scenario, load_scenario_text
+    from sim.model import ArmsControlModel
+    from sim.runner import RunResult, run
+    from sim.sampling import sensitivity
+    from sim.scenario import Scenario
 
 __version__ = "0.1.0"
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class Offer:
     share: float | None = None
 
     def as_dict(self) -> dict:
-        out = {
+        out: dict[str, Any] = {
             "years": self.years,
             "verification": self.verification,
             "freeze": self.freeze,

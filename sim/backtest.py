@@ -44,7 +44,7 @@ from sim.callable_module import make_callable
 from sim.ensemble import default_workers, ensemble
 from sim.loading import ScenarioError, bundled_scenarios, resolve_scenario
 from sim.outcomes import CATEGORIES
-from sim.scenario import Scenario
+from sim.scenario import Record, Scenario
 
 DEFAULT_N = 200  # replicates per case
 DEFAULT_SEED = 0
@@ -114,7 +114,14 @@ def default_status_quo(scn: Scenario) -> str:
 
 def status_quo_of(scn: Scenario) -> str:
     """The case's status-quo category: the record's, or the scenario's default."""
-    return scn.record.status_quo or default_status_quo(scn)
+    return record_of(scn).status_quo or default_status_quo(scn)
+
+
+def record_of(scn: Scenario) -> Record:
+    """A historical case's record (what happened); a case without one is refused by :func:`backtest`."""
+    if scn.record is None:
+        raise ValueError(f"scenario '{scn.name}' has no record: it is not a historical case")
+    return scn.record
 
 
 def agreement_timing(
@@ -192,7 +199,7 @@ class BacktestResult:
         most likely outcome and its share, median agreement date, recorded date, days off."""
         rows = []
         for c in self.cases:
-            top = max(c.shares, key=c.shares.get) if c.shares else None
+            top = max(c.shares.items(), key=lambda kv: kv[1])[0] if c.shares else None
             rows.append(
                 {
                     "name": c.name,
@@ -372,8 +379,9 @@ def score_cases(
     index = {c: i for i, c in enumerate(CATEGORIES)}
     raw = np.array([[s.get(c, 0.0) for c in CATEGORIES] for s in shares_of])
     raw = raw / raw.sum(axis=1, keepdims=True)
-    happened = np.array([index[scn.record.outcome] for scn in scenarios])
+    happened = np.array([index[record_of(scn).outcome] for scn in scenarios])
     quo = np.array([index[status_quo_of(scn)] for scn in scenarios])
+    temps: np.ndarray | list[None]
     if calibrate:
         model, temps = scoring.temper_loo(raw, happened)
         fitted = {
@@ -390,9 +398,10 @@ def score_cases(
     scores = overall_scores(model, base, sq, happened)
     brier_each = scoring.brier_per_case(model, happened)
     log_each = scoring.log_score_per_case(model, happened)
+    temperatures = [None if t is None else float(t) for t in temps]
     cases = []
     for i, scn in enumerate(scenarios):
-        rec = scn.record
+        rec = record_of(scn)
         cases.append(
             CaseResult(
                 name=scn.name,
@@ -411,7 +420,7 @@ def score_cases(
                 brier=float(brier_each[i]),
                 log_score=float(log_each[i]),
                 timing=agreement_timing(runs_of[i], rec.outcome, rec.date),
-                temperature=None if temps[i] is None else float(temps[i]),
+                temperature=temperatures[i],
                 notes=rec.notes,
             )
         )

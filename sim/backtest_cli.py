@@ -12,6 +12,10 @@ import sys
 from typing import Any
 
 OK, INVALID, INTERRUPTED = 0, 2, 130
+# sim.backtest's defaults, repeated so that building the parser (which every acsim
+# command does) does not import the model; tests/test_startup.py checks they agree.
+DEFAULT_N = 200  # replicates per case
+DEFAULT_SEED = 0
 
 EXAMPLES = """\
 examples:
@@ -31,8 +35,6 @@ backtest repeats exactly."""
 
 def register(subparsers: Any) -> None:
     """Add ``backtest`` to the ``acsim`` subcommands."""
-    from sim.backtest import DEFAULT_N, DEFAULT_SEED
-
     p = subparsers.add_parser(
         "backtest",
         help="score the model's forecasts of the historical cases against what happened",

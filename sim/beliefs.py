@@ -89,6 +89,7 @@ class Answers:
     ):
         if draws is None:
             return  # filled by Answers.known
+        assert rows is not None and exposure_to_distrust is not None and own is not None
         u = draws.utilities(rows, tension, exposure_to_distrust)
         value = draws.decision_values(rows, u, active)
         floor = draws.reservation[rows] + draws.hardening[rows] * tension
@@ -128,19 +129,21 @@ def chance_all_accept(beliefs: list[Belief], answers: list[Answers]) -> np.ndarr
     ``beliefs[k]`` is the proposer's belief about the state whose answers are ``answers[k]``;
     a state that is not a party to an offer accepts it trivially (its answers say so).
     """
-    chance = None
+    chance: np.ndarray | None = None
     for b, a in zip(beliefs, answers):
         p = b.weights @ a.accept
         chance = p if chance is None else chance * p
+    assert chance is not None, "no other party to answer"
     return chance
 
 
 def expected_shortfall(beliefs: list[Belief], answers: list[Answers]) -> np.ndarray:
     """(offers,) the believed total shortfall of the other parties below their targets (utility; ``BIG_SHORTFALL`` for each wall)."""
-    short = None
+    short: np.ndarray | None = None
     for b, a in zip(beliefs, answers):
         s = b.weights @ a.shortfall
         short = s if short is None else short + s
+    assert short is not None, "no other party to answer"
     return short
 
 

@@ -55,7 +55,11 @@ class Calendar:
     def __init__(self, spec: CalendarSpec):
         self.spec = spec
         self.dateless = spec.step == "turn"
+        self.dates: list[dt.date] | None
         if self.dateless:
+            assert (
+                spec.steps is not None
+            )  # a dateless calendar has a number of turns (checked on load)
             self.dates = None
             self.n_steps = spec.steps
             self.stamps = np.arange(spec.steps + 1)
@@ -76,19 +80,26 @@ class Calendar:
 
     @staticmethod
     def _dates(spec: CalendarSpec) -> list[dt.date]:
-        dates = [spec.start]
+        start, end = spec.start, spec.end
+        assert start is not None and end is not None  # a dated calendar has both (checked on load)
+        dates = [start]
         k = 0
-        while dates[-1] < spec.end:
+        while dates[-1] < end:
             k += 1
             if spec.step == "month":
-                dates.append(add_months(spec.start, k))
+                dates.append(add_months(start, k))
             else:
-                dates.append(spec.start + dt.timedelta(days=k * (7 if spec.step == "week" else 1)))
+                dates.append(start + dt.timedelta(days=k * (7 if spec.step == "week" else 1)))
         return dates
 
     def stamp(self, date: dt.date | None = None, step: int | None = None) -> int:
         """The stamp of a date (dated scenario) or of a step number (dateless)."""
-        return step if self.dateless else date.toordinal()
+        stamp = step if self.dateless else None if date is None else date.toordinal()
+        if stamp is None:
+            raise ValueError(
+                f"a {'step number' if self.dateless else 'date'} is needed to place this"
+            )
+        return stamp
 
     def step_of(self, stamp: int) -> int:
         """The step in which something at this stamp happens (1..N; the start counts as step 1)."""

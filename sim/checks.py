@@ -98,14 +98,17 @@ def calendar_steps(scn: Scenario) -> int:
 
     cal = scn.calendar
     if scn.dateless:
+        assert cal.steps is not None  # a dateless calendar has a number of turns (checked on load)
         return int(cal.steps)
-    days = (cal.end - cal.start).days
+    start, end = cal.start, cal.end
+    assert start is not None and end is not None  # a dated calendar has both (checked on load)
+    days = (end - start).days
     if cal.step == "day":
         return days
     if cal.step == "week":
         return -(-days // 7)
-    months = (cal.end.year - cal.start.year) * 12 + cal.end.month - cal.start.month
-    return months + (add_months(cal.start, months) < cal.end) if months > 0 else 1
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months + (add_months(start, months) < end) if months > 0 else 1
 
 
 def offer_count(scn: Scenario) -> int:
@@ -379,16 +382,22 @@ def _check_talks(scn: Scenario) -> list[Problem]:
                 f"the deadline ({t.deadline}) must come after talks open ({t.opens})",
             )
         )
-    elif t.deadline and start and not (start < t.deadline <= end):
+    elif t.deadline and start and end and not (start < t.deadline <= end):
         out.append(
             (
                 ("talks", "deadline"),
                 f"{t.deadline} is outside the run; expected a date after the start ({start}) and at most its end ({end})",
             )
         )
-    if t.opens and start and not (start <= t.opens <= end):
+    if t.opens and start and end and not (start <= t.opens <= end):
         out.append((("talks", "opens"), f"talks must open within the run ({start} to {end})"))
-    if scn.dateless and t.deadline_step is not None and t.deadline_step > scn.calendar.steps:
+    steps = scn.calendar.steps
+    if (
+        scn.dateless
+        and t.deadline_step is not None
+        and steps is not None
+        and t.deadline_step > steps
+    ):
         out.append(
             (
                 ("talks", "deadline_step"),

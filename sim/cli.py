@@ -25,7 +25,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sim
 from sim.terminal import printable, strict_json
@@ -257,25 +257,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- schema
-SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_TITLE = "acsim scenario"
-
-
 def scenario_schema() -> dict[str, Any]:
-    """The JSON Schema of a scenario file (draft 2020-12), as editors read it."""
-    schema = sim.Scenario.model_json_schema(by_alias=True)
-    schema.pop("$id", None)
-    description = schema.pop("description", "")
-    return {
-        "$schema": SCHEMA_URI,
-        "title": SCHEMA_TITLE,
-        "description": description,
-        **{k: v for k, v in schema.items() if k != "title"},
-    }
+    """The JSON Schema of a scenario file (draft 2020-12), built from the classes."""
+    from sim import schema
+
+    return schema.build()
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    text = json.dumps(scenario_schema(), indent=2) + "\n"
+    """Print (or write) the shipped JSON Schema: no scenario classes to build, so it answers at once."""
+    from sim import schema
+
+    text = schema.text()
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -490,10 +483,12 @@ class _NeverRaised(Exception):
     """Stands for ScenarioError while sim.loading is not imported (so none can have been raised)."""
 
 
-def _scenario_error() -> type[Exception]:
+def _scenario_error() -> type[ScenarioError]:
     """sim.loading's ScenarioError once it is imported; imported lazily to keep start-up short."""
     module = sys.modules.get("sim.loading")
-    return module.ScenarioError if module is not None else _NeverRaised
+    if module is None:
+        return cast("type[ScenarioError]", _NeverRaised)  # caught in its place, never reported
+    return module.ScenarioError
 
 
 def _main(argv: Sequence[str] | None) -> int:

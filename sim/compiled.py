@@ -123,7 +123,7 @@ def _forces(scenario: Scenario) -> tuple[Richardson, bool]:
 def _changed_spec(spec: StateSpec, changes: StateChanges) -> tuple[StateSpec, list[str]]:
     """A spec with a leadership change's parameters replaced, and what changed, in plain words."""
     data = spec.model_dump()
-    said = []
+    said: list[str] = []
     for key, value in changes.model_dump(exclude_none=True).items():
         if isinstance(value, dict) and key in ("utility", "bargaining", "compliance"):
             data[key].update(value)

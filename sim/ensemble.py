@@ -30,10 +30,12 @@ import pickle
 import sys
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -45,6 +47,7 @@ from sim.compiled import CompiledScenario, compile_scenario
 from sim.model import ArmsControlModel
 from sim.outcomes import CATEGORIES
 from sim.reporters import AGREED_TERMS, Reporters, agreed_terms, long_frame
+from sim.runner import cached_scenario, html_table
 from sim.scenario import Scenario
 
 WILSON_Z = 1.959963984540054  # two-sided 95% normal quantile
@@ -141,11 +144,12 @@ def series_values(model: ArmsControlModel, name: str) -> np.ndarray:
             name
         ].astype(float)
     else:
-        out = _state_series(rec, idx, name)
-        if out is None:
+        found = _state_series(rec, idx, name)
+        if found is None:
             raise KeyError(
                 f"no recorded series '{name}'; expected one of {', '.join(series_names(model))}"
             )
+        out = found
     out = np.array(out, dtype=float)
     out[rec.last + 1 :] = np.nan
     return out
@@ -243,7 +247,8 @@ def _run_chunk(
     reporters: dict[str, Any] | None = None,
 ) -> tuple[list[dict], dict[str, np.ndarray], list]:
     """Run replicates [(r, seed), ...]; rows, each series as an (items, N+1) array, and long rows."""
-    rows, arrays, long = [], {name: [] for name in series}, []
+    arrays: dict[str, list[np.ndarray]] = {name: [] for name in series}
+    rows, long = [], []
     scenario = shipped.compiled()
     compiled = Reporters(reporters, scenario.scenario) if reporters else None
     for r, seed in items:
@@ -408,8 +413,6 @@ class EnsembleResult:
             {"step": np.arange(values.shape[1]), "date": self.dates[: values.shape[1]]}
         )
         with np.errstate(all="ignore"):
-            import warnings
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 if not values.size:
@@ -475,10 +478,6 @@ class EnsembleResult:
 
     def _repr_html_(self) -> str:
         """A notebook's view: the scenario, seed and overrides, then the shares with their intervals."""
-        from html import escape
-
-        from sim.runner import html_table
-
         title = self.scenario.title or self.scenario.name
         rows = [
             ("scenario", f"{title} ({self.scenario.name})"),
@@ -550,8 +549,6 @@ def ensemble(
         ScenarioError: for a bad scenario or override, located.
         ValueError: for n < 0, workers < 1, an unknown series name or a reporter that names nothing.
     """
-    from sim.runner import cached_scenario
-
     if isinstance(n, bool) or n < 0 or int(n) != n:
         raise ValueError(f"n must be a whole number of replicates, at least 0 (got {n!r})")
     if n > limits.ENSEMBLE_RUNS.value:
@@ -586,7 +583,7 @@ def ensemble(
     parts: dict[int, dict[str, np.ndarray]] = {}
     if executor is None and workers == 1:
         step = max(1, n // 100)
-        arrays = {name: [] for name in series}
+        arrays: dict[str, list[np.ndarray]] = {name: [] for name in series}
         for r, s in items:
             model, row, more = replicate(scn, r, s, compiled)
             rows.append(row)

@@ -17,12 +17,12 @@ ISSUES = ("years", "verification", "freeze", "parties", "share")
 def issue_options(scn: Scenario) -> dict[str, list]:
     """The options of each issue, in order. An issue the agenda leaves empty keeps the treaty's current term."""
     levels = [v.name for v in scn.verification_levels]
-    verification = list(scn.agenda.verification) or [
+    verification: list[str | None] = list(scn.agenda.verification) or [
         scn.treaty.verification or (levels[0] if levels else None)
     ]
-    freeze = list(scn.agenda.freeze) or [scn.treaty.freeze]
+    freeze: list[str | None] = list(scn.agenda.freeze) or [scn.treaty.freeze]
     parties = [tuple(p) for p in scn.agenda.parties] or [tuple(scn.state_names)]
-    share = list(scn.agenda.share) or [None]
+    share: list[float | None] = list(scn.agenda.share) or [None]
     return {
         "years": list(scn.agenda.years),
         "verification": verification,

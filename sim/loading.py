@@ -45,6 +45,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -117,7 +118,7 @@ class LDict(dict):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.where: dict[Any, tuple[str, int | None]] = {}
+        self.where: dict[Any, tuple[str, int | None] | None] = {}  # None: merged, no place
 
 
 class LList(list):
@@ -125,7 +126,7 @@ class LList(list):
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.where: dict[int, tuple[str, int | None]] = {}
+        self.where: dict[int, tuple[str, int | None] | None] = {}
 
 
 def _plain(node: Any, file: str, _count: list[int] | None = None, _depth: int = 0) -> Any:
@@ -154,11 +155,11 @@ def _plain(node: Any, file: str, _count: list[int] | None = None, _depth: int = 
             out.where[key] = (file, _key_line(node, key))
         return out
     if isinstance(node, list):
-        out = LList(_plain(v, file, _count, _depth + 1) for v in node)
+        items = LList(_plain(v, file, _count, _depth + 1) for v in node)
         for i in range(len(node)):
             pos = node.lc.item(i) if hasattr(node, "lc") else None
-            out.where[i] = (file, pos[0] + 1 if pos else None)
-        return out
+            items.where[i] = (file, pos[0] + 1 if pos else None)
+        return items
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
@@ -502,7 +503,7 @@ def _extend(data: LDict, file: str, folder: Path | None, chain: tuple[str, ...])
     parent = data.get("extends")
     if parent is None:
         return data
-    line = data.where.get("extends", (None, None))[1]
+    line = (data.where.get("extends") or (None, None))[1]
     if not isinstance(parent, str):
         raise ScenarioError(
             "expected the name of a bundled scenario or a path", file, line, "extends"
@@ -722,7 +723,7 @@ def booleans_and_numbers(raw: Any, valid: Any, path: FieldPath = ()) -> list[tup
     return []
 
 
-def _most_specific(data: LDict, errors: list[dict]) -> list[dict]:
+def _most_specific(data: LDict, errors: list[ErrorDetails]) -> list[ErrorDetails]:
     """Drop an error when another one points deeper into the same field.
 
     A field that takes a number or a mapping (``trust: 0.5`` or ``trust: {RU: 0.5}``)
@@ -812,7 +813,7 @@ def _locate(data: LDict, loc: tuple, message: str, file: str | None) -> Scenario
     return ScenarioError(message, where[0] or file, where[1], format_path(path))
 
 
-def _message(data: LDict, err: dict) -> str:
+def _message(data: LDict, err: ErrorDetails) -> str:
     kind, msg = err["type"], err["msg"]
     if kind == "missing":
         return "missing required field"

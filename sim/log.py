@@ -69,7 +69,8 @@ class DecisionLog:
 
         Such a function must only use values fixed when it is added (not state the run goes on changing).
         """
-        self._entries.append(Entry(step, date, actor, kind, text))
+        # a function stays in the tuple until `entries` writes it (no cast: this is the hot path)
+        self._entries.append(Entry(step, date, actor, kind, text))  # type: ignore[arg-type]
 
     @property
     def entries(self) -> list[Entry]:
@@ -80,8 +81,9 @@ class DecisionLog:
         """
         entries = self._entries
         for k in range(self._written, len(entries)):
-            if not isinstance(entries[k].text, str):
-                entries[k] = entries[k]._replace(text=entries[k].text())
+            text: str | Callable[[], str] = entries[k].text
+            if not isinstance(text, str):
+                entries[k] = entries[k]._replace(text=text())
         self._written = len(entries)
         return sorted(entries, key=_when)
 

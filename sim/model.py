@@ -244,7 +244,7 @@ class ArmsControlModel(Model):
     def verification_on(self, j: int) -> tuple[float, float]:
         """(detection, false alarm) per year of the regime that watches state j now."""
         name = self.treaty.verification if self.treaty.watched(j) else self._fallback_level()
-        level = self.space.levels.get(name)
+        level = None if name is None else self.space.levels.get(name)
         return PERFECT if level is None else (level.detection, level.false_alarm)
 
     def _fallback_level(self) -> str | None:

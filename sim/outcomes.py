@@ -27,24 +27,14 @@ state of ratification.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sim.scenario import CATEGORIES
 
 if TYPE_CHECKING:
     from sim.model import ArmsControlModel
 
-CATEGORIES = (
-    "extended",
-    "new_terms",
-    "signed_not_ratified",
-    "lapsed",
-    "withdrawn",
-    "party_withdrew",
-    "suspended",
-    "arms_race",
-    "crisis",
-    "in_force",
-    "no_agreement",
-)
+__all__ = ["CATEGORIES", "Outcome", "classify"]  # CATEGORIES is defined with the schema
 
 
 @dataclass(frozen=True)
@@ -88,14 +78,14 @@ def classify(model: ArmsControlModel) -> Outcome:
         start_forces > 0
         and (end_forces - start_forces) / start_forces > scn.outcomes.arms_race_growth
     )
-    flags = dict(
+    flags: dict[str, Any] = dict(
         crisis=model.crisis_count > 0,
         arms_race=bool(race and not t.in_force),
         branches=", ".join(f"{k}={v}" for k, v in model.branches_taken.items()),
         ratification=t.ratification,
     )
     agreement = t.agreement
-    when = {}
+    when: dict[str, Any] = {}
     if agreement:
         when = dict(
             years=agreement["years"],
@@ -105,6 +95,7 @@ def classify(model: ArmsControlModel) -> Outcome:
         )
     pending = " Ratification is still pending." if t.ratification == "pending" else ""
     if t.ended == "withdrawn":
+        assert t.ended_by is not None and t.ended_at is not None  # set with `ended`
         who = model.states[t.ended_by].name
         return Outcome(
             "withdrawn",
@@ -146,6 +137,7 @@ def classify(model: ArmsControlModel) -> Outcome:
             **flags,
         )
     if t.ended == "expired":
+        assert t.ended_at is not None  # set with `ended`
         return Outcome(
             "lapsed",
             "lapsed",

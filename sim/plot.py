@@ -114,7 +114,7 @@ def heatmap(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI)
-    limits = dict(vmin=0.0, vmax=1.0) if cells.attrs["share"] else {}
+    limits: dict[str, Any] = dict(vmin=0.0, vmax=1.0) if cells.attrs["share"] else {}
     image = ax.imshow(grid, origin="lower", aspect="auto", cmap=COLORMAP, **limits)
     ax.set_xticks(range(len(xs)), [f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in xs])
     ax.set_yticks(range(len(ys)), [f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in ys])
@@ -123,7 +123,9 @@ def heatmap(
     ax.set_title(title)
     for (i, j), v in np.ndenumerate(grid):
         if np.isfinite(v):
-            shade = image.norm(v)
+            shade = float(
+                np.asarray(image.norm(v))
+            )  # the stubs say ArrayLike; a scalar in, a scalar out
             ax.text(
                 j,
                 i,
@@ -202,7 +204,8 @@ def _bokeh_heatmap(
     title: str,
     output: str | Path,
 ) -> Any:
-    from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper
+    from bokeh.models import ColumnDataSource, FactorRange, HoverTool, LinearColorMapper
+    from bokeh.models.annotations import ColorBar
     from bokeh.palettes import Viridis256
     from bokeh.plotting import figure
 
@@ -218,8 +221,8 @@ def _bokeh_heatmap(
     mapper = LinearColorMapper(palette=Viridis256, low=low, high=high)
     fig = figure(
         title=title,
-        x_range=[str(v) for v in xs],
-        y_range=[str(v) for v in ys],
+        x_range=FactorRange(factors=[str(v) for v in xs]),
+        y_range=FactorRange(factors=[str(v) for v in ys]),
         x_axis_label=x,
         y_axis_label=y,
         width=700,

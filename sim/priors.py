@@ -205,7 +205,7 @@ def draw(
     value: float | _Dist, rng: np.random.Generator, size: int, bounds: Bounds | None = None
 ) -> np.ndarray:
     """``size`` draws of a field's value: a fixed number repeated, or draws from its prior, clipped to ``bounds``."""
-    if not is_prior(value):
+    if not isinstance(value, _Dist):
         return np.full(size, float(value))
     out = value.draw(rng, size).astype(float)
     return out if bounds is None else bounds.clip(out)
@@ -213,7 +213,7 @@ def draw(
 
 def central(value: float | _Dist) -> float:
     """A fixed number, or a prior's mean: what a reader would quote as the value."""
-    return float(value.expected()) if is_prior(value) else float(value)
+    return float(value.expected()) if isinstance(value, _Dist) else float(value)
 
 
 def bounds_of(model_cls: type[BaseModel], field: str) -> Bounds:
@@ -227,10 +227,11 @@ def bounds_of(model_cls: type[BaseModel], field: str) -> Bounds:
 
 def describe(value: float | _Dist) -> str:
     """A prior in words for the log and the docs: "normal(mean 1, sd 0.4)", or the number."""
-    if not is_prior(value):
+    if not isinstance(value, _Dist):
         return f"{float(value):g}"
-    data = value.model_dump(exclude={"dist"}, exclude_none=True)
+    data = value.model_dump(exclude_none=True)
+    dist = data.pop("dist")
     inner = ", ".join(
         f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in data.items()
     )
-    return f"{value.dist}({inner})"
+    return f"{dist}({inner})"

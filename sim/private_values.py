@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -116,7 +117,7 @@ class Draws:
         self.concession = v["bargaining.concession"]
         self.hardening = v["bargaining.hardening"]
         self.fixed_terms = fixed_terms(space, spec, index, v)
-        self.fixed = sum(self.fixed_terms.values())
+        self.fixed = cast(np.ndarray, sum(self.fixed_terms.values()))  # (M, O), never the start 0
         self.annuity = discounted_years(space.years[None, :], v["utility.discount"][:, None])
         self.red_lines = [self._red_line(space, rl, rng) for rl in spec.red_lines]
         self.not_party = ~space.party[:, index]
@@ -204,7 +205,7 @@ class Draws:
         return out
 
     def decision_values(
-        self, rows: np.ndarray, utilities: np.ndarray, active: tuple[bool, ...]
+        self, rows: np.ndarray | slice, utilities: np.ndarray, active: tuple[bool, ...]
     ) -> np.ndarray:
         """(rows, offers) what each offer is worth to the state when it decides: V = rho U - audience costs (utility).
 
@@ -345,14 +346,14 @@ class Realised:
                 out[:, i] = np.where(u > 0.0, u * self.draws[i].ratification_chance(u), u)
         key = tuple(active)
         if key not in self._penalties:
-            penalty = np.stack(
+            stacked = np.stack(
                 [
                     d.penalty(self.rows[i : i + 1], a)[0]
                     for i, (d, a) in enumerate(zip(self.draws, active))
                 ],
                 axis=1,
             )
-            self._penalties[key] = penalty if penalty.any() else None
+            self._penalties[key] = stacked if stacked.any() else None
         penalty = self._penalties[key]
         if penalty is not None:
             out = np.where(self.not_party, 0.0, out - penalty)

@@ -119,6 +119,7 @@ def run(
         seed = secrets.randbits(SEED_BITS)
     model = ArmsControlModel(cached_scenario(scenario, merged), rng=seed)
     model.run()
+    assert model.outcome is not None  # set when a run ends
     return RunResult(scenario=model.scenario, seed=seed, outcome=model.outcome, model=model)
 
 

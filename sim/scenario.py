@@ -17,7 +17,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from sim.checks import check_scenario, format_path
-from sim.outcomes import CATEGORIES
 from sim.priors import Bounds, Prior
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -718,6 +717,21 @@ class RandomEvent(Strict):
 
 
 # --------------------------------------------------------------------------- history
+# The categories a run's outcome falls into (sim.outcomes.classify) and a record may name.
+CATEGORIES = (
+    "extended",
+    "new_terms",
+    "signed_not_ratified",
+    "lapsed",
+    "withdrawn",
+    "party_withdrew",
+    "suspended",
+    "arms_race",
+    "crisis",
+    "in_force",
+    "no_agreement",
+)
+
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 
 

@@ -51,6 +51,8 @@ from dataclasses import dataclass
 
 import numpy
 
+from sim.wording import apart
+
 C, D = "C", "D"
 MOVES = frozenset((C, D))
 SECURITY, GREEDY = "security", "greedy"
@@ -64,10 +66,12 @@ _GERUNDS = {C: "complying", D: "cheating"}
 # Significant digits used to print numbers in reasons; more are used only
 # when needed to tell two different numbers apart.
 _DIGITS = (3, 6, 10, 17)
+_FORMATS = tuple(f".{digits}g" for digits in _DIGITS)
 
 __all__ = [
     "C",
     "D",
+    "AXELROD_COUNTERPARTS",
     "DEFAULT_STRATEGY",
     "STRATEGIES",
     "AlwaysCooperate",
@@ -126,10 +130,7 @@ def _num(x: float, digits: int = _DIGITS[0]) -> str:
 
 def _nums(a: float, b: float) -> tuple[str, str]:
     """Two numbers printed with just enough digits to show that they differ."""
-    for digits in _DIGITS:
-        if a == b or _num(a, digits) != _num(b, digits):
-            break
-    return _num(a, digits), _num(b, digits)
+    return apart(a, b, _FORMATS)
 
 
 def _steps(n: int) -> str:
@@ -263,11 +264,13 @@ class Strategy:
     """One way of choosing, each step, to comply (C) or cheat (D).
 
     Subclasses set ``name`` (the registry key), ``classifier`` and
-    :meth:`decide`; those that remember anything also override :meth:`reset`.
+    :meth:`decide`; those that remember anything also override :meth:`reset`;
+    those the Axelrod library also has name its class in ``axelrod``.
     """
 
     name: str = ""
     classifier: dict = {"memory_depth": float("inf"), "stochastic": False}
+    axelrod: str | None = None  # the Axelrod library's class of the same strategy, if it has one
 
     def reset(self) -> None:
         """Forget any internal state (a new run begins).  Most strategies keep none."""
@@ -365,6 +368,7 @@ class TitForTat(Strategy):
 
     name = "tit_for_tat"
     classifier = {"memory_depth": 1, "stochastic": False}
+    axelrod = "TitForTat"
 
     def decide(self, view: ComplianceView) -> tuple[str, str]:
         if not view.seen:
@@ -383,6 +387,7 @@ class GrimTrigger(Strategy):
 
     name = "grim_trigger"
     classifier = {"memory_depth": float("inf"), "stochastic": False}
+    axelrod = "Grudger"
 
     def decide(self, view: ComplianceView) -> tuple[str, str]:
         if D in view.seen:
@@ -403,6 +408,7 @@ class Pavlov(Strategy):
 
     name = "pavlov"
     classifier = {"memory_depth": 1, "stochastic": False}
+    axelrod = "WinStayLoseShift"
 
     def decide(self, view: ComplianceView) -> tuple[str, str]:
         if not view.own:
@@ -427,6 +433,7 @@ class AlwaysCooperate(Strategy):
 
     name = "always_cooperate"
     classifier = {"memory_depth": 0, "stochastic": False}
+    axelrod = "Cooperator"
 
     def decide(self, view: ComplianceView) -> tuple[str, str]:
         return _say(C, "it always complies, whatever its rival does.")
@@ -437,6 +444,7 @@ class AlwaysDefect(Strategy):
 
     name = "always_defect"
     classifier = {"memory_depth": 0, "stochastic": False}
+    axelrod = "Defector"
 
     def decide(self, view: ComplianceView) -> tuple[str, str]:
         return _say(D, "it always cheats, whatever its rival does.")
@@ -453,6 +461,7 @@ class GenerousTitForTat(Strategy):
 
     name = "generous_tit_for_tat"
     classifier = {"memory_depth": 1, "stochastic": True}
+    axelrod = "GTFT"
 
     def __init__(self, generosity: float | None = None) -> None:
         self.generosity = (
@@ -576,11 +585,19 @@ STRATEGIES: dict[str, type[Strategy]] = {
 }
 
 
+# the model's strategy -> the Axelrod library's class of the same strategy
+AXELROD_COUNTERPARTS: dict[str, str] = {
+    name: cls.axelrod for name, cls in STRATEGIES.items() if cls.axelrod is not None
+}
+
+
 @functools.cache
-def _parameters(cls: type[Strategy]) -> list[str]:
-    """Names of the keyword parameters a strategy's constructor takes."""
+def _parameters(name: str) -> list[str]:
+    """Names of the keyword parameters the constructor of a registered strategy takes."""
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [p.name for p in inspect.signature(cls).parameters.values() if p.kind in kinds]
+    return [
+        p.name for p in inspect.signature(STRATEGIES[name]).parameters.values() if p.kind in kinds
+    ]
 
 
 def make_strategy(name: str, **params) -> Strategy:
@@ -592,7 +609,7 @@ def make_strategy(name: str, **params) -> Strategy:
     if not isinstance(name, str) or name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; valid names: {', '.join(sorted(STRATEGIES))}")
     cls = STRATEGIES[name]
-    accepted = _parameters(cls)
+    accepted = _parameters(name)
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         takes = f"it takes {', '.join(accepted)}" if accepted else "it takes no parameters"

@@ -254,7 +254,9 @@ class SweepSpec(BaseModel):
         """The design's axes: (paths, value tuples), ``parameters`` first, then each zip group,
         then the sample's design (one joint axis, or levers then uncertainties)."""
         if self._axes is None:
-            out = [((path,), [(v,) for v in values]) for path, values in self.parameters.items()]
+            out: list[tuple[tuple[str, ...], list[tuple]]] = [
+                ((path,), [(v,) for v in values]) for path, values in self.parameters.items()
+            ]
             for group in self.zip:
                 paths = tuple(group)
                 out.append((paths, list(zip(*(group[p] for p in paths)))))
@@ -608,7 +610,8 @@ def run_chunk(
     spec: SweepSpec, base: Scenario, start: int, stop: int, dry_run: bool = False
 ) -> list[dict[str, Any]]:
     """Rows of runs start..stop-1 (a worker's job). A failing run gives a row with its error."""
-    rows, cache = [], {}
+    rows: list[dict[str, Any]] = []
+    cache: dict[int, Scenario] = {}
     reporters = (
         Reporters(spec.metrics.reporter_spec(), base)
         if spec.metrics.reporters and not dry_run
@@ -681,7 +684,7 @@ def _to_table(rows: list[dict], schema: pa.Schema, as_json: set[str]) -> pa.Tabl
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
     os.replace(tmp, path)

@@ -16,6 +16,9 @@ from typing import Any
 from sim import limits
 from sim.terminal import printable, strict_json
 
+# The commands import the model, pandas, tqdm, sweeps and plots when they run, not here: the command
+# line imports this module to answer `acsim --help` and `acsim list` at once (benchmarks/bench_startup.py).
+
 OK, FAILED, INVALID, INTERRUPTED = 0, 1, 2, 130
 
 EXAMPLES = {
@@ -38,9 +41,9 @@ Results go to the spec's output directory as part-XXXXX.parquet files with a
 manifest.json; a sweep stopped for any reason continues with --resume.""",
     "plot": """\
 examples:
-  acsim plot results/sweep_new_start --x states.RU.utility.secrecy_cost \\
-      --y states.US.utility.lock_in --metric "category == 'extended'" --output heatmap.png
-  acsim plot results/sweep_new_start --x states.RU.utility.secrecy_cost \\
+  acsim plot results/sweep_new_start --x states.RU.utility.secrecy_cost.median \\
+      --y states.US.utility.lock_in.mean --metric "category == 'extended'" --output heatmap.png
+  acsim plot results/sweep_new_start --x states.RU.utility.secrecy_cost.median \\
       --metric final_tension --output tension.html
 
 --metric is a column (final_tension) or an expression over columns
@@ -48,8 +51,8 @@ examples:
     "discover": """\
 examples:
   acsim discover results/sweep_new_start --where "category == 'lapsed'"
-  acsim discover results/lhs --where "final_tension > 0.5" --plot boxes.png
-  acsim discover results/lhs --where "years == 5" --inputs states.RU.utility.secrecy_cost,tension.initial --json
+  acsim discover results/lhs_classroom --where "category == 'lapsed'" --plot boxes.png
+  acsim discover results/lhs_classroom --where "final_tension > 0.5" --inputs tension.initial,states.Red.p_greedy --json
 
 Finds the ranges of the sweep's parameters (a box) that hold most of the runs
 matching --where (coverage) and few others (density), by PRIM through EMA

@@ -32,12 +32,19 @@ from sim.bargaining import (
 )
 from sim.beliefs import Answers, Belief, chance_all_accept, expected_shortfall
 from sim.events import fire_probability
+from sim.wording import apart
 
 if TYPE_CHECKING:
     from sim.model import ArmsControlModel
 
 # Offers owed by the pace of bargaining count as due when within this of a whole offer (rounding of sums of step lengths).
 CLOCK_TOLERANCE = 1e-9
+UTILITY_FORMATS = (
+    ".2f",
+    ".3f",
+    ".4f",
+    ".6f",
+)  # the log's utilities: 2 decimals, more to tell two apart
 
 
 class Talks:
@@ -79,7 +86,7 @@ class Talks:
         self.deciders: dict[int, Callable] = {}
         self._clock = 0.0
         self._answers: dict[int, Answers] = {}
-        self._spread = None
+        self._spread: np.ndarray | None = None  # (S, S) set by refresh()
         self._progress = 0.0  # concession_progress at the last refresh
         self.last_chance = math.nan
 
@@ -93,6 +100,8 @@ class Talks:
             return
         self.refresh()
         rounds = self._rounds() if in_talks else 0
+        offer: int | None
+        stamp: int | None
         for k in range(max(rounds, len(scripted))):
             if scripted:
                 p, offer, text, stamp = scripted.pop(0)
@@ -202,6 +211,7 @@ class Talks:
                 rows = self.beliefs[(j + 1) % len(m.states)][
                     j
                 ].rows  # every belief about j uses the same draws
+                assert self._spread is not None  # refresh() ran this step
                 self._answers[j] = Answers(
                     s.draws,
                     rows,
@@ -350,6 +360,7 @@ class Talks:
         """A scripted offer after this run's agreement is logged but not put to the others again."""
         m = self.model
         desc = m.space.describe(offer, m.treaty.in_force)
+        assert m.treaty.agreement is not None  # called only once this run has agreed
         m.note(
             m.states[p].name,
             "statement",
@@ -389,10 +400,7 @@ def _worth_sentence(template: str, worth: float, goal: float) -> Callable[[], st
 
 def _pair(a: float, b: float) -> tuple[str, str]:
     """Two utilities to 2 decimals, or more when 2 would show different values as equal (never "-0.00")."""
-    for digits in (2, 3, 4, 6):
-        x, y = f"{a:.{digits}f}", f"{b:.{digits}f}"
-        if x != y or a == b:
-            break
+    x, y = apart(a, b, UTILITY_FORMATS)
     return _no_negative_zero(x), _no_negative_zero(y)
 
 

@@ -153,19 +153,16 @@ class Treaty:
     def _call_votes(self, offer: int, when: int) -> None:
         m = self.model
         self.votes.clear()
+        named = []
         for i in sorted(self.parties):
             r = m.states[i].spec.ratification
             if r is not None:
-                self.votes[i] = (
-                    m.calendar.later(when, r.delay_months),
-                    float(m.utilities[offer, i]),
-                )
+                due = m.calendar.later(when, r.delay_months)
+                self.votes[i] = (due, float(m.utilities[offer, i]))
+                named.append(f"{r.body} votes by {m.calendar.label(due)}")
         if self.votes:
             self.ratification = PENDING
-            bodies = "; ".join(
-                f"{m.states[i].spec.ratification.body} votes by {m.calendar.label(due)}"
-                for i, (due, _) in self.votes.items()
-            )
+            bodies = "; ".join(named)
             m.note("", "treaty", f"Signed, pending ratification: {bodies}.", stamp=when)
         else:
             self.ratification = None
@@ -175,6 +172,7 @@ class Treaty:
         m = self.model
         s = m.states[i]
         r = s.spec.ratification
+        assert r is not None  # only a state with a ratifying body has a vote
         threshold = float(priors.draw(r.threshold, m.rng, 1)[0])
         del self.votes[i]
         if worth >= threshold:
@@ -193,11 +191,12 @@ class Treaty:
         )
         self.votes.clear()
         self.ratification = REFUSED
+        assert self._before_signature is not None  # kept at signature, before any vote
         self._restore(self._before_signature)
         m.step_inputs.withdrawals += 1
 
     def _apply_freeze(self, freeze: str | None) -> None:
-        option = self.model.space.freezes.get(freeze)
+        option = None if freeze is None else self.model.space.freezes.get(freeze)
         if option is None:
             return
         for i in self.parties:

@@ -19,22 +19,13 @@ from dashboard.classroom.room import (
     Classroom,
 )
 from dashboard.classroom.student import briefing_html, shared_log
+from tests.hand_clock import Clock
 
 SCENARIO = "new_start_2021"
 SEED = DEFAULT_SEED
 EXPECTED = "extended 5 years"  # sim.run("new_start_2021", seed=DEFAULT_SEED): agreed on 2021-01-26
 AGREED_ON = "2021-01-26"
 MOVES_TO_END = 42  # both sides' proposals and answers from September 2020 to the agreement
-
-
-class Clock:
-    """A clock the test moves by hand (seconds)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")

@@ -312,12 +312,11 @@ def test_run_a_bad_file_in_a_subprocess(tmp_path):
 
 
 # ---------------------------------------------------------------------------- a seed fixes a run
-def test_a_seed_fixes_a_run_bit_for_bit():
-    first = acsim("run", "new_start_2021", "--seed", "3", "--json")
-    second = acsim("run", "new_start_2021", "--seed", "3", "--json")
-    assert first.returncode == second.returncode == 0
-    assert first.stdout == second.stdout
-    assert json.loads(first.stdout)["seed"] == 3
+# (that the same seed gives the same run is tests/test_scenarios.py's, for every bundled scenario)
+def test_a_run_reports_the_seed_it_was_given():
+    done = acsim("run", "new_start_2021", "--seed", "3", "--json")
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["seed"] == 3
 
 
 def test_different_seeds_give_different_runs(run_cli):

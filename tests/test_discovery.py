@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from discovery_extra import require_ema_workbench
 
-pytest.importorskip("ema_workbench")
+require_ema_workbench()
 
 from sim.discovery import Discovery, DiscoveryError, discover, plot  # noqa: E402
 from sim.sweep import sweep  # noqa: E402

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import gc
-import math
 import weakref
 
-import numpy as np
 import pytest
 
 import sim
-from sim.forces import limit_forces, limit_state
 from sim.model import ArmsControlModel
 
 
@@ -32,24 +29,6 @@ def test_an_ensemble_leaves_no_runs_behind():
     sim.ensemble(scn, n=40, seed=1)
     gc.collect()
     assert sum(isinstance(o, ArmsControlModel) for o in gc.get_objects()) == before
-
-
-@pytest.mark.parametrize("complying", [True, False])
-@pytest.mark.parametrize("cap", [math.inf, 300.0, 450.0, 1000.0])
-def test_limit_state_is_limit_forces_for_one_state(cap, complying):
-    """The model's per-state rule gives exactly what the checked, vectorised one gives."""
-    for proposed in (-5.0, 250.0, 420.0, 480.0, 900.0):
-        for current in (0.0, 320.0, 500.0):
-            expected = limit_forces(
-                np.array([proposed]),
-                np.array([current]),
-                np.array([cap]),
-                np.array([complying]),
-                60.0,
-                200.0,
-                1 / 12,
-            )[0]
-            assert limit_state(proposed, current, cap, complying, 60.0, 200.0, 1 / 12) == expected
 
 
 @pytest.mark.parametrize("name", ["new_start_2021", "classroom_basic", "trilateral"])

@@ -1,16 +1,11 @@
 """Sampled sweeps: SALib's designs in the spec, located errors, the same table anywhere, resume, sensitivity."""
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
+from killed_sweep import kill_sweep_after
 
 from sim.sampling import sensitivity
 from sim.sweep import SweepError, load_spec, read_manifest, sweep
@@ -212,26 +207,8 @@ def test_same_table_on_one_worker_two_workers_and_a_dask_cluster(tmp_path, desig
 def test_a_sampled_sweep_killed_midway_resumes(tmp_path, design):
     sample = {**design["sample"], "n": 60} if design is LHS else {**design["sample"], "n": 16}
     killed = spec(tmp_path, design, sample=sample, chunk_size=4, output=str(tmp_path / "killed"))
-    path = tmp_path / "killed.json"
-    path.write_text(json.dumps(killed))
-    code = f"import json; from sim.sweep import sweep; sweep(json.load(open({str(path)!r})), workers=1, progress=False)"
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    manifest = tmp_path / "killed" / "manifest.json"
-    deadline, done = time.monotonic() + 60, []
-    while time.monotonic() < deadline and proc.poll() is None:
-        if manifest.exists():
-            try:
-                done = json.loads(manifest.read_text())["done"]
-            except (json.JSONDecodeError, KeyError):
-                done = []
-            if len(done) >= 2:
-                break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the sweep ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    n_chunks = read_manifest(tmp_path / "killed")["n_chunks"]
-    assert 2 <= len(read_manifest(tmp_path / "killed")["done"]) < n_chunks
+    done = kill_sweep_after(killed, 2, tmp_path)
+    assert 2 <= done < read_manifest(tmp_path / "killed")["n_chunks"]
     resumed = sweep(killed, workers=2, progress=False, resume=True)
     whole = sweep(killed, workers=1, progress=False, output=tmp_path / "whole")
     pd.testing.assert_frame_equal(resumed, whole)
@@ -303,3 +280,23 @@ def test_sensitivity_is_the_same_every_time(tmp_path):
     sweep(spec(tmp_path, SOBOL), workers=1, progress=False, dry_run=True)
     first = sensitivity(tmp_path / "out", f"`{SECRECY}` + `{ROUNDS}`")
     pd.testing.assert_frame_equal(first, sensitivity(tmp_path / "out", f"`{SECRECY}` + `{ROUNDS}`"))
+
+
+# ---------------------------------------------------------------------------- priors
+def test_a_sample_can_move_the_parameter_of_a_prior(tmp_path):
+    """An uncertainty over a prior's median: each point's runs draw from the moved prior."""
+    import sim
+
+    median = "states.Red.utility.secrecy_cost.median"  # lognormal, median 1.2 in classroom_basic
+    design = {
+        **LHS,
+        "sample": {"method": "lhs", "n": 4, "seed": 5, "uncertainties": {median: [0.2, 4.0]}},
+    }
+    table = sweep(spec(tmp_path, design), workers=1, progress=False)
+    s, _, _ = load_spec(spec(tmp_path, design))
+    assert sorted(np.floor((table[median].unique() - 0.2) / 0.95)) == [0, 1, 2, 3]  # one a slice
+    for _, row in table.iterrows():
+        assert row[median] == s.combo(int(row.combo))[median]
+        alone = sim.run("classroom_basic", seed=int(row.seed), overrides={median: row[median]})
+        assert alone.model.scenario.state("Red").utility.secrecy_cost.median == row[median]
+        assert (alone.outcome.category, alone.model.tension) == (row.category, row.final_tension)

@@ -1,17 +1,14 @@
 """Sweeps: the spec and its errors, run indices and seeds, executors, streaming, resume after SIGKILL."""
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from killed_sweep import kill_sweep_after
 
 import sim
 from sim.ensemble import replicate_seed
@@ -274,26 +271,7 @@ def test_a_sweep_killed_midway_resumes_with_every_run_exactly_once(tmp_path):
     killed = spec(
         tmp_path, replicates=50, chunk_size=10, output=str(tmp_path / "killed")
     )  # 300 runs, 30 chunks
-    path = tmp_path / "killed.json"
-    path.write_text(json.dumps(killed))
-    code = f"import json; from sim.sweep import sweep; sweep(json.load(open({str(path)!r})), workers=1, progress=False)"
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    manifest = tmp_path / "killed" / "manifest.json"
-    deadline = time.monotonic() + 60
-    done = []
-    while time.monotonic() < deadline and proc.poll() is None:
-        if manifest.exists():
-            try:
-                done = json.loads(manifest.read_text())["done"]
-            except (json.JSONDecodeError, KeyError):
-                done = []
-            if len(done) >= 3:
-                break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the sweep ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert 3 <= len(read_manifest(tmp_path / "killed")["done"]) < 30
+    assert 3 <= kill_sweep_after(killed, 3, tmp_path) < 30
     with pytest.raises(SweepError, match="resume"):
         sweep(killed, workers=1, progress=False)
     resumed = sweep(killed, workers=2, progress=False, resume=True)

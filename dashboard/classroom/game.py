@@ -131,7 +131,7 @@ class Game:
     seats: list[Seat]
     clock: Callable[[], float]
     moves: list[Move] = field(default_factory=list)
-    model: sim.ArmsControlModel | None = None
+    model: sim.ArmsControlModel = field(init=False)  # built by __post_init__
     question: Question | None = None
     started: bool = False
     asked_at: float = 0.0
@@ -167,12 +167,12 @@ class Game:
 
     @property
     def over(self) -> bool:
-        return self.model is not None and self.model.outcome is not None
+        return self.model.outcome is not None
 
     @property
     def outcome(self):
         """The model's :class:`~sim.outcomes.Outcome` once the game is over, else None."""
-        return self.model.outcome if self.model is not None else None
+        return self.model.outcome
 
     def side_of(self, token: str) -> int | None:
         """The index of the side this student plays here, or None."""

@@ -15,6 +15,7 @@ import pandas as pd
 import sim
 from dashboard.classroom.game import STUDENT, Game
 from dashboard.classroom.room import Classroom
+from sim.ensemble import ensemble
 
 ODDS_REPLICATES = 200  # replicates behind the model's odds on the board
 ODDS_SEED = 0  # the ensemble's seed (replicate seeds come from it)
@@ -24,9 +25,7 @@ def model_odds(
     scenario: sim.Scenario, n: int = ODDS_REPLICATES, executor=None, workers: int = 1
 ) -> sim.EnsembleResult:
     """The model's outcomes over `n` replicates of the class's scenario (the computer playing every side)."""
-    return sim.ensemble(
-        scenario, n=n, seed=ODDS_SEED, workers=workers, executor=executor, series=()
-    )
+    return ensemble(scenario, n=n, seed=ODDS_SEED, workers=workers, executor=executor, series=())
 
 
 def game_status(room: Classroom, game: Game) -> str:

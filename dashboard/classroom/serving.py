@@ -14,10 +14,14 @@ import functools
 import hmac
 import os
 import secrets
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import panel as pn
+
+from dashboard.classroom.student import student_app
+from dashboard.classroom.teacher import scenario_titles, teacher_app
 
 TEACHER_PATH, JOIN_PATH = "/teacher", "/join"
 KEY_ENV = "ACSIM_TEACHER_KEY"
@@ -45,15 +49,15 @@ def authorize(user_info: Any, path: str) -> bool:
 
 def apps(join_url: str) -> dict[str, Callable[[], Any]]:
     """The class pages to add to the server's {path: app}; installs the key check."""
-    from dashboard.classroom.student import student_app
-    from dashboard.classroom.teacher import teacher_app
-
     previous = pn.config.authorize_callback
     if previous is not None and previous is not authorize:
         raise RuntimeError(
             "the server already has an authorization hook; class mode would replace it"
         )
     pn.config.authorize_callback = authorize
+    # the console's list of scenarios reads every bundled file (seconds): read it now, before
+    # anyone is connected, rather than when the teacher first opens the console
+    threading.Thread(target=scenario_titles, name="class-scenarios", daemon=True).start()
 
     def teacher() -> Any:
         if not key_ok(pn.state.session_args):

@@ -6,8 +6,13 @@ from, each with what it is worth to this side, and the game's shared log, with
 the other side's reasons left out. Moves go to the class
 (:meth:`~dashboard.classroom.room.Classroom.act`), which refuses a stale or
 repeated one. The page's address carries the student's token, so a reload
-returns to the same seat; the page polls the class and redraws when its game
-changed.
+returns to the same seat. The class wakes the page when its own game changes
+(:meth:`~dashboard.classroom.room.Classroom.listen`), and the page redraws only
+then; a slow poll (:data:`POLL_MS`) tells the class the page is still there
+and runs the class's clock. The page shows the clock as a bar that the
+browser empties by itself (:func:`clock_html`): a clock redrawn by the server
+every second would cost it a message per student per second, in a class of
+60 more than all the moves together.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from typing import Any
 
 import panel as pn
 
+from dashboard.classroom import collector
+from dashboard.classroom.drawing import batched, html_box, set_changed
 from dashboard.classroom.game import ANSWER, PROPOSE, Game
 from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classroom
 
-POLL_MS = 500  # how often a page asks the class whether its game changed (ms); also the class's clock tick
+POLL_MS = 5000  # how often a page tells the class it is there and runs the class's clock (ms)
 PRIVATE_KINDS = (
     "offer",
     "accept",
@@ -127,14 +134,42 @@ def worth_html(game: Game, side: int, offer: int) -> str:
     )
 
 
-def clock_text(room: Classroom, game: Game) -> str:
-    """The seconds left for the move asked now ("" without a clock)."""
+def clock_seconds(room: Classroom, game: Game) -> float | None:
+    """The seconds left for the move asked now (None without a clock, when paused or over)."""
     left = room.seconds_left(game)
-    return "" if left is None or game.over or room.paused else f"{left:.0f} s left for this move"
+    return None if left is None or game.over or room.paused else left
+
+
+CLOCK_COLOUR, CLOCK_TRACK = "#0072B2", "#e6e6e6"
+CLOCK_KEYFRAMES = (
+    "<style>@keyframes classroom-clock { from { width: 100%; } to { width: 0%; } }</style>"
+)
+
+
+def clock_html(room: Classroom, game: Game) -> str:
+    """The round's clock: a bar the browser empties over the seconds left (CSS animation), drawn
+    once per move; started part-way (a negative delay) when part of the time has gone."""
+    left = clock_seconds(room, game)
+    if left is None:
+        return ""
+    total = room.round_seconds
+    bar = (
+        f"<div class='clock-bar' style='height:100%;background:{CLOCK_COLOUR};"
+        f"animation:classroom-clock {total:g}s linear {left - total:.2f}s forwards'></div>"
+    )
+    return (
+        f"{CLOCK_KEYFRAMES}<div class='clock' data-left='{left:.0f}' title='time left for this move' "
+        f"style='height:10px;background:{CLOCK_TRACK};border-radius:5px;overflow:hidden;margin:8px 0'>{bar}</div>"
+        f"<p class='clock-text'>{total:g} seconds a move: the bar shows the time left.</p>"
+    )
 
 
 def question_html(room: Classroom, game: Game, side: int) -> str:
-    """What the student is asked now, with a marker a script can read (move number and role)."""
+    """What the student is asked now, with a marker a script can read (move number and role), and the clock."""
+    return _asked(room, game, side) + clock_html(room, game)
+
+
+def _asked(room: Classroom, game: Game, side: int) -> str:
     m, q = game.model, game.question
     date = m.calendar.labels[min(m.step_index, m.calendar.n_steps)]
     if game.over:
@@ -173,7 +208,9 @@ class StudentPage:
     def __init__(self, registry: ClassRegistry = CLASSES, token: str = ""):
         self.registry, self.token, self.page = registry, token, secrets.token_hex(8)
         self.shown: tuple = ()
-        self.shown_left: int | None = None
+        # the page's document, to schedule its redraws on (None in tests)
+        self.doc = pn.state.curdoc
+        self.waking = False  # a redraw is scheduled and has not run yet
         self.sent: int | None = None  # the number of the last move this page sent
         self.number: int | None = None
         self.code = pn.widgets.TextInput(
@@ -187,23 +224,17 @@ class StudentPage:
         self.seat = pn.pane.Markdown(
             "", css_classes=["classroom-seat"], sizing_mode="stretch_width"
         )
-        self.briefing = pn.pane.HTML(
-            "", css_classes=["classroom-briefing"], sizing_mode="stretch_width"
-        )
-        self.question = pn.pane.HTML(
-            "", css_classes=["classroom-question"], sizing_mode="stretch_width"
-        )
-        self.clock = pn.pane.Str("", css_classes=["classroom-clock"])
+        self.briefing = html_box("classroom-briefing", sizing_mode="stretch_width")
+        self.question = html_box("classroom-question", sizing_mode="stretch_width")
         self.accept = pn.widgets.Button(label="Accept", color="success", width=140)
         self.reject = pn.widgets.Button(label="Reject", color="danger", width=140)
         self.offer = pn.widgets.Select(label="Your offer", options={}, sizing_mode="stretch_width")
         self.propose = pn.widgets.Button(label="Propose", color="primary", width=140)
         self.no_offer = pn.widgets.Button(label="Make no offer", width=140)
         self.advice = pn.widgets.Button(label="Take my advisers' advice", width=220)
-        self.worth = pn.pane.HTML("", css_classes=["classroom-worth"], sizing_mode="stretch_width")
-        self.log = pn.pane.HTML(
-            "",
-            css_classes=["classroom-log"],
+        self.worth = html_box("classroom-worth", sizing_mode="stretch_width")
+        self.log = html_box(
+            "classroom-log",
             height=420,
             sizing_mode="stretch_width",
             styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
@@ -224,7 +255,6 @@ class StudentPage:
         self.game_box = pn.Row(
             pn.Column(
                 self.question,
-                self.clock,
                 self.answer_row,
                 self.propose_box,
                 self.worth,
@@ -240,7 +270,6 @@ class StudentPage:
             self.seat,
             self.briefing,
             self.question,
-            self.clock,
             self.worth,
             self.log,
             self.message,
@@ -277,6 +306,7 @@ class StudentPage:
         self.message.object = ""
         if pn.state.location is not None:
             pn.state.location.update_query(token=student.token)
+        room.listen(self.page, self.token, self._wake)
         self.refresh(force=True)
 
     def _claim(self) -> None:
@@ -285,6 +315,7 @@ class StudentPage:
             if room is None:
                 raise ClassError("no class is open: join again when the teacher opens one")
             room.claim(self.token, self.page)
+            room.listen(self.page, self.token, self._wake)
         except ClassError as exc:
             self.token = ""
             self.message.object = f"**{exc}**"
@@ -313,6 +344,24 @@ class StudentPage:
         room = self.room
         return room.game_of(self.token) if room is not None and self.token else None
 
+    def _wake(self) -> None:
+        """The class says this page's game changed: redraw on the page's own turn of the server's loop."""
+        doc = self.doc
+        if self.waking or doc is None or doc.session_context is None:
+            return
+        self.waking = True
+        doc.add_next_tick_callback(self._woken)
+
+    def _woken(self) -> None:
+        self.waking = False
+        self.refresh()
+
+    def forget(self) -> None:
+        """The page was closed: the class stops waking it."""
+        room = self.room
+        if room is not None:
+            room.forget(self.page)
+
     def poll(self) -> None:
         """Called every POLL_MS: keep the seat, run the class's clock, redraw if the game changed."""
         room = self.room
@@ -323,22 +372,27 @@ class StudentPage:
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
-        """Redraw what changed: the whole game when the class or the game changed, else only the clock."""
+        """Redraw when this page's game or the class's phase changed (or when forced).
+
+        Other games' moves leave the page alone: a redraw costs the server about
+        as much as a move, so a page that redrew at every move of the class
+        would make a class of 60 cost 30 times a class of 2.
+        """
         room, game = self.room, self._game()
-        left = room.seconds_left(game) if room is not None and game is not None else None
+        student = room.student(self.token) if room is not None else None
         key = (
             id(room),
-            room.version if room else 0,
+            game.number if game else None,
             game.version if game else 0,
+            (room.started, room.paused, room.ended) if room else (),
+            student.side if student else None,
             room.holds(self.token, self.page) if room else False,
         )
         if key == self.shown and not force:
-            if game is not None and left is not None and int(left) != self.shown_left:
-                self.shown_left = int(left)
-                self.clock.object = clock_text(room, game)
             return
-        self.shown, self.shown_left = key, None if left is None else int(left)
-        self._draw(room, game)
+        self.shown = key
+        with batched(self.doc):
+            self._draw(room, game)
 
     def _draw(self, room: Classroom | None, game: Game | None) -> None:
         joined = room is not None and game is not None
@@ -355,12 +409,12 @@ class StudentPage:
             and not room.ended
         )
         self.number = q.number if mine else None
-        _set(self.join_form, visible=not joined)
-        _set(self.game_box, visible=holds)
-        _set(self.answer_row, visible=mine and q.role == ANSWER)
-        _set(self.propose_box, visible=mine and q.role == PROPOSE)
+        set_changed(self.join_form, visible=not joined)
+        set_changed(self.game_box, visible=holds)
+        set_changed(self.answer_row, visible=mine and q.role == ANSWER)
+        set_changed(self.propose_box, visible=mine and q.role == PROPOSE)
         if not joined:
-            _set(
+            set_changed(
                 self.seat,
                 object=""
                 if not self.token or room is None
@@ -368,7 +422,7 @@ class StudentPage:
             )
             return
         if not holds:
-            _set(
+            set_changed(
                 self.seat,
                 object="**This seat is now open in another window.** Use that window, or reload this page.",
             )
@@ -378,43 +432,33 @@ class StudentPage:
             for i, n in enumerate(game.side_names)
             if i != side
         ]
-        _set(
+        set_changed(
             self.seat,
             object=f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
             f"against {', '.join(partners)}. Class code {room.code}.",
         )
-        _set(self.briefing, object=briefing_html(game, side))
-        _set(self.question, object=question_html(room, game, side))
-        _set(self.clock, object=clock_text(room, game))
+        set_changed(self.briefing, value=briefing_html(game, side))
+        set_changed(self.question, value=question_html(room, game, side))
         if mine and q.role == PROPOSE:
-            _set(self.offer, options=offer_choices(game, side))
+            set_changed(self.offer, options=offer_choices(game, side))
             if q.default is not None:
-                _set(self.offer, value=int(q.default))
-            _set(
+                set_changed(self.offer, value=int(q.default))
+            set_changed(
                 self.worth,
-                object="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>",
+                value="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>",
             )
         elif mine:
-            _set(self.worth, object=worth_html(game, side, q.offer))
+            set_changed(self.worth, value=worth_html(game, side, q.offer))
         else:
-            _set(self.worth, object="")
+            set_changed(self.worth, value="")
         lines = shared_log(game, side)[:LOG_LINES]
-        _set(
+        set_changed(
             self.log,
-            object="".join(
+            value="".join(
                 f"<div><b>{html.escape(d)}</b> {html.escape(a + ': ' if a else '')}{html.escape(t)}</div>"
                 for d, a, t in lines
             ),
         )
-
-
-def _set(widget, **values: Any) -> None:
-    """Set only the parameters that change (each set costs Panel a round of watchers, even to the same value)."""
-    for name, value in values.items():
-        if getattr(widget, name) != value:
-            setattr(
-                widget, name, value
-            )  # not param.update, which reads every parameter of the widget first
 
 
 def student_app() -> pn.viewable.Viewable:
@@ -423,5 +467,7 @@ def student_app() -> pn.viewable.Viewable:
     page = StudentPage(CLASSES, token)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.add_periodic_callback(page.poll, period=POLL_MS)
+        pn.state.on_session_destroyed(lambda _context: page.forget())
+        collector.keep()  # the page lasts as long as the class (see dashboard/classroom/collector.py)
     page.panel.student_page = page  # for tests and scripts
     return page.panel

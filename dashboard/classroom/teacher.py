@@ -21,7 +21,8 @@ import panel as pn
 import segno
 
 import sim
-from dashboard.classroom import export, results
+from dashboard.classroom import collector, export, results
+from dashboard.classroom.drawing import batched, html_box, set_changed
 from dashboard.classroom.room import (
     CLASSES,
     DEFAULT_SEED,
@@ -31,6 +32,8 @@ from dashboard.classroom.room import (
     ClassRegistry,
     Classroom,
 )
+from dashboard.workers import worker_pool
+from sim.ensemble import default_workers
 
 DEFAULT_SCENARIO = "new_start_2021"
 POLL_MS = 1000  # how often the board redraws when the class changed (ms)
@@ -64,9 +67,6 @@ def scenario_titles() -> dict[str, str]:
 
 def compute_odds(room: Classroom) -> None:
     """The model's odds from the class's start, on the server's worker pool; stored on the class when in."""
-    from dashboard.workers import worker_pool
-    from sim.ensemble import default_workers
-
     result = results.model_odds(room.scenario, executor=worker_pool(), workers=default_workers())
     with room.lock:
         room.odds = result
@@ -129,6 +129,8 @@ class TeacherConsole:
     ):
         self.registry, self.join_url, self.odds = registry, join_url, odds
         self.shown: tuple = ()
+        self.doc = pn.state.curdoc  # the page's document (None in tests)
+        self.outcomes_shown: tuple = ()
         titles = dict(scenario_titles())
         self.scenario = pn.widgets.Select(
             label="Scenario",
@@ -168,7 +170,9 @@ class TeacherConsole:
         self.who = pn.widgets.Select(label="Move student", options={}, width=220)
         self.where = pn.widgets.Select(label="to seat", options={}, width=280)
         self.move = pn.widgets.Button(label="Move", width=100)
-        self.board = pn.pane.HTML("", css_classes=["classroom-board"], sizing_mode="stretch_width")
+        self.board = html_box(
+            "classroom-board", sizing_mode="stretch_width"
+        )  # redrawn every second
         self.outcomes = pn.pane.HTML(
             "", css_classes=["classroom-outcomes-pane"], sizing_mode="stretch_width"
         )
@@ -197,7 +201,7 @@ class TeacherConsole:
             ),
         )
         self.open.on_click(lambda *_: self._guarded(self._open))
-        self.start.on_click(lambda *_: self._guarded(lambda: self.room.start()))
+        self.start.on_click(lambda *_: self._guarded(self._start))
         self.pause.on_click(lambda *_: self._guarded(lambda: self.room.pause()))
         self.resume.on_click(lambda *_: self._guarded(lambda: self.room.resume()))
         self.end.on_click(lambda *_: self._guarded(lambda: self.room.end()))
@@ -284,6 +288,7 @@ class TeacherConsole:
     def _open(self) -> None:
         if not self.scenario.value:
             raise ClassError("pick a scenario")
+        collector.release()
         room = self.registry.open(
             sim.load_scenario(self.scenario.value),
             mode=self.mode.value,
@@ -293,6 +298,10 @@ class TeacherConsole:
         self.debrief.object = ""
         if self.odds is not None:
             threading.Thread(target=self.odds, args=(room,), name="class-odds", daemon=True).start()
+
+    def _start(self) -> None:
+        self.room.start()
+        collector.keep()
 
     def _reassign(self) -> None:
         if not self.who.value or not self.where.value:
@@ -316,15 +325,21 @@ class TeacherConsole:
         if key == self.shown and not force:
             return
         self.shown = key
-        opened = room is not None
-        for w in (self.start, self.pause, self.resume, self.end, self.show_debrief, self.move):
-            w.disabled = not opened or room.ended
-        if not opened:
-            self.join_card.object = "<i>Open a class to show its join code here.</i>"
+        with batched(self.doc):
+            self._draw(room)
+
+    def _draw(self, room: Classroom | None) -> None:
+        if room is None:
+            for w in (self.start, self.pause, self.resume, self.end, self.show_debrief, self.move):
+                set_changed(w, disabled=True)
+            set_changed(self.join_card, object="<i>Open a class to show its join code here.</i>")
             return
-        self.start.disabled = room.started or room.ended
-        self.pause.disabled, self.resume.disabled = room.paused or room.ended, not room.paused
-        self.show_debrief.disabled = False
+        set_changed(self.start, disabled=room.started or room.ended)
+        set_changed(self.pause, disabled=room.paused or room.ended)
+        set_changed(self.resume, disabled=not room.paused or room.ended)
+        set_changed(self.end, disabled=room.ended)
+        set_changed(self.move, disabled=room.ended)
+        set_changed(self.show_debrief, disabled=False)
         phase = (
             "ended"
             if room.ended
@@ -334,9 +349,12 @@ class TeacherConsole:
             if room.started
             else "joining"
         )
-        self.status.object = f"Class {room.code}: **{phase}**, {len(room.students)} students, {len(room.games)} games."
+        set_changed(
+            self.status,
+            object=f"Class {room.code}: **{phase}**, {len(room.students)} students, {len(room.games)} games.",
+        )
         url = self.join_url or "/join"
-        self.join_card.object = (
+        join_card = (
             f"<div style='display:flex;gap:24px;align-items:center'><div>"
             f"<div>Join at <b class='join-url'>{html.escape(url)}</b> with the code</div>"
             f"<div class='join-code' style='font-size:{CODE_FONT};font-weight:bold;letter-spacing:8px'>{room.code}</div>"
@@ -344,7 +362,7 @@ class TeacherConsole:
             f"{len(room.students)} joined; {phase}.</div></div>"
             f"<div class='join-qr'>{join_qr_svg(url)}</div></div>"
         )
-        self.students.object = table_html(
+        students = table_html(
             [
                 {
                     "student": s.name,
@@ -355,18 +373,27 @@ class TeacherConsole:
             ],
             "students",
         )
-        self.who.options = {s.name: s.token for s in room.students.values()}
-        self.where.options = {
+        where = {
             f"game {g.number}, {side} ({seat.name or 'computer'})": (g.number, i)
             for g in room.games.values()
             for i, (side, seat) in enumerate(zip(g.side_names, g.seats))
         }
-        self.board.object = table_html(results.board_rows(room), "board")
-        self.outcomes.object = outcomes_html(room)
-        self.incidents.object = (
+        incidents = (
             "".join(f"<div>{html.escape(i)}</div>" for i in room.incidents[-20:][::-1])
             or "<i>None.</i>"
         )
+        set_changed(self.join_card, object=join_card)
+        set_changed(self.students, object=students)
+        set_changed(self.who, options={s.name: s.token for s in room.students.values()})
+        set_changed(self.where, options=where)
+        set_changed(self.board, value=table_html(results.board_rows(room), "board"))
+        finished = (id(room), sum(g.over for g in room.games.values()), id(room.odds))
+        if (
+            finished != self.outcomes_shown
+        ):  # the table is pandas work: only when a game ends or the odds come in
+            self.outcomes_shown = finished
+            set_changed(self.outcomes, object=outcomes_html(room))
+        set_changed(self.incidents, object=incidents)
 
 
 def teacher_app(join_url: str = "") -> pn.viewable.Viewable:

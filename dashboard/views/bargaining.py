@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, HoverTool, Range1d, SaveTool, Span
+from bokeh.models import (
+    BoxZoomTool,
+    ColumnDataSource,
+    HoverTool,
+    PanTool,
+    Range1d,
+    ResetTool,
+    SaveTool,
+    TapTool,
+    WheelZoomTool,
+)
+from bokeh.models.annotations import Span
 
 from dashboard.layout import side_by_side
 from dashboard.session import Session
@@ -53,8 +64,8 @@ class BargainingView(View):
             "",
             height=460,
             tools="",
-            x_range=Range1d(-1, 1),
-            y_range=Range1d(-1, 1),
+            x_range=Range1d(start=-1, end=1),
+            y_range=Range1d(start=-1, end=1),
         )
         fig.tools = [t for t in fig.tools if isinstance(t, SaveTool)]
         fig.add_tools(*_tools())
@@ -104,7 +115,7 @@ class BargainingView(View):
         fig.add_layout(self.target_x)
         fig.add_layout(self.target_y)
         legend_below(fig)
-        self.range_key = None
+        self.range_key: tuple | None = None
         self.offers.selected.on_change("indices", self._tapped)
         self.x_pick = pn.widgets.Select.from_param(session.param.x_state, label="Horizontal axis")
         self.y_pick = pn.widgets.Select.from_param(session.param.y_state, label="Vertical axis")
@@ -202,6 +213,4 @@ class BargainingView(View):
 
 
 def _tools():
-    from bokeh.models import BoxZoomTool, PanTool, ResetTool, TapTool, WheelZoomTool
-
     return [TapTool(), PanTool(), WheelZoomTool(), BoxZoomTool(), ResetTool()]

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, FactorRange, Span, Whisker
+from bokeh.models import ColumnDataSource, FactorRange
+from bokeh.models.annotations import Span, Whisker
 
 import sim
 from dashboard.view_data import calendar_x

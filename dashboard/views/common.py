@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
+import re
 import textwrap
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import panel as pn
-from bokeh.models import NoOverlap, SaveTool, Title
+from bokeh.models import NoOverlap, SaveTool
+from bokeh.models.annotations import Title
 from bokeh.plotting import figure
 from panel.io.document import hold
 from panel.io.state import set_curdoc
@@ -60,7 +63,7 @@ def new_figure(
     title: str,
     y_label: str,
     *,
-    x_type: str = "auto",
+    x_type: Literal["auto", "linear", "datetime"] = "auto",
     height: int = 260,
     tools: str = "pan,box_zoom,reset,hover",
     **kw: Any,
@@ -86,7 +89,8 @@ def new_figure(
     fig.yaxis.axis_label = y_label
     for axis in fig.axis:  # a narrow chart leaves out the tick labels that would overlap
         axis.major_label_policy = NoOverlap()
-    fig.title.text_font_size = TEXT_SIZES[False].label
+    if isinstance(fig.title, Title):  # always, with a title given: Bokeh types it loosely
+        fig.title.text_font_size = TEXT_SIZES[False].label
     fig.toolbar.logo = None
     return fig
 
@@ -118,8 +122,6 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
     Under the chart, not beside the title: the title shares its row with the toolbar, and a line
     longer than the chart is wide would push the toolbar, and the page, past the chart's edge.
     """
-    import datetime as dt
-
     date = date or dt.date.today().isoformat()
     fig._acsim_subtitle = f"{label} · {date}" if label else ""
     text = subtitle_lines(fig)
@@ -149,8 +151,6 @@ def subtitle_lines(fig) -> str:
 
 def slug(text: str) -> str:
     """A file-name-safe version of a title: 'Forces and caps' -> 'forces_and_caps'."""
-    import re
-
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "chart"
 
 
@@ -222,6 +222,7 @@ def off_loop(
         else:
             on_done(result)
         return
+    assert doc is not None  # in_server() saw it
 
     def later(fn: Callable, *args: Any) -> None:
         def call() -> None:
@@ -279,6 +280,7 @@ class Redraw:
             self.fn()
             return
         doc = pn.state.curdoc
+        assert doc is not None  # in_server() saw it
         if self.pending:
             return
         self.pending = True
@@ -298,6 +300,15 @@ def _redraw_queued(doc: Any) -> None:
             redraw.fn()
 
 
+def guarded_click(session: Any, action: Callable[..., Any], *args: Any) -> Callable[[Any], None]:
+    """A button's click handler: `action(*args)` through :meth:`Session.guarded` (a problem shows in the page)."""
+
+    def click(_event: Any) -> None:
+        session.guarded(action, *args)
+
+    return click
+
+
 class View(Viewer):
     """A view of one session: its layout is ``self.panel``; it redraws only while its tab is shown.
 
@@ -307,6 +318,8 @@ class View(Viewer):
     Subclasses build ``self.panel``, define :meth:`update` and call
     :meth:`refresh` where they would redraw.
     """
+
+    panel: Any  # the view's layout, built by the subclass
 
     def __init__(self, session: Any, **params: Any):
         super().__init__(**params)
@@ -327,7 +340,7 @@ class View(Viewer):
         else:
             self.stale = True
 
-    def show(self, shown: bool) -> None:
+    def set_shown(self, shown: bool) -> None:
         """Called with True when the view's tab is shown, False when another tab is."""
         self.shown = shown
         if shown and self.stale:

@@ -16,6 +16,7 @@ from dashboard.session import Session
 from dashboard.view_data import ensemble_series
 from dashboard.views.charts import TENSION_SERIES, ChartSet, FanChart, SharesChart, forces_series
 from dashboard.views.common import View, esc, set_text_size
+from sim.loading import parse_value
 
 DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
 
@@ -80,13 +81,12 @@ class Variant:
         return self.session.uploaded.get(name) or bundled(name)
 
     def settings(self) -> tuple[sim.Scenario, dict]:
-        from sim.loading import parse_value
-
         overrides = {}
-        if self.path.value.strip():
-            if not self.value.value.strip():
-                raise ValueError(f"give a value for {self.path.value.strip()}")
-            overrides[self.path.value.strip()] = parse_value(self.value.value.strip())
+        path, value = (self.path.value or "").strip(), (self.value.value or "").strip()
+        if path:
+            if not value:
+                raise ValueError(f"give a value for {path}")
+            overrides[path] = parse_value(value)
         return self.chosen(), overrides
 
     def prepare(self, large_text: bool) -> None:
@@ -140,8 +140,8 @@ class CompareView(View):
     def results(self) -> Any:
         return self.ensembles.result
 
-    def show(self, shown: bool) -> None:
-        """The first time the tab is shown, build both sides' charts (see OddsView.show)."""
+    def set_shown(self, shown: bool) -> None:
+        """The first time the tab is shown, build both sides' charts (see OddsView.set_shown)."""
         self.shown = shown
         if shown:
             for v in (self.a, self.b):
@@ -154,7 +154,7 @@ class CompareView(View):
     def start(self) -> None:
         try:
             (sa, oa), (sb, ob) = self.a.settings(), self.b.settings()
-            seed, n = self.session.seed, int(self.n.value)
+            seed, n = self.session.seed, int(self.n.value or 0)
             series_a = ensemble_series(sim.ArmsControlModel(sa, rng=0, overrides=oa or None))
             series_b = ensemble_series(sim.ArmsControlModel(sb, rng=0, overrides=ob or None))
         except Exception as exc:

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import panel as pn
+from panel.io.callbacks import PeriodicCallback
 
 import sim
 from dashboard.parameters import key_parameters
 from dashboard.scenarios import describe_error, picker_groups
 from dashboard.session import Session
-from dashboard.views.common import View, esc, set_text_size
+from dashboard.views.common import View, esc, guarded_click, set_text_size
 
 BUTTON_ROW_CSS = ":host { flex-wrap: wrap; }"
 
@@ -22,7 +23,7 @@ class ControlsView(View):
 
     def __init__(self, session: Session):
         super().__init__(session)
-        self.callback = None
+        self.callback: PeriodicCallback | None = None
         self.scenario = pn.widgets.Select(
             label="Scenario", sizing_mode="stretch_width", css_classes=["scenario-picker"]
         )
@@ -64,9 +65,9 @@ class ControlsView(View):
         self.status = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["run-status"])
         self.sliders = pn.Column(sizing_mode="stretch_width")
         self.scenario.param.watch(self._picked, "value")
-        self.run.on_click(lambda *_: session.guarded(session.run_to_end))
-        self.step.on_click(lambda *_: session.guarded(session.step))
-        self.next_event.on_click(lambda *_: session.guarded(session.next_event))
+        self.run.on_click(guarded_click(session, session.run_to_end))
+        self.step.on_click(guarded_click(session, session.step))
+        self.next_event.on_click(guarded_click(session, session.next_event))
         self.reset.on_click(lambda *_: self.ask_reset())
         self.confirm_yes.on_click(lambda *_: self._confirmed(True))
         self.confirm_no.on_click(lambda *_: self._confirmed(False))
@@ -184,7 +185,7 @@ class ControlsView(View):
     # -- the timeline's position
     def _moved(self, event) -> None:
         s = self.session
-        if s.model is not None and event.new != s.model.step_index:
+        if event.new != s.model.step_index:
             s.guarded(s.go_to, event.new)
 
     # -- Play / Pause
@@ -196,7 +197,7 @@ class ControlsView(View):
             if s.question is not None:
                 s.guarded(s.step)  # says why it cannot play, and stops
                 return
-            if s.model is not None and not s.model.running:
+            if not s.model.running:
                 s.reset()
                 s.playing = True
             if self.callback is None:
@@ -214,11 +215,11 @@ class ControlsView(View):
 
     def _tick(self) -> None:
         s = self.session
-        if s.model is None or not s.model.running or s.question is not None:
+        if not s.model.running or s.question is not None:
             s.playing = False
             return
         s.guarded(s.step)
-        if self.pause_at_events.value and s.model is not None and s.model.running and s.at_event():
+        if self.pause_at_events.value and s.model.running and s.at_event():
             s.playing = False
             s.notice = "Paused at a scripted event (see the log); press Play to go on."
 

@@ -106,7 +106,7 @@ class OddsView(View):
         """Run the ensemble in a thread; the page stays live and shows progress."""
         s = self.session
         try:
-            n = int(self.n.value)
+            n = int(self.n.value or 0)
             batch = Batch(
                 [(s.scenario, n, s.seed, dict(s.overrides), ensemble_series(s.model))],
                 s.settings_key(),
@@ -142,7 +142,7 @@ class OddsView(View):
         self._settings_changed()
         self.draw()
 
-    def show(self, shown: bool) -> None:
+    def set_shown(self, shown: bool) -> None:
         """Build the charts (empty) the first time the tab is shown, so that Run replicates sends only data.
 
         Building them costs the server about a quarter of a second per page; paid when each

@@ -24,7 +24,7 @@ from dashboard.scenarios import describe_error
 from dashboard.session import Session
 from dashboard.view_data import log_rows, offer_table, terms_table
 from dashboard.views.briefing import side_position
-from dashboard.views.common import View, esc, number, set_text_size
+from dashboard.views.common import View, esc, guarded_click, number, set_text_size
 from dashboard.views.glossary import with_glossary
 from dashboard.views.timeline import log_html
 
@@ -76,6 +76,7 @@ def question_text(session: Session) -> str:
         return "The computer is playing…"
     me = m.state_by_name[session.player]
     if q.role == "answer":
+        assert q.offer is not None  # a question to answer is about an offer
         date = event_date(session, q) or m.calendar.labels[min(q.step, m.calendar.n_steps)]
         worth = float(session.utilities()[q.offer, me.index])
         red = (
@@ -203,12 +204,12 @@ class PlayView(View):
             styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
             css_classes=["play-log"],
         )
-        self.take.on_click(lambda *_: session.guarded(session.play_side, self.side.value))
-        self.leave.on_click(lambda *_: session.guarded(self._leave))
-        self.accept.on_click(lambda *_: self.answer(True))
-        self.reject.on_click(lambda *_: self.answer(False))
-        self.propose.on_click(lambda *_: self.answer(self.offer.value))
-        self.no_offer.on_click(lambda *_: self.answer(None))
+        self.take.on_click(self._take)
+        self.leave.on_click(guarded_click(session, self._leave))
+        self.accept.on_click(lambda _: self.click_answer(True))
+        self.reject.on_click(lambda _: self.click_answer(False))
+        self.propose.on_click(lambda _: self.click_answer(self.offer.value))
+        self.no_offer.on_click(lambda _: self.click_answer(None))
         self.offer.param.watch(lambda *_: self._warn(), "value")
         self.answer_row = pn.FlexBox(self.accept, self.reject, sizing_mode="stretch_width")
         self.propose_row = pn.Column(
@@ -240,6 +241,10 @@ class PlayView(View):
         self.update()
 
     # -- the player's answers
+    def click_answer(self, decision: Any) -> None:
+        """A button's click: :meth:`answer`, whose verdict the page shows itself."""
+        self.answer(decision)
+
     def answer(self, decision: Any) -> bool:
         """The player's answer from a button: one answer per question, however often it is clicked."""
         now = self.clock()
@@ -247,6 +252,9 @@ class PlayView(View):
             return False
         self.answered_at = now
         return self.session.guarded(self.session.decide, decision)
+
+    def _take(self, _event: Any = None) -> None:
+        self.session.guarded(self.session.play_side, self.side.value)
 
     def _leave(self) -> None:
         self.session.stop_playing_side()

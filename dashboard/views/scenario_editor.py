@@ -3,9 +3,11 @@ load a file; download the edited text; use it in the session."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import panel as pn
+from ruamel.yaml import YAML
 
 import sim
 from dashboard.scenarios import as_own_copy, bundled_text, located_errors, title_of
@@ -45,8 +47,6 @@ def plain(message: str) -> str:
 
 def state_names(text: str) -> list[str]:
     """The names of the states in a scenario's text, in order, as far as the text can be read."""
-    from ruamel.yaml import YAML
-
     try:
         data = YAML(typ="safe", pure=True).load(text)
         return [
@@ -164,8 +164,6 @@ class ScenarioView(View):
         return value if value else self.editor.value
 
     def _text_file(self):
-        import io
-
         scn, _ = check_text(self.text)
         self.download.filename = f"{scn.name}.yaml" if scn else "scenario.yaml"
         return io.StringIO(self.text)
@@ -222,6 +220,7 @@ class ScenarioView(View):
                 if e["line"]
             ]
         else:
+            assert scn is not None  # no errors: the text is a scenario
             self.verdict.alert_type = "success"
             self.verdict.object = f"Valid scenario: **{esc(scn.title or scn.name)}** ({len(scn.states)} states, {len(scn.events)} events)."
             self.editor.annotations = []

@@ -4,17 +4,11 @@ log of moves and reasons."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import panel as pn
-from bokeh.models import (
-    BoxAnnotation,
-    ColumnDataSource,
-    DataRange1d,
-    HoverTool,
-    Label,
-    LabelSet,
-    Range1d,
-    Span,
-)
+from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, Range1d
+from bokeh.models.annotations import BoxAnnotation, Label, LabelSet, Span
 
 from dashboard.layout import side_by_side
 from dashboard.session import Session
@@ -92,7 +86,7 @@ class TimelineView(View):
 
     def __init__(self, session: Session):
         super().__init__(session)
-        self.key = None
+        self.key: tuple[int, str] | None = None
         self.figures: list = []
         self.plots = pn.Column(sizing_mode="stretch_width", css_classes=["timeline-charts"])
         self.events_list = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["event-list"])
@@ -112,9 +106,9 @@ class TimelineView(View):
     # -- building (once per scenario)
     def _build(self) -> None:
         m = self.session.model
-        x_type = "linear" if m.calendar.dateless else "datetime"
+        x_type: Literal["linear", "datetime"] = "linear" if m.calendar.dateless else "datetime"
         xs = x_values(m)
-        x_range = Range1d(xs[0], xs[-1])
+        x_range = Range1d(start=xs[0], end=xs[-1])
         self.source = ColumnDataSource(timeline_data(m))
         names = [s.name for s in m.states]
         self.forces = new_figure(
@@ -129,10 +123,14 @@ class TimelineView(View):
             "probability",
             x_type=x_type,
             x_range=x_range,
-            y_range=Range1d(0, 1),
+            y_range=Range1d(start=0, end=1),
         )
         self.tension = new_figure(
-            "Tension", "tension (0-1)", x_type=x_type, x_range=x_range, y_range=Range1d(0, 1)
+            "Tension",
+            "tension (0-1)",
+            x_type=x_type,
+            x_range=x_range,
+            y_range=Range1d(start=0, end=1),
         )
         for i, n in enumerate(names):
             self.forces.line(

@@ -116,14 +116,14 @@ def open_tab(page, name: str) -> None:
 
 def marker(page) -> tuple[int, int, str] | None:
     """(move number, side to move, role) shown on a student's page, or None when no move is asked."""
-    m = page.locator(".classroom-question .move")
-    if m.count() == 0:
-        return None
-    return (
-        int(m.get_attribute("data-move")),
-        int(m.get_attribute("data-side")),
-        m.get_attribute("data-role"),
+    # read in one go, without waiting: the question can be redrawn (or the game end) at any moment
+    found = page.locator(".classroom-question .move").evaluate_all(
+        "els => els.map(e => [e.dataset.move, e.dataset.side, e.dataset.role])"
     )
+    if not found:
+        return None
+    move, side, role = found[0]
+    return int(move), int(side), role
 
 
 def wait_for_move(page, after: int) -> tuple[int, int, str] | None:
