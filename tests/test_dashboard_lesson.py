@@ -128,18 +128,42 @@ def test_rewind_is_the_same_run_to_an_earlier_step():
     assert [e.text for e in s.model.log.entries] == [e.text for e in again.model.log.entries]
 
 
-def test_next_event_stops_after_each_scripted_event():
-    s = Session()
-    steps = s.event_steps()
-    scripted = (
-        s.model.scenario.events
-    )  # New START 2021 now scripts one event (the election, a branch)
-    assert steps == sorted(steps) and 1 <= len(steps) <= len(scripted)
-    for k in steps:
-        s.next_event()
-        assert s.model.step_index == k and s.at_event()
+ELECTION_STEP, INAUGURATION_STEP = 9, 21  # New START 2021's weeks ending 3 Nov 2020 and 26 Jan 2021
+
+
+def events_at(s: Session, step: int) -> list[str]:
+    """The log's scripted-event lines of one step."""
+    return [e.text for e in s.model.log.entries if e.step == step and e.kind == "event"]
+
+
+def test_next_event_stops_at_the_election_then_at_the_inauguration_its_branch_scheduled():
+    s = Session()  # seed 2 takes history's branch: Biden wins, and takes office on 20 Jan 2021
+    assert s.event_steps() == [ELECTION_STEP]  # the inauguration is not scheduled before the vote
+    s.next_event()
+    assert s.model.step_index == ELECTION_STEP and s.at_event()
+    assert s.status()["date"] == "2020-11-03"
+    assert any("Biden wins the election" in t for t in events_at(s, ELECTION_STEP))
+    assert s.event_steps() == [ELECTION_STEP, INAUGURATION_STEP]
+    s.next_event()
+    assert s.model.step_index == INAUGURATION_STEP and s.at_event()
+    assert s.status()["date"] == "2021-01-26"
+    assert any(
+        t.startswith("A new US administration takes office")
+        for t in events_at(s, INAUGURATION_STEP)
+    )
     s.next_event()  # no scripted event left: on to the end of the run
-    assert s.model.step_index > steps[-1] and not s.at_event()
+    assert s.model.step_index == s.model.calendar.n_steps and not s.at_event()
+    assert s.next_event_step() is None
+
+
+def test_next_event_skips_the_inauguration_when_the_other_future_is_drawn():
+    s = Session()
+    s.scenario_name = "new_start_2021_no_transition"  # the election's re-election branch, pinned
+    s.next_event()
+    assert s.model.step_index == ELECTION_STEP and s.model.branches_taken == {"election": "trump"}
+    assert s.event_steps() == [ELECTION_STEP]
+    s.next_event()
+    assert s.model.step_index == s.model.calendar.n_steps and not s.at_event()
 
 
 def test_nothing_steps_while_a_question_waits_and_the_page_says_why():
