@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sim
-from dashboard.app import TAB_NAMES, create_app
+from dashboard.app import TAB_NAMES, build_page
 from dashboard.scenarios import as_own_copy, picker_groups, schema_help
 from dashboard.session import WAITING, Session
 from dashboard.views.briefing import briefing_markdown
@@ -57,7 +57,7 @@ def test_results_are_labelled_with_scenario_seed_and_changed_parameters():
 
 
 def test_odds_go_when_the_scenario_changes_and_say_when_settings_changed():
-    page = create_app()
+    page = build_page()
     s, odds = page.session, page.views["Odds"]
     odds.n.value = 10
     odds.start()
@@ -178,7 +178,7 @@ def test_nothing_steps_while_a_question_waits_and_the_page_says_why():
 
 def test_a_double_click_answers_one_question():
     clock = [100.0]
-    page = create_app()
+    page = build_page()
     play = PlayView(page.session, clock=lambda: clock[0])
     page.session.play_side("RU")
     assert page.session.question.role == "answer"
@@ -192,7 +192,7 @@ def test_a_double_click_answers_one_question():
 
 
 def test_reset_mid_game_asks_and_keeps_the_game_until_confirmed():
-    page = create_app()
+    page = build_page()
     s, controls = page.session, page.controls
     s.play_side("RU")
     s.decide(False)
@@ -211,7 +211,7 @@ def test_reset_mid_game_asks_and_keeps_the_game_until_confirmed():
 
 
 def test_a_finished_game_has_a_score_and_a_debrief():
-    page = create_app()
+    page = build_page()
     s, play = page.session, page.views["Play"]
     s.play_side("US")
     five_year = s.model.space.find({"years": 5, "verification": "onsite", "freeze": "none"})
@@ -221,14 +221,14 @@ def test_a_finished_game_has_a_score_and_a_debrief():
     score = s.score()
     assert score["outcome"] == s.model.outcome.label and score["offer"] == five_year
     assert score["worth"] == pytest.approx(s.answers[0].worth)
-    page.page.open_tab("Play")  # a hidden tab catches up when shown
+    page.open_tab("Play")  # a hidden tab catches up when shown
     text = play.score.object
     assert f"Your score: {number(score['worth'])}" in text
     assert "The model from the same start** (100 runs" in text and f"{score['outcome']} in " in text
 
 
 def test_the_page_opens_on_the_briefing_with_every_tab():
-    page = create_app()
-    assert TAB_NAMES[0] == "Briefing" and page.page.active_tab == "Briefing"
+    page = build_page()
+    assert TAB_NAMES[0] == "Briefing" and page.active_tab == "Briefing"
     opening = " ".join(str(page.session.scenario.description).split()[:5])
     assert opening.startswith("New START caps") and opening in page.views["Briefing"].text.object

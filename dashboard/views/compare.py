@@ -21,13 +21,13 @@ from sim.loading import parse_value
 DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
 
 
-def compare_charts(names: tuple[str, ...], dateless: bool) -> list:
+def compare_charts(names: tuple[str, ...], dateless: bool) -> list[SharesChart | FanChart]:
     """One side's charts for a scenario's states and calendar.
 
     Two sides share the width of a projector (about 360 px each at 1024 px): short titles, and only
     the save and hover tools in the toolbar that shares the title's row.
     """
-    charts = [
+    charts: list[SharesChart | FanChart] = [
         SharesChart("Outcomes"),
         FanChart("Tension", "tension (0-1)", TENSION_SERIES, dateless),
         FanChart("Forces", "warheads", forces_series(names), dateless),
