@@ -35,7 +35,13 @@ TAB_NAMES = ("Briefing", "Timeline", "Bargaining", "Odds", "Compare", "Play", "S
 
 
 def create_app(session: Session | None = None) -> pn.viewable.Viewable:
-    """The page for one browser session (a new Session unless one is given)."""
+    """The page for one browser session (a new Session unless one is given), as Panel serves it."""
+    return build_page(session).layout
+
+
+def build_page(session: Session | None = None) -> Page:
+    """The page for one browser session, with its parts (``session``, ``controls``, ``views``,
+    ``tabs``, ``layout``) for scripts and tests."""
     pn.extension("codeeditor", notifications=False)
     session = session or Session()
     views = {
@@ -53,7 +59,7 @@ def create_app(session: Session | None = None) -> pn.viewable.Viewable:
     url_state.sync(page)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.onload(page.warm_up)
-    return page.layout
+    return page
 
 
 ALL_INTERFACES = ("0.0.0.0", "::", "")

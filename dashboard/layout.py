@@ -121,12 +121,6 @@ class Page:
             styles=page_styles(session.large_text),
             css_classes=["acsim-page"],
         )
-        self.layout.session, self.layout.views, self.layout.controls = (
-            session,
-            views,
-            controls,
-        )  # for tests and scripts
-        self.layout.tabs, self.layout.page = self.tabs, self
         self.menu.param.watch(lambda e: setattr(self.sidebar, "visible", e.new), "value")
         session.param.watch(self._show_error, "error")
         session.param.watch(self._show_notice, "notice")

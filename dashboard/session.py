@@ -289,11 +289,25 @@ class Session(param.Parameterized):
 
     # -- run control: events and the timeline
     def event_steps(self) -> list[int]:
-        """The steps (1..N) in which a scripted event happens, in order (two events in one week share a step)."""
-        cal = self.model.calendar
-        return sorted(
-            {cal.step_of(cal.stamp(ev.date, ev.step)) for ev in self.model.scenario.events}
-        )
+        """The steps (1..N) in which a scripted event happens, in order (two events in one week share a step).
+
+        These are the scenario's own events and, once a branch event has drawn its future, that
+        future's events (New START 2021's inauguration follows the election's branch): a future not
+        yet drawn, or not taken, has no steps.
+        """
+        m = self.model
+        cal = m.calendar
+        steps: set[int] = set()
+        due = [(ev, 0) for ev in m.scenario.events]  # (event, the step of the branch it follows)
+        while due:
+            ev, after = due.pop()
+            k = max(cal.step_of(cal.stamp(ev.date, ev.step)), after)  # a late future fires at once
+            steps.add(k)
+            if ev.kind == "branch":
+                taken = m.branches_taken.get(ev.id or f"branch {cal.label(int(cal.stamps[k]))}")
+                future = next((b for b in ev.branches if b.name == taken), None)
+                due += [(later, k) for later in (future.events if future else ())]
+        return sorted(steps)
 
     def next_event_step(self) -> int | None:
         """The next step after the current one with a scripted event, or None when no event is left."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sim
-from dashboard.app import TAB_NAMES, create_app
+from dashboard.app import TAB_NAMES, build_page
 from dashboard.scenarios import as_own_copy, picker_groups, schema_help
 from dashboard.session import WAITING, Session
 from dashboard.views.briefing import briefing_markdown
@@ -57,7 +57,7 @@ def test_results_are_labelled_with_scenario_seed_and_changed_parameters():
 
 
 def test_odds_go_when_the_scenario_changes_and_say_when_settings_changed():
-    page = create_app()
+    page = build_page()
     s, odds = page.session, page.views["Odds"]
     odds.n.value = 10
     odds.start()
@@ -128,18 +128,42 @@ def test_rewind_is_the_same_run_to_an_earlier_step():
     assert [e.text for e in s.model.log.entries] == [e.text for e in again.model.log.entries]
 
 
-def test_next_event_stops_after_each_scripted_event():
-    s = Session()
-    steps = s.event_steps()
-    scripted = (
-        s.model.scenario.events
-    )  # New START 2021 now scripts one event (the election, a branch)
-    assert steps == sorted(steps) and 1 <= len(steps) <= len(scripted)
-    for k in steps:
-        s.next_event()
-        assert s.model.step_index == k and s.at_event()
+ELECTION_STEP, INAUGURATION_STEP = 9, 21  # New START 2021's weeks ending 3 Nov 2020 and 26 Jan 2021
+
+
+def events_at(s: Session, step: int) -> list[str]:
+    """The log's scripted-event lines of one step."""
+    return [e.text for e in s.model.log.entries if e.step == step and e.kind == "event"]
+
+
+def test_next_event_stops_at_the_election_then_at_the_inauguration_its_branch_scheduled():
+    s = Session()  # seed 2 takes history's branch: Biden wins, and takes office on 20 Jan 2021
+    assert s.event_steps() == [ELECTION_STEP]  # the inauguration is not scheduled before the vote
+    s.next_event()
+    assert s.model.step_index == ELECTION_STEP and s.at_event()
+    assert s.status()["date"] == "2020-11-03"
+    assert any("Biden wins the election" in t for t in events_at(s, ELECTION_STEP))
+    assert s.event_steps() == [ELECTION_STEP, INAUGURATION_STEP]
+    s.next_event()
+    assert s.model.step_index == INAUGURATION_STEP and s.at_event()
+    assert s.status()["date"] == "2021-01-26"
+    assert any(
+        t.startswith("A new US administration takes office")
+        for t in events_at(s, INAUGURATION_STEP)
+    )
     s.next_event()  # no scripted event left: on to the end of the run
-    assert s.model.step_index > steps[-1] and not s.at_event()
+    assert s.model.step_index == s.model.calendar.n_steps and not s.at_event()
+    assert s.next_event_step() is None
+
+
+def test_next_event_skips_the_inauguration_when_the_other_future_is_drawn():
+    s = Session()
+    s.scenario_name = "new_start_2021_no_transition"  # the election's re-election branch, pinned
+    s.next_event()
+    assert s.model.step_index == ELECTION_STEP and s.model.branches_taken == {"election": "trump"}
+    assert s.event_steps() == [ELECTION_STEP]
+    s.next_event()
+    assert s.model.step_index == s.model.calendar.n_steps and not s.at_event()
 
 
 def test_nothing_steps_while_a_question_waits_and_the_page_says_why():
@@ -154,7 +178,7 @@ def test_nothing_steps_while_a_question_waits_and_the_page_says_why():
 
 def test_a_double_click_answers_one_question():
     clock = [100.0]
-    page = create_app()
+    page = build_page()
     play = PlayView(page.session, clock=lambda: clock[0])
     page.session.play_side("RU")
     assert page.session.question.role == "answer"
@@ -168,7 +192,7 @@ def test_a_double_click_answers_one_question():
 
 
 def test_reset_mid_game_asks_and_keeps_the_game_until_confirmed():
-    page = create_app()
+    page = build_page()
     s, controls = page.session, page.controls
     s.play_side("RU")
     s.decide(False)
@@ -187,7 +211,7 @@ def test_reset_mid_game_asks_and_keeps_the_game_until_confirmed():
 
 
 def test_a_finished_game_has_a_score_and_a_debrief():
-    page = create_app()
+    page = build_page()
     s, play = page.session, page.views["Play"]
     s.play_side("US")
     five_year = s.model.space.find({"years": 5, "verification": "onsite", "freeze": "none"})
@@ -197,14 +221,14 @@ def test_a_finished_game_has_a_score_and_a_debrief():
     score = s.score()
     assert score["outcome"] == s.model.outcome.label and score["offer"] == five_year
     assert score["worth"] == pytest.approx(s.answers[0].worth)
-    page.page.open_tab("Play")  # a hidden tab catches up when shown
+    page.open_tab("Play")  # a hidden tab catches up when shown
     text = play.score.object
     assert f"Your score: {number(score['worth'])}" in text
     assert "The model from the same start** (100 runs" in text and f"{score['outcome']} in " in text
 
 
 def test_the_page_opens_on_the_briefing_with_every_tab():
-    page = create_app()
-    assert TAB_NAMES[0] == "Briefing" and page.page.active_tab == "Briefing"
+    page = build_page()
+    assert TAB_NAMES[0] == "Briefing" and page.active_tab == "Briefing"
     opening = " ".join(str(page.session.scenario.description).split()[:5])
     assert opening.startswith("New START caps") and opening in page.views["Briefing"].text.object

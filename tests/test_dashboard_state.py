@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sim
-from dashboard.app import TAB_NAMES, create_app
+from dashboard.app import TAB_NAMES, build_page
 from dashboard.session import DEFAULT_SEED
 from dashboard.state import (
     Session,
@@ -185,7 +185,7 @@ def test_sessions_are_independent():
 
 
 def test_app_views_without_a_browser():
-    page = create_app()
+    page = build_page()
     s = page.session
     s.run_to_end()
     assert "Outcome: extended 5 years" in page.controls.status.object
@@ -209,7 +209,7 @@ def test_app_views_without_a_browser():
 
 
 def test_odds_charts_are_redrawn_in_place_with_the_new_result():
-    page = create_app()
+    page = build_page()
     odds = page.views["Odds"]
     assert odds.charts.figures == []
     page.tabs.active = TAB_NAMES.index(
@@ -252,7 +252,7 @@ def test_odds_charts_are_redrawn_in_place_with_the_new_result():
 
 
 def test_hidden_tabs_wait_and_catch_up_when_shown():
-    page = create_app()
+    page = build_page()
     bargaining = page.views["Bargaining"]
     assert page.views["Briefing"].shown and not bargaining.shown  # the page opens on the briefing
     calls = []

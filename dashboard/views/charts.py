@@ -24,6 +24,10 @@ from sim.calendar import Calendar
 BANDS = ("p5", "p25", "p50", "p75", "p95")  # the percentiles a fan chart shows
 SHARES_TITLE = "Outcomes (share of replicates, 95% interval)"
 TIMING_BINS = 30  # at most this many bars in the timing histogram
+SHARES_CHART_PX, SHARES_ROW_PX = (
+    100,
+    45,
+)  # the outcome chart's height (px): axes, title and subtitle, and per bar
 
 
 def result_x(result) -> np.ndarray:
@@ -74,7 +78,7 @@ class SharesChart:
         shares = result.shares()
         cats = [c.replace("_", " ") for c in shares["category"]]
         self.figure.y_range.factors = list(reversed(cats))
-        self.figure.height = 60 + 45 * max(len(cats), 1)
+        self.figure.height = SHARES_CHART_PX + SHARES_ROW_PX * max(len(cats), 1)
         self.source.data = {
             "cat": cats,
             "share": (shares["share"] * 100).to_numpy(),

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import html
 import re
+import textwrap
 import threading
 import time
 import weakref
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import panel as pn
-from bokeh.models import SaveTool
+from bokeh.models import NoOverlap, SaveTool
 from bokeh.models.annotations import Title
 from bokeh.plotting import figure
 from panel.io.document import hold
@@ -41,11 +42,15 @@ class TextSize:
     body: str
     ticks: int  # the number of ticks an axis aims for (fewer in projector mode, so big labels do not overlap)
     legend_columns: int
+    # the line under a chart (what it is of: scenario, seed, changes, date): it is for the PNG more
+    # than for the back of the room, so it grows less, and its lines fit a chart beside another
+    note: str
+    line_chars: int
 
 
 TEXT_SIZES = {
-    False: TextSize("12px", "14px", "15px", 8, 4),
-    True: TextSize("18px", "21px", "22px", 4, 2),
+    False: TextSize("12px", "14px", "15px", 8, 4, "12px", 56),
+    True: TextSize("18px", "21px", "22px", 4, 2, "14px", 48),
 }
 
 
@@ -75,12 +80,15 @@ def new_figure(
         tools=tools,
         toolbar_location="above",
         min_width=MIN_CHART_PX,
+        min_border_right=RIGHT_MARGIN_PX,
         **kw,
     )
     fig.add_tools(
         SaveTool(filename=slug(title))
     )  # the toolbar goes above: at the side of a short chart Bokeh folds tools into a menu
     fig.yaxis.axis_label = y_label
+    for axis in fig.axis:  # a narrow chart leaves out the tick labels that would overlap
+        axis.major_label_policy = NoOverlap()
     if isinstance(fig.title, Title):  # always, with a title given: Bokeh types it loosely
         fig.title.text_font_size = TEXT_SIZES[False].label
     fig.toolbar.logo = None
@@ -88,6 +96,10 @@ def new_figure(
 
 
 MIN_CHART_PX = 280  # the narrowest a chart may be drawn and still be read (px)
+# Room right of the plot (px). Bokeh's toolbar ends at the plot's right edge, and its overflow
+# button ("⋮") is drawn 7 px wider than its box in projector mode: with Bokeh's 5 px it would
+# reach past the chart, and a chart as wide as the window would make the page scroll sideways.
+RIGHT_MARGIN_PX = 12
 
 
 def legend_below(fig) -> None:
@@ -104,25 +116,37 @@ def legend_below(fig) -> None:
 
 
 def label_chart(fig, label: str, date: str | None = None) -> None:
-    """Write what a chart shows (scenario, seed, changed parameters) and the date under its title, so that
-    it is on the chart and on its PNG; the PNG's file name says the same."""
+    """Write what a chart shows (scenario, seed, changed parameters) and the date under it, so that it
+    is on the chart and on its PNG; the PNG's file name says the same.
+
+    Under the chart, not beside the title: the title shares its row with the toolbar, and a line
+    longer than the chart is wide would push the toolbar, and the page, past the chart's edge.
+    """
     date = date or dt.date.today().isoformat()
-    text = f"{label} · {date}" if label else ""
-    subtitle = next((t for t in fig.above if isinstance(t, Title) and t is not fig.title), None)
+    fig._acsim_subtitle = f"{label} · {date}" if label else ""
+    text = subtitle_lines(fig)
+    subtitle = next((t for t in fig.below if isinstance(t, Title)), None)
     if subtitle is None:
         subtitle = Title(
             text=text,
             text_font_style="italic",
             text_color="#333",
-            text_font_size=TEXT_SIZES[False].tick,
+            text_font_size=TEXT_SIZES[getattr(fig, "_acsim_large", False)].note,
         )
-        fig.add_layout(subtitle, "above")
+        fig.add_layout(subtitle, "below")
     elif subtitle.text != text:
         subtitle.text = text
     name = slug(f"{fig.title.text} {label}")[:120]
     for tool in fig.tools:
         if isinstance(tool, SaveTool) and tool.filename != name:
             tool.filename = name
+
+
+def subtitle_lines(fig) -> str:
+    """A chart's subtitle broken into lines that fit under a chart beside another at its text size
+    (Bokeh draws a title on one line and cuts what does not fit)."""
+    size = TEXT_SIZES[getattr(fig, "_acsim_large", False)]
+    return "\n".join(textwrap.wrap(getattr(fig, "_acsim_subtitle", ""), size.line_chars))
 
 
 def slug(text: str) -> str:
@@ -141,8 +165,10 @@ def set_text_size(figures: list, panes: list, large: bool) -> None:
     for fig in figures:
         fig._acsim_large = large
     for fig in figures:
-        for title in [fig.title, *[r for r in fig.above if isinstance(r, Title)]]:
-            title.text_font_size = size.label if title is fig.title else size.tick
+        for title in [fig.title, *[r for r in fig.below if isinstance(r, Title)]]:
+            title.text_font_size = size.label if title is fig.title else size.note
+            if title is not fig.title and hasattr(fig, "_acsim_subtitle"):
+                title.text = subtitle_lines(fig)
         for axis in fig.axis:
             axis.major_label_text_font_size = size.tick
             axis.axis_label_text_font_size = size.label

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import panel as pn
+from bokeh.models import HoverTool, SaveTool
 
 import sim
 from dashboard.ensembles import Batch, Ensembles, shares_text
@@ -20,13 +21,21 @@ from sim.loading import parse_value
 DEFAULT_A, DEFAULT_B = "new_start_2021", "new_start_2021_no_transition"
 
 
-def compare_charts(names: tuple[str, ...], dateless: bool) -> list:
-    """One side's charts for a scenario's states and calendar."""
-    return [
-        SharesChart("Outcomes (95% interval)"),
+def compare_charts(names: tuple[str, ...], dateless: bool) -> list[SharesChart | FanChart]:
+    """One side's charts for a scenario's states and calendar.
+
+    Two sides share the width of a projector (about 360 px each at 1024 px): short titles, and only
+    the save and hover tools in the toolbar that shares the title's row.
+    """
+    charts: list[SharesChart | FanChart] = [
+        SharesChart("Outcomes"),
         FanChart("Tension", "tension (0-1)", TENSION_SERIES, dateless),
         FanChart("Forces", "warheads", forces_series(names), dateless),
     ]
+    for chart in charts:
+        toolbar = chart.figure.toolbar
+        toolbar.tools = [t for t in toolbar.tools if isinstance(t, (SaveTool, HoverTool))]
+    return charts
 
 
 class Variant:

@@ -37,7 +37,9 @@ class ControlsView(View):
         self.next_event = pn.widgets.Button(label="Next event", css_classes=["next-event"])
         self.play = pn.widgets.Toggle(label="▶ Play", color="success")
         self.reset = pn.widgets.Button(label="Reset")
-        self.pause_at_events = pn.widgets.Checkbox(label="Pause at scripted events", value=True)
+        self.pause_at_events = pn.widgets.Checkbox(
+            label="Pause at scripted events", value=True, css_classes=["pause-at-events"]
+        )
         self.confirm = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["confirm-reset"])
         self.confirm_yes = pn.widgets.Button(label="Yes, reset", color="danger")
         self.confirm_no = pn.widgets.Button(label="Keep playing")

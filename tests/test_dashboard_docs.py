@@ -1,0 +1,36 @@
+"""The dashboard's pages in the docs: every screenshot they show is taken by a browser test at a projector's size."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.browser.conftest import IMAGES, PROJECTOR
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("docs/dashboard.md", "docs/teaching.md")
+
+
+def shown_images() -> set[str]:
+    """The file names of the dashboard's screenshots the two pages show."""
+    names = set()
+    for page in PAGES:
+        names |= set(re.findall(r"images/(dashboard_[a-z_0-9]+\.png)", (ROOT / page).read_text()))
+    return names
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """A PNG's width and height (px), read from its header."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_every_screenshot_shown_is_taken_by_a_browser_test_at_1280x720():
+    tests = "".join(p.read_text() for p in (ROOT / "tests" / "browser").glob("test_*.py"))
+    taken = set(re.findall(r'screenshot\(\w+, "(dashboard_[a-z_0-9]+\.png)"\)', tests))
+    shown = shown_images()
+    assert len(shown) == 6, shown
+    assert shown <= taken, f"shown in the docs but taken by no browser test: {shown - taken}"
+    for name in sorted(shown):
+        assert png_size(IMAGES / name) == (PROJECTOR["width"], PROJECTOR["height"]), name
