@@ -49,7 +49,7 @@ from pathlib import Path
 from bokeh.client.websocket import WebSocketClientConnectionWrapper
 from tornado.websocket import websocket_connect
 
-from benchmarks.ws_client import TOKEN, Page, walk
+from benchmarks.ws_client import TOKEN, Page, model_changed, walk
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 2.0
@@ -123,7 +123,7 @@ class ClassPage(Page):
         text; parsing it and writing it back out, as the protocol's reader would, cost this process
         more CPU than the server spent on the class, on the same machine)."""
         while True:
-            fragment = await self.socket.read_message()
+            fragment = await self._connected().read_message()
             if fragment is None:
                 raise ConnectionError("the server closed the websocket")
             if isinstance(fragment, str):
@@ -144,6 +144,17 @@ class ClassPage(Page):
             self.code = code.group(1)
         self.changed.set()
 
+    @property
+    def placed(self) -> tuple[str, int]:
+        """The (side, game number) the page shows its student playing.
+
+        Raises:
+            RuntimeError: the page has shown no seat yet.
+        """
+        if self.seat is None:
+            raise RuntimeError(f"the page at {self.page_url} has shown no seat yet")
+        return self.seat
+
     async def wait(self, condition, timeout: float = GAME_TIMEOUT_S) -> None:
         end = time.perf_counter() + timeout
         while not condition():
@@ -158,9 +169,7 @@ class ClassPage(Page):
 
     async def type_into(self, title: str, text: str) -> None:
         model = self.find("TextInput", title=title)
-        await self._send_patch(
-            [{"kind": "ModelChanged", "model": {"id": model}, "attr": "value", "new": text}]
-        )
+        await self._send_patch([model_changed(model, "value", text)])
 
 
 def start_server(port: int) -> subprocess.Popen:
@@ -216,6 +225,8 @@ async def play(student: ClassPage, clicks: dict[int, float], side: int, rng: ran
         if student.over_at is not None:
             return
         number = _my_turn(student, side, last)
+        if number is None:  # not reached: the wait ended on this student's turn
+            continue
         await asyncio.sleep(rng.uniform(*THINK_S))
         clicks[number] = time.perf_counter()
         await student.click(advice)
@@ -277,8 +288,8 @@ async def one_class(
     rng = random.Random(seed)
     tasks = []
     for page in students:
-        clicks = games.setdefault(page.seat[1], {})
-        tasks.append(play(page, clicks, SIDES.index(page.seat[0]), random.Random(rng.random())))
+        clicks = games.setdefault(page.placed[1], {})
+        tasks.append(play(page, clicks, SIDES.index(page.placed[0]), random.Random(rng.random())))
     started = time.perf_counter()
     await asyncio.gather(*tasks)
     play_s = time.perf_counter() - started
@@ -287,16 +298,16 @@ async def one_class(
     load = os.getloadavg()
     per_student, every = [], []
     for page in students:
-        clicks = games[page.seat[1]]
+        clicks = games[page.placed[1]]
         mine = []
         for number, clicked in clicks.items():
             shown = page.arrived.get(number + 1, page.over_at)
             if shown is not None:
                 mine.append(shown - clicked)
         every += mine
-        per_student.append({"game": page.seat[1], "side": page.seat[0], **summary(mine)})
-    ended = {page.seat[1] for page in students if page.over_at is not None}
-    ended -= {page.seat[1] for page in students if page.over_at is None}
+        per_student.append({"game": page.placed[1], "side": page.placed[0], **summary(mine)})
+    ended = {page.placed[1] for page in students if page.over_at is not None}
+    ended -= {page.placed[1] for page in students if page.over_at is None}
     for page in students:
         await page.close()
     await asyncio.sleep(settle_s)  # until the server has dropped the closed pages' sessions
@@ -324,6 +335,7 @@ async def measure(port: int, pairs: int, classes: int, pid: int, settle_s: float
     teacher = ClassPage(base + "teacher", page_url=f"{base}teacher/?key={KEY}")
     await teacher.open()
     _, _, rss0 = _server(pid)
+    results: list[dict] = []
     out = {
         "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _commit(),
@@ -332,12 +344,12 @@ async def measure(port: int, pairs: int, classes: int, pid: int, settle_s: float
         "cpus": os.cpu_count(),
         "load_avg_start": list(os.getloadavg()),
         "rss_start_mb": rss0,
-        "classes": [],
+        "classes": results,
     }
     try:
         for k in range(classes):
-            out["classes"].append(await one_class(base, teacher, pairs, pid, k, settle_s))
-            print(class_line(k + 1, out["classes"][-1]), file=sys.stderr, flush=True)
+            results.append(await one_class(base, teacher, pairs, pid, k, settle_s))
+            print(class_line(k + 1, results[-1]), file=sys.stderr, flush=True)
     finally:
         await teacher.close()
     return out

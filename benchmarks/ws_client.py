@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from bokeh.client.websocket import WebSocketClientConnectionWrapper
+from bokeh.core.types import ID
+from bokeh.document.json import DocumentChanged, ModelChanged
 from bokeh.protocol import Protocol
 from bokeh.protocol.messages.patch_doc import patch_doc
 from bokeh.protocol.receiver import Receiver
@@ -38,6 +40,11 @@ def walk(obj: Any) -> Iterator[dict]:
     elif isinstance(obj, list):
         for v in obj:
             yield from walk(v)
+
+
+def model_changed(model_id: str, attr: str, new: Any) -> ModelChanged:
+    """The patch event that sets a model's attribute, as a browser sends it."""
+    return {"kind": "ModelChanged", "model": {"id": ID(model_id)}, "attr": attr, "new": new}
 
 
 class Page:
@@ -100,9 +107,8 @@ class Page:
 
     async def set_value(self, model_id: str, value: float) -> None:
         """What a slider sends when it is released at `value`."""
-        events = [
-            {"kind": "ModelChanged", "model": {"id": model_id}, "attr": attr, "new": value}
-            for attr in ("value", "value_throttled")
+        events: list[DocumentChanged] = [
+            model_changed(model_id, attr, value) for attr in ("value", "value_throttled")
         ]
         await self._send_patch(events)
 
@@ -116,23 +122,12 @@ class Page:
             ]
             if title in titles and obj["attributes"].get("active", 0) != titles.index(title):
                 obj["attributes"]["active"] = titles.index(title)
-                await self._send_patch(
-                    [
-                        {
-                            "kind": "ModelChanged",
-                            "model": {"id": mid},
-                            "attr": "active",
-                            "new": titles.index(title),
-                        }
-                    ]
-                )
+                await self._send_patch([model_changed(mid, "active", titles.index(title))])
             return
 
     async def toggle(self, model_id: str, active: bool = True) -> None:
         """What a toggle button (such as Play) sends when it is pressed."""
-        await self._send_patch(
-            [{"kind": "ModelChanged", "model": {"id": model_id}, "attr": "active", "new": active}]
-        )
+        await self._send_patch([model_changed(model_id, "active", active)])
 
     def expect(self, text: str) -> asyncio.Future:
         """A future that completes when the server next sends a change containing `text`."""
@@ -155,12 +150,22 @@ class Page:
             [{"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": event}]
         )
 
-    async def _send_patch(self, events: list[dict]) -> None:
-        await patch_doc(patch_doc.create_header(), {}, {"events": events}).send(self.socket)
+    async def _send_patch(self, events: list[DocumentChanged]) -> None:
+        await patch_doc(patch_doc.create_header(), {}, {"events": events}).send(self._connected())
+
+    def _connected(self) -> WebSocketClientConnectionWrapper:
+        """The page's websocket.
+
+        Raises:
+            ConnectionError: the page was not opened.
+        """
+        if self.socket is None:
+            raise ConnectionError(f"the page at {self.url} is not open: call open() first")
+        return self.socket
 
     async def _read(self):
         while True:
-            fragment = await self.socket.read_message()
+            fragment = await self._connected().read_message()
             if fragment is None:
                 raise ConnectionError("the server closed the websocket")
             message = await self.receiver.consume(fragment)

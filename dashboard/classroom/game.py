@@ -62,6 +62,17 @@ class Question:
     default: Any
     step: int
 
+    @property
+    def offer_on_table(self) -> int:
+        """The offer an answer is asked about (a question to answer always has one).
+
+        Raises:
+            GameError: the question has no offer on the table.
+        """
+        if self.offer is None:
+            raise GameError(f"move {self.number} has no offer on the table to answer")
+        return self.offer
+
 
 @dataclass(frozen=True)
 class Move:
@@ -238,7 +249,7 @@ class Game:
             self.version += 1
 
     def _checked(self, decision: Any) -> Any:
-        q, n = self.question, len(self.model.space)
+        q, n = self._asked(), len(self.model.space)
         if q.role == ANSWER:
             if not isinstance(decision, (bool, np.bool_)):
                 raise GameError(f"an answer is yes or no (got {decision!r})")
@@ -253,8 +264,19 @@ class Game:
             raise GameError(f"an offer is a number from 0 to {n - 1} (got {decision!r})")
         return int(decision)
 
+    def _asked(self) -> Question:
+        """The question waiting for an answer.
+
+        Raises:
+            GameError: no question is waiting (the game has not started, or has ended).
+        """
+        if self.question is None:
+            raise GameError("no question is waiting: the game has not started or has ended")
+        return self.question
+
     def _record(self, decision: Any, source: str) -> Move:
-        q, seat = self.question, self.seats[self.question.side]
+        q = self._asked()
+        seat = self.seats[q.side]
         now = self.clock()
         move = Move(
             len(self.moves),

@@ -62,6 +62,17 @@ class Student:
     page: str = ""  # the page that holds the seat (the newest one opened with the token)
     last_seen: float = 0.0
 
+    @property
+    def seat(self) -> tuple[int, int]:
+        """The student's (game number, side); a student of a class is seated from joining on.
+
+        Raises:
+            ClassError: the student has no seat (never the case once :meth:`Classroom.join` returns).
+        """
+        if self.game is None or self.side is None:
+            raise ClassError(f"{self.name} has no seat yet")
+        return self.game, self.side
+
 
 @dataclass
 class Classroom:
@@ -113,7 +124,7 @@ class Classroom:
         return len(self.scenario.state_names)
 
     # ------------------------------------------------------------------ joining
-    def join(self, code: str, name: str, page: str = "") -> Student:
+    def join(self, code: str | None, name: str | None, page: str = "") -> Student:
         """A student joins with the class's code and a first name; returns them with their seat.
 
         Raises:
@@ -134,7 +145,7 @@ class Classroom:
             )
             self.students[student.token] = student
             self._seat(student)
-            self._changed(self.games[student.game])
+            self._changed(self.games[student.seat[0]])
             return student
 
     def _seat(self, student: Student) -> None:
@@ -212,8 +223,8 @@ class Classroom:
                 return
             student.last_seen = self.clock()
             game = self.game_of(token)
-            if game is not None and game.seats[student.side].away and not self.ended:
-                game.hand_to_computer(student.side, away=False)
+            if game is not None and game.seats[student.seat[1]].away and not self.ended:
+                game.hand_to_computer(student.seat[1], away=False)
                 self._changed(game)
 
     # ------------------------------------------------------------------ the teacher
@@ -231,8 +242,9 @@ class Classroom:
             target = self.games.get(game_number)
             if target is None or not 0 <= side < self.group_size:
                 raise ClassError(f"no game {game_number} with a side number {side}")
-            source = self.games[student.game]
-            if (target.number, side) == (source.number, student.side):
+            source_number, old_side = student.seat
+            source = self.games[source_number]
+            if (target.number, side) == (source.number, old_side):
                 return
             occupant = target.seats[side]
             if (source.started or target.started) and not occupant.human:
@@ -241,7 +253,6 @@ class Classroom:
                     "swap the student with another student, or move them before the games start"
                 )
             other = self.students.get(occupant.token)
-            old_side = student.side
             source.seats[old_side] = Seat()
             self._sit(student, target, side)
             if other is not None:
@@ -313,7 +324,7 @@ class Classroom:
                     raise ClassError("the class is paused")
                 if self.ended:
                     raise ClassError("the class has ended")
-                game = self.game_of(token)
+                game = self.games[student.seat[0]]
                 move = game.move(token, number, decision)
             except (ClassError, GameError) as exc:
                 self.refuse(student, str(exc))
@@ -339,13 +350,14 @@ class Classroom:
                 return False
             self._ticked = now
             for student in self.students.values():
-                game = self.games.get(student.game)
+                number, side = student.seat
+                game = self.games.get(number)
                 if (
                     game is not None
-                    and not game.seats[student.side].away
+                    and not game.seats[side].away
                     and now - student.last_seen > self.away_after_s
                 ):
-                    game.hand_to_computer(student.side, away=True)
+                    game.hand_to_computer(side, away=True)
                     changed[game.number] = game
             if self.round_seconds:
                 for game in self.games.values():

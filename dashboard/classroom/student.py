@@ -25,8 +25,8 @@ import panel as pn
 
 from dashboard.classroom import collector
 from dashboard.classroom.drawing import batched, html_box, set_changed
-from dashboard.classroom.game import ANSWER, PROPOSE, Game
-from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classroom
+from dashboard.classroom.game import ANSWER, PROPOSE, Game, Question
+from dashboard.classroom.room import CLASSES, ClassError, ClassRegistry, Classroom, Student
 
 POLL_MS = 5000  # how often a page tells the class it is there and runs the class's clock (ms)
 PRIVATE_KINDS = (
@@ -173,7 +173,8 @@ def _asked(room: Classroom, game: Game, side: int) -> str:
     m, q = game.model, game.question
     date = m.calendar.labels[min(m.step_index, m.calendar.n_steps)]
     if game.over:
-        return f"<h3>The game is over: {html.escape(m.outcome.label)}</h3><p>{html.escape(m.outcome.reason)}</p>"
+        outcome = game.outcome
+        return f"<h3>The game is over: {html.escape(outcome.label)}</h3><p>{html.escape(outcome.reason)}</p>"
     if not game.started:
         return "<h3>Waiting for the teacher to start the games…</h3>"
     if room.paused:
@@ -188,7 +189,7 @@ def _asked(room: Classroom, game: Game, side: int) -> str:
         others = ", ".join(n for i, n in enumerate(game.side_names) if i != side)
         advice = "accept" if q.default else "reject"
         return (
-            f"<h3>{date}: {others} offers {html.escape(m.space.describe(q.offer, m.treaty.in_force))}</h3>"
+            f"<h3>{date}: {others} offers {html.escape(m.space.describe(q.offer_on_table, m.treaty.in_force))}</h3>"
             f"<p>Do you, <b>{me}</b>, accept? Your advisers would {advice} it.</p>{marker}"
         )
     advice = (
@@ -305,7 +306,8 @@ class StudentPage:
         self.token = student.token
         self.message.object = ""
         if pn.state.location is not None:
-            pn.state.location.update_query(token=student.token)
+            # Panel annotates each keyword's value as a Mapping; it takes any query value.
+            pn.state.location.update_query(token=student.token)  # type: ignore[arg-type]
         room.listen(self.page, self.token, self._wake)
         self.refresh(force=True)
 
@@ -395,10 +397,18 @@ class StudentPage:
             self._draw(room, game)
 
     def _draw(self, room: Classroom | None, game: Game | None) -> None:
-        joined = room is not None and game is not None
-        student = room.student(self.token) if joined else None
-        holds = joined and room.holds(self.token, self.page)
-        q = game.question if joined else None
+        if room is None or game is None:
+            self._show_turn(joined=False, holds=False, asked=None)
+            set_changed(
+                self.seat,
+                object=""
+                if not self.token or room is None
+                else "**This class has no seat for you; join again.**",
+            )
+            return
+        student = room.student(self.token)
+        holds = room.holds(self.token, self.page)
+        q = game.question
         side = student.side if student else None
         mine = (
             holds
@@ -408,25 +418,29 @@ class StudentPage:
             and not room.paused
             and not room.ended
         )
-        self.number = q.number if mine else None
-        set_changed(self.join_form, visible=not joined)
-        set_changed(self.game_box, visible=holds)
-        set_changed(self.answer_row, visible=mine and q.role == ANSWER)
-        set_changed(self.propose_box, visible=mine and q.role == PROPOSE)
-        if not joined:
-            set_changed(
-                self.seat,
-                object=""
-                if not self.token or room is None
-                else "**This class has no seat for you; join again.**",
-            )
-            return
-        if not holds:
+        asked = q if mine else None
+        self._show_turn(joined=True, holds=holds, asked=asked)
+        if not holds or student is None:
             set_changed(
                 self.seat,
                 object="**This seat is now open in another window.** Use that window, or reload this page.",
             )
             return
+        self._draw_seat(room, game, student, asked)
+
+    def _show_turn(self, joined: bool, holds: bool, asked: Question | None) -> None:
+        """Show the join form, the game, and the answer or offer controls when `asked` is this page's move."""
+        self.number = asked.number if asked is not None else None
+        set_changed(self.join_form, visible=not joined)
+        set_changed(self.game_box, visible=holds)
+        set_changed(self.answer_row, visible=asked is not None and asked.role == ANSWER)
+        set_changed(self.propose_box, visible=asked is not None and asked.role == PROPOSE)
+
+    def _draw_seat(
+        self, room: Classroom, game: Game, student: Student, asked: Question | None
+    ) -> None:
+        """Draw the page of a student whose page holds the seat; `asked` is the student's move, if any."""
+        _, side = student.seat
         partners = [
             f"{game.seats[i].name or 'the computer'} ({n})"
             for i, n in enumerate(game.side_names)
@@ -439,16 +453,16 @@ class StudentPage:
         )
         set_changed(self.briefing, value=briefing_html(game, side))
         set_changed(self.question, value=question_html(room, game, side))
-        if mine and q.role == PROPOSE:
+        if asked is not None and asked.role == PROPOSE:
             set_changed(self.offer, options=offer_choices(game, side))
-            if q.default is not None:
-                set_changed(self.offer, value=int(q.default))
+            if asked.default is not None:
+                set_changed(self.offer, value=int(asked.default))
             set_changed(
                 self.worth,
                 value="<i>Each offer in the list shows its worth to you (against no deal: above 0 is better).</i>",
             )
-        elif mine:
-            set_changed(self.worth, value=worth_html(game, side, q.offer))
+        elif asked is not None:
+            set_changed(self.worth, value=worth_html(game, side, asked.offer_on_table))
         else:
             set_changed(self.worth, value="")
         lines = shared_log(game, side)[:LOG_LINES]
@@ -469,5 +483,4 @@ def student_app() -> pn.viewable.Viewable:
         pn.state.add_periodic_callback(page.poll, period=POLL_MS)
         pn.state.on_session_destroyed(lambda _context: page.forget())
         collector.keep()  # the page lasts as long as the class (see dashboard/classroom/collector.py)
-    page.panel.student_page = page  # for tests and scripts
     return page.panel

@@ -292,8 +292,8 @@ class TeacherConsole:
         room = self.registry.open(
             sim.load_scenario(self.scenario.value),
             mode=self.mode.value,
-            seed=int(self.seed.value),
-            round_seconds=int(self.clock.value),
+            seed=_whole_number(self.seed, "seed"),
+            round_seconds=_whole_number(self.clock, "seconds per move"),
         )
         self.debrief.object = ""
         if self.odds is not None:
@@ -367,7 +367,9 @@ class TeacherConsole:
                 {
                     "student": s.name,
                     "game": s.game,
-                    "side": room.games[s.game].side_names[s.side] if s.game in room.games else "",
+                    "side": room.games[s.game].side_names[s.seat[1]]
+                    if s.game in room.games
+                    else "",
                 }
                 for s in room.students.values()
             ],
@@ -396,10 +398,20 @@ class TeacherConsole:
         set_changed(self.incidents, object=incidents)
 
 
+def _whole_number(box: pn.widgets.IntInput, what: str) -> int:
+    """The number typed in `box`.
+
+    Raises:
+        ClassError: the box is empty (`what` names it in the message).
+    """
+    if box.value is None:
+        raise ClassError(f"type a whole number for the {what}")
+    return int(box.value)
+
+
 def teacher_app(join_url: str = "") -> pn.viewable.Viewable:
     """The ``/teacher`` page for one browser session (the key was checked before the session was made)."""
     console = TeacherConsole(CLASSES, join_url)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.add_periodic_callback(console.poll, period=POLL_MS)
-    console.panel.console = console  # for tests and scripts
     return console.panel
