@@ -49,6 +49,7 @@ from pathlib import Path
 from bokeh.client.websocket import WebSocketClientConnectionWrapper
 from tornado.websocket import websocket_connect
 
+from benchmarks.speed_record import between
 from benchmarks.ws_client import TOKEN, Page, model_changed, walk
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -499,9 +500,7 @@ def latest(run: dict) -> str:
 
 def with_table(page: str, table: str) -> str:
     """The page with the text between TABLE_BEGIN and TABLE_END replaced by `table`."""
-    before, rest = page.split(TABLE_BEGIN, 1)
-    _, after = rest.split(TABLE_END, 1)
-    return f"{before}{TABLE_BEGIN}\n{table}\n{TABLE_END}{after}"
+    return between(page, TABLE_BEGIN, TABLE_END, table)
 
 
 if __name__ == "__main__":

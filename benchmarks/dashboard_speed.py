@@ -14,6 +14,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from benchmarks.speed_record import between
+
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "docs" / "dashboard_speed.json"
 PAGE = ROOT / "docs" / "dashboard.md"
@@ -62,9 +64,7 @@ def load_runs() -> list[dict]:
 
 def write_page() -> None:
     """Replace the table between the markers of the docs page with the kept runs."""
-    text = PAGE.read_text()
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    PAGE.write_text(text[:start] + block(load_runs()) + text[end:])
+    PAGE.write_text(between(PAGE.read_text(), BEGIN, END, table(load_runs())))
 
 
 def block(runs: list[dict]) -> str:

@@ -60,15 +60,20 @@ def load() -> list[dict]:
     return json.loads(RESULTS.read_text()) if RESULTS.exists() else []
 
 
+def between(page: str, begin: str, end: str, body: str) -> str:
+    """The page with the text between the markers `begin` and `end` replaced by `body`."""
+    before, rest = page.split(begin, 1)
+    _, after = rest.split(end, 1)
+    return f"{before}{begin}\n{body}\n{end}{after}"
+
+
 def with_tables(page: str, runs: list[dict]) -> str:
     """The page with each benchmark's table written from the recorded runs."""
     for benchmark, table in (("bench_model", model_table), ("bench_versions", versions_table)):
         begin, end = markers(benchmark)
         if begin in page:
-            before, rest = page.split(begin, 1)
-            _, after = rest.split(end, 1)
             mine = [r for r in runs if r["benchmark"] == benchmark]
-            page = f"{before}{begin}\n{table(mine)}\n{end}{after}"
+            page = between(page, begin, end, table(mine))
     return page
 
 
