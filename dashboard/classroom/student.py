@@ -371,6 +371,7 @@ class StudentPage:
             return
         room.seen(self.token, self.page)
         room.tick()
+        collector.follow(room)  # play stopped (every game over): the freeze is lifted, see collector
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
@@ -482,5 +483,4 @@ def student_app() -> pn.viewable.Viewable:
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.add_periodic_callback(page.poll, period=POLL_MS)
         pn.state.on_session_destroyed(lambda _context: page.forget())
-        collector.keep()  # the page lasts as long as the class (see dashboard/classroom/collector.py)
     return page.panel
