@@ -371,7 +371,9 @@ class StudentPage:
             return
         room.seen(self.token, self.page)
         room.tick()
-        collector.follow(room)  # play stopped (every game over): the freeze is lifted, see collector
+        collector.follow(
+            room
+        )  # play stopped (every game over): the freeze is lifted, see collector
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
