@@ -16,6 +16,7 @@ import pytest
 
 from dashboard.classroom import collector, teacher
 from dashboard.classroom.room import ClassRegistry, Classroom
+from dashboard.classroom.student import StudentPage
 from dashboard.classroom.teacher import TeacherConsole
 from sim import compiled
 
@@ -50,20 +51,34 @@ def play_to_the_end(room: Classroom) -> None:
 
 
 def refs_to(room: Classroom) -> list[weakref.ref]:
-    """Weak references to the class, its games, their models and the class's scenario."""
+    """Weak references to the class, its games and their models."""
     games = list(room.games.values())
     return [weakref.ref(o) for o in [room, *games, *(g.model for g in games)]]
 
 
+def join_by_pages(console: TeacherConsole, names: tuple[str, ...]) -> list[StudentPage]:
+    """Students join from their pages (pages without a server: their sessions are not served)."""
+    pages = []
+    for name in names:
+        page = StudentPage(console.registry)
+        page.code.value, page.name.value = console.registry.current.code, name
+        page._join()
+        pages.append(page)
+    return pages
+
+
 def test_a_class_that_is_over_leaves_nothing_behind_when_the_next_opens(console):
     kept_before = len(compiled._CACHE)
-    first = open_class(console)
+    first = open_class(console, names=())
+    pages = join_by_pages(console, ("Ann", "Bob"))
     console._guarded(console._start)
     play_to_the_end(first)
     console.poll()
-    refs = refs_to(first)
-    assert len(refs) == 3  # the class, its one game, the game's model
-    del first
+    for page in pages:
+        page.forget()  # what the page does when its session closes
+    refs = refs_to(first) + [weakref.ref(p) for p in pages]
+    assert len(refs) == 5  # the class, its one game, the game's model, the two pages
+    del first, pages, page
     for _ in range(2):
         room = open_class(console)
         console._guarded(console._start)
@@ -71,7 +86,7 @@ def test_a_class_that_is_over_leaves_nothing_behind_when_the_next_opens(console)
         console.poll()
     del room
     gc.collect()
-    assert [r() for r in refs] == [None, None, None]
+    assert [r() for r in refs] == [None] * 5
     # three classes of one scenario: one compiled scenario kept (it was one per class)
     assert len(compiled._CACHE) <= kept_before + 1
 
