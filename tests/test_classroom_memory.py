@@ -27,6 +27,7 @@ SCENARIO = "new_start_2021"
 def console(monkeypatch):
     # one scenario in the console's list, rather than reading every bundled file
     monkeypatch.setattr(teacher, "scenario_titles", lambda: {"New START": SCENARIO})
+    monkeypatch.setattr(collector, "LIFT_AFTER_S", 0.0)  # see the test of the delay below
     console = TeacherConsole(ClassRegistry(), odds=None)
     yield console
     collector.release()
@@ -124,4 +125,17 @@ def test_ending_the_class_or_opening_the_next_lifts_the_freeze(console):
     console._guarded(console._start)
     assert collector.frozen()
     open_class(console)  # a new class while the last was still being played
+    assert not collector.frozen() and gc.get_freeze_count() == 0
+
+
+def test_the_freeze_is_lifted_once_play_has_stopped_for_a_moment(console, monkeypatch):
+    """The collection that lifts the freeze pauses the server: the pages' last redraws go first."""
+    monkeypatch.setattr(collector, "LIFT_AFTER_S", 2.0)
+    room = open_class(console)
+    console._guarded(console._start)
+    room.pause()
+    collector.follow(room, now=100.0)
+    collector.follow(room, now=101.9)
+    assert collector.frozen()
+    collector.follow(room, now=102.0)
     assert not collector.frozen() and gc.get_freeze_count() == 0

@@ -12,8 +12,9 @@ A freeze is process-wide: it also holds back whatever else lives on the server
 (the ordinary dashboard's sessions), which is why it is bounded to play
 (:func:`follow`). The freeze starts when the teacher starts the games (or resumes
 them), after a full collection, so that no garbage is frozen with the living.
-It is lifted, with a full collection, as soon as play stops: the class is paused,
-ended, or its every game is over, or a new class opens. Garbage made by pages
+It is lifted, with a full collection, once play has stopped (the class is paused
+or ended, or its every game is over) for :data:`LIFT_AFTER_S`, so that the pages'
+last redraws go out first; or at once when a new class opens. Garbage made by pages
 and sessions that close during play waits until then; a page opened during play
 (a late joiner) is not frozen, and full passes walk it.
 
@@ -38,9 +39,13 @@ MEMORY_ENV = "ACSIM_CLASS_MEMORY"  # a file to append the server's memory to whe
 MEMORY_TYPES = 25  # the most numerous types written
 MEMORY_LINES = 25  # the lines of code whose allocations grew most, written
 TRACE_FRAMES = 8  # frames kept per traced allocation
+# seconds between play stopping and the freeze being lifted: the collection that lifts it pauses
+# the server, and the pages' last redraws (the pause, the end of the last game) go out first
+LIFT_AFTER_S = 2.0
 
 _lock = threading.Lock()
 _frozen_for: int | None = None  # id() of the class whose play froze the collector, if any
+_stopped_at: float | None = None  # when play was first seen stopped while frozen (time.monotonic)
 _last_snapshot: tracemalloc.Snapshot | None = None
 
 
@@ -55,11 +60,14 @@ def playing(room: Any) -> bool:
     )
 
 
-def follow(room: Any) -> None:
-    """Freeze the collector when `room`'s play starts, lift it when play stops (cheap when unchanged)."""
-    global _frozen_for
+def follow(room: Any, now: float | None = None) -> None:
+    """Freeze the collector when `room`'s play starts; lift it once play has stopped for
+    LIFT_AFTER_S (`now`: time.monotonic()'s seconds). Cheap when nothing changed."""
+    global _frozen_for, _stopped_at
+    now = time.monotonic() if now is None else now
     with _lock:
         if playing(room):
+            _stopped_at = None
             if _frozen_for == id(room):
                 return
             if _frozen_for is not None:
@@ -68,7 +76,10 @@ def follow(room: Any) -> None:
             gc.freeze()
             _frozen_for = id(room)
         elif _frozen_for is not None:
-            _release()
+            if _stopped_at is None:
+                _stopped_at = now
+            if now - _stopped_at >= LIFT_AFTER_S:
+                _release()
 
 
 def release() -> None:
@@ -83,8 +94,8 @@ def frozen() -> bool:
 
 
 def _release() -> None:
-    global _frozen_for
-    _frozen_for = None
+    global _frozen_for, _stopped_at
+    _frozen_for, _stopped_at = None, None
     gc.unfreeze()
     gc.collect()
     note_memory("freeze lifted")
