@@ -109,9 +109,13 @@ def main(argv: list[str] | None = None) -> int:
 
     server_cpu: list[float] = []
 
+    def done() -> None:
+        server_cpu.append(time.thread_time())
+        loop.stop()
+
     def students() -> None:
         asyncio.run(arrive())
-        loop.add_callback(lambda: (server_cpu.append(time.thread_time()), loop.stop()))
+        loop.add_callback(done)
 
     profile = cProfile.Profile()
     loop.add_callback(lambda: server_cpu.append(time.thread_time()))
