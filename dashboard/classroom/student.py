@@ -373,9 +373,8 @@ class StudentPage:
             return
         room.seen(self.token, self.page)
         room.tick()
-        collector.follow(
-            room
-        )  # play stopped (every game over): the freeze is lifted, see collector
+        # every game over: the collector's freeze is lifted (see dashboard/classroom/collector.py)
+        collector.follow(room)
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
