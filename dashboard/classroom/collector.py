@@ -14,9 +14,10 @@ A freeze is process-wide: it also holds back whatever else lives on the server
 them), after a full collection, so that no garbage is frozen with the living.
 It is lifted, with a full collection, once play has stopped (the class is paused
 or ended, or its every game is over) for :data:`LIFT_AFTER_S`, so that the pages'
-last redraws go out first; or at once when a new class opens. Garbage made by pages
-and sessions that close during play waits until then; a page opened during play
-(a late joiner) is not frozen, and full passes walk it.
+last redraws go out first; or at once when a new class opens. What was frozen and
+becomes garbage during play (a page or a dashboard session open at the start that
+closes meanwhile) waits until then; what is made during play (a late joiner's page)
+is not frozen: the collector's passes walk it and collect it as usual.
 
 With ``ACSIM_CLASS_MEMORY`` set to a file's path, the server traces its
 allocations and appends to that file, whenever a freeze is lifted, its resident
