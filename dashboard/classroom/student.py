@@ -250,15 +250,16 @@ class StudentPage:
         self.no_offer.on_click(lambda *_: self._act(None))
         self.advice.on_click(lambda *_: self._act(self._default()))
         self.join_form = pn.Row(self.code, self.name, self.join)
-        # one set of controls for both kinds of move (see _show_turn), on the page from the first
-        # move the student is asked for (see _place)
+        # one set of controls for both kinds of move (see _show_turn), built with the game: built
+        # at a student's first move instead, the 60 pages of a class built theirs all at once
+        # when the games started, and held up the first moves by a second
         self.controls = pn.Column(
             self.offer,
             pn.Row(self.accept, self.reject, self.propose, self.no_offer, self.advice),
             sizing_mode="stretch_width",
         )
         self.game_column = pn.Column(
-            self.question, self.worth, self.briefing, sizing_mode="stretch_width"
+            self.question, self.controls, self.worth, self.briefing, sizing_mode="stretch_width"
         )
         self.game_box = pn.Row(
             self.game_column,
@@ -448,30 +449,22 @@ class StudentPage:
             (self.no_offer, propose),
         ):
             set_changed(widget, visible=shown)
-        self._place(self.controls, 1, visible=asked is not None, within=self.game_column)
+        set_changed(self.controls, visible=asked is not None)
 
-    def _place(
-        self,
-        part: pn.viewable.Viewable,
-        index: int,
-        visible: bool,
-        within: pn.layout.ListLike | None = None,
-    ) -> None:
-        """Show or hide a part of the page (at `index` of `within`, by default the page itself).
+    def _place(self, part: pn.viewable.Viewable, index: int, visible: bool) -> None:
+        """Show or hide a part of the page (at `index` of the page).
 
         A part is put on the page, and built for the browser, only when first shown:
         each Panel component costs the server a few milliseconds to build, and a
         student's page, built whole, held up every other student's update by a
         tenth of a second or more when it opened. So a student who joins gets the
-        form first, the game when seated and the controls when first asked; a
-        returning student never gets the form.
+        form first and the game when seated; a returning student never gets the form.
         """
-        layout = self.panel if within is None else within
-        if part in layout.objects:
+        if part in self.panel.objects:
             set_changed(part, visible=visible)
         elif visible:
             part.visible = True
-            layout.insert(index, part)
+            self.panel.insert(index, part)
 
     def _draw_seat(
         self, room: Classroom, game: Game, student: Student, asked: Question | None
