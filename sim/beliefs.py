@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.bargaining import accepts, best_hope, targets
+from sim.bargaining import accepts
+from sim.kernels import particle_shortfalls
 from sim.private_values import BELIEF_PARTICLES, Draws
 
 TREMBLE = (
@@ -90,11 +91,12 @@ class Answers:
         if draws is None:
             return  # filled by Answers.known
         assert rows is not None and exposure_to_distrust is not None and own is not None
-        u = draws.utilities(rows, tension, exposure_to_distrust)
-        value = draws.decision_values(rows, u, active)
-        floor = draws.reservation[rows] + draws.hardening[rows] * tension
-        goal = targets(best_hope(value, own), floor, progress, draws.concession[rows])
-        self._fill(value, goal, own)
+        value, goal, accept = draws.answers(
+            rows, tension, exposure_to_distrust, active, progress, own
+        )
+        self._value, self._goal, self._own = value, goal, own
+        self.accept = accept
+        self._shortfall: np.ndarray | None = None
 
     @classmethod
     def known(cls, value: np.ndarray, goal: float, own: np.ndarray) -> Answers:
@@ -113,13 +115,8 @@ class Answers:
     @property
     def shortfall(self) -> np.ndarray:
         if self._shortfall is None:
-            short = np.maximum(self._goal[:, None] - self._value, 0.0)
-            if not self._own.all():
-                short[:, ~self._own] = 0.0  # nothing is asked of it where it is no party
-            # C order, so that the weighted sum adds in the same order whatever the layout above
-            self._shortfall = np.ascontiguousarray(
-                np.where(np.isfinite(short), short, BIG_SHORTFALL)
-            )
+            # row order, so that the weighted sum adds in the same order whatever the tables' layout
+            self._shortfall = particle_shortfalls(self._value, self._goal, self._own)
         return self._shortfall
 
 
@@ -145,7 +142,3 @@ def expected_shortfall(beliefs: list[Belief], answers: list[Answers]) -> np.ndar
         short = s if short is None else short + s
     assert short is not None, "no other party to answer"
     return short
-
-
-# A refusal behind a hard wall counts as this far short (utility) when offers are ranked by expected shortfall.
-BIG_SHORTFALL = 1e9

@@ -1,0 +1,108 @@
+"""Compiled kernels of a bargaining round: how every particle of a belief answers every offer.
+
+A proposer's belief about another state is ``BELIEF_PARTICLES`` draws of that
+state's private values (:mod:`sim.beliefs`). Each round it needs, for every
+particle and offer, whether a state with those values would accept the offer
+now. With numpy that took some fifteen passes over (particles x offers) arrays
+of a few thousand numbers each, where the cost of each call, not the
+arithmetic, was most of the time; here it is one pass, compiled with numba
+(``cache=True``: compiled once per machine, then loaded from ``__pycache__``).
+
+The arithmetic is the same as the equations in :mod:`sim.agenda`,
+:mod:`sim.private_values` and :mod:`sim.bargaining`, term by term and in the
+same order, so the results are the same bit for bit (no fast-math, which
+would let the compiler reorder or fuse them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.bargaining import TOLERANCE
+
+# A refusal behind a hard wall counts as this far short (utility) when offers are ranked by expected shortfall.
+BIG_SHORTFALL = 1e9
+
+
+@njit(cache=True)
+def particle_answers(
+    annuity,
+    fixed,
+    loss,
+    sensitivity,
+    tension,
+    exposure_to_distrust,
+    not_party,
+    penalty,
+    thresholds,
+    reservation,
+    hardening,
+    concession,
+    progress,
+    own,
+):
+    """Each particle's value of each offer, its target now, and whether it accepts.
+
+    Args (K particles, O offers):
+        annuity, fixed: (K, O) the discounted term (years) and the fixed utility terms (utility).
+        loss, sensitivity: (K,) the loss if cheated (utility per year) and how tension inflates it.
+        tension: the model's tension now (0-1).
+        exposure_to_distrust: (O,) the chance of being cheated undetected, weighted by distrust (0-1).
+        not_party: (O,) bool, the offers the state is no party to (their value is 0).
+        penalty: (K, O) the audience costs of its active red lines (utility; inf behind a wall),
+            or (0, 0) when none is active.
+        thresholds: sorted ratification thresholds of its domestic body (utility), or (0,) for none.
+        reservation, hardening, concession: (K,) the concession curve's parameters.
+        progress: how far bargainers have conceded (0-1; :func:`sim.bargaining.concession_progress`).
+        own: (O,) bool, the offers whose answer is asked of it.
+
+    Returns:
+        value: (K, O) what each offer is worth to each particle (utility), offer by offer in memory.
+        goal: (K,) each particle's target (utility).
+        accept: (K, O) bool, whether it accepts (always where it is no party).
+    """
+    k_count, o_count = annuity.shape
+    value = np.empty((o_count, k_count)).T  # laid out offer by offer, like the tables
+    accept = np.empty((o_count, k_count), dtype=np.bool_).T
+    goal = np.empty(k_count)
+    n_thresholds = thresholds.shape[0]
+    penalised = penalty.shape[0] > 0
+    best = np.full(k_count, -np.inf)
+    for o in range(o_count):
+        for k in range(k_count):
+            u = 0.0
+            if not not_party[o]:
+                scale = loss[k] * (1.0 + sensitivity[k] * tension)
+                u = fixed[k, o] + -annuity[k, o] * scale * exposure_to_distrust[o]
+                if n_thresholds > 0 and u > 0.0:
+                    u = u * (np.searchsorted(thresholds, u, side="right") / n_thresholds)
+                if penalised:
+                    u = u - penalty[k, o]
+            value[k, o] = u
+            if own[o] and u > best[k]:
+                best[k] = u
+    for k in range(k_count):
+        floor = reservation[k] + hardening[k] * tension
+        gap = max(best[k], floor) - floor
+        goal[k] = floor + (1.0 - progress ** (1.0 / concession[k])) * gap
+    for o in range(o_count):
+        for k in range(k_count):
+            accept[k, o] = (not own[o]) or value[k, o] >= goal[k] - TOLERANCE
+    return value, goal, accept
+
+
+@njit(cache=True)
+def particle_shortfalls(value, goal, own):
+    """(K, O) how far below its target each offer falls for each particle (utility, >= 0; 0 where it is no party,
+    ``BIG_SHORTFALL`` behind a wall), laid out particle by particle (row order)."""
+    k_count, o_count = value.shape
+    out = np.empty((k_count, o_count))
+    for k in range(k_count):
+        for o in range(o_count):
+            if not own[o]:
+                out[k, o] = 0.0
+                continue
+            short = max(goal[k] - value[k, o], 0.0)
+            out[k, o] = short if np.isfinite(short) else BIG_SHORTFALL
+    return out
