@@ -19,7 +19,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.bargaining import TOLERANCE
+# Two utilities closer than this count as equal (rounding in sums of terms).
+TOLERANCE = 1e-12
+# What best_gamble returns when no offer reaches the target, and when no offer is expected to be accepted.
+NO_OFFER = -1
+NEEDS_SHORTFALL = -2
 
 # A refusal behind a hard wall counts as this far short (utility) when offers are ranked by expected shortfall.
 BIG_SHORTFALL = 1e9
@@ -106,3 +110,70 @@ def particle_shortfalls(value, goal, own):
             short = max(goal[k] - value[k, o], 0.0)
             out[k, o] = short if np.isfinite(short) else BIG_SHORTFALL
     return out
+
+
+@njit(cache=True)
+def best_gamble(value, goal, party, accept):
+    """The offer a proposer makes when it expects some offer to be accepted (see :func:`sim.bargaining.choose_offer`).
+
+    Args (O offers):
+        value: (O,) the proposer's value of each offer (utility; -inf behind its walls).
+        goal: its target (utility).
+        party: (O,) bool, the offers it is a party to.
+        accept: (O,) its belief that every other party accepts (0-1).
+
+    Returns the offer's index, ``NO_OFFER`` when none it may make reaches its target, or
+    ``NEEDS_SHORTFALL`` when it expects none of those to be accepted.
+    """
+    o_count = value.shape[0]
+    floor = goal - TOLERANCE
+    cand = np.empty(o_count, dtype=np.bool_)
+    any_cand = False
+    p_max = -np.inf
+    for o in range(o_count):
+        cand[o] = party[o] and np.isfinite(value[o]) and value[o] >= floor
+        if cand[o]:
+            any_cand = True
+            p_max = max(p_max, accept[o])
+    if not any_cand:
+        return NO_OFFER
+    if p_max <= 0.0:
+        return NEEDS_SHORTFALL
+    score_max = -np.inf
+    for o in range(o_count):
+        if cand[o]:
+            score_max = max(score_max, accept[o] * (value[o] - goal))
+    best_p = -np.inf
+    for o in range(o_count):
+        if cand[o] and accept[o] * (value[o] - goal) >= score_max - TOLERANCE:
+            best_p = max(best_p, accept[o])
+    chosen, chosen_value = NO_OFFER, -np.inf
+    for o in range(o_count):
+        if (
+            cand[o]
+            and accept[o] * (value[o] - goal) >= score_max - TOLERANCE
+            and accept[o] >= best_p - TOLERANCE
+            and (chosen == NO_OFFER or value[o] > chosen_value)
+        ):
+            chosen, chosen_value = o, value[o]
+    return chosen
+
+
+@njit(cache=True)
+def closest_offer(value, goal, party, shortfall):
+    """The offer with the smallest expected shortfall of the others below their targets, among those
+    the proposer may make that reach its target (the first in agenda order among ties)."""
+    floor = goal - TOLERANCE
+    least = np.inf
+    for o in range(value.shape[0]):
+        if party[o] and np.isfinite(value[o]) and value[o] >= floor:
+            least = min(least, shortfall[o])
+    for o in range(value.shape[0]):
+        if (
+            party[o]
+            and np.isfinite(value[o])
+            and value[o] >= floor
+            and shortfall[o] <= least + TOLERANCE
+        ):
+            return o
+    return NO_OFFER
