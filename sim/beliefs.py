@@ -72,7 +72,7 @@ class Answers:
     """How every particle of one state would answer each offer now: computed once a round, shared by all proposers.
 
     Attributes:
-        accept: (K, offers) bool, whether a state with that particle's values accepts.
+        accept: (K, offers) 1.0 where a state with that particle's values accepts, else 0.0.
         shortfall: (K, offers) how far below its target the offer falls (utility, >= 0; inf behind
             a wall), worked out when first read (a proposer needs it only when it expects no offer
             to be accepted).
@@ -107,9 +107,8 @@ class Answers:
 
     def _fill(self, value: np.ndarray, goal: np.ndarray, own: np.ndarray) -> None:
         self._value, self._goal, self._own = value, goal, own
-        self.accept = accepts(value, goal)
-        if not own.all():
-            self.accept |= ~own[None, :]  # an offer it is no party to needs no answer from it
+        # an offer it is no party to needs no answer from it; 1.0 or 0.0 as from the kernel
+        self.accept = (accepts(value, goal) | ~own[None, :]).astype(float)
         self._shortfall: np.ndarray | None = None
 
     @property

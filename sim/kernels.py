@@ -64,11 +64,13 @@ def particle_answers(
     Returns:
         value: (K, O) what each offer is worth to each particle (utility), offer by offer in memory.
         goal: (K,) each particle's target (utility).
-        accept: (K, O) bool, whether it accepts (always where it is no party).
+        accept: (K, O) 1.0 where it accepts (always where it is no party), else 0.0, particle by particle.
     """
     k_count, o_count = annuity.shape
     value = np.empty((o_count, k_count)).T  # laid out offer by offer, like the tables
-    accept = np.empty((o_count, k_count), dtype=np.bool_).T
+    # 1.0 or 0.0, particle by particle: a belief's weights times it add up as numpy's product of
+    # the weights with a table of booleans does (which copies them so first), in a quarter of the time
+    accept = np.empty((k_count, o_count))
     goal = np.empty(k_count)
     n_thresholds = thresholds.shape[0]
     penalised = penalty.shape[0] > 0
@@ -92,7 +94,7 @@ def particle_answers(
         goal[k] = floor + (1.0 - progress ** (1.0 / concession[k])) * gap
     for o in range(o_count):
         for k in range(k_count):
-            accept[k, o] = (not own[o]) or value[k, o] >= goal[k] - TOLERANCE
+            accept[k, o] = 1.0 if (not own[o]) or value[k, o] >= goal[k] - TOLERANCE else 0.0
     return value, goal, accept
 
 
@@ -177,3 +179,23 @@ def closest_offer(value, goal, party, shortfall):
         ):
             return o
     return NO_OFFER
+
+
+@njit(cache=True)
+def true_utilities(spread, annuity, fixed, loss, sensitivity, tension, not_party):
+    """(O, S) each state's utility of each offer under its true values (utility; 0 where it is no party).
+
+    U = fixed terms - spread x A(y) x L (1 + k T): ``spread`` (O, S) the exposure to being cheated
+    weighted by distrust (0-1), ``annuity`` (O, S) years, ``fixed`` (O, S) utility, ``loss`` and
+    ``sensitivity`` (S,), ``not_party`` (O, S) bool.
+    """
+    o_count, s_count = fixed.shape
+    out = np.empty((o_count, s_count))
+    for i in range(s_count):
+        scale = loss[i] * (1.0 + sensitivity[i] * tension)
+        for o in range(o_count):
+            if not_party[o, i]:
+                out[o, i] = 0.0
+            else:
+                out[o, i] = fixed[o, i] - spread[o, i] * annuity[o, i] * scale
+    return out

@@ -32,7 +32,7 @@ import numpy as np
 
 from sim import priors
 from sim.agenda import TERM_NAMES, OfferSpace, cheating_risk, discounted_years, red_line_crossings
-from sim.kernels import particle_answers
+from sim.kernels import particle_answers, true_utilities
 from sim.scenario import Bargaining, Compliance, RedLine, StateSpec, Utility
 
 POOL_SIZE = 1024  # draws that stand for a state's prior
@@ -339,11 +339,9 @@ class Realised:
         """
         if spread is None:
             spread = self.spread(trust)
-        risk = spread * self.annuity * (self.loss * (1.0 + self.sensitivity * tension))
-        out = self.fixed - risk
-        if self.partial:
-            out[self.not_party] = 0.0
-        return out
+        return true_utilities(
+            spread, self.annuity, self.fixed, self.loss, self.sensitivity, tension, self.not_party
+        )
 
     def values(self, utilities: np.ndarray, active: list[tuple[bool, ...]]) -> np.ndarray:
         """(offers, states) what each offer is worth to each state when it decides (see :meth:`Draws.decision_values`)."""
