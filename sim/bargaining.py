@@ -50,8 +50,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.kernels import NEEDS_SHORTFALL, NO_OFFER, TOLERANCE, best_gamble, closest_offer
-
 
 def concession_progress(
     elapsed_years: float, horizon_years: float, kind: str, hazard_per_year: float
@@ -119,15 +117,23 @@ def choose_offer(
     Args:
         value: (offers,) the proposer's value of each offer (utility).
         goal: its current target (utility).
-        ok: (offers,) the offers it is a party to (those behind its walls, worth -inf, are left out too).
+        ok: (offers,) the offers it may make (a party to them, within its red lines).
         accept: (offers,) its belief that every other party accepts (0-1).
         shortfall: (offers,) its expected shortfall of the others below their targets (utility, >= 0),
             or a function that works it out (called only when no offer is expected to be accepted).
     """
-    offer = best_gamble(value, goal, ok, accept)
-    if offer == NEEDS_SHORTFALL:
-        offer = closest_offer(value, goal, ok, shortfall() if callable(shortfall) else shortfall)
-    return None if offer == NO_OFFER else int(offer)
+    cand = ok & (value >= goal - TOLERANCE)
+    if not cand.any():
+        return None
+    idx = cand.nonzero()[0]
+    p = accept[idx]
+    if p.max() <= 0.0:
+        short = (shortfall() if callable(shortfall) else shortfall)[idx]
+        return int(idx[(short <= short.min() + TOLERANCE).nonzero()[0][0]])
+    score = p * (value[idx] - goal)
+    best = (score >= score.max() - TOLERANCE).nonzero()[0]
+    likeliest = best[(p[best] >= p[best].max() - TOLERANCE).nonzero()[0]]
+    return int(idx[likeliest[value[idx][likeliest].argmax()]])
 
 
 def accepts(value: np.ndarray, goal) -> np.ndarray:
@@ -137,6 +143,10 @@ def accepts(value: np.ndarray, goal) -> np.ndarray:
         if np.ndim(value) > np.ndim(goal)
         else value >= goal - TOLERANCE
     )
+
+
+# Two utilities closer than this count as equal (rounding in sums of terms).
+TOLERANCE = 1e-12
 
 
 # Backward induction over more rounds than this stops at the infinite-horizon limit.

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.bargaining import accepts
-from sim.kernels import particle_shortfalls
+from sim.bargaining import accepts, best_hope, targets
 from sim.private_values import BELIEF_PARTICLES, Draws
 
 TREMBLE = (
@@ -72,7 +71,7 @@ class Answers:
     """How every particle of one state would answer each offer now: computed once a round, shared by all proposers.
 
     Attributes:
-        accept: (K, offers) 1.0 where a state with that particle's values accepts, else 0.0.
+        accept: (K, offers) 1.0 where a state with that particle's values accepts, else 0.0 (row order).
         shortfall: (K, offers) how far below its target the offer falls (utility, >= 0; inf behind
             a wall), worked out when first read (a proposer needs it only when it expects no offer
             to be accepted).
@@ -91,12 +90,11 @@ class Answers:
         if draws is None:
             return  # filled by Answers.known
         assert rows is not None and exposure_to_distrust is not None and own is not None
-        value, goal, accept = draws.answers(
-            rows, tension, exposure_to_distrust, active, progress, own
-        )
-        self._value, self._goal, self._own = value, goal, own
-        self.accept = accept
-        self._shortfall: np.ndarray | None = None
+        u = draws.utilities(rows, tension, exposure_to_distrust)
+        value = draws.decision_values(rows, u, active)
+        floor = draws.reservation[rows] + draws.hardening[rows] * tension
+        goal = targets(best_hope(value, own), floor, progress, draws.concession[rows])
+        self._fill(value, goal, own)
 
     @classmethod
     def known(cls, value: np.ndarray, goal: float, own: np.ndarray) -> Answers:
@@ -107,15 +105,24 @@ class Answers:
 
     def _fill(self, value: np.ndarray, goal: np.ndarray, own: np.ndarray) -> None:
         self._value, self._goal, self._own = value, goal, own
-        # an offer it is no party to needs no answer from it; 1.0 or 0.0 as from the kernel
-        self.accept = (accepts(value, goal) | ~own[None, :]).astype(float)
+        accept = accepts(value, goal)
+        if not own.all():
+            accept |= ~own[None, :]  # an offer it is no party to needs no answer from it
+        # 1.0 or 0.0, particle by particle: numpy's product of a belief's weights with a table of
+        # booleans copies them so first, and adds up the same; given the copy, it is 4 times faster
+        self.accept = np.ascontiguousarray(accept, dtype=float)
         self._shortfall: np.ndarray | None = None
 
     @property
     def shortfall(self) -> np.ndarray:
         if self._shortfall is None:
-            # row order, so that the weighted sum adds in the same order whatever the tables' layout
-            self._shortfall = particle_shortfalls(self._value, self._goal, self._own)
+            short = np.maximum(self._goal[:, None] - self._value, 0.0)
+            if not self._own.all():
+                short[:, ~self._own] = 0.0  # nothing is asked of it where it is no party
+            # C order, so that the weighted sum adds in the same order whatever the layout above
+            self._shortfall = np.ascontiguousarray(
+                np.where(np.isfinite(short), short, BIG_SHORTFALL)
+            )
         return self._shortfall
 
 
@@ -141,3 +148,7 @@ def expected_shortfall(beliefs: list[Belief], answers: list[Answers]) -> np.ndar
         short = s if short is None else short + s
     assert short is not None, "no other party to answer"
     return short
+
+
+# A refusal behind a hard wall counts as this far short (utility) when offers are ranked by expected shortfall.
+BIG_SHORTFALL = 1e9

@@ -32,14 +32,10 @@ import numpy as np
 
 from sim import priors
 from sim.agenda import TERM_NAMES, OfferSpace, cheating_risk, discounted_years, red_line_crossings
-from sim.kernels import particle_answers, true_utilities
 from sim.scenario import Bargaining, Compliance, RedLine, StateSpec, Utility
 
 POOL_SIZE = 1024  # draws that stand for a state's prior
 BELIEF_PARTICLES = 256  # the first draws of the pool, weighted, make up the others' belief about it
-# A draw pool with no active red line, or no domestic body to ratify (arguments of the compiled kernel).
-_NO_PENALTY = np.zeros((0, 0))
-_NO_THRESHOLDS = np.zeros(0)
 POOL_SEED = (
     20201016  # with the spec's own text, seeds the pool: the same spec always gets the same draws
 )
@@ -191,47 +187,42 @@ class Draws:
             )
         return self._tables[key]
 
-    def answers(
-        self,
-        rows: slice,
-        tension: float,
-        exposure_to_distrust: np.ndarray,
-        active: tuple[bool, ...],
-        progress: float,
-        own: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """How the draws ``rows`` (a belief's particles) value and answer every offer now.
-
-        A draw's utility of an offer is its fixed terms plus the cheating risk
-        (:func:`sim.agenda.cheating_risk`; 0 where it is no party). What the offer is worth
-        when it decides is V = rho U - audience costs (utility): rho is the chance its
-        domestic body ratifies (1 without one), applied to agreements worth more than no
-        deal (one worth less is no better for being likely to fail at home); an offer
-        behind a hard wall is worth -inf; one it is no party to is worth 0. Its target
-        follows its concession curve (:func:`sim.bargaining.targets`) from its best hope
-        over the offers in ``own``, and it accepts an offer worth at least its target.
-
-        Returns (value (rows, offers) utility, goal (rows,) utility, accept (rows, offers) bool),
-        computed in one compiled pass (:func:`sim.kernels.particle_answers`).
-        """
+    def utilities(
+        self, rows: np.ndarray | slice, tension: float, exposure_to_distrust: np.ndarray
+    ) -> np.ndarray:
+        """(rows, offers) utility of each offer relative to no deal for the given draws (utility; 0 where not a party)."""
         annuity, fixed = self.tables(rows)
-        penalty = self.penalty(rows, active) if any(active) else _NO_PENALTY
-        return particle_answers(
+        risk = cheating_risk(
             annuity,
-            fixed,
             self.loss[rows],
             self.sensitivity[rows],
             tension,
             exposure_to_distrust,
-            self.not_party,
-            penalty,
-            _NO_THRESHOLDS if self.threshold is None else self.threshold,
-            self.reservation[rows],
-            self.hardening[rows],
-            self.concession[rows],
-            progress,
-            own,
         )
+        out = fixed + risk
+        if self.partial:
+            out[:, self.not_party] = 0.0
+        return out
+
+    def decision_values(
+        self, rows: np.ndarray | slice, utilities: np.ndarray, active: tuple[bool, ...]
+    ) -> np.ndarray:
+        """(rows, offers) what each offer is worth to the state when it decides: V = rho U - audience costs (utility).
+
+        rho is the chance its domestic body ratifies (1 without one), applied to agreements
+        worth more than no deal (one worth less is no better for being likely to fail at
+        home); an offer behind a hard wall is worth -inf; an offer it is not a party to is worth 0.
+        """
+        value = utilities  # 0 already where it is no party; ratification keeps a 0 at 0
+        if self.threshold is not None:
+            value = np.where(
+                utilities > 0.0, utilities * self.ratification_chance(utilities), utilities
+            )
+        if any(active):
+            value = value - self.penalty(rows, active)
+            if self.partial:
+                value[:, self.not_party] = 0.0
+        return value
 
     def ratification_chance(self, utility: np.ndarray) -> np.ndarray:
         """Chance that the state's domestic body ratifies an agreement worth ``utility`` to the state (0-1).
@@ -339,9 +330,11 @@ class Realised:
         """
         if spread is None:
             spread = self.spread(trust)
-        return true_utilities(
-            spread, self.annuity, self.fixed, self.loss, self.sensitivity, tension, self.not_party
-        )
+        risk = spread * self.annuity * (self.loss * (1.0 + self.sensitivity * tension))
+        out = self.fixed - risk
+        if self.partial:
+            out[self.not_party] = 0.0
+        return out
 
     def values(self, utilities: np.ndarray, active: list[tuple[bool, ...]]) -> np.ndarray:
         """(offers, states) what each offer is worth to each state when it decides (see :meth:`Draws.decision_values`)."""
@@ -374,9 +367,8 @@ class Realised:
         distrust = 1.0 - np.asarray(trust_row, dtype=float)
         distrust[i] = 0.0
         out = {name: float(t[row, k]) for name, t in d.fixed_terms.items()}
-        one = slice(row, row + 1)
-        risk = cheating_risk(
-            d.annuity[one], d.loss[one], d.sensitivity[one], tension, self.exposure @ distrust
+        out["cheating_risk"] = float(
+            d.utilities(self.rows[i : i + 1], tension, self.exposure @ distrust)[0, k]
+            - d.fixed[row, k]
         )
-        out["cheating_risk"] = float((d.fixed[row, k] + risk[0, k]) - d.fixed[row, k])
         return {name: out[name] for name in TERM_NAMES}

@@ -232,10 +232,11 @@ class Talks:
             [self.answers_of(j) for j in others],
         )
         chance = chance_all_accept(beliefs, answers)
+        ok = m.space.party[:, p] & np.isfinite(m.values[:, p])
         offer = choose_offer(
             m.values[:, p],
             self.targets[p],
-            m.space.party[:, p],
+            ok,
             chance,
             lambda: expected_shortfall(beliefs, answers),
         )
