@@ -30,7 +30,7 @@ from sim.bargaining import (
     round_discounts,
     target,
 )
-from sim.beliefs import Answers, Belief, chance_all_accept, expected_shortfall
+from sim.beliefs import Answers, Belief, answers_now, chance_all_accept, expected_shortfall
 from sim.events import fire_probability
 from sim.wording import apart
 
@@ -212,7 +212,7 @@ class Talks:
                     j
                 ].rows  # every belief about j uses the same draws
                 assert self._spread is not None  # refresh() ran this step
-                self._answers[j] = Answers(
+                self._answers[j] = answers_now(
                     s.draws,
                     rows,
                     m.tension,
