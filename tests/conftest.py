@@ -1,14 +1,16 @@
 """How the suite shares out among parallel workers (`make test` runs it with pytest-xdist).
 
-With ``--dist loadgroup`` the tests of one ``xdist_group`` run in one worker, one
-after another. Every test gets a group here:
+Each test belongs to a group, and the tests of one group run in one worker, one
+after another:
 
 - by default its module, so that a module's shared fixtures and caches (a backtest,
   an ensemble, the research pages' commands) are built once, as in a serial run;
 - tests that read or write a shared resource get that resource's group instead,
   so that no two of them ever run at once (see ``SHARED``).
 
-Without xdist (``pytest -p no:xdist``, or ``-n 0``) the markers do nothing.
+The groups are given by a scheduler made here from the test ids (pytest-xdist's own
+``xdist_group`` markers are not applied with pytest 9.2, which ignores the ids that
+xdist rewrites). Without ``-n`` nothing changes.
 """
 
 from __future__ import annotations
@@ -47,10 +49,11 @@ SHARED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def group_of(item: pytest.Item) -> str:
-    """The xdist group of a test: its shared resource's, else its module's path under tests/."""
-    module = Path(item.path).resolve().relative_to(TESTS).as_posix()
-    name = f"{module}::{item.originalname if isinstance(item, pytest.Function) else item.name}"
+def group_of(nodeid: str) -> str:
+    """The group of a test id ("tests/x.py::test_y[z]"): its shared resource's, else its module's."""
+    path, _, rest = nodeid.partition("::")
+    module = path.removeprefix("tests/")
+    name = f"{module}::{rest.split('[', 1)[0]}"
     for group, (_why, members) in SHARED.items():
         if module in members or name in members:
             return group
@@ -58,18 +61,49 @@ def group_of(item: pytest.Item) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Refuse a parallel run whose workers would ignore the groups (``-n 2`` alone means ``--dist load``)."""
+    """Refuse a parallel run whose scheduler would ignore the groups."""
     workers = config.getoption("numprocesses", default=None)
     dist = config.getoption("dist", default="no")
-    if workers and dist != "loadgroup" and not hasattr(config, "workerinput"):
+    if workers and dist not in GROUPED and not hasattr(config, "workerinput"):
         raise pytest.UsageError(
-            f"-n {workers} needs --dist loadgroup (got --dist {dist}): tests/conftest.py groups "
-            "the tests that must not run at once; `make test` passes both"
+            f"--dist {dist} ignores the groups of tests/conftest.py (tests that must not run "
+            f"at once); use --dist loadgroup, as `make test` does"
         )
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the markers to name the tests
+GROUPED = ("load", "loadgroup")  # -n alone means --dist load
+
+# The groups that take longest (pytest --durations), handed out first so that no worker is
+# left with a long one at the end; the others follow in the order they are collected.
+LONGEST_FIRST = (
+    "screenshots",
+    "test_research_docs.py",
+    "test_private_information.py",
+    "test_validation.py",
+    "processes",
+)
+
+
+def _rank(nodeid: str) -> int:
+    group = group_of(nodeid)
+    return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if not any(item.iter_markers("xdist_group")):
-            item.add_marker(pytest.mark.xdist_group(group_of(item)))
+    """In a worker, put the longest groups first: the scheduler hands groups out in this order."""
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: _rank(item.nodeid))  # stable: the order within a group stays
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Send each group of tests (see `group_of`) to one worker, the largest groups first."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    if config.getoption("dist") in GROUPED:
+        config.option.loadscopereorder = False  # keep the order above, not the largest count first
+        return GroupScheduling(config, log)
+    return None
