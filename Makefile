@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= localhost
 PORT ?= 5006
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 0
 
 .PHONY: all dashboard test test-fast lint docs docs-serve bench clean
 
@@ -24,9 +24,9 @@ $(STAMP): pyproject.toml Makefile
 dashboard: $(STAMP)
 	$(BIN)/acsim dashboard --host $(HOST) --port $(PORT)
 
-# The tests run in TEST_WORKERS parallel processes (pytest-xdist); tests/conftest.py
-# groups those that share a file, a browser or the cores. TEST_WORKERS=0 runs them
-# in this process, one after another.
+# TEST_WORKERS=2 runs the tests in two processes (pytest-xdist); tests/conftest.py
+# groups those that share a file, a browser or the cores. The default, 0, runs them
+# in this process, one after another (CONTRIBUTING.md says why).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 	$(BIN)/mkdocs build --strict --quiet
