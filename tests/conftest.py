@@ -95,6 +95,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items.sort(key=lambda item: _rank(item.nodeid))  # stable: the order within a group stays
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest without pytest-xdist runs the tests serially
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """Send each group of tests (see `group_of`) to one worker, the largest groups first."""
     from xdist.scheduler import LoadScopeScheduling
