@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= localhost
 PORT ?= 5006
+TEST_WORKERS ?= 0
 
 .PHONY: all dashboard test test-fast lint docs docs-serve bench clean
 
@@ -23,8 +24,11 @@ $(STAMP): pyproject.toml Makefile
 dashboard: $(STAMP)
 	$(BIN)/acsim dashboard --host $(HOST) --port $(PORT)
 
+# TEST_WORKERS=2 runs the tests in two processes (pytest-xdist); tests/conftest.py
+# groups those that share a file, a browser or the cores. The default, 0, runs them
+# in this process, one after another (CONTRIBUTING.md says why).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 	$(BIN)/mkdocs build --strict --quiet
 
 # formatting, style, types and import layers (configured in pyproject.toml); no test runs
@@ -35,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not browser and not slow"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not browser and not slow"
 
 docs: $(STAMP)
 	$(BIN)/python -m docs.gen_all

@@ -311,6 +311,7 @@ class ArmsControlModel(Model):
     def _observe(self, moves: list[str], watch: list[tuple[float, float]]) -> None:
         """Each state watches the others through the regime: a new breach is detected once, at the regime's yearly rate."""
         table, dt = self._payoff_table, self.dt
+        chances = [(chance_within(d, dt), chance_within(f, dt)) for d, f in watch]
         any_alarm = False
         for s in self.states:
             seen = C
@@ -318,10 +319,7 @@ class ArmsControlModel(Model):
                 if j == s.index:
                     continue
                 s.score += table[(moves[s.index], moves[j])]
-                detection, false_alarm = (
-                    chance_within(watch[j][0], dt),
-                    chance_within(watch[j][1], dt),
-                )
+                detection, false_alarm = chances[j]
                 key = (s.index, j)
                 if moves[j] == D and key in self._known_breach:
                     seen = D  # a breach it already knows of goes on: no new evidence

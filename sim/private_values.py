@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import cast
 
@@ -132,6 +133,8 @@ class Draws:
         self._tables: dict[
             tuple, tuple[np.ndarray, np.ndarray]
         ] = {}  # (first, last draw) -> tables
+        # the particles' answers last worked out, shared by every run (see sim.beliefs.answers_now)
+        self.kept_answers: OrderedDict[tuple, object] = OrderedDict()
         self.threshold = None
         if spec.ratification is not None:
             self.threshold = np.sort(priors.draw(spec.ratification.threshold, rng, self.size))

@@ -153,8 +153,8 @@ class State(Agent):
     # ------------------------------------------------------------------ compliance
     def min_trust(self) -> float:
         """Its lowest trust in any rival."""
-        t, i = self.trust, self.index
-        return float(min(t[j] for j in range(len(t)) if j != i))
+        t, i = self.trust.tolist(), self.index  # Python floats: one conversion, not one per rival
+        return min(t[:i] + t[i + 1 :])
 
     def compliance_view(self, detection: float) -> ComplianceView:
         """What it knows when it chooses to comply or cheat this step (its own true values)."""

@@ -30,7 +30,7 @@ from sim.bargaining import (
     round_discounts,
     target,
 )
-from sim.beliefs import Answers, Belief, chance_all_accept, expected_shortfall
+from sim.beliefs import Answers, Belief, answers_now, chance_all_accept, expected_shortfall
 from sim.events import fire_probability
 from sim.wording import apart
 
@@ -139,8 +139,8 @@ class Talks:
         m.utilities = m.utility.utilities(trust, m.tension, self._spread)
         self.active = [s.active_red_lines() for s in m.states]
         m.values = m.utility.values(m.utilities, self.active)
-        self.targets = m.targets = self.current_targets(m.values)
         self._progress = self.progress()
+        self.targets = m.targets = self.current_targets(m.values, self._progress)
         self._answers.clear()
 
     def progress(self) -> float:
@@ -150,12 +150,12 @@ class Talks:
             elapsed, self._horizon_years, self.spec.deadline_kind, self.spec.hazard_per_year
         )
 
-    def current_targets(self, values: np.ndarray) -> np.ndarray:
-        """Each state's target utility now (see :mod:`sim.bargaining`)."""
+    def current_targets(self, values: np.ndarray, progress: float | None = None) -> np.ndarray:
+        """Each state's target utility now (see :mod:`sim.bargaining`); ``progress`` is :meth:`progress`, when known."""
         m = self.model
         own = m.space.party & np.isfinite(values)
         u_max = best_hope(values.T, own.T).tolist()
-        progress = self.progress()
+        progress = self.progress() if progress is None else progress
         floors = np.array([s.reservation + s.hardening * m.tension for s in m.states])
         out = np.array(
             [
@@ -212,7 +212,7 @@ class Talks:
                     j
                 ].rows  # every belief about j uses the same draws
                 assert self._spread is not None  # refresh() ran this step
-                self._answers[j] = Answers(
+                self._answers[j] = answers_now(
                     s.draws,
                     rows,
                     m.tension,

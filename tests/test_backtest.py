@@ -338,10 +338,10 @@ def test_why_badly_reads_the_record_note_or_the_header_comment(tmp_path):
     assert gen_forecast.why_badly(FILES[0]) == ""
 
 
-def test_forecast_page_names_the_bad_cases_with_their_reasons():
+def test_forecast_page_names_the_bad_cases_with_their_reasons(result):
     from docs import gen_forecast
 
-    data = backtest(FILES, n=N, workers=1, seed=3).to_dict()
+    data = result.to_dict()  # fresh plain data: the cases' dicts can be annotated here
     for case, path in zip(data["cases"], FILES):
         case["why_badly"] = gen_forecast.why_badly(path)
     page = gen_forecast.render(data)

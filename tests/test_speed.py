@@ -12,11 +12,13 @@ import pytest
 import sim
 from benchmarks import speed_record
 from sim.bargaining import best_hope, choose_offer, target, targets
-from sim.beliefs import chance_all_accept, expected_shortfall
+from sim.beliefs import Answers, chance_all_accept, expected_shortfall
 from sim.compiled import CompiledScenario, compile_scenario
 from sim.private_values import Draws
 
 ensemble_module = importlib.import_module("sim.ensemble")
+beliefs_module = importlib.import_module("sim.beliefs")
+talks_module = importlib.import_module("sim.talks")
 
 
 def _answers_through_a_run(scenario: str, seed: int, steps: int) -> list[tuple]:
@@ -137,3 +139,41 @@ def test_the_docs_tables_of_speed_are_the_ones_the_recorded_runs_give():
     assert page == speed_record.with_tables(page, runs)
     for name in ("bench_model", "bench_versions"):
         assert speed_record.markers(name)[0] in page
+
+
+@pytest.mark.parametrize("layout", ["F", "C"])
+def test_answers_as_floats_weigh_up_as_the_table_of_booleans_does(layout):
+    """A belief's answers are kept as 0/1 floats in row order; its weighted sum over them, the chance
+    of acceptance, is the one numpy gives over the table of booleans, bit for bit, in either layout."""
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        w = rng.random(256)
+        w /= w.sum()
+        accept = np.asarray(rng.random((256, 20)) < rng.random(), order=layout)
+        as_floats = Answers.known(np.zeros(20), 0.0, np.ones(20, bool))
+        as_floats._fill(np.where(accept, 1.0, -1.0), np.zeros(256), np.ones(20, bool))
+        assert as_floats.accept.flags.c_contiguous and as_floats.accept.dtype == float
+        assert np.array_equal(as_floats.accept, accept)
+        assert np.array_equal(w @ as_floats.accept, w @ accept)
+
+
+def test_runs_share_the_particles_answers_and_each_is_what_it_would_be_afresh(monkeypatch):
+    """The particles' answers a pool keeps are found again by later runs, most of the time, and
+    every one found is, bit for bit, what working it out afresh gives."""
+    fresh = CompiledScenario(sim.load_scenario("new_start_2021"))
+    kept = beliefs_module.answers_now
+    asked, found = [], []
+
+    def checked(draws, *args):
+        before = {id(a) for a in draws.kept_answers.values()}
+        got = kept(draws, *args)
+        anew = beliefs_module.Answers(draws, *args)
+        assert np.array_equal(got.accept, anew.accept) and np.array_equal(got._goal, anew._goal)
+        asked.append(1)
+        found.extend([1] if id(got) in before else [])
+        return got
+
+    monkeypatch.setattr(talks_module, "answers_now", checked)
+    for seed in range(40):
+        sim.ArmsControlModel(fresh, rng=seed).run()
+    assert len(found) > 0.5 * len(asked) > 100
