@@ -64,6 +64,7 @@ DROPPED_AFTER_S = (
 )
 GROWTH_LIMIT_MB = 20.0  # memory growth from the first class to the last that counts as a leak
 KEY = "bench-console-key"
+NEW_MODEL = re.compile(r'"type"\s*:\s*"object"')  # a message that brings new models
 MOVE = re.compile(r"data-move='(\d+)' data-role='(\w+)' data-side='(\d+)'")
 SEAT = re.compile(r"you play <strong>(\w+)</strong> in game (\d+)")
 CODE = re.compile(r"class='join-code'[^>]*>([A-Z0-9]+)<")
@@ -128,7 +129,18 @@ class ClassPage(Page):
             if fragment is None:
                 raise ConnectionError("the server closed the websocket")
             if isinstance(fragment, str):
+                if NEW_MODEL.search(fragment):
+                    self.learn(fragment)
                 self.note(html.unescape(fragment) if "&" in fragment else fragment)
+
+    def learn(self, fragment: str) -> None:
+        """Add the models a change brings (a page builds its game, or its controls, when first
+        shown), so that find() sees them; only such fragments are parsed."""
+        try:
+            content = json.loads(fragment)
+        except ValueError:
+            return
+        self.models.update({o["id"]: o for o in walk(content)})
 
     def note(self, text: str) -> None:
         now = time.perf_counter()
@@ -212,7 +224,6 @@ def _server(pid: int) -> tuple[float, float, float]:
 async def play(student: ClassPage, clicks: dict[int, float], side: int, rng: random.Random) -> None:
     """Take the advisers' advice whenever this student's side is asked, until the game is over
     (or GAME_TIMEOUT_S passes without it: the game is then counted as not ended)."""
-    advice = student.find("Button", label="Take my advisers' advice")
     last = -1
     while True:
         try:
@@ -230,7 +241,8 @@ async def play(student: ClassPage, clicks: dict[int, float], side: int, rng: ran
             continue
         await asyncio.sleep(rng.uniform(*THINK_S))
         clicks[number] = time.perf_counter()
-        await student.click(advice)
+        # the page shows its move controls from the first move it is asked for
+        await student.click(student.find("Button", label="Take my advisers' advice"))
         last = number
 
 

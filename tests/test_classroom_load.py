@@ -3,7 +3,6 @@ a page draws once per move, and the load test's table in the docs."""
 
 from __future__ import annotations
 
-import gc
 import json
 
 import pytest
@@ -122,29 +121,3 @@ def test_the_docs_table_of_the_load_test_is_the_one_its_recorded_runs_give():
     assert bench.with_table(page, bench.runs_table(runs)) == page
     for run in runs:
         assert len(run["classes"]) == 3 and run["pairs"] == 30
-
-
-def test_the_console_freezes_what_a_class_builds_and_releases_it_when_the_next_class_opens(
-    monkeypatch,
-):
-    """The collector's full passes over a class's pages paused the server for up to 1.6 s in the
-    load test; the console leaves what a class builds out of them while its games run."""
-    from dashboard.classroom import teacher
-    from dashboard.classroom.teacher import TeacherConsole
-
-    # one scenario in the console's list, rather than reading every bundled file
-    monkeypatch.setattr(teacher, "scenario_titles", lambda: {"New START": SCENARIO})
-    registry = ClassRegistry()
-    console = TeacherConsole(registry, odds=None)
-    try:
-        console._open()
-        assert gc.get_freeze_count() == 0
-        room = registry.current
-        for name in ("Ann", "Bob"):
-            room.join(room.code, name, f"page-{name}")
-        console._start()
-        assert room.started and gc.get_freeze_count() > 0
-        console._open()
-        assert registry.current is not room and gc.get_freeze_count() == 0
-    finally:
-        gc.unfreeze()

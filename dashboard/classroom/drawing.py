@@ -46,4 +46,4 @@ def html_box(css_class: str, **params: Any) -> pn.widgets.StaticText:
     each change (about 6 ms of the server's time); a ``Div`` sends only its
     text (about 1 ms). The pages' parts that change at every move are these.
     """
-    return pn.widgets.StaticText(value="", css_classes=[css_class], **params)
+    return pn.widgets.StaticText(**{"value": "", "css_classes": [css_class], **params})

@@ -40,7 +40,14 @@ HIDDEN_KINDS = (
     "compliance",
 )  # the other side's beliefs, and whether it chose to cheat (and why), are its own
 LOG_LINES = 60  # newest lines of the shared log shown
+TITLE = "<h2>acsim class: negotiate it yourselves</h2>"
+LOG_TITLE = "<h3>The negotiation so far (newest first)</h3>"
 TEXT_SIZE = "18px"
+
+
+def bold(text: object) -> str:
+    """`text` in bold, as HTML (escaped)."""
+    return f"<strong>{html.escape(str(text))}</strong>"
 
 
 def shared_log(game: Game, side: int) -> list[tuple[str, str, str]]:
@@ -219,12 +226,8 @@ class StudentPage:
         )
         self.name = pn.widgets.TextInput(label="Your first name", width=220)
         self.join = pn.widgets.Button(label="Join", color="primary", width=120)
-        self.message = pn.pane.Markdown(
-            "", css_classes=["classroom-message"], sizing_mode="stretch_width"
-        )
-        self.seat = pn.pane.Markdown(
-            "", css_classes=["classroom-seat"], sizing_mode="stretch_width"
-        )
+        self.message = html_box("classroom-message", sizing_mode="stretch_width")
+        self.seat = html_box("classroom-seat", sizing_mode="stretch_width")
         self.briefing = html_box("classroom-briefing", sizing_mode="stretch_width")
         self.question = html_box("classroom-question", sizing_mode="stretch_width")
         self.accept = pn.widgets.Button(label="Accept", color="success", width=140)
@@ -247,23 +250,23 @@ class StudentPage:
         self.no_offer.on_click(lambda *_: self._act(None))
         self.advice.on_click(lambda *_: self._act(self._default()))
         self.join_form = pn.Row(self.code, self.name, self.join)
-        self.answer_row = pn.Row(self.accept, self.reject, self.advice)
-        self.propose_box = pn.Column(
+        # one set of controls for both kinds of move (see _show_turn), built with the game: built
+        # at a student's first move instead, the 60 pages of a class built theirs all at once
+        # when the games started, and held up the first moves by a second
+        self.controls = pn.Column(
             self.offer,
-            pn.Row(self.propose, self.no_offer, self.advice),
+            pn.Row(self.accept, self.reject, self.propose, self.no_offer, self.advice),
             sizing_mode="stretch_width",
         )
+        self.game_column = pn.Column(
+            self.question, self.controls, self.worth, self.briefing, sizing_mode="stretch_width"
+        )
         self.game_box = pn.Row(
+            self.game_column,
             pn.Column(
-                self.question,
-                self.answer_row,
-                self.propose_box,
-                self.worth,
-                self.briefing,
+                html_box("classroom-log-title", value=LOG_TITLE),
+                self.log,
                 sizing_mode="stretch_width",
-            ),
-            pn.Column(
-                "### The negotiation so far (newest first)", self.log, sizing_mode="stretch_width"
             ),
             sizing_mode="stretch_width",
         )
@@ -276,12 +279,12 @@ class StudentPage:
             self.message,
         ):
             w.styles = {**w.styles, "font-size": TEXT_SIZE}
+        # the join form and the game are placed on the page when first shown (see _place): a
+        # student who joins never draws the game before, and one who returns never the form
         self.panel = pn.Column(
-            "## acsim class: negotiate it yourselves",
-            self.join_form,
+            html_box("classroom-title", value=TITLE),
             self.message,
             self.seat,
-            self.game_box,
             sizing_mode="stretch_width",
             css_classes=["classroom-student"],
         )
@@ -301,10 +304,10 @@ class StudentPage:
                 raise ClassError("no class is open yet: wait for the teacher")
             student = room.join(self.code.value, self.name.value, self.page)
         except ClassError as exc:
-            self.message.object = f"**{exc}**"
+            set_changed(self.message, value=bold(exc))
             return
         self.token = student.token
-        self.message.object = ""
+        set_changed(self.message, value="")
         if pn.state.location is not None:
             # Panel annotates each keyword's value as a Mapping; it takes any query value.
             pn.state.location.update_query(token=student.token)  # type: ignore[arg-type]
@@ -320,7 +323,7 @@ class StudentPage:
             room.listen(self.page, self.token, self._wake)
         except ClassError as exc:
             self.token = ""
-            self.message.object = f"**{exc}**"
+            set_changed(self.message, value=bold(exc))
 
     def _default(self) -> Any:
         game = self._game()
@@ -331,14 +334,14 @@ class StudentPage:
         if self.number is not None and self.number == self.sent:
             return  # a second click on the same question (a double click): already sent
         if room is None or game is None or self.number is None:
-            self.message.object = "**There is no move to make now.**"
+            set_changed(self.message, value=bold("There is no move to make now."))
             return
         self.sent = self.number
         try:
             room.act(self.token, self.page, self.number, decision)
-            self.message.object = ""
+            set_changed(self.message, value="")
         except ClassError as exc:
-            self.message.object = f"**Not sent: {exc}.**"
+            set_changed(self.message, value=bold(f"Not sent: {exc}."))
         self.refresh(force=True)
 
     # ------------------------------------------------------------------ drawing
@@ -371,6 +374,8 @@ class StudentPage:
             return
         room.seen(self.token, self.page)
         room.tick()
+        # every game over: the collector's freeze is lifted (see dashboard/classroom/collector.py)
+        collector.follow(room)
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
@@ -401,9 +406,9 @@ class StudentPage:
             self._show_turn(joined=False, holds=False, asked=None)
             set_changed(
                 self.seat,
-                object=""
+                value=""
                 if not self.token or room is None
-                else "**This class has no seat for you; join again.**",
+                else bold("This class has no seat for you; join again."),
             )
             return
         student = room.student(self.token)
@@ -423,7 +428,8 @@ class StudentPage:
         if not holds or student is None:
             set_changed(
                 self.seat,
-                object="**This seat is now open in another window.** Use that window, or reload this page.",
+                value=bold("This seat is now open in another window.")
+                + " Use that window, or reload this page.",
             )
             return
         self._draw_seat(room, game, student, asked)
@@ -431,10 +437,34 @@ class StudentPage:
     def _show_turn(self, joined: bool, holds: bool, asked: Question | None) -> None:
         """Show the join form, the game, and the answer or offer controls when `asked` is this page's move."""
         self.number = asked.number if asked is not None else None
-        set_changed(self.join_form, visible=not joined)
-        set_changed(self.game_box, visible=holds)
-        set_changed(self.answer_row, visible=asked is not None and asked.role == ANSWER)
-        set_changed(self.propose_box, visible=asked is not None and asked.role == PROPOSE)
+        self._place(self.join_form, 1, visible=not joined)
+        self._place(self.game_box, len(self.panel), visible=holds)
+        answer = asked is not None and asked.role == ANSWER
+        propose = asked is not None and asked.role == PROPOSE
+        for widget, shown in (
+            (self.accept, answer),
+            (self.reject, answer),
+            (self.offer, propose),
+            (self.propose, propose),
+            (self.no_offer, propose),
+        ):
+            set_changed(widget, visible=shown)
+        set_changed(self.controls, visible=asked is not None)
+
+    def _place(self, part: pn.viewable.Viewable, index: int, visible: bool) -> None:
+        """Show or hide a part of the page (at `index` of the page).
+
+        A part is put on the page, and built for the browser, only when first shown:
+        each Panel component costs the server a few milliseconds to build, and a
+        student's page, built whole, held up every other student's update by a
+        tenth of a second or more when it opened. So a student who joins gets the
+        form first and the game when seated; a returning student never gets the form.
+        """
+        if part in self.panel.objects:
+            set_changed(part, visible=visible)
+        elif visible:
+            part.visible = True
+            self.panel.insert(index, part)
 
     def _draw_seat(
         self, room: Classroom, game: Game, student: Student, asked: Question | None
@@ -448,8 +478,8 @@ class StudentPage:
         ]
         set_changed(
             self.seat,
-            object=f"**{student.name}**, you play **{game.side_names[side]}** in game {game.number}, "
-            f"against {', '.join(partners)}. Class code {room.code}.",
+            value=f"{bold(student.name)}, you play {bold(game.side_names[side])} in game {game.number}, "
+            f"against {html.escape(', '.join(partners))}. Class code {room.code}.",
         )
         set_changed(self.briefing, value=briefing_html(game, side))
         set_changed(self.question, value=question_html(room, game, side))
@@ -482,5 +512,4 @@ def student_app() -> pn.viewable.Viewable:
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.add_periodic_callback(page.poll, period=POLL_MS)
         pn.state.on_session_destroyed(lambda _context: page.forget())
-        collector.keep()  # the page lasts as long as the class (see dashboard/classroom/collector.py)
     return page.panel

@@ -34,6 +34,7 @@ from dashboard.classroom.room import (
 )
 from dashboard.workers import worker_pool
 from sim.ensemble import default_workers
+from sim.runner import cached_scenario
 
 DEFAULT_SCENARIO = "new_start_2021"
 POLL_MS = 1000  # how often the board redraws when the class changed (ms)
@@ -275,6 +276,7 @@ class TeacherConsole:
             self.message.object = ""
         except ClassError as exc:
             self.message.object = f"**{exc}**"
+        collector.follow(self.registry.current)  # started, paused, resumed or ended: see collector
         self.refresh(force=True)
 
     def _file(self, make: Callable[[Classroom], Any]) -> Callable[[], io.BytesIO]:
@@ -290,7 +292,9 @@ class TeacherConsole:
             raise ClassError("pick a scenario")
         collector.release()
         room = self.registry.open(
-            sim.load_scenario(self.scenario.value),
+            # the process's one copy of the scenario: the model compiles a scenario once per object
+            # and keeps the compiled form, so a copy per class would leave 5 MB behind each class
+            cached_scenario(self.scenario.value),
             mode=self.mode.value,
             seed=_whole_number(self.seed, "seed"),
             round_seconds=_whole_number(self.clock, "seconds per move"),
@@ -301,7 +305,6 @@ class TeacherConsole:
 
     def _start(self) -> None:
         self.room.start()
-        collector.keep()
 
     def _reassign(self) -> None:
         if not self.who.value or not self.where.value:
@@ -316,6 +319,7 @@ class TeacherConsole:
         room = self.registry.current
         if room is not None:
             room.tick()
+        collector.follow(room)  # the last game over: the collector's freeze is lifted
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
