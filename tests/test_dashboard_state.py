@@ -188,7 +188,7 @@ def test_app_views_without_a_browser():
     page = build_page()
     s = page.session
     s.run_to_end()
-    assert "Outcome: extended 5 years" in page.controls.status.object
+    assert "Outcome: extended 5 years" in page.controls.status.text
     odds = page.views["Odds"]
     odds.n.value = 20
     odds.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import os
 import re
 import textwrap
 import threading
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import panel as pn
-from bokeh.models import NoOverlap, SaveTool
+from bokeh.models import Div, NoOverlap, SaveTool
 from bokeh.models.annotations import Title
 from bokeh.plotting import figure
 from panel.io.document import hold
@@ -122,7 +123,10 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
     Under the chart, not beside the title: the title shares its row with the toolbar, and a line
     longer than the chart is wide would push the toolbar, and the page, past the chart's edge.
     """
-    date = date or dt.date.today().isoformat()
+    date = date or chart_date()
+    if getattr(fig, "_acsim_labelled", None) == (label, date):
+        return  # a step of the run: the chart is of the same settings as before
+    fig._acsim_labelled = (label, date)
     fig._acsim_subtitle = f"{label} · {date}" if label else ""
     text = subtitle_lines(fig)
     subtitle = next((t for t in fig.below if isinstance(t, Title)), None)
@@ -140,6 +144,18 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
     for tool in fig.tools:
         if isinstance(tool, SaveTool) and tool.filename != name:
             tool.filename = name
+
+
+CHART_DATE_VARIABLE = (
+    "ACSIM_CHART_DATE"  # a fixed date (YYYY-MM-DD) under the charts, for screenshots
+)
+
+
+def chart_date() -> str:
+    """The date written under the charts: today's, or the one the environment variable
+    :data:`CHART_DATE_VARIABLE` fixes (the browser tests fix it, so that their screenshots of the
+    docs are the same whatever day they are taken)."""
+    return os.environ.get(CHART_DATE_VARIABLE) or dt.date.today().isoformat()
 
 
 def subtitle_lines(fig) -> str:
@@ -183,6 +199,34 @@ def set_text_size(figures: list, panes: list, large: bool) -> None:
             legend.ncols = size.legend_columns
     for pane in panes:
         pane.styles = {**(pane.styles or {}), "font-size": size.body}
+
+
+def html_div(css_class: str, **props: Any) -> Div:
+    """A block of HTML that changes often (the status line, a log): a plain Bokeh ``Div``, whose
+    ``text`` is set directly (put it in a layout with :func:`in_page`).
+
+    A change to a Panel pane or widget costs the server a round of Panel's watchers and its
+    design's style sheets, several times what the change itself costs; setting a Bokeh model's
+    property costs only the change. With thirty sessions playing at four steps a second, that is
+    the difference between keeping up and falling behind.
+    """
+    return Div(text="", css_classes=[css_class], margin=DIV_MARGIN, **props)
+
+
+DIV_MARGIN = (5, 10)  # (vertical, horizontal) px: the margin Panel gives its panes
+
+
+def in_page(model: Any, **params: Any) -> pn.pane.Bokeh:
+    """A Bokeh model (such as an :func:`html_div`) as a part of a Panel layout."""
+    return pn.pane.Bokeh(model, **params)
+
+
+def set_changed(widget: Any, **values: Any) -> None:
+    """Set only the parameters whose value changes (each change set is a round of Panel's watchers
+    and a change sent to the browser; ``param.update`` reads every parameter of the widget first)."""
+    for name, value in values.items():
+        if getattr(widget, name) != value:
+            setattr(widget, name, value)
 
 
 def number(x: float, places: int = 2) -> str:
