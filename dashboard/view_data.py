@@ -55,6 +55,25 @@ def stamp_x(model: sim.ArmsControlModel, stamp: int):
     return pd.Timestamp(dt.date.fromordinal(int(stamp))).to_datetime64()
 
 
+_AXIS_X: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def axis_x(model: sim.ArmsControlModel) -> np.ndarray:
+    """The time plots' horizontal values as plain numbers: milliseconds since 1970 (what Bokeh's
+    datetime axis reads) or step numbers for a dateless calendar. Plain numbers, unlike dates,
+    go to the page inside a step's message rather than as a binary attachment of their own."""
+    cal = model.calendar
+    xs = _AXIS_X.get(cal)
+    if xs is None:
+        xs = calendar_x(cal)
+        if not cal.dateless:
+            xs = xs.astype("datetime64[ms]").astype(np.int64).astype(float)
+        xs = np.array(xs, dtype=float)
+        xs.flags.writeable = False
+        _AXIS_X[cal] = xs
+    return xs
+
+
 def timeline_rows(model: sim.ArmsControlModel) -> int:
     """How many rows the time plots have: the start and each step taken."""
     return model.recorder.last + 1
@@ -66,7 +85,7 @@ def timeline_data(model: sim.ArmsControlModel, start: int = 0) -> dict[str, Any]
     before it, so a chart that has the first `start` rows needs only these."""
     rec, rows = model.recorder, slice(start, timeline_rows(model))
     out: dict[str, Any] = {
-        "x": x_values(model)[rows],
+        "x": axis_x(model)[rows],
         "tension": rec.tension[rows].astype(float),
         "date": list(model.calendar.labels[rows]),
     }

@@ -14,6 +14,7 @@ import sim
 from dashboard.layout import side_by_side
 from dashboard.session import Session
 from dashboard.view_data import (
+    axis_x,
     event_marks,
     log_rows,
     stamp_x,
@@ -269,7 +270,7 @@ class TimelineView(View):
             self._build()
         else:
             self._draw_rows(m)
-        x_now = x_values(m)[m.step_index]
+        x_now = float(axis_x(m)[m.step_index])
         for span in self.now:
             set_changed(span, location=x_now)
         label = s.settings_label()
@@ -285,7 +286,12 @@ class TimelineView(View):
         now = timeline_rows(m)
         if drawn is m and now >= rows:
             if now > rows:
-                self.source.stream(timeline_data(m, start=rows))
+                new = timeline_data(
+                    m, start=rows
+                )  # a step's row, as lists: one message, no attachments
+                self.source.stream(
+                    {k: list(v) if isinstance(v, list) else v.tolist() for k, v in new.items()}
+                )
         else:
             self.source.data = timeline_data(m)
         self.drawn = (m, now)
