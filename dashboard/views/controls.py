@@ -23,6 +23,7 @@ from dashboard.views.common import (
     in_page,
     in_server,
     set_changed,
+    set_html,
     set_text_size,
 )
 
@@ -281,7 +282,7 @@ class ControlsView(View):
         ]
         if st["outcome"]:
             lines.append(f"<b>Outcome: {esc(st['outcome'])}</b><br>{esc(st['reason'])}")
-        set_changed(self.status, text="".join(f"<p>{line}</p>" for line in lines))
+        set_html(self.status, "".join(f"<p>{line}</p>" for line in lines))
         set_changed(self.seed, value=s.seed)
         set_changed(self.position, end=max(st["steps"], 1), disabled=bool(s.player))
         set_changed(self.position, value=st["step"])  # after its end: a new run may be longer

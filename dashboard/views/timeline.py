@@ -34,6 +34,7 @@ from dashboard.views.common import (
     legend_below,
     new_figure,
     set_changed,
+    set_html,
     set_text_size,
 )
 
@@ -276,7 +277,7 @@ class TimelineView(View):
         label = s.settings_label()
         for fig in self.figures:
             label_chart(fig, label)
-        set_changed(self.log, text=log_html(log_rows(m)))
+        set_html(self.log, log_html(log_rows(m)))
         set_text_size(self.figures, [self.log, self.events_list], s.large_text)
 
     def _draw_rows(self, m: sim.ArmsControlModel) -> None:
