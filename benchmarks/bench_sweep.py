@@ -1,13 +1,16 @@
 """Sweep and ensemble performance, measured side by side in one run.
 
-    .venv/bin/python benchmarks/bench_sweep.py            # the table (a few minutes)
-    .venv/bin/python benchmarks/bench_sweep.py --quick    # smaller sizes
-    .venv/bin/python benchmarks/bench_sweep.py --profile  # where one run's time goes
+    .venv/bin/python -m benchmarks.bench_sweep            # the table (a few minutes)
+    .venv/bin/python -m benchmarks.bench_sweep --quick    # smaller sizes
+    .venv/bin/python -m benchmarks.bench_sweep --profile  # where one run's time goes
+    .venv/bin/python -m benchmarks.bench_sweep --record   # and write the docs' tables
 
 Rows: runs per second per core against ``mesa.batch_run`` on the same model
 and grid; two workers against one; a Dask LocalCluster against the process
 pool; 1,000 replicates of new_start_2021 on two cores; resident memory during
-a long streamed (dry) sweep.
+a long streamed (dry) sweep. ``--record`` keeps the run in ``docs/sweep_speed.json``
+and rewrites the tables of ``docs/sweeps.md`` and ``docs/performance.md`` from it
+(:mod:`benchmarks.sweep_speed`).
 """
 
 from __future__ import annotations
@@ -15,18 +18,21 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+from benchmarks import sweep_speed
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "new_start_2021"
 GRID = [0.1, 0.2, 0.3, 0.4, 0.5]  # tension.initial
-ENSEMBLE_TARGET_S = 1.0  # 1,000 replicates on two cores (docs/product: speed users need)
-SCALING_TARGET = 1.8  # two workers against one
+ENSEMBLE_N = 1000  # replicates timed by bench_ensemble
 
 
 def _spec(out: Path, replicates: int) -> dict:
@@ -169,61 +175,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="print where one run's time goes, and stop"
     )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="keep the run in docs/sweep_speed.json and rewrite the docs' tables from it",
+    )
     args = parser.parse_args(argv)
     if args.profile:
         print(profile())
         return 0
     reps, long_runs = (20, 20_000) if args.quick else (60, 100_000)
+    result = measure(reps, long_runs)
+    print(
+        sweep_speed.table([{"when": "now", "commit": "this tree", "load_avg": load_now()} | result])
+    )
+    if args.record:
+        sweep_speed.record(result)
+        print(
+            f"recorded in {sweep_speed.RUNS.relative_to(ROOT)}; docs/sweeps.md and docs/performance.md rewritten"
+        )
+    return 0
+
+
+def load_now() -> float:
+    """The machine's one-minute load average."""
+    return round(os.getloadavg()[0], 1)
+
+
+def measure(reps: int, long_runs: int) -> dict[str, Any]:
+    """Every comparison of the table, as data (seconds, runs per second, MB)."""
     tmp = Path(tempfile.mkdtemp(prefix="acsim-bench-"))
-    rows: list[tuple[str, str, str]] = []
     try:
         ours, theirs, runs = bench_batch_run(reps, tmp)
-        rows.append(
-            (
-                f"runs/s per core, {runs} runs of {SCENARIO} ({len(GRID)} values x {reps})",
-                f"sweep {ours:.0f}, mesa.batch_run {theirs:.0f}",
-                f"{ours / theirs:.2f}x (target >= 1)",
-            )
-        )
+        batch = {"runs": runs, "sweep_per_s": ours, "batch_run_per_s": theirs}
         one, two, runs = bench_workers(reps * 2, tmp)
-        rows.append(
-            (
-                f"two workers against one, {runs} runs",
-                f"{one:.2f} s vs {two:.2f} s",
-                f"{one / two:.2f}x (target >= {SCALING_TARGET})",
-            )
-        )
+        workers = {"runs": runs, "one_s": one, "two_s": two}
         pool, dask = bench_dask(reps * 2, tmp)
-        rows.append(
-            (
-                f"Dask LocalCluster (2 processes) against the process pool, {runs} runs",
-                f"{dask:.2f} s vs {pool:.2f} s",
-                f"{dask / pool:.2f}x the time",
-            )
-        )
-        single, cold, warm = bench_ensemble(1000)
-        rows.append(
-            (
-                "1,000 replicates of new_start_2021, two cores (first call / pool kept)",
-                f"{cold:.2f} s / {warm:.2f} s",
-                f"target <= {ENSEMBLE_TARGET_S:g} s; one core {single:.2f} s",
-            )
-        )
+        dask_row = {"runs": runs, "pool_s": pool, "dask_s": dask}
+        single, cold, warm = bench_ensemble(ENSEMBLE_N)
+        ensemble = {"n": ENSEMBLE_N, "one_core_s": single, "cold_s": cold, "warm_s": warm}
         before, tenth, peak, runs = bench_memory(long_runs, tmp)
-        rows.append(
-            (
-                f"RSS during a {runs:,}-run streamed dry sweep",
-                f"{before:.0f} MB at start, {tenth:.0f} MB at 10%, peak {peak:.0f} MB",
-                f"{peak - tenth:+.0f} MB from 10% to the end",
-            )
-        )
+        memory = {"runs": runs, "before_mb": before, "tenth_mb": tenth, "peak_mb": peak}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'measured':<44}  ratio")
-    for name, measured, ratio in rows:
-        print(f"{name:<{width}}  {measured:<44}  {ratio}")
-    return 0
+    return {
+        "batch_run": batch,
+        "workers": workers,
+        "dask": dask_row,
+        "ensemble": ensemble,
+        "memory": memory,
+    }
 
 
 if __name__ == "__main__":

@@ -10,10 +10,9 @@ length in years, so a weekly and a monthly calendar describe the same dynamics.
 
 from __future__ import annotations
 
+import bisect
 import calendar as _cal
 import datetime as dt
-
-import numpy as np
 
 from sim.scenario import Calendar as CalendarSpec
 
@@ -53,6 +52,10 @@ class Calendar:
     """
 
     def __init__(self, spec: CalendarSpec):
+        # numpy is imported here, where arrays are made: a scenario's checks use
+        # add_months without it, so that validating a file needs no numpy
+        import numpy as np
+
         self.spec = spec
         self.dateless = spec.step == "turn"
         self.dates: list[dt.date] | None
@@ -103,7 +106,7 @@ class Calendar:
 
     def step_of(self, stamp: int) -> int:
         """The step in which something at this stamp happens (1..N; the start counts as step 1)."""
-        k = int(np.searchsorted(self.stamps, stamp, side="left"))
+        k = bisect.bisect_left(self.stamps, stamp)  # the stamps are increasing
         return max(1, min(k, self.n_steps))
 
     def label(self, stamp: int) -> str:

@@ -48,10 +48,12 @@ import inspect
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy
+from typing import TYPE_CHECKING
 
 from sim.wording import apart
+
+if TYPE_CHECKING:  # numpy is imported where a generator is checked: validating a file needs none
+    import numpy
 
 C, D = "C", "D"
 MOVES = frozenset((C, D))
@@ -178,6 +180,8 @@ class ComplianceView:
             odd = set(getattr(self, field)) - MOVES
             if odd:
                 raise ValueError(f"{field} may hold only 'C' and 'D', got {sorted(map(repr, odd))}")
+        import numpy
+
         if not isinstance(self.rng, numpy.random.Generator):
             raise ValueError(f"rng must be a numpy.random.Generator, got {type(self.rng).__name__}")
         if self.state_type not in STATE_TYPES:

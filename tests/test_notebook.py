@@ -40,4 +40,4 @@ def test_the_example_notebook_runs_and_shows_short_results(tmp_path):
     assert "95% interval" in results[2]["data"]["text/html"]
     assert results[5]["data"]["text/plain"] == "True"
     indices = results[7]["data"]["text/plain"]
-    assert "S1" in indices and "states.Red.utility.secrecy_cost" in indices
+    assert "S1" in indices and "states.Red.utility.secrecy_cost.median" in indices
