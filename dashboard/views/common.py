@@ -214,7 +214,8 @@ def html_div(css_class: str, **props: Any) -> PanelHTML:
     With thirty sessions playing at four steps a second, that is the difference between keeping
     up and falling behind.
     """
-    return PanelHTML(
+    box = PanelHTML()  # (its constructor is typed without Bokeh's keyword arguments)
+    box.update(
         text="",
         css_classes=[css_class],
         margin=DIV_MARGIN,
@@ -222,6 +223,7 @@ def html_div(css_class: str, **props: Any) -> PanelHTML:
         run_scripts=False,
         **props,
     )
+    return box
 
 
 def set_html(box: PanelHTML, text: str) -> None:
