@@ -154,7 +154,7 @@ async def browser_timed(page, u: Update) -> float:
     started = time.perf_counter()
     if u.action == "tab":
         await page.locator(".bk-tab", has_text=re.compile(f"^{u.label}$")).click()
-        await page.get_by_role("button", name="Run replicates").wait_for(timeout=120_000)
+        await page.get_by_role("button", name="Run replicates").wait_for(timeout=_patience(u) * 1e3)
         return time.perf_counter() - started
     await page.locator(".bk-tab", has_text=re.compile(f"^{u.tab}$")).click()
     if u.no_pauses:
@@ -178,7 +178,7 @@ def _patience(u: Update) -> float:
 async def socket_timed(page, u: Update) -> float:
     """Seconds from the same action sent over a websocket to the arrival of `u.expect`."""
     if u.action == "tab":
-        return await page.timed(lambda: page.show_tab(u.label), u.expect)
+        return await page.timed(lambda: page.show_tab(u.label), u.expect, timeout=_patience(u))
     await page.show_tab(u.tab)
     if u.no_pauses:
         await page.toggle(page.find("Checkbox", label=PAUSE_LABEL), active=False)
@@ -187,10 +187,12 @@ async def socket_timed(page, u: Update) -> float:
         return await page.timed(lambda: page.click(model), u.expect, timeout=_patience(u))
     if u.action == "toggle":
         model = page.find("Toggle", label=u.label)
-        return await page.timed(lambda: page.toggle(model), u.expect)
+        return await page.timed(lambda: page.toggle(model), u.expect, timeout=_patience(u))
     model = page.find("Slider", title=u.label)
     return await page.timed(
-        lambda: page.set_value(model, page.models[model]["attributes"]["end"]), u.expect
+        lambda: page.set_value(model, page.models[model]["attributes"]["end"]),
+        u.expect,
+        timeout=_patience(u),
     )
 
 

@@ -57,8 +57,6 @@ def build_page(session: Session | None = None) -> Page:
     controls = ControlsView(session)
     page = Page(session, controls, views, "acsim")
     url_state.sync(page)
-    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-        pn.state.onload(page.warm_up)
     return page
 
 

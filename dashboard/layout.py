@@ -161,11 +161,3 @@ class Page:
     @property
     def active_tab(self) -> str:
         return self.names[self.tabs.active]
-
-    def warm_up(self) -> None:
-        """The first change of an HTML pane in a served page costs Panel a walk over the whole
-        document (tens of ms). Paying it once the page has loaded, rather than at the first click,
-        spreads it over the moments students open the page instead of the moment they all press
-        Run together."""
-        for pane in (self.controls.status, self.views["Timeline"].log):
-            pane.param.trigger("object")

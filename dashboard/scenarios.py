@@ -6,13 +6,15 @@ from __future__ import annotations
 import functools
 import io
 import typing
+from collections import OrderedDict
 from typing import Any
 
 from pydantic import BaseModel
 from ruamel.yaml import YAML
 
 import sim
-from sim.loading import scenario_path
+from sim.compiled import CompiledScenario, compile_scenario
+from sim.loading import resolve_scenario, scenario_path
 
 DEFAULT_SCENARIO = "new_start_2021"
 
@@ -21,6 +23,36 @@ DEFAULT_SCENARIO = "new_start_2021"
 def bundled(name: str) -> sim.Scenario:
     """A bundled scenario (read-only, shared between sessions: the model never changes it)."""
     return sim.load_scenario(name)
+
+
+SETTINGS_KEPT = (
+    32  # scenarios with changed parameters kept compiled, for every session of the server
+)
+_SETTINGS: OrderedDict[tuple[int, str], tuple[sim.Scenario, CompiledScenario]] = OrderedDict()
+
+
+def with_settings(scenario: sim.Scenario, overrides: dict[str, Any]) -> CompiledScenario:
+    """The scenario with its changed parameters applied and compiled, shared by every session's runs.
+
+    Applying overrides validates the whole scenario again and compiling it derives every state's
+    pool of private values: tens of milliseconds that a reset, a rewind or a game's answer would
+    otherwise pay again, and that a class moving the same slider would pay thirty times. The
+    result depends only on the scenario object (never changed once validated) and the overrides,
+    so the last :data:`SETTINGS_KEPT` are kept for all sessions.
+
+    Raises:
+        sim.ScenarioError: an override the scenario's schema rejects (nothing is kept).
+    """
+    key = (id(scenario), repr(sorted(overrides.items())))
+    hit = _SETTINGS.get(key)
+    if hit is not None and hit[0] is scenario:
+        _SETTINGS.move_to_end(key)
+        return hit[1]
+    compiled = compile_scenario(resolve_scenario(scenario, dict(overrides)))
+    _SETTINGS[key] = (scenario, compiled)  # the scenario is held, so no other takes its id
+    while len(_SETTINGS) > SETTINGS_KEPT:
+        _SETTINGS.popitem(last=False)
+    return compiled
 
 
 def scenario_yaml(scenario: sim.Scenario) -> str:

@@ -20,8 +20,14 @@ import param
 
 import sim
 from dashboard.parameters import key_parameters
-from dashboard.scenarios import DEFAULT_SCENARIO, as_own_copy, bundled, describe_error, title_of
-from sim.loading import resolve_scenario
+from dashboard.scenarios import (
+    DEFAULT_SCENARIO,
+    as_own_copy,
+    bundled,
+    describe_error,
+    title_of,
+    with_settings,
+)
 from sim.tension import band
 
 DEFAULT_SEED = 2  # New START 2021 opens on a run that takes history's branch (the 2020 election's result) and its extension
@@ -99,6 +105,7 @@ class Session(param.Parameterized):
         self.decisions: list[Any] = []
         self.answers: list[Decision] = []
         self.question: Question | None = None
+        self._label: tuple[tuple, str] = ((), "")  # settings_key() and its settings_label()
         super().__init__(**params)
         self.param.scenario_name.objects = sim.bundled_scenarios()
         self._select_states()
@@ -154,11 +161,17 @@ class Session(param.Parameterized):
         ]
 
     def settings_label(self) -> str:
-        """What a result is of: the scenario's title, the seed and the changed parameters, in one line."""
-        changed = self.changed_parameters()
-        return f"{self.title()} · seed {self.seed} · " + (
-            f"changed: {'; '.join(changed)}" if changed else "as written"
-        )
+        """What a result is of: the scenario's title, the seed and the changed parameters, in one line
+        (worked out again only when the settings change: every chart asks for it at every step)."""
+        key = self.settings_key()
+        if self._label[0] != key:
+            changed = self.changed_parameters()
+            self._label = (
+                key,
+                f"{self.title()} · seed {self.seed} · "
+                + (f"changed: {'; '.join(changed)}" if changed else "as written"),
+            )
+        return self._label[1]
 
     def settings_key(self) -> tuple:
         """What a result depends on (scenario, its text, seed, changed parameters): a result whose key
@@ -186,13 +199,11 @@ class Session(param.Parameterized):
 
     def settings_scenario(self) -> sim.Scenario:
         """The scenario with the current overrides applied (what a download of the settings holds)."""
-        return resolve_scenario(self.scenario, dict(self.overrides))
+        return with_settings(self.scenario, self.overrides).scenario
 
     # -- running
     def _new_model(self) -> sim.ArmsControlModel:
-        model = sim.ArmsControlModel(
-            self.scenario, rng=self.seed, overrides=dict(self.overrides) or None
-        )
+        model = sim.ArmsControlModel(with_settings(self.scenario, self.overrides), rng=self.seed)
         if self.player:
             model.decide_for(model.state_by_name[self.player].index, self._decider())
         return model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import Any
 
 import numpy as np
@@ -30,11 +31,21 @@ def x_values(model: sim.ArmsControlModel) -> np.ndarray:
     return calendar_x(model.calendar)
 
 
+_CALENDAR_X: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
+
+
 def calendar_x(cal) -> np.ndarray:
-    """x_values of a sim.calendar.Calendar."""
-    if cal.dateless:
-        return np.asarray(cal.stamps, dtype=float)
-    return pd.to_datetime(cal.labels).to_numpy()
+    """x_values of a sim.calendar.Calendar (read-only; worked out once per calendar, which a
+    compiled scenario shares between its runs: parsing the dates costs more than a step)."""
+    xs = _CALENDAR_X.get(cal)
+    if xs is None:
+        if cal.dateless:
+            xs = np.array(cal.stamps, dtype=float)
+        else:
+            xs = pd.to_datetime(cal.labels).to_numpy()
+        xs.flags.writeable = False
+        _CALENDAR_X[cal] = xs
+    return xs
 
 
 def stamp_x(model: sim.ArmsControlModel, stamp: int):
@@ -44,21 +55,47 @@ def stamp_x(model: sim.ArmsControlModel, stamp: int):
     return pd.Timestamp(dt.date.fromordinal(int(stamp))).to_datetime64()
 
 
-def timeline_data(model: sim.ArmsControlModel) -> dict[str, Any]:
-    """Columns of the time plots up to the current step: x, tension, and per state forces_S, cap_S, trust_A_B."""
-    rec, n = model.recorder, model.recorder.last + 1
+_AXIS_X: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def axis_x(model: sim.ArmsControlModel) -> np.ndarray:
+    """The time plots' horizontal values as plain numbers: milliseconds since 1970 (what Bokeh's
+    datetime axis reads) or step numbers for a dateless calendar. Plain numbers, unlike dates,
+    go to the page inside a step's message rather than as a binary attachment of their own."""
+    cal = model.calendar
+    xs = _AXIS_X.get(cal)
+    if xs is None:
+        xs = calendar_x(cal)
+        if not cal.dateless:
+            xs = xs.astype("datetime64[ms]").astype(np.int64).astype(float)
+        xs = np.array(xs, dtype=float)
+        xs.flags.writeable = False
+        _AXIS_X[cal] = xs
+    return xs
+
+
+def timeline_rows(model: sim.ArmsControlModel) -> int:
+    """How many rows the time plots have: the start and each step taken."""
+    return model.recorder.last + 1
+
+
+def timeline_data(model: sim.ArmsControlModel, start: int = 0) -> dict[str, Any]:
+    """Columns of the time plots from row `start` (0: the start of the run) to the current step:
+    x, tension, and per state forces_S, cap_S, trust_A_B. A step adds one row and changes none
+    before it, so a chart that has the first `start` rows needs only these."""
+    rec, rows = model.recorder, slice(start, timeline_rows(model))
     out: dict[str, Any] = {
-        "x": x_values(model)[:n],
-        "tension": rec.tension[:n].astype(float),
-        "date": list(model.calendar.labels[:n]),
+        "x": axis_x(model)[rows],
+        "tension": rec.tension[rows].astype(float),
+        "date": list(model.calendar.labels[rows]),
     }
     for s in model.states:
-        out[f"forces_{s.name}"] = rec.forces[:n, s.index].astype(float)
-        caps = rec.caps[:n, s.index].astype(float)
+        out[f"forces_{s.name}"] = rec.forces[rows, s.index].astype(float)
+        caps = rec.caps[rows, s.index].astype(float)
         out[f"cap_{s.name}"] = np.where(np.isinf(caps), np.nan, caps)
         for o in model.states:
             if o is not s:
-                out[f"trust_{s.name}_{o.name}"] = rec.trust[:n, s.index, o.index].astype(float)
+                out[f"trust_{s.name}_{o.name}"] = rec.trust[rows, s.index, o.index].astype(float)
     return out
 
 

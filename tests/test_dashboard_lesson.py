@@ -63,6 +63,7 @@ def test_odds_go_when_the_scenario_changes_and_say_when_settings_changed():
     odds.start()
     assert "extended 5 years" in odds.shares.object
     s.set_override("tension.initial", 0.9)
+    page.open_tab("Odds")  # a hidden tab says so when it is shown
     assert odds.status.object.startswith(
         "**These results are of earlier settings** (New START expiry, 2021 · seed 2 · as written)"
     )

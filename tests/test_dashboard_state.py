@@ -25,6 +25,7 @@ from dashboard.state import (
     terms_table,
     timeline_data,
 )
+from dashboard.views.common import shown_html
 from dashboard.views.export import log_csv, settings_yaml, timeseries_csv
 from dashboard.views.scenario_editor import check_text
 
@@ -188,7 +189,7 @@ def test_app_views_without_a_browser():
     page = build_page()
     s = page.session
     s.run_to_end()
-    assert "Outcome: extended 5 years" in page.controls.status.object
+    assert "Outcome: extended 5 years" in shown_html(page.controls.status)
     odds = page.views["Odds"]
     odds.n.value = 20
     odds.start()

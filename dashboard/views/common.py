@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import os
 import re
 import textwrap
 import threading
@@ -20,6 +21,7 @@ from bokeh.models.annotations import Title
 from bokeh.plotting import figure
 from panel.io.document import hold
 from panel.io.state import set_curdoc
+from panel.models.markup import HTML as PanelHTML
 from panel.viewable import Viewer
 
 # Okabe and Ito's colour-blind-safe palette (blue, vermillion, bluish green, reddish purple, orange, sky blue, yellow)
@@ -122,7 +124,10 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
     Under the chart, not beside the title: the title shares its row with the toolbar, and a line
     longer than the chart is wide would push the toolbar, and the page, past the chart's edge.
     """
-    date = date or dt.date.today().isoformat()
+    date = date or chart_date()
+    if getattr(fig, "_acsim_labelled", None) == (label, date):
+        return  # a step of the run: the chart is of the same settings as before
+    fig._acsim_labelled = (label, date)
     fig._acsim_subtitle = f"{label} · {date}" if label else ""
     text = subtitle_lines(fig)
     subtitle = next((t for t in fig.below if isinstance(t, Title)), None)
@@ -140,6 +145,18 @@ def label_chart(fig, label: str, date: str | None = None) -> None:
     for tool in fig.tools:
         if isinstance(tool, SaveTool) and tool.filename != name:
             tool.filename = name
+
+
+CHART_DATE_VARIABLE = (
+    "ACSIM_CHART_DATE"  # a fixed date (YYYY-MM-DD) under the charts, for screenshots
+)
+
+
+def chart_date() -> str:
+    """The date written under the charts: today's, or the one the environment variable
+    :data:`CHART_DATE_VARIABLE` fixes (the browser tests fix it, so that their screenshots of the
+    docs are the same whatever day they are taken)."""
+    return os.environ.get(CHART_DATE_VARIABLE) or dt.date.today().isoformat()
 
 
 def subtitle_lines(fig) -> str:
@@ -183,6 +200,58 @@ def set_text_size(figures: list, panes: list, large: bool) -> None:
             legend.ncols = size.legend_columns
     for pane in panes:
         pane.styles = {**(pane.styles or {}), "font-size": size.body}
+
+
+def html_div(css_class: str, **props: Any) -> PanelHTML:
+    """A block of HTML that changes often (the status line, a log), as the Bokeh model of Panel's
+    HTML pane without the pane: redraw it with :func:`set_html`, put it in a layout with
+    :func:`in_page`.
+
+    A change to a Panel pane costs the server a round of Panel's watchers and its design's style
+    sheets, several times what the change itself costs; setting the model's text costs only the
+    change. (Bokeh's own ``Div`` would cost the server as little but the browser more: it
+    rebuilds its whole element at each change, where Panel's model only replaces its content.)
+    With thirty sessions playing at four steps a second, that is the difference between keeping
+    up and falling behind.
+    """
+    box = PanelHTML()  # (its constructor is typed without Bokeh's keyword arguments)
+    box.update(
+        text="",
+        css_classes=[css_class],
+        margin=DIV_MARGIN,
+        disable_math=True,
+        run_scripts=False,
+        **props,
+    )
+    return box
+
+
+def set_html(box: PanelHTML, text: str) -> None:
+    """Show `text` (HTML) in an :func:`html_div`, sending it only when it changed."""
+    escaped = html.escape(text)  # the model's text is escaped HTML, as Panel's pane sends it
+    if box.text != escaped:
+        box.text = escaped
+
+
+def shown_html(box: PanelHTML) -> str:
+    """The HTML an :func:`html_div` shows."""
+    return html.unescape(box.text)
+
+
+DIV_MARGIN = (5, 10)  # (vertical, horizontal) px: the margin Panel gives its panes
+
+
+def in_page(model: Any, **params: Any) -> pn.pane.Bokeh:
+    """A Bokeh model (such as an :func:`html_div`) as a part of a Panel layout."""
+    return pn.pane.Bokeh(model, **params)
+
+
+def set_changed(widget: Any, **values: Any) -> None:
+    """Set only the parameters whose value changes (each change set is a round of Panel's watchers
+    and a change sent to the browser; ``param.update`` reads every parameter of the widget first)."""
+    for name, value in values.items():
+        if getattr(widget, name) != value:
+            setattr(widget, name, value)
 
 
 def number(x: float, places: int = 2) -> str:

@@ -4,18 +4,44 @@ rewind), the seed, and the scenario's key parameters as sliders with their units
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import panel as pn
 from panel.io.callbacks import PeriodicCallback
+from panel.io.state import set_curdoc
 
 import sim
 from dashboard.parameters import key_parameters
 from dashboard.scenarios import describe_error, picker_groups
 from dashboard.session import Session
-from dashboard.views.common import View, esc, guarded_click, set_text_size
+from dashboard.views.common import (
+    View,
+    esc,
+    guarded_click,
+    html_div,
+    in_page,
+    in_server,
+    set_changed,
+    set_html,
+    set_text_size,
+)
 
 BUTTON_ROW_CSS = ":host { flex-wrap: wrap; }"
+
+
+@dataclass
+class Ticking:
+    """Play's periodic callback on a served session's Bokeh document."""
+
+    doc: Any
+    callback: Any
+
+    def stop(self) -> None:
+        try:
+            self.doc.remove_periodic_callback(self.callback)
+        except ValueError:  # the session has gone, and its callbacks with it
+            pass
 
 
 class ControlsView(View):
@@ -23,7 +49,7 @@ class ControlsView(View):
 
     def __init__(self, session: Session):
         super().__init__(session)
-        self.callback: PeriodicCallback | None = None
+        self.callback: Ticking | PeriodicCallback | None = None
         self.scenario = pn.widgets.Select(
             label="Scenario", sizing_mode="stretch_width", css_classes=["scenario-picker"]
         )
@@ -61,8 +87,8 @@ class ControlsView(View):
         self.speed = pn.widgets.FloatSlider.from_param(
             session.param.speed, label="Speed (steps per second)", sizing_mode="stretch_width"
         )
-        # plain HTML: it changes on every step, and rendering Markdown on the server costs more than the run
-        self.status = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["run-status"])
+        # a plain Div: it changes on every step, and an HTML pane costs the server more than the step
+        self.status = html_div("run-status", sizing_mode="stretch_width")
         self.sliders = pn.Column(sizing_mode="stretch_width")
         self.scenario.param.watch(self._picked, "value")
         self.run.on_click(guarded_click(session, session.run_to_end))
@@ -92,7 +118,7 @@ class ControlsView(View):
             self.speed,
             self.position,
             self.seed,
-            self.status,
+            in_page(self.status, sizing_mode="stretch_width"),
             "#### Parameters",
             self.sliders,
             sizing_mode="stretch_width",
@@ -201,17 +227,41 @@ class ControlsView(View):
                 s.reset()
                 s.playing = True
             if self.callback is None:
-                self.callback = pn.state.add_periodic_callback(self._tick, period=self._period())
+                self._start_ticking()
         elif self.callback is not None:
-            self.callback.stop()
-            self.callback = None
+            self._stop_ticking()
 
     def _period(self) -> int:
         return int(1000 / self.session.speed)
 
+    def _start_ticking(self) -> None:
+        """Step the run every period, on this session's document.
+
+        Served, the step is a periodic callback of the session's own Bokeh document, which Bokeh
+        runs holding the document's lock and drops with the session. Panel's own periodic
+        callbacks would also mark the whole server busy and log each call, which costs more than
+        a step; a class playing at once makes 120 calls a second.
+        """
+        doc = pn.state.curdoc
+        if in_server() and doc is not None:
+
+            def tick() -> None:
+                with set_curdoc(doc):
+                    self._tick()
+
+            self.callback = Ticking(doc, doc.add_periodic_callback(tick, self._period()))
+        else:  # a notebook: Panel runs it on the running event loop, if any
+            self.callback = pn.state.add_periodic_callback(self._tick, period=self._period())
+
+    def _stop_ticking(self) -> None:
+        if self.callback is not None:
+            self.callback.stop()
+            self.callback = None
+
     def _speed(self, event) -> None:
         if self.callback is not None:
-            self.callback.period = self._period()
+            self._stop_ticking()
+            self._start_ticking()
 
     def _tick(self) -> None:
         s = self.session
@@ -232,13 +282,11 @@ class ControlsView(View):
         ]
         if st["outcome"]:
             lines.append(f"<b>Outcome: {esc(st['outcome'])}</b><br>{esc(st['reason'])}")
-        self.status.object = "".join(f"<p>{line}</p>" for line in lines)
-        if self.seed.value != s.seed:
-            self.seed.value = s.seed
-        self.position.param.update(
-            end=max(st["steps"], 1), value=st["step"], disabled=bool(s.player)
-        )
-        self.next_event.disabled = s.next_event_step() is None
+        set_html(self.status, "".join(f"<p>{line}</p>" for line in lines))
+        set_changed(self.seed, value=s.seed)
+        set_changed(self.position, end=max(st["steps"], 1), disabled=bool(s.player))
+        set_changed(self.position, value=st["step"])  # after its end: a new run may be longer
+        set_changed(self.next_event, disabled=s.next_event_step() is None)
         if not s.in_game:
-            self.confirm_box.visible = False
+            set_changed(self.confirm_box, visible=False)
         set_text_size([], [self.status], s.large_text)

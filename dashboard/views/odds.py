@@ -64,7 +64,8 @@ class OddsView(View):
             sizing_mode="stretch_width",
         )
         session.param.watch(self._scenario_changed, "scenario_name")
-        session.param.watch(self._settings_changed, ["seed", "overrides"])
+        # what the status says of the settings is redrawn with the other views, and not while hidden
+        session.param.watch(self.refresh, ["seed", "overrides"])
         session.param.watch(
             lambda *_: set_text_size([], [self.shares, self.status], session.large_text),
             "large_text",
@@ -90,6 +91,9 @@ class OddsView(View):
         if self.shown:
             self.charts.prepare(self.session.scenario, self.session.large_text)
         self._invite()
+
+    def update(self) -> None:
+        self._settings_changed()
 
     def _settings_changed(self, *_: Any) -> None:
         e = self.ensembles
@@ -148,7 +152,7 @@ class OddsView(View):
         Building them costs the server about a quarter of a second per page; paid when each
         student opens the tab rather than when the whole class presses Run together.
         """
-        self.shown = shown
+        super().set_shown(shown)
         if shown:
             self.charts.prepare(self.session.scenario, self.session.large_text)
 

@@ -10,14 +10,17 @@ import panel as pn
 from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, Range1d
 from bokeh.models.annotations import BoxAnnotation, Label, LabelSet, Span
 
+import sim
 from dashboard.layout import side_by_side
 from dashboard.session import Session
 from dashboard.view_data import (
+    axis_x,
     event_marks,
     log_rows,
     stamp_x,
     tension_bands,
     timeline_data,
+    timeline_rows,
     x_values,
 )
 from dashboard.views.common import (
@@ -25,9 +28,13 @@ from dashboard.views.common import (
     View,
     colour,
     esc,
+    html_div,
+    in_page,
     label_chart,
     legend_below,
     new_figure,
+    set_changed,
+    set_html,
     set_text_size,
 )
 
@@ -90,15 +97,19 @@ class TimelineView(View):
         self.figures: list = []
         self.plots = pn.Column(sizing_mode="stretch_width", css_classes=["timeline-charts"])
         self.events_list = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["event-list"])
-        self.log = pn.pane.HTML(
-            "",
+        self.log = html_div(
+            "run-log",
             sizing_mode="stretch_width",
             height=640,
             styles={"overflow-y": "auto", "border": "1px solid #ddd", "padding": "6px"},
-            css_classes=["run-log"],
         )
+        self.drawn: tuple[sim.ArmsControlModel | None, int] = (None, 0)  # the run and rows drawn
         charts = pn.Column(self.plots, self.events_list, sizing_mode="stretch_width")
-        log = pn.Column("### Log (newest first)", self.log, sizing_mode="stretch_width")
+        log = pn.Column(
+            "### Log (newest first)",
+            in_page(self.log, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
         self.panel = side_by_side(charts, log, basis=("520px", "320px"))
         session.param.watch(self.refresh, ["version", "large_text"])
         self.update()
@@ -110,6 +121,7 @@ class TimelineView(View):
         xs = x_values(m)
         x_range = Range1d(start=xs[0], end=xs[-1])
         self.source = ColumnDataSource(timeline_data(m))
+        self.drawn = (m, timeline_rows(m))
         names = [s.name for s in m.states]
         self.forces = new_figure(
             "Forces and treaty caps",
@@ -258,12 +270,29 @@ class TimelineView(View):
             self.key = key
             self._build()
         else:
-            self.source.data = timeline_data(m)
-        x_now = x_values(m)[m.step_index]
+            self._draw_rows(m)
+        x_now = float(axis_x(m)[m.step_index])
         for span in self.now:
-            span.location = x_now
+            set_changed(span, location=x_now)
         label = s.settings_label()
         for fig in self.figures:
             label_chart(fig, label)
-        self.log.object = log_html(log_rows(m))
+        set_html(self.log, log_html(log_rows(m)))
         set_text_size(self.figures, [self.log, self.events_list], s.large_text)
+
+    def _draw_rows(self, m: sim.ArmsControlModel) -> None:
+        """The time plots' data: a step of the run drawn sends only its new row (``stream``);
+        another run (a reset, a rewind, new settings) replaces the data."""
+        drawn, rows = self.drawn
+        now = timeline_rows(m)
+        if drawn is m and now >= rows:
+            if now > rows:
+                new = timeline_data(
+                    m, start=rows
+                )  # a step's row, as lists: one message, no attachments
+                self.source.stream(
+                    {k: list(v) if isinstance(v, list) else v.tolist() for k, v in new.items()}
+                )
+        else:
+            self.source.data = timeline_data(m)
+        self.drawn = (m, now)

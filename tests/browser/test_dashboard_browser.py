@@ -308,9 +308,28 @@ LAYOUT_JS = """() => {
 }"""
 
 
-def layout_problems(page, where: str) -> list[str]:
-    """What a projector would show wrong: sideways scrolling, controls over one another, charts too narrow."""
+SETTLE_S, SETTLED_WITHIN_S = 0.3, 10.0  # (s) between two looks at a layout; the longest wait for it
+
+
+def settled_layout(page) -> dict:
+    """The page's layout (LAYOUT_JS) once it stops changing: the same at two looks SETTLE_S apart
+    (a tab just opened is redrawn by the server and then laid out by the browser)."""
+    deadline = time.monotonic() + SETTLED_WITHIN_S
+    time.sleep(SETTLE_S)
     got = page.evaluate(LAYOUT_JS)
+    while time.monotonic() < deadline:
+        time.sleep(SETTLE_S)
+        again = page.evaluate(LAYOUT_JS)
+        if again == got:
+            break
+        got = again
+    return got
+
+
+def layout_problems(page, where: str, settled: bool = False) -> list[str]:
+    """What a projector would show wrong: sideways scrolling, controls over one another, charts too
+    narrow (`settled`: once the layout has stopped changing)."""
+    got = settled_layout(page) if settled else page.evaluate(LAYOUT_JS)
     problems = []
     if got["scroll"] > got["width"]:
         problems.append(
@@ -343,10 +362,10 @@ def test_every_tab_fits_a_projector_with_and_without_large_text(browser, server_
                 page.get_by_role("button", name="Projector mode").click()
             for tab in TAB_NAMES:
                 open_tab(page, tab)
-                time.sleep(1.0)  # the tab's redraw and the browser's layout
                 problems += layout_problems(
                     page,
                     f"{size['width']}x{size['height']}, {'large' if large else 'normal'} text, {tab}",
+                    settled=True,
                 )
         assert problems == [], "\n".join(problems)
     finally:
