@@ -232,7 +232,7 @@ async def _updates(pages: list, browsers: int, server_pid: int) -> tuple[dict, d
     for u in updates():
         name = u.name
         before, others = _cpu_seconds(server_pid), _cpu_by_role()
-        results[name] = await asyncio.gather(*(timed(p, u) for p in pages))
+        results[name] = await asyncio.gather(*(timed(p, u, i) for i, p in enumerate(pages)))
         after = _cpu_by_role()
         cpu[name] = {"server per session": (_cpu_seconds(server_pid) - before) / len(pages)}
         if browsers:
@@ -242,8 +242,26 @@ async def _updates(pages: list, browsers: int, server_pid: int) -> tuple[dict, d
     return results, cpu
 
 
-def timed(page, u: Update):
-    return socket_timed(page, u) if isinstance(page, SocketPage) else browser_timed(page, u)
+class UpdateLost(RuntimeError):
+    """An update did not reach one session's page within its patience (`_patience`)."""
+
+
+async def timed(page, u: Update, session: int = 0) -> float:
+    """Seconds for `u` to reach `page` (session number `session`, 0 = the first opened).
+
+    Raises:
+        UpdateLost: the update did not arrive within `_patience(u)` seconds.
+    """
+    from playwright.async_api import TimeoutError as PageTimeout
+
+    try:
+        if isinstance(page, SocketPage):
+            return await socket_timed(page, u)
+        return await browser_timed(page, u)
+    except (TimeoutError, PageTimeout) as exc:
+        raise UpdateLost(
+            f"'{u.name}' did not reach session {session} within {_patience(u):.0f} s"
+        ) from exc
 
 
 async def measure(sessions: int, browsers: int, port: int, server_pid: int) -> dict:
@@ -315,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     proc = start_server(args.port)
     try:
         out = asyncio.run(measure(args.sessions, browsers, args.port, proc.pid))
+    except UpdateLost as lost:
+        print(f"NOT met: {lost}; nothing recorded", file=sys.stderr)
+        return 1
     finally:
         stop_server(proc)
     out["load_before"], out["load_after"] = list(load_before), list(os.getloadavg())
