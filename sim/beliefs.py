@@ -30,8 +30,10 @@ import numpy as np
 from sim.bargaining import accepts, best_hope, targets
 from sim.private_values import BELIEF_PARTICLES, Draws
 
-# Particle answers a pool keeps for later runs (each some 100 kB over 20 offers): about 3 in 4 are found there.
-ANSWERS_KEPT = 64
+# Particle answers a pool keeps for later runs (each some 100 kB over 20 offers). 16 costs about
+# 5% more CPU per run of new_start_2021 than 64, but 64 made 32 compiled scenarios (a sweep, a
+# class moving sliders) hold about 300 MB more.
+ANSWERS_KEPT = 16
 TREMBLE = (
     0.05  # chance that a state that would accept an offer refuses it anyway (a trembling hand)
 )
