@@ -146,11 +146,11 @@ def _file_chain(path: Path) -> tuple[tuple[str, int, int], ...]:
     for _ in range(MAX_EXTENDS + 1):
         try:
             st = os.stat(path)
-            text = path.read_text(encoding="utf-8", errors="replace")
+            stamp = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+            parent = _PARENTS[stamp] if stamp in _PARENTS else _parent_line(path, stamp)
         except OSError:
             break  # loading will report it
-        out.append((str(path.resolve()), st.st_mtime_ns, st.st_size))
-        parent = EXTENDS_LINE.search(text)
+        out.append(stamp)
         if parent is None:
             break
         try:
@@ -158,6 +158,20 @@ def _file_chain(path: Path) -> tuple[tuple[str, int, int], ...]:
         except (ScenarioError, ValueError):
             break  # loading will report it
     return tuple(out)
+
+
+# The `extends:` line of each scenario file as it was when read, by (file, mtime_ns, size).
+_PARENTS: dict[tuple[str, int, int], re.Match | None] = {}
+
+
+def _parent_line(path: Path, stamp: tuple[str, int, int]) -> re.Match | None:
+    """The file's `extends:` line (None without one), remembered under its stamp so that an
+    unchanged file is not read again."""
+    parent = EXTENDS_LINE.search(path.read_text(encoding="utf-8", errors="replace"))
+    if len(_PARENTS) >= CACHE_SIZE:
+        _PARENTS.clear()
+    _PARENTS[stamp] = parent
+    return parent
 
 
 def _remember(key: tuple, scenario: Scenario) -> Scenario:
@@ -200,3 +214,4 @@ def cached_scenario(
 def clear_cache() -> None:
     """Forget every cached scenario."""
     _CACHE.clear()
+    _PARENTS.clear()
