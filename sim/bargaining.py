@@ -122,18 +122,20 @@ def choose_offer(
         shortfall: (offers,) its expected shortfall of the others below their targets (utility, >= 0),
             or a function that works it out (called only when no offer is expected to be accepted).
     """
-    cand = ok & (value >= goal - TOLERANCE)
-    if not cand.any():
+    idx = (ok & (value >= goal - TOLERANCE)).nonzero()[0]
+    if not idx.size:
         return None
-    idx = cand.nonzero()[0]
     p = accept[idx]
     if p.max() <= 0.0:
         short = (shortfall() if callable(shortfall) else shortfall)[idx]
         return int(idx[(short <= short.min() + TOLERANCE).nonzero()[0][0]])
-    score = p * (value[idx] - goal)
+    mine = value[idx]
+    score = p * (mine - goal)
     best = (score >= score.max() - TOLERANCE).nonzero()[0]
+    if best.size == 1:  # no tie to break
+        return int(idx[best[0]])
     likeliest = best[(p[best] >= p[best].max() - TOLERANCE).nonzero()[0]]
-    return int(idx[likeliest[value[idx][likeliest].argmax()]])
+    return int(idx[likeliest[mine[likeliest].argmax()]])
 
 
 def accepts(value: np.ndarray, goal) -> np.ndarray:

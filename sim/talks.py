@@ -156,16 +156,13 @@ class Talks:
         own = m.space.party & np.isfinite(values)
         u_max = best_hope(values.T, own.T).tolist()
         progress = self.progress() if progress is None else progress
-        floors = np.array([s.reservation + s.hardening * m.tension for s in m.states])
+        floors = [s.reservation + s.hardening * m.tension for s in m.states]
         out = np.array(
-            [
-                target(u, f, progress, s.concession)
-                for u, f, s in zip(u_max, floors.tolist(), m.states)
-            ]
+            [target(u, f, progress, s.concession) for u, f, s in zip(u_max, floors, m.states)]
         )
         tactic = [s.index for s in m.states if s.spec.bargaining.tactic == "backward_induction"]
         if tactic:
-            out[tactic] = self._induction_targets(values, floors)[tactic]
+            out[tactic] = self._induction_targets(values, np.array(floors))[tactic]
         return out
 
     def _induction_targets(self, values: np.ndarray, floors: np.ndarray) -> np.ndarray:
