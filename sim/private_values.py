@@ -133,8 +133,12 @@ class Draws:
         self._tables: dict[
             tuple, tuple[np.ndarray, np.ndarray]
         ] = {}  # (first, last draw) -> tables
-        # the particles' answers last worked out, shared by every run (see sim.beliefs.answers_now)
+        # the particles' answers worked out, shared by every run (see sim.beliefs.answers_now):
+        # the answers by their key, least recently used first; how often each was found again
+        # since it was kept (halved now and then); how many were worked out
         self.kept_answers: OrderedDict[tuple, object] = OrderedDict()
+        self.answer_hits: dict[tuple, int] = {}
+        self.answers_made = 0
         self.threshold = None
         if spec.ratification is not None:
             self.threshold = np.sort(priors.draw(spec.ratification.threshold, rng, self.size))
