@@ -206,7 +206,7 @@ class Draws:
             tension,
             exposure_to_distrust,
         )
-        out = fixed + risk
+        out = np.add(risk, fixed, out=risk)  # fixed + risk, in the array cheating_risk made
         if self.partial:
             out[:, self.not_party] = 0.0
         return out

@@ -101,7 +101,7 @@ class State(Agent):
     def active_red_lines(self) -> tuple[bool, ...]:
         """Which of its red lines hold now: each from its own date (the date of its source)."""
         now = self.model.now
-        return tuple(since is None or since <= now for since in self._since)
+        return tuple([since is None or since <= now for since in self._since])
 
     def crossed_red_line(
         self, offer: int, active: tuple[bool, ...] | None = None
