@@ -303,7 +303,8 @@ class ArmsControlModel(Model):
             if move == D and cap == math.inf:
                 v += s.spec.build_rate * dt  # a cheater no cap binds builds in the open as well
             new.append(v)
-        total_before, total_after = x.sum(), np.array(new).sum()
+        # Python floats (numpy's sums, the same numbers): tension and what it feeds stay plain numbers
+        total_before, total_after = float(x.sum()), float(np.array(new).sum())
         if total_before > 0 and dt > 0:
             self.step_inputs.growth_per_year = (total_after - total_before) / total_before / dt
         for s, v in zip(states, new):
