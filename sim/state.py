@@ -155,8 +155,9 @@ class State(Agent):
     # ------------------------------------------------------------------ compliance
     def min_trust(self) -> float:
         """Its lowest trust in any rival."""
-        t, i = self.trust.tolist(), self.index  # Python floats: one conversion, not one per rival
-        return min(t[:i] + t[i + 1 :])
+        t = self.trust.tolist()  # Python floats: one conversion, not one per rival
+        del t[self.index]
+        return min(t)
 
     def compliance_view(self, detection: float) -> ComplianceView:
         """What it knows when it chooses to comply or cheat this step (its own true values).
