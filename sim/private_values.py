@@ -363,7 +363,9 @@ class Realised:
             self._penalties[key] = stacked if stacked.any() else None
         penalty = self._penalties[key]
         if penalty is not None:
-            out = np.where(self.not_party, 0.0, out - penalty)
+            out = out - penalty
+            if self.partial:
+                out[self.not_party] = 0.0
         return out
 
     def terms(self, k: int, i: int, trust_row: np.ndarray, tension: float) -> dict[str, float]:
