@@ -102,7 +102,8 @@ class Answers:
         u = draws.utilities(rows, tension, exposure_to_distrust)
         value = draws.decision_values(rows, u, active)
         floor = draws.reservation[rows] + draws.hardening[rows] * tension
-        goal = targets(best_hope(value, own), floor, progress, draws.concession[rows])
+        asked = draws.still_asked(rows, progress)
+        goal = targets(best_hope(value, own), floor, progress, draws.concession[rows], asked)
         self._fill(value, goal, own)
 
     @classmethod

@@ -33,6 +33,7 @@ import numpy as np
 
 from sim import priors
 from sim.agenda import TERM_NAMES, OfferSpace, cheating_risk, discounted_years, red_line_crossings
+from sim.bargaining import still_asked
 from sim.scenario import Bargaining, Compliance, RedLine, StateSpec, Utility
 
 POOL_SIZE = 1024  # draws that stand for a state's prior
@@ -127,6 +128,7 @@ class Draws:
             v["compliance.trust_threshold"]
         ).tolist()  # a security seeker's, sorted for its chance of building
         self._greedy: dict[float, float] = {}  # detection -> a greedy state's chance of cheating
+        self._asked: dict[tuple, np.ndarray] = {}  # (first, last draw, progress) -> still_asked
         self._penalties: dict[
             tuple, np.ndarray
         ] = {}  # (first, last draw, active red lines) -> audience costs
@@ -240,6 +242,15 @@ class Draws:
         if self.threshold is None:
             return np.ones_like(utility)
         return np.searchsorted(self.threshold, utility, side="right") / len(self.threshold)
+
+    def still_asked(self, rows: slice, progress: float) -> np.ndarray:
+        """(rows,) the share of the gap above its reservation each draw still asks for at this progress
+        (:func:`sim.bargaining.still_asked`), kept per progress: runs reach the same ones step by step."""
+        key = (rows.start, rows.stop, progress)
+        found = self._asked.get(key)
+        if found is None:
+            found = self._asked[key] = still_asked(progress, self.concession[rows])
+        return found
 
     def greedy_cheat_chance(self, detection: float) -> float:
         """Chance, under the prior, that a greedy state of this kind cheats under a regime of this detection (0-1).
