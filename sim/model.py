@@ -317,19 +317,21 @@ class ArmsControlModel(Model):
         chances = [self._chances_within(d, f, dt) for d, f in watch]
         any_alarm = False
         for s in self.states:
-            seen, i, trust = C, s.index, s.trust
+            seen, i, trust, mine = C, s.index, s.trust, moves[s.index]
             for j, other in enumerate(self.states):
                 if j == i:
                     continue
-                s.score += table[(moves[i], moves[j])]
-                detection, false_alarm = chances[j]
+                theirs = moves[j]
+                s.score += table[mine, theirs]
                 key = (i, j)
-                if moves[j] == D and key in known:
-                    seen = D  # a breach it already knows of goes on: no new evidence
-                    continue
-                if moves[j] == C:
+                if theirs == D:
+                    if key in known:
+                        seen = D  # a breach it already knows of goes on: no new evidence
+                        continue
+                elif theirs == C:
                     known.discard(key)
-                alarm = draw() < (detection if moves[j] == D else false_alarm)
+                detection, false_alarm = chances[j]
+                alarm = draw() < (detection if theirs == D else false_alarm)
                 prior = float(trust[j])
                 likelihoods = self._alarm_likelihoods(other, watch[j][0], detection, false_alarm)
                 if likelihoods is not None:
@@ -340,11 +342,11 @@ class ArmsControlModel(Model):
                 if alarm:
                     seen = D
                     any_alarm = True
-                    if moves[j] == D:
-                        self._known_breach.add(key)
-                    self._report_alarm(s, other, moves[j] == D, prior)
+                    if theirs == D:
+                        known.add(key)
+                    self._report_alarm(s, other, theirs == D, prior)
             s.seen.append(seen)
-        self.step_inputs.all_complied = not any_alarm and all(m == C for m in moves)
+        self.step_inputs.all_complied = not any_alarm and moves.count(C) == len(moves)
 
     def _chances_within(
         self, detection: float, false_alarm: float, years: float
