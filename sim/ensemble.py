@@ -258,6 +258,7 @@ def _run_chunk(
         long += more
         for name in series:
             arrays[name].append(series_values(model, name))
+        model.release()
     return rows, {k: np.vstack(v) if v else np.empty((0, 0)) for k, v in arrays.items()}, long
 
 
@@ -597,6 +598,7 @@ def ensemble(
             long += more
             for name in series:
                 arrays[name].append(series_values(model, name))
+            model.release()
             if progress is not None and ((r + 1) % step == 0 or r + 1 == n):
                 progress(r + 1, n)
         parts[0] = {
