@@ -193,8 +193,10 @@ class ArmsControlModel(Model):
             self._finish()
 
     def _fire_events(self, k: int) -> None:
-        for ev in [*self.compiled.events_by_step.get(k, ()), *self._later_events.pop(k, ())]:
-            self._fire_now(ev)
+        scheduled, later = self.compiled.events_by_step.get(k), self._later_events.pop(k, None)
+        if scheduled or later:  # most steps have none
+            for ev in [*(scheduled or ()), *(later or ())]:
+                self._fire_now(ev)
         for spec in self.scenario.random_events:
             draw_random(self, spec, self.dt)
 

@@ -311,6 +311,15 @@ def greedy_cheat_table(draws: list[Draws], detection: np.ndarray) -> np.ndarray:
     return out
 
 
+def _columns(vectors: list[np.ndarray]) -> np.ndarray:
+    """(n, k) with the k vectors of length n as its columns: ``np.stack(vectors, axis=1)``
+    without its checks and broadcasting, three times as fast for the few a run gathers."""
+    out = np.empty((len(vectors[0]), len(vectors)), dtype=vectors[0].dtype)
+    for i, v in enumerate(vectors):
+        out[:, i] = v
+    return out
+
+
 class Realised:
     """The true private values of a run's states (one draw each), and what they make of every offer.
 
@@ -324,11 +333,11 @@ class Realised:
 
     def __init__(self, draws: list[Draws], rows: list[int], exposure: np.ndarray):
         self.draws, self.rows, self.exposure = draws, np.asarray(rows), exposure
-        self.fixed = np.stack([d.fixed[r] for d, r in zip(draws, rows)], axis=1)
-        self.annuity = np.stack([d.annuity[r] for d, r in zip(draws, rows)], axis=1)
+        self.fixed = _columns([d.fixed[r] for d, r in zip(draws, rows)])
+        self.annuity = _columns([d.annuity[r] for d, r in zip(draws, rows)])
         self.loss = np.array([d.loss[r] for d, r in zip(draws, rows)])
         self.sensitivity = np.array([d.sensitivity[r] for d, r in zip(draws, rows)])
-        self.not_party = np.stack([d.not_party for d in draws], axis=1)
+        self.not_party = _columns([d.not_party for d in draws])
         self.partial = bool(self.not_party.any())  # some offers leave some state out
         self.ratifying = [i for i, d in enumerate(draws) if d.threshold is not None]
         self._penalties: dict[tuple, np.ndarray | None] = {}

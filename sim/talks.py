@@ -97,10 +97,10 @@ class Talks:
     def bargain(self) -> None:
         """This step's offers and answers (scripted ones first)."""
         m = self.model
-        scripted, self.pending = self.pending, []
         in_talks = self.open and m.now >= self.opens
-        if not in_talks and not scripted:
+        if not in_talks and not self.pending:
             return
+        scripted, self.pending = self.pending, []
         self.refresh()
         rounds = self._rounds() if in_talks else 0
         offer: int | None
