@@ -474,7 +474,7 @@ class ArmsControlModel(Model):
 
         Its parts refer back to the model (the states, talks, treaty and recorder, Mesa's
         agents and wrapped step), so a dropped run waits for the garbage collector, whose
-        passes also walk every other run still waiting: about 6% of an ensemble's CPU.
+        passes also walk every other run still waiting: 4 to 7% of an ensemble's CPU.
         Forgetting what the model holds breaks every such cycle, and reference counting frees
         the run and its parts. Ensembles and sweeps call it once they have a replicate's row
         and series.
