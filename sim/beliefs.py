@@ -165,20 +165,26 @@ def answers_now(
         own.tobytes(),
     )
     kept, hits = draws.kept_answers, draws.answer_hits
-    found = kept.get(key)
-    if found is not None:
-        hits[key] += 1
-        kept.move_to_end(key)
-        return cast(Answers, found)
+    with draws.answers_lock:  # runs in threads (class mode's games) share the pool
+        found = kept.get(key)
+        if found is not None:
+            hits[key] += 1
+            kept.move_to_end(key)
+            return cast(Answers, found)
     made = Answers(draws, rows, tension, exposure_to_distrust, active, progress, own)
-    draws.answers_made += 1
-    if draws.answers_made % HITS_HALVED_EVERY == 0:
-        for k in hits:
-            hits[k] //= 2
-    if len(kept) >= ANSWERS_KEPT:
-        least = min(kept, key=hits.__getitem__)  # the first of the least found: least recently used
-        del kept[least], hits[least]
-    kept[key], hits[key] = made, 0
+    with draws.answers_lock:
+        if key in kept:  # another thread worked out the same answers meanwhile
+            return cast(Answers, kept[key])
+        draws.answers_made += 1
+        if draws.answers_made % HITS_HALVED_EVERY == 0:
+            for k in hits:
+                hits[k] //= 2
+        if len(kept) >= ANSWERS_KEPT:
+            least = min(
+                kept, key=hits.__getitem__
+            )  # the first of the least found: least recently used
+            del kept[least], hits[least]
+        kept[key], hits[key] = made, 0
     return made
 
 

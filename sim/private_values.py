@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import cast
@@ -141,6 +142,7 @@ class Draws:
         self.kept_answers: OrderedDict[tuple, object] = OrderedDict()
         self.answer_hits: dict[tuple, int] = {}
         self.answers_made = 0
+        self.answers_lock = threading.Lock()  # games of class mode run in threads and share them
         self.threshold = None
         if spec.ratification is not None:
             self.threshold = np.sort(priors.draw(spec.ratification.threshold, rng, self.size))

@@ -181,3 +181,40 @@ def test_runs_share_the_particles_answers_and_each_is_what_it_would_be_afresh(mo
     assert len(found) > 0.5 * len(asked) > 100
     pools = [fresh.draws(spec, i) for i, spec in enumerate(fresh.scenario.states)]
     assert all(0 < len(d.kept_answers) == len(d.answer_hits) <= ANSWERS_KEPT for d in pools)
+
+
+def test_runs_in_threads_share_the_particles_answers_safely():
+    """Class mode plays games in threads that share a compiled scenario: its pools' kept answers
+    are read and replaced under a lock, and the runs come out as they do one after another."""
+    import sys
+    import threading
+
+    scenario = sim.load_scenario("new_start_2021")
+
+    def result(compiled, seed):
+        m = sim.ArmsControlModel(compiled, rng=seed).run()
+        return m.outcome.as_dict(), m.recorder.tension.tobytes(), m.recorder.trust.tobytes()
+
+    seeds = range(160)
+    alone = CompiledScenario(scenario)
+    expected = {s: result(alone, s) for s in seeds}
+    shared, got, errors = CompiledScenario(scenario), {}, []
+
+    def play(mine):
+        try:
+            for s in mine:
+                got[s] = result(shared, s)
+        except Exception as exc:  # pragma: no cover - what the test is for
+            errors.append(exc)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=play, args=(seeds[i::8],)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert not errors and got == expected
