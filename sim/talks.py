@@ -92,6 +92,7 @@ class Talks:
         self._progress = 0.0  # concession_progress at the last refresh
         self.last_chance = math.nan
         self._inducting = self._by_induction()
+        self._others = [[j for j in range(n) if j != p] for p in range(n)]  # each proposer's others
 
     # ------------------------------------------------------------------ a step of bargaining
     def bargain(self) -> None:
@@ -234,7 +235,7 @@ class Talks:
     def choose(self, p: int) -> int | None:
         """The offer state p's rules make: the best gamble on what the others accept (:func:`sim.bargaining.choose_offer`)."""
         m = self.model
-        others = [j for j in range(len(m.states)) if j != p]
+        others = self._others[p]
         beliefs, answers = (
             [self.beliefs[p][j] for j in others],
             [self.answers_of(j) for j in others],
