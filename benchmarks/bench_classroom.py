@@ -49,7 +49,7 @@ from pathlib import Path
 from bokeh.client.websocket import WebSocketClientConnectionWrapper
 from tornado.websocket import websocket_connect
 
-from benchmarks.speed_record import between
+from benchmarks.speed_record import add_run, between
 from benchmarks.ws_client import TOKEN, Page, model_changed, walk
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -459,14 +459,8 @@ def report(out: dict) -> str:
 # ---------------------------------------------------------------------- the docs' table
 def record(out: dict) -> None:
     """Add the run (without each student's row) to RESULTS and rewrite the table in PAGE."""
-    runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    runs.append(
-        {
-            **out,
-            "classes": [{k: v for k, v in c.items() if k != "per_student"} for c in out["classes"]],
-        }
-    )
-    RESULTS.write_text(json.dumps(runs, indent=1) + "\n")
+    classes = [{k: v for k, v in c.items() if k != "per_student"} for c in out["classes"]]
+    runs = add_run(RESULTS, {**out, "classes": classes})
     PAGE.write_text(with_table(PAGE.read_text(), runs_table(runs)))
 
 

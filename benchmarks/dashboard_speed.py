@@ -9,12 +9,11 @@ page's table is not the file's. No figure of the table is typed by hand.
 
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks.speed_record import between
+from benchmarks.speed_record import add_run, between, read_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "docs" / "dashboard_speed.json"
@@ -53,13 +52,13 @@ def summary(out: dict) -> dict[str, Any]:
 
 def record(out: dict) -> None:
     """Add a run to the kept runs and rewrite the docs' table."""
-    runs = load_runs() + [summary(out)]
-    RUNS.write_text(json.dumps(runs[-KEEP:], indent=1) + "\n")
+    add_run(RUNS, summary(out), KEEP)
     write_page()
 
 
 def load_runs() -> list[dict]:
-    return json.loads(RUNS.read_text()) if RUNS.exists() else []
+    """The kept runs, oldest first."""
+    return read_runs(RUNS)
 
 
 def write_page() -> None:

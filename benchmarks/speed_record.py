@@ -3,7 +3,7 @@
 ``python -m benchmarks.bench_model --record`` and ``python -m benchmarks.bench_versions
 --record`` add their run to ``docs/model_speed.json`` (with the date, the commit and
 the machine's load) and rewrite the matching table in ``docs/performance.md`` from
-that file; ``tests/test_speed_record.py`` fails when a table and the file disagree.
+that file; ``tests/test_speed.py`` fails when a table and the file disagree.
 """
 
 from __future__ import annotations
@@ -48,16 +48,31 @@ def machine() -> dict:
     }
 
 
+def read_runs(path: Path) -> list[dict]:
+    """The runs recorded in a benchmark's JSON file, oldest first (none if it does not exist)."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def add_run(path: Path, run: dict, keep: int | None = None) -> list[dict]:
+    """Append a run to a benchmark's JSON file, keeping the last `keep` runs (all when None), and
+    return the runs kept. The file is replaced whole, never left half-written."""
+    runs = read_runs(path) + [run]
+    runs = runs[-keep:] if keep else runs
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
+    partial.replace(path)
+    return runs
+
+
 def record(benchmark: str, result: dict) -> None:
     """Add a run of a benchmark to RESULTS and rewrite its table in PAGE."""
-    runs = load()
-    runs.append({"benchmark": benchmark, **machine(), **result})
-    RESULTS.write_text(json.dumps(runs, indent=1) + "\n")
+    runs = add_run(RESULTS, {"benchmark": benchmark, **machine(), **result})
     PAGE.write_text(with_tables(PAGE.read_text(encoding="utf-8"), runs))
 
 
 def load() -> list[dict]:
-    return json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    """Every recorded run of bench_model and bench_versions, oldest first."""
+    return read_runs(RESULTS)
 
 
 def between(page: str, begin: str, end: str, body: str) -> str:

@@ -11,11 +11,10 @@ figure of these tables is typed by hand.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks.speed_record import between, machine
+from benchmarks.speed_record import add_run, between, machine, read_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "docs" / "sweep_speed.json"
@@ -93,7 +92,7 @@ def table(runs: list[dict[str, Any]]) -> str:
 
 def load_runs() -> list[dict[str, Any]]:
     """The kept runs, oldest first."""
-    return json.loads(RUNS.read_text(encoding="utf-8")) if RUNS.exists() else []
+    return read_runs(RUNS)
 
 
 def block(page: Path, runs: list[dict[str, Any]]) -> str:
@@ -110,9 +109,7 @@ def write_pages(runs: list[dict[str, Any]]) -> None:
 
 def record(result: dict[str, Any]) -> None:
     """Add a run of bench_sweep (with its date, commit and load) to the kept runs and rewrite the pages."""
-    runs = (load_runs() + [{**machine(), **result}])[-KEEP:]
-    RUNS.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
-    write_pages(runs)
+    write_pages(add_run(RUNS, {**machine(), **result}, KEEP))
 
 
 if __name__ == "__main__":

@@ -218,3 +218,15 @@ def test_runs_in_threads_share_the_particles_answers_safely():
     finally:
         sys.setswitchinterval(switch)
     assert not errors and got == expected
+
+
+def test_a_benchmark_run_is_added_whole_and_only_the_last_runs_are_kept(tmp_path):
+    """Every recorded benchmark keeps its runs through speed_record.add_run: appended, oldest
+    first, trimmed to the last `keep`, and the file replaced whole (no partial file left)."""
+    path = tmp_path / "runs.json"
+    assert speed_record.read_runs(path) == []
+    for i in range(4):
+        kept = speed_record.add_run(path, {"i": i}, keep=3)
+    assert kept == speed_record.read_runs(path) == [{"i": 1}, {"i": 2}, {"i": 3}]
+    assert speed_record.add_run(path, {"i": 4})[-2:] == [{"i": 3}, {"i": 4}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.json"]

@@ -153,18 +153,21 @@ def page(browser, server_url):
     p.context.close()
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, ignore: tuple = ()) -> None:
     """Save a screenshot the docs use (docs/images/<name>), unless the one there shows the same.
 
     The charts under test carry a fixed date (:data:`SCREENSHOT_DATE`), so a page that has not
     changed gives the same image; what still moves between runs (how many seconds replicates
     took) is a few digits, and an image differing from the docs' in no more than
-    :data:`SAME_IMAGE_SHARE` of its pixels is left as it is.
+    :data:`SAME_IMAGE_SHARE` of its pixels is left as it is. ``ignore`` names locators whose
+    content is new in every run by design (a class's random join code and its QR code): their
+    boxes are left out of the comparison.
     """
     IMAGES.mkdir(parents=True, exist_ok=True)
     path = IMAGES / name
     png = page.screenshot()
-    if not (path.exists() and same_image(path.read_bytes(), png)):
+    boxes = [b for b in (loc.bounding_box() for loc in ignore) if b is not None]
+    if not (path.exists() and same_image(path.read_bytes(), png, boxes)):
         path.write_bytes(png)
 
 
@@ -174,13 +177,19 @@ SAME_IMAGE_SHARE = (
 )
 
 
-def same_image(a: bytes, b: bytes) -> bool:
-    """Whether two PNG images have one size and differ in at most SAME_IMAGE_SHARE of their pixels."""
+def same_image(a: bytes, b: bytes, ignore: list[dict] | None = None) -> bool:
+    """Whether two PNG images have one size and differ in at most SAME_IMAGE_SHARE of their pixels,
+    leaving out the boxes in ``ignore`` (Playwright's bounding boxes, in CSS pixels at scale 1)."""
     import numpy as np
     from PIL import Image
 
     x, y = (np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) for png in (a, b))
     if x.shape != y.shape:
         return False
-    differ = np.any(x != y, axis=-1).mean()
-    return bool(differ <= SAME_IMAGE_SHARE)
+    differ = np.any(x != y, axis=-1)
+    for box in ignore or ():
+        top, left = max(0, int(box["y"])), max(0, int(box["x"]))
+        differ[top : int(box["y"] + box["height"]) + 1, left : int(box["x"] + box["width"]) + 1] = (
+            False
+        )
+    return bool(differ.mean() <= SAME_IMAGE_SHARE)

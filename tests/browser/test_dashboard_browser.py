@@ -166,6 +166,7 @@ def test_play_a_side_to_an_agreement(page):
         in log
     )
     assert "RU: accepts" in log
+    page.get_by_text("The model from the same start").wait_for(timeout=ENSEMBLE_TIMEOUT_MS)
     screenshot(page, "dashboard_play.png")
     question = page.locator(".play-question")
     for _ in range(10):  # history's own offers (16 and 20 Oct 2020) still come: turn them down
