@@ -213,7 +213,9 @@ def cheating_risk(
     (offers,) the exposure weighted by distrust in each rival.
     """
     scale = np.asarray(loss) * (1.0 + np.asarray(sensitivity) * tension)
-    return -annuity * scale[..., None] * exposure_to_distrust
+    risk = annuity * scale[..., None]  # one new array, then in place: -(A s e) is (-A) s e exactly
+    risk *= exposure_to_distrust
+    return np.negative(risk, out=risk)
 
 
 def red_line_crossings(space: OfferSpace, rl: RedLine) -> tuple[np.ndarray, str]:

@@ -69,23 +69,34 @@ def concession_progress(
     return min(max(elapsed_years / horizon_years, 0.0), 1.0)
 
 
+def still_asked(progress: float, concession):
+    """1 - progress ** (1 / concession): the share of the gap between its best hope and its
+    reservation that a bargainer still asks for (0-1; a float, or an array for many concessions)."""
+    return 1.0 - progress ** (1.0 / concession)
+
+
 def target(u_max: float, reservation: float, progress: float, concession: float) -> float:
     """Current target utility (utility units): from u_max down to the reservation value."""
     if u_max <= reservation:
         return float(reservation)
-    return float(reservation + (1.0 - progress ** (1.0 / concession)) * (u_max - reservation))
+    return float(reservation + still_asked(progress, concession) * (u_max - reservation))
 
 
 def targets(
-    u_max: np.ndarray, reservation: np.ndarray, progress: float, concession: np.ndarray
+    u_max: np.ndarray,
+    reservation: np.ndarray,
+    progress: float,
+    concession: np.ndarray,
+    asked: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`target` for many at once (one per draw of a state's private values).
 
     A hope at or below the reservation (-inf when nothing is acceptable) gives the
-    reservation itself: the gap to concede is then 0.
+    reservation itself: the gap to concede is then 0. ``asked`` is
+    ``still_asked(progress, concession)``, when the caller has it.
     """
     gap = np.maximum(u_max, reservation) - reservation
-    return reservation + (1.0 - progress ** (1.0 / concession)) * gap
+    return reservation + (still_asked(progress, concession) if asked is None else asked) * gap
 
 
 def best_hope(values: np.ndarray, own: np.ndarray) -> np.ndarray:
@@ -122,18 +133,20 @@ def choose_offer(
         shortfall: (offers,) its expected shortfall of the others below their targets (utility, >= 0),
             or a function that works it out (called only when no offer is expected to be accepted).
     """
-    cand = ok & (value >= goal - TOLERANCE)
-    if not cand.any():
+    idx = (ok & (value >= goal - TOLERANCE)).nonzero()[0]
+    if not idx.size:
         return None
-    idx = cand.nonzero()[0]
     p = accept[idx]
     if p.max() <= 0.0:
         short = (shortfall() if callable(shortfall) else shortfall)[idx]
         return int(idx[(short <= short.min() + TOLERANCE).nonzero()[0][0]])
-    score = p * (value[idx] - goal)
+    mine = value[idx]
+    score = p * (mine - goal)
     best = (score >= score.max() - TOLERANCE).nonzero()[0]
+    if best.size == 1:  # no tie to break
+        return int(idx[best[0]])
     likeliest = best[(p[best] >= p[best].max() - TOLERANCE).nonzero()[0]]
-    return int(idx[likeliest[value[idx][likeliest].argmax()]])
+    return int(idx[likeliest[mine[likeliest].argmax()]])
 
 
 def accepts(value: np.ndarray, goal) -> np.ndarray:

@@ -30,10 +30,13 @@ import numpy as np
 from sim.bargaining import accepts, best_hope, targets
 from sim.private_values import BELIEF_PARTICLES, Draws
 
-# Particle answers a pool keeps for later runs (each some 100 kB over 20 offers). 16 costs about
-# 5% more CPU per run of new_start_2021 than 64, but 64 made 32 compiled scenarios (a sweep, a
-# class moving sliders) hold about 300 MB more.
+# Particle answers a pool keeps for later runs (each some 100 kB over 20 offers). 64 made 32
+# compiled scenarios (a sweep, a class moving sliders) hold about 300 MB more than 16; keeping the
+# most used rather than the last 16 finds as many again as keeping the last 64 did.
 ANSWERS_KEPT = 16
+# Every this many answers worked out, a pool halves the count of times each kept one was found,
+# so that answers used often long ago give way to those used often now.
+HITS_HALVED_EVERY = 64
 TREMBLE = (
     0.05  # chance that a state that would accept an offer refuses it anyway (a trembling hand)
 )
@@ -99,7 +102,8 @@ class Answers:
         u = draws.utilities(rows, tension, exposure_to_distrust)
         value = draws.decision_values(rows, u, active)
         floor = draws.reservation[rows] + draws.hardening[rows] * tension
-        goal = targets(best_hope(value, own), floor, progress, draws.concession[rows])
+        asked = draws.still_asked(rows, progress)
+        goal = targets(best_hope(value, own), floor, progress, draws.concession[rows], asked)
         self._fill(value, goal, own)
 
     @classmethod
@@ -145,8 +149,11 @@ def answers_now(
 
     The answers depend on nothing but these arguments, and runs of a scenario go through
     the same ones again and again (every run starts at the same tension and trust, and
-    most steps change neither), so the pool keeps the last ``ANSWERS_KEPT`` it worked out,
-    keyed by their exact values; a run only reads them (an Answers is never changed).
+    most steps change neither), so the pool keeps ``ANSWERS_KEPT`` of those it worked out,
+    keyed by their exact values; a run only reads them (an Answers is never changed). When
+    it is full, a new one takes the place of the one found again least often (of those, the
+    least recently used): the answers of the first steps, which every run asks for, stay,
+    while those of a single run's late steps replace each other.
     """
     key = (
         rows.start,
@@ -157,14 +164,27 @@ def answers_now(
         float(progress).hex(),
         own.tobytes(),
     )
-    kept = draws.kept_answers
-    found = kept.get(key)
-    if found is not None:
-        kept.move_to_end(key)
-        return cast(Answers, found)
-    made = kept[key] = Answers(draws, rows, tension, exposure_to_distrust, active, progress, own)
-    if len(kept) > ANSWERS_KEPT:
-        kept.popitem(last=False)
+    kept, hits = draws.kept_answers, draws.answer_hits
+    with draws.answers_lock:  # runs in threads (class mode's games) share the pool
+        found = kept.get(key)
+        if found is not None:
+            hits[key] += 1
+            kept.move_to_end(key)
+            return cast(Answers, found)
+    made = Answers(draws, rows, tension, exposure_to_distrust, active, progress, own)
+    with draws.answers_lock:
+        if key in kept:  # another thread worked out the same answers meanwhile
+            return cast(Answers, kept[key])
+        draws.answers_made += 1
+        if draws.answers_made % HITS_HALVED_EVERY == 0:
+            for k in hits:
+                hits[k] //= 2
+        if len(kept) >= ANSWERS_KEPT:
+            least = min(
+                kept, key=hits.__getitem__
+            )  # the first of the least found: least recently used
+            del kept[least], hits[least]
+        kept[key], hits[key] = made, 0
     return made
 
 

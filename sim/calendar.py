@@ -49,6 +49,7 @@ class Calendar:
         years: (N+1,) time since the start (years).
         step_years: (N+1,) length of the step ending at each index (years; 0 at index 0).
         labels: (N+1,) the date (YYYY-MM-DD) or "turn k" of each index.
+        stamp_at, years_of_step: stamps and step_years as lists of Python numbers (what a step reads).
     """
 
     def __init__(self, spec: CalendarSpec):
@@ -80,6 +81,8 @@ class Calendar:
         else:
             # from whole days, so that equal steps have exactly equal lengths
             self.step_years = np.diff(self.stamps, prepend=self.stamps[0]) / DAYS_PER_YEAR
+        self.stamp_at: list[int] = self.stamps.tolist()
+        self.years_of_step: list[float] = self.step_years.tolist()
 
     @staticmethod
     def _dates(spec: CalendarSpec) -> list[dt.date]:
@@ -123,4 +126,4 @@ class Calendar:
         """Time of a stamp since the start (years)."""
         if self.dateless:
             return stamp * self.spec.turn_years
-        return (stamp - self.stamps[0]) / DAYS_PER_YEAR
+        return (stamp - self.stamp_at[0]) / DAYS_PER_YEAR

@@ -44,6 +44,7 @@ class State(Agent):
         self.index = index
         self.spec = spec  # shared, never mutated: a leadership change builds a new spec
         self.type = self._draw_type(spec)
+        self._view: CheckedView | None = None  # see compliance_view
         self._draw_values()
         self.forces = float(spec.forces)
         self.trust = self._initial_trust(spec, model.scenario.state_names)
@@ -60,6 +61,7 @@ class State(Agent):
 
     def _draw_values(self) -> None:
         """Its true private values: one draw of its spec's pool, picked by the run's generator (none drawn without priors)."""
+        self._view = None  # its compliance view holds the values drawn before
         self.draws = d = self.model.compiled.draws(self.spec, self.index)
         self.row = r = int(self.model.rng.integers(d.size)) if d.size > 1 else 0
         v = d.values
@@ -99,7 +101,7 @@ class State(Agent):
     def active_red_lines(self) -> tuple[bool, ...]:
         """Which of its red lines hold now: each from its own date (the date of its source)."""
         now = self.model.now
-        return tuple(since is None or since <= now for since in self._since)
+        return tuple([since is None or since <= now for since in self._since])
 
     def crossed_red_line(
         self, offer: int, active: tuple[bool, ...] | None = None
@@ -145,7 +147,7 @@ class State(Agent):
         self.spec, said = self.model.compiled.changed_spec(self.spec, changes)
         self._draw_values()
         if changes.type is not None:
-            self.type = changes.type
+            self.type, self._view = changes.type, None
         if changes.strategy is not None:
             self.strategy = self._make_strategy()
         return list(said)
@@ -153,22 +155,33 @@ class State(Agent):
     # ------------------------------------------------------------------ compliance
     def min_trust(self) -> float:
         """Its lowest trust in any rival."""
-        t, i = self.trust.tolist(), self.index  # Python floats: one conversion, not one per rival
-        return min(t[:i] + t[i + 1 :])
+        t = self.trust.tolist()  # Python floats: one conversion, not one per rival
+        del t[self.index]
+        return min(t)
 
     def compliance_view(self, detection: float) -> ComplianceView:
-        """What it knows when it chooses to comply or cheat this step (its own true values)."""
-        m = self.model.scenario.compliance.payoffs
-        return CheckedView(
-            own=self.moves,
-            seen=self.seen,
-            rng=self.model.rng,
-            state_type=self.type,
-            trust=self.min_trust(),
-            detection=detection,
-            cheat_gain=self.cheat_gain,
-            cooperation_value=self.cooperation_value,
-            discount=self.discount,
-            trust_threshold=self.trust_threshold,
-            payoffs=(m.T, m.R, m.P, m.S),
-        )
+        """What it knows when it chooses to comply or cheat this step (its own true values).
+
+        The state keeps one view, made again when its values or type change (a leadership
+        change); each step sets what moves, its trust and the regime's detection (its moves and
+        what it saw are the lists it keeps). A strategy reads the view when called and keeps none.
+        """
+        view = self._view
+        if view is None:
+            m = self.model.scenario.compliance.payoffs
+            view = self._view = CheckedView(
+                own=self.moves,
+                seen=self.seen,
+                rng=self.model.rng,
+                state_type=self.type,
+                trust=self.min_trust(),
+                detection=detection,
+                cheat_gain=self.cheat_gain,
+                cooperation_value=self.cooperation_value,
+                discount=self.discount,
+                trust_threshold=self.trust_threshold,
+                payoffs=(m.T, m.R, m.P, m.S),
+            )
+        else:
+            view.trust, view.detection = self.min_trust(), detection
+        return view

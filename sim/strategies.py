@@ -101,11 +101,15 @@ __all__ = [
 
 def _is_real(value) -> bool:
     """True for a real number (bool excluded)."""
+    if type(value) is float:  # the usual case, answered without the abstract class's slower check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _check_probability(name: str, value) -> float:
     """Return ``value`` as a float if it is a probability in [0, 1], else raise ValueError."""
+    if type(value) is float and 0.0 <= value <= 1.0:  # the usual case, in one test
+        return value
     if not _is_real(value) or not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be a probability between 0 and 1, got {value!r}")
     return float(value)
@@ -113,6 +117,8 @@ def _check_probability(name: str, value) -> float:
 
 def _check_discount(discount) -> float:
     """Return ``discount`` as a float if it is in [0, 1), else raise ValueError."""
+    if type(discount) is float and 0.0 <= discount < 1.0:  # the usual case, in one test
+        return discount
     if not _is_real(discount) or not 0.0 <= discount < 1.0:
         raise ValueError(f"discount must be at least 0 and below 1 (per year), got {discount!r}")
     return float(discount)

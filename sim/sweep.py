@@ -603,6 +603,7 @@ def run_one(
     out.update(finals)
     if long:
         out["_series"] = long
+    model.release()
     return out
 
 

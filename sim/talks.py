@@ -87,17 +87,21 @@ class Talks:
         self._clock = 0.0
         self._answers: dict[int, Answers] = {}
         self._spread: np.ndarray | None = None  # (S, S) set by refresh()
+        # (offers, states) set by refresh(): the offers each state could make (a party, a finite value)
+        self._may_offer = np.zeros((len(model.space), n), dtype=bool)
         self._progress = 0.0  # concession_progress at the last refresh
         self.last_chance = math.nan
+        self._inducting = self._by_induction()
+        self._others = [[j for j in range(n) if j != p] for p in range(n)]  # each proposer's others
 
     # ------------------------------------------------------------------ a step of bargaining
     def bargain(self) -> None:
         """This step's offers and answers (scripted ones first)."""
         m = self.model
-        scripted, self.pending = self.pending, []
         in_talks = self.open and m.now >= self.opens
-        if not in_talks and not scripted:
+        if not in_talks and not self.pending:
             return
+        scripted, self.pending = self.pending, []
         self.refresh()
         rounds = self._rounds() if in_talks else 0
         offer: int | None
@@ -140,7 +144,8 @@ class Talks:
         self.active = [s.active_red_lines() for s in m.states]
         m.values = m.utility.values(m.utilities, self.active)
         self._progress = self.progress()
-        self.targets = m.targets = self.current_targets(m.values, self._progress)
+        self._may_offer = m.space.party & np.isfinite(m.values)
+        self.targets = m.targets = self.current_targets(m.values, self._progress, self._may_offer)
         self._answers.clear()
 
     def progress(self) -> float:
@@ -150,22 +155,26 @@ class Talks:
             elapsed, self._horizon_years, self.spec.deadline_kind, self.spec.hazard_per_year
         )
 
-    def current_targets(self, values: np.ndarray, progress: float | None = None) -> np.ndarray:
-        """Each state's target utility now (see :mod:`sim.bargaining`); ``progress`` is :meth:`progress`, when known."""
+    def current_targets(
+        self, values: np.ndarray, progress: float | None = None, own: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Each state's target utility now (see :mod:`sim.bargaining`).
+
+        ``progress`` is :meth:`progress`, and ``own`` the offers each state is a party to and
+        values finitely (offers, states), when the caller has them.
+        """
         m = self.model
-        own = m.space.party & np.isfinite(values)
+        if own is None:
+            own = m.space.party & np.isfinite(values)
         u_max = best_hope(values.T, own.T).tolist()
         progress = self.progress() if progress is None else progress
-        floors = np.array([s.reservation + s.hardening * m.tension for s in m.states])
+        floors = [s.reservation + s.hardening * m.tension for s in m.states]
         out = np.array(
-            [
-                target(u, f, progress, s.concession)
-                for u, f, s in zip(u_max, floors.tolist(), m.states)
-            ]
+            [target(u, f, progress, s.concession) for u, f, s in zip(u_max, floors, m.states)]
         )
-        tactic = [s.index for s in m.states if s.spec.bargaining.tactic == "backward_induction"]
+        tactic = self._inducting
         if tactic:
-            out[tactic] = self._induction_targets(values, floors)[tactic]
+            out[tactic] = self._induction_targets(values, np.array(floors))[tactic]
         return out
 
     def _induction_targets(self, values: np.ndarray, floors: np.ndarray) -> np.ndarray:
@@ -226,13 +235,13 @@ class Talks:
     def choose(self, p: int) -> int | None:
         """The offer state p's rules make: the best gamble on what the others accept (:func:`sim.bargaining.choose_offer`)."""
         m = self.model
-        others = [j for j in range(len(m.states)) if j != p]
+        others = self._others[p]
         beliefs, answers = (
             [self.beliefs[p][j] for j in others],
             [self.answers_of(j) for j in others],
         )
         chance = chance_all_accept(beliefs, answers)
-        ok = m.space.party[:, p] & np.isfinite(m.values[:, p])
+        ok = self._may_offer[:, p]  # a party to the offer, and not behind its own wall
         offer = choose_offer(
             m.values[:, p],
             self.targets[p],
@@ -373,6 +382,13 @@ class Talks:
         for i, beliefs in self.beliefs.items():
             if i != j:
                 beliefs[j].reset(self.model.states[j].draws)
+        self._inducting = self._by_induction()  # its tactic may have changed too
+
+    def _by_induction(self) -> list[int]:
+        """The states whose tactic is backward induction (their specs say so)."""
+        return [
+            s.index for s in self.model.states if s.spec.bargaining.tactic == "backward_induction"
+        ]
 
     # ------------------------------------------------------------------ the deadline
     def deadline_due(self, due: Callable[[int], bool], passed_only: bool) -> None:

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -248,6 +249,19 @@ class Treaty:
         if not (self.ultimatums or self.votes or self.notices or self.in_force):
             m.talks.deadline_due(due, passed_only)  # no treaty date can fall due
             return
+        if self.ultimatums or self.votes or self.notices:
+            self._parties_dates_due(due)
+        if self.in_force and self.expires is not None and due(self.expires):
+            self._end(
+                "expired",
+                self.expires,
+                None,
+                f"{self.name} expires" + (" without agreement." if self.agreement is None else "."),
+            )
+        m.talks.deadline_due(due, passed_only)
+
+    def _parties_dates_due(self, due: Callable[[int], bool]) -> None:
+        """The ultimatums, ratification votes and withdrawals that fall due, in that order."""
         for item in [u for u in self.ultimatums if due(u[0])]:
             self.ultimatums.remove(item)
             self._ultimatum_due(*item)
@@ -257,14 +271,6 @@ class Treaty:
         for i, when in sorted(self.notices.items(), key=lambda kv: kv[1]):
             if self.in_force and i in self.notices and due(when):
                 self._withdrawal_takes_effect(i, when)
-        if self.in_force and self.expires is not None and due(self.expires):
-            self._end(
-                "expired",
-                self.expires,
-                None,
-                f"{self.name} expires" + (" without agreement." if self.agreement is None else "."),
-            )
-        m.talks.deadline_due(due, passed_only)
 
     def _withdrawal_takes_effect(self, i: int, when: int) -> None:
         m = self.model
