@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import gc
 import hashlib
+import json
 import math
 import multiprocessing
 import os
@@ -45,6 +46,7 @@ import pandas as pd
 from sim import limits
 from sim.callable_module import make_callable
 from sim.compiled import CompiledScenario, compile_scenario
+from sim.loading import resolve_scenario
 from sim.model import ArmsControlModel
 from sim.outcomes import CATEGORIES
 from sim.reporters import AGREED_TERMS, Reporters, agreed_terms, long_frame
@@ -206,7 +208,9 @@ class Shipped:
 
     A worker compiles the scenario (its offer space, its pools of private values and their
     utility tables) at the first chunk that brings it, and reuses that for every later chunk
-    and ensemble of the same scenario; a worker forked after :func:`ship` inherits it.
+    and ensemble of the same scenario; a worker forked after :func:`ship` inherits it. A
+    sweep's variants (the scenario with a point's overrides) are kept the same way, so the runs
+    of one point share their compiled form, and what their beliefs work out, across chunks.
     """
 
     key: str
@@ -218,6 +222,23 @@ class Shipped:
         if hit is None:
             hit = _keep(self.key, compile_scenario(pickle.loads(self.blob)))
         _COMPILED.move_to_end(self.key)
+        return hit
+
+    def variant(self, overrides: dict[str, Any]) -> CompiledScenario:
+        """The scenario with these {dotted.path: value} overrides, compiled in this process at most
+        once per (key, overrides) while kept.
+
+        Raises:
+            ScenarioError: for an override the scenario refuses, located.
+        """
+        if not overrides:
+            return self.compiled()
+        key = f"{self.key}|{json.dumps(overrides, sort_keys=True, default=repr)}"
+        hit = _COMPILED.get(key)
+        if hit is None:
+            base = self.compiled().scenario
+            hit = _keep(key, compile_scenario(resolve_scenario(base, overrides)))
+        _COMPILED.move_to_end(key)
         return hit
 
 

@@ -80,13 +80,16 @@ from pydantic import (
 
 from sim import limits
 from sim.callable_module import make_callable
+from sim.compiled import CompiledScenario
 from sim.ensemble import (
+    Shipped,
     default_workers,
     outcome_row,
     pool_context,
     replicate_seed,
     series_names,
     series_values,
+    ship,
     simulate,
     worker_init,
 )
@@ -102,6 +105,7 @@ from sim.reporters import (
     long_frame,
     series_rows,
 )
+from sim.runner import cached_scenario
 from sim.sampling import SampleSpec
 from sim.scenario import Scenario
 
@@ -485,7 +489,7 @@ def prepare(spec: SweepSpec, file: str, data: Any) -> tuple[Scenario, list[str]]
     Returns the base scenario (fixed overrides applied) and the recorded series names.
     """
     try:
-        base = resolve_scenario(_scenario_ref(spec, file), spec.overrides)
+        base = cached_scenario(_scenario_ref(spec, file), spec.overrides)
     except ScenarioError as exc:
         if exc.file and exc.file.startswith("--set "):
             key = exc.file[len("--set ") :]
@@ -577,7 +581,7 @@ def _check_sample(spec: SweepSpec, base: Scenario, file: str, data: Any) -> None
 
 # ---------------------------------------------------------------------------- running a chunk
 def run_one(
-    scenario: Scenario,
+    scenario: Scenario | CompiledScenario,
     seed: int,
     metrics: Metrics,
     reporters: Reporters | None = None,
@@ -608,13 +612,13 @@ def run_one(
 
 
 def run_chunk(
-    spec: SweepSpec, base: Scenario, start: int, stop: int, dry_run: bool = False
+    spec: SweepSpec, shipped: Shipped, start: int, stop: int, dry_run: bool = False
 ) -> list[dict[str, Any]]:
-    """Rows of runs start..stop-1 (a worker's job). A failing run gives a row with its error."""
+    """Rows of runs start..stop-1 (a worker's job) of the base scenario `shipped` (fixed overrides
+    applied). A failing run gives a row with its error."""
     rows: list[dict[str, Any]] = []
-    cache: dict[int, Scenario] = {}
     reporters = (
-        Reporters(spec.metrics.reporter_spec(), base)
+        Reporters(spec.metrics.reporter_spec(), shipped.compiled().scenario)
         if spec.metrics.reporters and not dry_run
         else None
     )
@@ -634,10 +638,7 @@ def run_chunk(
             rows.append(row)
             continue
         try:
-            if c not in cache:
-                cache.clear()
-                cache[c] = resolve_scenario(base, combo) if combo else base
-            row.update(run_one(cache[c], seed, spec.metrics, reporters, i))
+            row.update(run_one(shipped.variant(combo), seed, spec.metrics, reporters, i))
         except Exception as exc:  # noqa: BLE001 - a failing run is recorded, and the sweep goes on
             row["error"] = f"{type(exc).__name__}: {exc}"
         rows.append(row)
@@ -896,9 +897,10 @@ def sweep(
             own = _dask_client(scheduler)
             executor, alive = own.get_executor(), _has_workers(own, scheduler)
         n_workers = workers or default_workers()
+        shipped = ship(base)  # before the pool, whose forked workers inherit its compiled form
         if executor is None and n_workers == 1:
             for k in todo:
-                finished(k, run_chunk(spec, base, k * chunk, k * chunk + sizes[k], dry_run))
+                finished(k, run_chunk(spec, shipped, k * chunk, k * chunk + sizes[k], dry_run))
         else:
             if executor is None:
                 own = executor = ProcessPoolExecutor(
@@ -910,7 +912,7 @@ def sweep(
             _drive(
                 executor,
                 todo,
-                lambda k: (run_chunk, spec, base, k * chunk, k * chunk + sizes[k], dry_run),
+                lambda k: (run_chunk, spec, shipped, k * chunk, k * chunk + sizes[k], dry_run),
                 finished,
                 INFLIGHT_PER_WORKER * n_workers,
                 alive,

@@ -218,7 +218,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     real = SWEEP_MODULE.run_one
 
     def sometimes(scenario, seed, metrics, *more):
-        if scenario.tension.initial == 0.4:
+        if scenario.scenario.tension.initial == 0.4:  # the compiled scenario of the point
             raise RuntimeError("the model broke")
         return real(scenario, seed, metrics, *more)
 
@@ -439,3 +439,21 @@ def test_a_reporter_that_names_nothing_is_located(tmp_path, name, words):
         sweep(path, workers=1, progress=False)
     assert (err.value.line, err.value.field) == (5, f"metrics.reporters.{name}")
     assert words in err.value.message
+
+
+def test_a_point_is_compiled_once_for_all_its_chunks(tmp_path, monkeypatch):
+    """The runs of one point of the design share one compiled scenario (and what its beliefs
+    work out) across chunks: a process compiles the base once and each point once, however
+    many chunks the point is cut into."""
+    from collections import OrderedDict
+
+    ensemble_module = sys.modules["sim.ensemble"]
+    monkeypatch.setattr(ensemble_module, "_COMPILED", OrderedDict())
+    compiled = []
+    real = ensemble_module.compile_scenario
+    monkeypatch.setattr(
+        ensemble_module, "compile_scenario", lambda s: compiled.append(s) or real(s)
+    )
+    table = sweep(spec(tmp_path, chunk_size=1), workers=1, progress=False)
+    assert len(table) == 18 and table["error"].isna().all()
+    assert len(compiled) == 1 + 6  # the base, then each of the 6 points, not once per chunk
