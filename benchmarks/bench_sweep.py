@@ -21,6 +21,7 @@ import io
 import os
 import pstats
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "new_start_2021"
 GRID = [0.1, 0.2, 0.3, 0.4, 0.5]  # tension.initial
 ENSEMBLE_N = 1000  # replicates timed by bench_ensemble
+ROUNDS = 3  # timings whose median is reported, where a figure is a median
 
 
 def _spec(out: Path, replicates: int) -> dict:
@@ -80,12 +82,18 @@ def bench_batch_run(replicates: int, tmp: Path) -> tuple[float, float, int]:
 
 
 def bench_workers(replicates: int, tmp: Path) -> tuple[float, float, int]:
-    """(seconds on one worker, seconds on two) for the same sweep."""
+    """(seconds on one worker, seconds on two) for the same sweep: the median of ROUNDS rounds,
+    one worker and two in turn, after a first sweep has read the scenario."""
     from sim.sweep import sweep
 
-    one = _timed(lambda: sweep(_spec(tmp / "w1", replicates), workers=1, progress=False))
-    two = _timed(lambda: sweep(_spec(tmp / "w2", replicates), workers=2, progress=False))
-    return one, two, len(GRID) * replicates
+    sweep(_spec(tmp / "w0", 1), workers=1, progress=False)
+
+    def timed(name: str, workers: int) -> float:
+        return _timed(lambda: sweep(_spec(tmp / name, replicates), workers=workers, progress=False))
+
+    rounds = [(timed(f"w1-{k}", 1), timed(f"w2-{k}", 2)) for k in range(ROUNDS)]
+    one, two = zip(*rounds, strict=True)
+    return statistics.median(one), statistics.median(two), len(GRID) * replicates
 
 
 def bench_dask(replicates: int, tmp: Path) -> tuple[float, float]:
@@ -110,12 +118,15 @@ def bench_dask(replicates: int, tmp: Path) -> tuple[float, float]:
 
 
 def bench_ensemble(n: int = 1000) -> tuple[float, float, float]:
-    """(seconds on one core, first call on two, second call on two: the pool kept warm)."""
+    """(seconds on one core, first call on two, and the median of ROUNDS later calls on two: the
+    pool kept warm)."""
     from sim.ensemble import ensemble
 
     one = _timed(lambda: ensemble(SCENARIO, n=n, seed=0, workers=1))
     cold = _timed(lambda: ensemble(SCENARIO, n=n, seed=0, workers=2))
-    warm = _timed(lambda: ensemble(SCENARIO, n=n, seed=0, workers=2))
+    warm = statistics.median(
+        _timed(lambda: ensemble(SCENARIO, n=n, seed=0, workers=2)) for _ in range(ROUNDS)
+    )
     return one, cold, warm
 
 
