@@ -38,10 +38,10 @@ def test_a_table_shows_the_ratios_of_what_was_measured():
     assert sweep_speed.table([run]).split("\n")[2:] == [
         "| runs per second per core, a sweep of new_start_2021 against `mesa.batch_run` on the"
         " same grid | 300 runs: 420 vs 30 (14.0x) | at least equal |",
-        "| two workers against one (wall time) | 600 runs: 3.60 s vs 2.00 s (1.80x) | at least 1.8x |",
+        "| two workers against one (wall time, median of 3 rounds) | 600 runs: 3.60 s vs 2.00 s (1.80x) | at least 1.8x |",
         "| Dask `LocalCluster` (2 processes) against the process pool | 600 runs: 5.00 s vs 2.00 s"
         " (2.50x the time) | reported |",
-        "| 1,000 replicates of new_start_2021 on two cores (first call / pool kept) | 0.95 s / 0.90 s"
+        "| 1,000 replicates of new_start_2021 on two cores (first call / pool kept, median of 3) | 0.95 s / 0.90 s"
         " (one core 1.80 s) | within 1 s |",
         "| resident memory over a long streamed (dry) sweep | 100,000 runs: 220 MB at a tenth,"
         " peak 221 MB (+1 MB) | flat |",
