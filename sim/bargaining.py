@@ -149,13 +149,17 @@ def choose_offer(
     return int(idx[likeliest[mine[likeliest].argmax()]])
 
 
-def accepts(value: np.ndarray, goal) -> np.ndarray:
-    """Whether a party accepts: the offer is worth at least its current target (arrays broadcast)."""
-    return (
-        value >= np.asarray(goal)[..., None] - TOLERANCE
+def accepts(value: np.ndarray, goal, out: np.ndarray | None = None) -> np.ndarray:
+    """Whether a party accepts: the offer is worth at least its current target (arrays broadcast).
+
+    ``out`` may be an array of numbers (1.0 yes, 0.0 no) to write the answers into, in its own layout.
+    """
+    floor = (
+        np.asarray(goal)[..., None] - TOLERANCE
         if np.ndim(value) > np.ndim(goal)
-        else value >= goal - TOLERANCE
+        else goal - TOLERANCE
     )
+    return np.greater_equal(value, floor, out=out)
 
 
 # Two utilities closer than this count as equal (rounding in sums of terms).

@@ -115,12 +115,12 @@ class Answers:
 
     def _fill(self, value: np.ndarray, goal: np.ndarray, own: np.ndarray) -> None:
         self._value, self._goal, self._own = value, goal, own
-        accept = accepts(value, goal)
+        # 1.0 or 0.0, particle by particle, in row order: numpy's product of a belief's weights with
+        # a table of booleans copies them so first, and adds up the same; given the copy, it is 4
+        # times faster. Written straight into that table, in one pass over the particles' values.
+        self.accept = accepts(value, goal, out=np.empty(value.shape))
         if not own.all():
-            accept |= ~own[None, :]  # an offer it is no party to needs no answer from it
-        # 1.0 or 0.0, particle by particle: numpy's product of a belief's weights with a table of
-        # booleans copies them so first, and adds up the same; given the copy, it is 4 times faster
-        self.accept = np.ascontiguousarray(accept, dtype=float)
+            self.accept[:, ~own] = 1.0  # an offer it is no party to needs no answer from it
         self._shortfall: np.ndarray | None = None
 
     @property
