@@ -129,6 +129,7 @@ class Draws:
             v["compliance.trust_threshold"]
         ).tolist()  # a security seeker's, sorted for its chance of building
         self._greedy: dict[float, float] = {}  # detection -> a greedy state's chance of cheating
+        self._equal: dict[int, np.ndarray] = {}  # k -> equal weights of k particles
         self._asked: dict[tuple, np.ndarray] = {}  # (first, last draw, progress) -> still_asked
         self._penalties: dict[
             tuple, np.ndarray
@@ -252,6 +253,15 @@ class Draws:
         found = self._asked.get(key)
         if found is None:
             found = self._asked[key] = still_asked(progress, self.concession[rows])
+        return found
+
+    def equal_weights(self, k: int) -> np.ndarray:
+        """(k,) 1/k each: the weights a belief over the first k draws starts from, made once and
+        read-only (every run's beliefs start from them; an update replaces them)."""
+        found = self._equal.get(k)
+        if found is None:
+            found = self._equal[k] = np.full(k, 1.0 / k)
+            found.flags.writeable = False
         return found
 
     def greedy_cheat_chance(self, detection: float) -> float:
