@@ -130,6 +130,8 @@ class Draws:
         ).tolist()  # a security seeker's, sorted for its chance of building
         self._greedy: dict[float, float] = {}  # detection -> a greedy state's chance of cheating
         self._equal: dict[int, np.ndarray] = {}  # k -> equal weights of k particles
+        # active red lines -> for each offer, the first of them it crosses (see first_crossed)
+        self._first_crossed: dict[tuple[bool, ...], list[int | None]] = {}
         self._asked: dict[tuple, np.ndarray] = {}  # (first, last draw, progress) -> still_asked
         self._penalties: dict[
             tuple, np.ndarray
@@ -253,6 +255,20 @@ class Draws:
         found = self._asked.get(key)
         if found is None:
             found = self._asked[key] = still_asked(progress, self.concession[rows])
+        return found
+
+    def first_crossed(self, active: tuple[bool, ...]) -> list[int | None]:
+        """For each offer, the index of the first of the active red lines it crosses (None: none),
+        kept per set of active red lines (a state's answer reads it for every offer it refuses)."""
+        found = self._first_crossed.get(active)
+        if found is None:
+            lines = [rl.crossed.tolist() for rl, on in zip(self.red_lines, active) if on]
+            index = [k for k, on in enumerate(active) if on]
+            found = [
+                next((k for k, crossed in zip(index, lines) if crossed[o]), None)
+                for o in range(len(self.not_party))
+            ]
+            self._first_crossed[active] = found
         return found
 
     def equal_weights(self, k: int) -> np.ndarray:

@@ -166,7 +166,7 @@ class Talks:
         m = self.model
         if own is None:
             own = m.space.party & np.isfinite(values)
-        u_max = best_hope(values.T, own.T).tolist()
+        u_max = best_hope(values, own, axis=0).tolist()
         progress = self.progress() if progress is None else progress
         floors = [s.reservation + s.hardening * m.tension for s in m.states]
         out = np.array(
