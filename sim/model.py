@@ -121,6 +121,8 @@ class ArmsControlModel(Model):
             set()
         )  # (observer, observed): a breach the observer has detected and that goes on
         self._step_chances: dict[tuple[float, float, float], tuple[float, float]] = {}
+        # the regime that watches a state no treaty watches: the scenario's, the same all run
+        self._unwatched = self._level_chances(self._fallback_level())
         pay = self.scenario.compliance.payoffs
         self._payoff_table = {
             (C, C): pay.R,
@@ -246,7 +248,12 @@ class ArmsControlModel(Model):
     # ------------------------------------------------------------------ compliance, forces, observation
     def verification_on(self, j: int) -> tuple[float, float]:
         """(detection, false alarm) per year of the regime that watches state j now."""
-        name = self.treaty.verification if self.treaty.watched(j) else self._fallback_level()
+        if not self.treaty.watched(j):
+            return self._unwatched
+        return self._level_chances(self.treaty.verification)
+
+    def _level_chances(self, name: str | None) -> tuple[float, float]:
+        """(detection, false alarm) per year of the named verification level (``PERFECT`` for none)."""
         level = None if name is None else self.space.levels.get(name)
         return PERFECT if level is None else (level.detection, level.false_alarm)
 
