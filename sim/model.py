@@ -123,6 +123,12 @@ class ArmsControlModel(Model):
         self._step_chances: dict[tuple[float, float, float], tuple[float, float]] = {}
         # the regime that watches a state no treaty watches: the scenario's, the same all run
         self._unwatched = self._level_chances(self._fallback_level())
+        # what an alarm tells of a state's type depends on these alone, the same all run
+        self._choosing = self.scenario.compliance.enabled
+        tm = self.scenario.trust_model
+        self._stated_likelihoods = (
+            (tm.p_cheat_security, tm.p_cheat_greedy) if tm.likelihoods == "stated" else None
+        )
         pay = self.scenario.compliance.payoffs
         self._payoff_table = {
             (C, C): pay.R,
@@ -370,6 +376,13 @@ class ArmsControlModel(Model):
             )
         return found
 
+        # what an alarm tells of a state's type depends on these alone, the same all run
+        self._choosing = self.scenario.compliance.enabled
+        tm = self.scenario.trust_model
+        self._stated_likelihoods = (
+            (tm.p_cheat_security, tm.p_cheat_greedy) if tm.likelihoods == "stated" else None
+        )
+
     def _alarm_likelihoods(
         self, other: State, detection_per_year: float, detection: float, false_alarm: float
     ) -> tuple[float, float] | None:
@@ -381,11 +394,11 @@ class ArmsControlModel(Model):
         threshold, each weighed over the prior of the other's private values. A policy that does
         not depend on type (tit for tat, ...) makes the report no evidence of type.
         """
-        tm = self.scenario.trust_model
-        if not self.scenario.compliance.enabled:
+        if not self._choosing:
             return None  # no one chooses: every state complies whatever its type
-        if tm.likelihoods == "stated":
-            q_security, q_greedy = tm.p_cheat_security, tm.p_cheat_greedy
+        stated = self._stated_likelihoods
+        if stated is not None:
+            q_security, q_greedy = stated
         elif isinstance(other.strategy, TypeBased):
             q_greedy = other.draws.greedy_cheat_chance(detection_per_year)
             q_security = other.draws.security_cheat_chance(other.min_trust())
