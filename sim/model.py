@@ -296,7 +296,7 @@ class ArmsControlModel(Model):
 
     def _move_forces(self, moves: list[str]) -> None:
         states, dt = self.states, self.dt
-        caps = [self.treaty.cap_of(s.index) for s in states]
+        caps = self.treaty.caps_now()
         if (
             self.compiled.forces_static
             and D not in moves
