@@ -176,7 +176,11 @@ class Draws:
         key = (rows.start, rows.stop, active) if isinstance(rows, slice) else None
         if key is not None and key in self._penalties:
             return self._penalties[key]
-        out = np.zeros(self.fixed[rows].shape, order="F" if key else "C")
+        # the shape of the rows' tables, without copying the rows of an array of draws
+        shape = (
+            self.fixed[rows].shape if isinstance(rows, slice) else (len(rows), len(self.not_party))
+        )
+        out = np.zeros(shape, order="F" if key else "C")
         for rl, on in zip(self.red_lines, active):
             if on:
                 out += np.where(rl.crossed[None, :], rl.cost[rows][:, None], 0.0)
