@@ -46,7 +46,7 @@ from sim.scenario import Scenario
 from sim.state import State
 from sim.strategies import C, D, TypeBased
 from sim.talks import Talks
-from sim.tension import TensionInputs, band
+from sim.tension import TensionInputs, in_crisis
 from sim.tension import update as update_tension
 from sim.treaty import Treaty
 from sim.treaty import capital as _capital
@@ -467,9 +467,9 @@ class ArmsControlModel(Model):
 
     def _update_tension(self) -> None:
         params = self.scenario.tension
-        before = band(self.tension, params)
+        before = in_crisis(self.tension, params)
         self.tension = update_tension(self.tension, self.step_inputs, params, self.dt)
-        if band(self.tension, params) == "crisis" and before != "crisis":
+        if not before and in_crisis(self.tension, params):
             self.crisis_count += 1
             self.note(
                 "",
