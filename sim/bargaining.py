@@ -99,14 +99,17 @@ def targets(
     return reservation + (still_asked(progress, concession) if asked is None else asked) * gap
 
 
-def best_hope(values: np.ndarray, own: np.ndarray) -> np.ndarray:
+def best_hope(values: np.ndarray, own: np.ndarray, axis: int = -1) -> np.ndarray:
     """The most a state can hope for: its best value over the offers it could agree to (-inf when none).
 
-    ``values`` is (..., offers), ``own`` (offers,) the offers it is a party to.
+    ``values`` has its offers along ``axis`` (the last by default), ``own`` the offers it is a
+    party to: (offers,), or the shape of ``values`` (each state's own offers, one state per column).
+    A mask of one dimension is looked at first (the particles' values are large, the mask short);
+    a full one gives the same as none.
     """
-    if own.all():
-        return values.max(axis=-1, initial=-np.inf)
-    return values.max(axis=-1, initial=-np.inf, where=own)
+    if own.ndim == 1 and own.all():
+        return values.max(axis=axis, initial=-np.inf)
+    return values.max(axis=axis, initial=-np.inf, where=own)
 
 
 def choose_offer(
@@ -149,13 +152,17 @@ def choose_offer(
     return int(idx[likeliest[mine[likeliest].argmax()]])
 
 
-def accepts(value: np.ndarray, goal) -> np.ndarray:
-    """Whether a party accepts: the offer is worth at least its current target (arrays broadcast)."""
-    return (
-        value >= np.asarray(goal)[..., None] - TOLERANCE
+def accepts(value: np.ndarray, goal, out: np.ndarray | None = None) -> np.ndarray:
+    """Whether a party accepts: the offer is worth at least its current target (arrays broadcast).
+
+    ``out`` may be an array of numbers (1.0 yes, 0.0 no) to write the answers into, in its own layout.
+    """
+    floor = (
+        np.asarray(goal)[..., None] - TOLERANCE
         if np.ndim(value) > np.ndim(goal)
-        else value >= goal - TOLERANCE
+        else goal - TOLERANCE
     )
+    return np.greater_equal(value, floor, out=out)
 
 
 # Two utilities closer than this count as equal (rounding in sums of terms).

@@ -61,19 +61,30 @@ class Belief:
         self.rows = slice(
             0, k
         )  # the first k draws (a slice: their tables are read without copying)
-        self.weights = np.full(k, 1.0 / k)
+        self.weights = draws.equal_weights(k)  # shared and read-only: an update makes new weights
 
     @property
     def certain(self) -> bool:
         """Whether the belief is a single value (a known state)."""
         return len(self.weights) == 1
 
-    def update_on_refusal(self, would_accept: np.ndarray) -> None:
-        """Bayes' rule after the state refused an offer that the particles in ``would_accept`` (K,) would have accepted."""
+    def update_on_refusal(
+        self, would_accept: np.ndarray, likelihood: np.ndarray | None = None
+    ) -> None:
+        """Bayes' rule after the state refused an offer that the particles in ``would_accept`` (K,) would have accepted.
+
+        ``likelihood`` is ``refusal_likelihood(would_accept)``, when the caller has it.
+        """
         if self.certain:
             return
-        w = self.weights * np.where(would_accept, TREMBLE, 1.0)
+        w = self.weights * (refusal_likelihood(would_accept) if likelihood is None else likelihood)
         self.weights = w / w.sum()
+
+
+def refusal_likelihood(would_accept: np.ndarray) -> np.ndarray:
+    """(K,) the chance that a state with each particle's values refuses an offer: ``TREMBLE`` where
+    it would accept it (``would_accept`` true or 1.0), else 1."""
+    return np.where(would_accept, TREMBLE, 1.0)
 
 
 class Answers:
@@ -115,13 +126,22 @@ class Answers:
 
     def _fill(self, value: np.ndarray, goal: np.ndarray, own: np.ndarray) -> None:
         self._value, self._goal, self._own = value, goal, own
-        accept = accepts(value, goal)
+        # 1.0 or 0.0, particle by particle, in row order: numpy's product of a belief's weights with
+        # a table of booleans copies them so first, and adds up the same; given the copy, it is 4
+        # times faster. Written straight into that table, in one pass over the particles' values.
+        self.accept = accepts(value, goal, out=np.empty(value.shape))
         if not own.all():
-            accept |= ~own[None, :]  # an offer it is no party to needs no answer from it
-        # 1.0 or 0.0, particle by particle: numpy's product of a belief's weights with a table of
-        # booleans copies them so first, and adds up the same; given the copy, it is 4 times faster
-        self.accept = np.ascontiguousarray(accept, dtype=float)
+            self.accept[:, ~own] = 1.0  # an offer it is no party to needs no answer from it
         self._shortfall: np.ndarray | None = None
+        self._refusals: dict[int, np.ndarray] = {}
+
+    def refusal_likelihood(self, offer: int) -> np.ndarray:
+        """(K,) each particle's chance of refusing the offer (:func:`refusal_likelihood`), kept per
+        offer: the answers are shared by the runs, and they see the same offers refused."""
+        found = self._refusals.get(offer)
+        if found is None:
+            found = self._refusals[offer] = refusal_likelihood(self.accept[:, offer])
+        return found
 
     @property
     def shortfall(self) -> np.ndarray:
@@ -150,7 +170,8 @@ def answers_now(
     The answers depend on nothing but these arguments, and runs of a scenario go through
     the same ones again and again (every run starts at the same tension and trust, and
     most steps change neither), so the pool keeps ``ANSWERS_KEPT`` of those it worked out,
-    keyed by their exact values; a run only reads them (an Answers is never changed). When
+    keyed by their exact values; a run only reads them (an Answers is never changed; it keeps
+    what it works out from its own answers, such as each particle's chance of refusing). When
     it is full, a new one takes the place of the one found again least often (of those, the
     least recently used): the answers of the first steps, which every run asks for, stay,
     while those of a single run's late steps replace each other.

@@ -34,7 +34,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from html import escape
@@ -116,6 +116,27 @@ def replicate_seed(seed: int, r: int) -> int:
 def replicate_seeds(seed: int, n: int, start: int = 0) -> list[int]:
     """Seeds of replicates start..start+n-1 (equal to ``SeedSequence(seed).spawn``'s children)."""
     return [replicate_seed(seed, r) for r in range(start, start + n)]
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Replicates start..stop-1 of an ensemble seeded with ``seed``, met as (r, its seed).
+
+    A chunk sent to a worker is one of these: the worker works out the seeds it runs
+    (some 5 microseconds each), instead of the caller working out all of them before
+    the first chunk can start.
+    """
+
+    seed: int
+    start: int
+    stop: int
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        for r in range(self.start, self.stop):
+            yield r, replicate_seed(self.seed, r)
 
 
 # ---------------------------------------------------------------------------- recorded series
@@ -264,7 +285,7 @@ def ship(scenario: Scenario) -> Shipped:
 
 def _run_chunk(
     shipped: Shipped,
-    items: Sequence[tuple[int, int]],
+    items: Iterable[tuple[int, int]],
     series: Sequence[str],
     reporters: dict[str, Any] | None = None,
 ) -> tuple[list[dict], dict[str, np.ndarray], list]:
@@ -606,14 +627,13 @@ def ensemble(
         )
     reporters = dict(reporters or {})
     compiled = Reporters(reporters, scn) if reporters else None
-    items = list(zip(range(n), replicate_seeds(seed, n)))
     rows: list[dict] = []
     long: list[tuple] = []
     parts: dict[int, dict[str, np.ndarray]] = {}
     if executor is None and workers == 1:
         step = max(1, n // 100)
         arrays: dict[str, list[np.ndarray]] = {name: [] for name in series}
-        for r, s in items:
+        for r, s in Replicates(seed, 0, n):
             model, row, more = replicate(scn, r, s, compiled)
             rows.append(row)
             long += more
@@ -629,9 +649,12 @@ def ensemble(
     else:
         shipped = ship(scn)
         pool = executor or shared_pool(workers)
-        pieces = chunks(items, workers * CHUNKS_PER_WORKER)
+        pieces = [
+            Replicates(seed, piece[0], piece[-1] + 1)
+            for piece in chunks(list(range(n)), workers * CHUNKS_PER_WORKER)
+        ]
         futures = {
-            pool.submit(_run_chunk, shipped, piece, series, reporters): piece[0][0]
+            pool.submit(_run_chunk, shipped, piece, series, reporters): piece.start
             for piece in pieces
         }
         done = 0
@@ -648,7 +671,9 @@ def ensemble(
     }
     runs = pd.DataFrame(rows, columns=[*RUN_COLUMNS, *extra]).astype({**RUN_DTYPES, **extra})
     runs = runs.sort_values("replicate", kind="stable").reset_index(drop=True)
-    timeseries = long_frame(long).sort_values(["run", "step"], kind="stable").reset_index(drop=True)
+    timeseries = long_frame(long)
+    if long:  # chunks finish in any order
+        timeseries = timeseries.sort_values(["run", "step"], kind="stable").reset_index(drop=True)
     width = probe.calendar.n_steps + 1
     series_arrays = {
         name: np.vstack([parts[k][name] for k in sorted(parts)]) if parts else np.empty((0, width))

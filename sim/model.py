@@ -46,7 +46,7 @@ from sim.scenario import Scenario
 from sim.state import State
 from sim.strategies import C, D, TypeBased
 from sim.talks import Talks
-from sim.tension import TensionInputs, band
+from sim.tension import TensionInputs, in_crisis
 from sim.tension import update as update_tension
 from sim.treaty import Treaty
 from sim.treaty import capital as _capital
@@ -121,6 +121,14 @@ class ArmsControlModel(Model):
             set()
         )  # (observer, observed): a breach the observer has detected and that goes on
         self._step_chances: dict[tuple[float, float, float], tuple[float, float]] = {}
+        # the regime that watches a state no treaty watches: the scenario's, the same all run
+        self._unwatched = self._level_chances(self._fallback_level())
+        # what an alarm tells of a state's type depends on these alone, the same all run
+        self._choosing = self.scenario.compliance.enabled
+        tm = self.scenario.trust_model
+        self._stated_likelihoods = (
+            (tm.p_cheat_security, tm.p_cheat_greedy) if tm.likelihoods == "stated" else None
+        )
         pay = self.scenario.compliance.payoffs
         self._payoff_table = {
             (C, C): pay.R,
@@ -246,7 +254,12 @@ class ArmsControlModel(Model):
     # ------------------------------------------------------------------ compliance, forces, observation
     def verification_on(self, j: int) -> tuple[float, float]:
         """(detection, false alarm) per year of the regime that watches state j now."""
-        name = self.treaty.verification if self.treaty.watched(j) else self._fallback_level()
+        if not self.treaty.watched(j):
+            return self._unwatched
+        return self._level_chances(self.treaty.verification)
+
+    def _level_chances(self, name: str | None) -> tuple[float, float]:
+        """(detection, false alarm) per year of the named verification level (``PERFECT`` for none)."""
         level = None if name is None else self.space.levels.get(name)
         return PERFECT if level is None else (level.detection, level.false_alarm)
 
@@ -283,7 +296,7 @@ class ArmsControlModel(Model):
 
     def _move_forces(self, moves: list[str]) -> None:
         states, dt = self.states, self.dt
-        caps = [self.treaty.cap_of(s.index) for s in states]
+        caps = self.treaty.caps_now()
         if (
             self.compiled.forces_static
             and D not in moves
@@ -363,6 +376,13 @@ class ArmsControlModel(Model):
             )
         return found
 
+        # what an alarm tells of a state's type depends on these alone, the same all run
+        self._choosing = self.scenario.compliance.enabled
+        tm = self.scenario.trust_model
+        self._stated_likelihoods = (
+            (tm.p_cheat_security, tm.p_cheat_greedy) if tm.likelihoods == "stated" else None
+        )
+
     def _alarm_likelihoods(
         self, other: State, detection_per_year: float, detection: float, false_alarm: float
     ) -> tuple[float, float] | None:
@@ -374,11 +394,11 @@ class ArmsControlModel(Model):
         threshold, each weighed over the prior of the other's private values. A policy that does
         not depend on type (tit for tat, ...) makes the report no evidence of type.
         """
-        tm = self.scenario.trust_model
-        if not self.scenario.compliance.enabled:
+        if not self._choosing:
             return None  # no one chooses: every state complies whatever its type
-        if tm.likelihoods == "stated":
-            q_security, q_greedy = tm.p_cheat_security, tm.p_cheat_greedy
+        stated = self._stated_likelihoods
+        if stated is not None:
+            q_security, q_greedy = stated
         elif isinstance(other.strategy, TypeBased):
             q_greedy = other.draws.greedy_cheat_chance(detection_per_year)
             q_security = other.draws.security_cheat_chance(other.min_trust())
@@ -447,9 +467,9 @@ class ArmsControlModel(Model):
 
     def _update_tension(self) -> None:
         params = self.scenario.tension
-        before = band(self.tension, params)
+        before = in_crisis(self.tension, params)
         self.tension = update_tension(self.tension, self.step_inputs, params, self.dt)
-        if band(self.tension, params) == "crisis" and before != "crisis":
+        if not before and in_crisis(self.tension, params):
             self.crisis_count += 1
             self.note(
                 "",

@@ -129,6 +129,9 @@ class Draws:
             v["compliance.trust_threshold"]
         ).tolist()  # a security seeker's, sorted for its chance of building
         self._greedy: dict[float, float] = {}  # detection -> a greedy state's chance of cheating
+        self._equal: dict[int, np.ndarray] = {}  # k -> equal weights of k particles
+        # active red lines -> for each offer, the first of them it crosses (see first_crossed)
+        self._first_crossed: dict[tuple[bool, ...], list[int | None]] = {}
         self._asked: dict[tuple, np.ndarray] = {}  # (first, last draw, progress) -> still_asked
         self._penalties: dict[
             tuple, np.ndarray
@@ -173,7 +176,11 @@ class Draws:
         key = (rows.start, rows.stop, active) if isinstance(rows, slice) else None
         if key is not None and key in self._penalties:
             return self._penalties[key]
-        out = np.zeros(self.fixed[rows].shape, order="F" if key else "C")
+        # the shape of the rows' tables, without copying the rows of an array of draws
+        shape = (
+            self.fixed[rows].shape if isinstance(rows, slice) else (len(rows), len(self.not_party))
+        )
+        out = np.zeros(shape, order="F" if key else "C")
         for rl, on in zip(self.red_lines, active):
             if on:
                 out += np.where(rl.crossed[None, :], rl.cost[rows][:, None], 0.0)
@@ -252,6 +259,29 @@ class Draws:
         found = self._asked.get(key)
         if found is None:
             found = self._asked[key] = still_asked(progress, self.concession[rows])
+        return found
+
+    def first_crossed(self, active: tuple[bool, ...]) -> list[int | None]:
+        """For each offer, the index of the first of the active red lines it crosses (None: none),
+        kept per set of active red lines (a state's answer reads it for every offer it refuses)."""
+        found = self._first_crossed.get(active)
+        if found is None:
+            lines = [rl.crossed.tolist() for rl, on in zip(self.red_lines, active) if on]
+            index = [k for k, on in enumerate(active) if on]
+            found = [
+                next((k for k, crossed in zip(index, lines) if crossed[o]), None)
+                for o in range(len(self.not_party))
+            ]
+            self._first_crossed[active] = found
+        return found
+
+    def equal_weights(self, k: int) -> np.ndarray:
+        """(k,) 1/k each: the weights a belief over the first k draws starts from, made once and
+        read-only (every run's beliefs start from them; an update replaces them)."""
+        found = self._equal.get(k)
+        if found is None:
+            found = self._equal[k] = np.full(k, 1.0 / k)
+            found.flags.writeable = False
         return found
 
     def greedy_cheat_chance(self, detection: float) -> float:
@@ -339,6 +369,7 @@ class Realised:
         self.annuity = _columns([d.annuity[r] for d, r in zip(draws, rows)])
         self.loss = np.array([d.loss[r] for d, r in zip(draws, rows)])
         self.sensitivity = np.array([d.sensitivity[r] for d, r in zip(draws, rows)])
+        self._loss_sensitivity = list(zip(self.loss.tolist(), self.sensitivity.tolist()))
         self.not_party = _columns([d.not_party for d in draws])
         self.partial = bool(self.not_party.any())  # some offers leave some state out
         self.ratifying = [i for i, d in enumerate(draws) if d.threshold is not None]
@@ -359,7 +390,10 @@ class Realised:
         """
         if spread is None:
             spread = self.spread(trust)
-        risk = spread * self.annuity * (self.loss * (1.0 + self.sensitivity * tension))
+        # loss x (1 + sensitivity x tension) per state, on Python floats (the same numbers, for
+        # two to six states without three numpy calls)
+        scale = np.array([loss * (1.0 + k * tension) for loss, k in self._loss_sensitivity])
+        risk = spread * self.annuity * scale
         out = self.fixed - risk
         if self.partial:
             out[self.not_party] = 0.0
@@ -375,12 +409,11 @@ class Realised:
                 out[:, i] = np.where(u > 0.0, u * self.draws[i].ratification_chance(u), u)
         key = tuple(active)
         if key not in self._penalties:
-            stacked = np.stack(
+            stacked = _columns(
                 [
                     d.penalty(self.rows[i : i + 1], a)[0]
                     for i, (d, a) in enumerate(zip(self.draws, active))
-                ],
-                axis=1,
+                ]
             )
             self._penalties[key] = stacked if stacked.any() else None
         penalty = self._penalties[key]

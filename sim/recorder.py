@@ -58,7 +58,7 @@ class Recorder:
             if s.moves and k > 0:
                 self.moves[k, i] = MOVE_CODES[s.moves[-1]]
                 self.seen[k, i] = s.seen[-1] != C
-        self.caps[k] = [m.treaty.cap_of(s.index) for s in m.states]
+        self.caps[k] = m.treaty.caps_now()
         self.tension[k] = m.tension
         self.in_force[k] = m.treaty.in_force
         self.talks_open[k] = m.talks_open

@@ -81,6 +81,8 @@ class State(Agent):
         )
         stamp = self.model.compiled.stamp_of
         self._since = [None if rl.since is None else stamp(rl.since) for rl in d.red_lines]
+        # (from, until, which hold): the red lines that hold over a span of stamps (none yet)
+        self._active: tuple[float, float, tuple[bool, ...]] = (math.inf, -math.inf, ())
 
     def _initial_trust(self, spec: StateSpec, names: list[str]) -> np.ndarray:
         if isinstance(spec.trust, dict):
@@ -99,19 +101,30 @@ class State(Agent):
 
     # ------------------------------------------------------------------ red lines
     def active_red_lines(self) -> tuple[bool, ...]:
-        """Which of its red lines hold now: each from its own date (the date of its source)."""
+        """Which of its red lines hold now: each from its own date (the date of its source).
+
+        Worked out again only when the time leaves the span over which it cannot change: from
+        the stamp it was last worked out at to the next date a red line starts to hold.
+        """
         now = self.model.now
-        return tuple([since is None or since <= now for since in self._since])
+        start, until, active = self._active
+        if start <= now < until:
+            return active
+        active = tuple([since is None or since <= now for since in self._since])
+        later = [since for since in self._since if since is not None and since > now]
+        self._active = (now, min(later, default=math.inf), active)
+        return active
 
     def crossed_red_line(
         self, offer: int, active: tuple[bool, ...] | None = None
     ) -> tuple[str, float] | None:
         """The first active red line an offer crosses, as (reason, its audience cost to this state), or None."""
         active = self.active_red_lines() if active is None else active
-        for rl, on in zip(self.draws.red_lines, active):
-            if on and rl.crossed[offer]:
-                return rl.reason, float(rl.cost[self.row])
-        return None
+        k = self.draws.first_crossed(active)[offer]
+        if k is None:
+            return None
+        rl = self.draws.red_lines[k]
+        return rl.reason, float(rl.cost[self.row])
 
     @property
     def red_line_why(self) -> list[str]:

@@ -166,7 +166,7 @@ class Talks:
         m = self.model
         if own is None:
             own = m.space.party & np.isfinite(values)
-        u_max = best_hope(values.T, own.T).tolist()
+        u_max = best_hope(values, own, axis=0).tolist()
         progress = self.progress() if progress is None else progress
         floors = [s.reservation + s.hardening * m.tension for s in m.states]
         out = np.array(
@@ -288,10 +288,11 @@ class Talks:
 
     def _learn_from_refusal(self, j: int, offer: int) -> None:
         """A refusal is public: every other state's belief about j moves by Bayes' rule."""
-        would = self.answers_of(j).accept[:, offer]
+        answers = self.answers_of(j)
+        would, likelihood = answers.accept[:, offer], answers.refusal_likelihood(offer)
         for i, beliefs in self.beliefs.items():
             if i != j:
-                beliefs[j].update_on_refusal(would)
+                beliefs[j].update_on_refusal(would, likelihood)
 
     def _offer_sentence(
         self,

@@ -27,9 +27,14 @@ from sim.scenario import TensionModel
 BANDS = ("calm", "strained", "confrontation", "crisis")
 
 
+def in_crisis(tension: float, params: TensionModel) -> bool:
+    """Whether a tension level is in the crisis band (the top one)."""
+    return tension >= params.crisis
+
+
 def band(tension: float, params: TensionModel) -> str:
     """The named band of a tension level."""
-    if tension >= params.crisis:
+    if in_crisis(tension, params):
         return "crisis"
     if tension >= params.confrontation:
         return "confrontation"

@@ -104,6 +104,9 @@ def test_best_hope_is_the_best_offer_a_state_is_party_to():
     assert best_hope(values, np.array([True, False, True])).tolist() == [2.0, 3.0]
     assert best_hope(values, np.zeros(3, bool)).tolist() == [-np.inf, -np.inf]
     assert best_hope(np.asfortranarray(values), np.ones(3, bool)).tolist() == [5.0, 3.0]
+    # offers down the rows, one state per column, each with its own offers
+    own = np.array([[True, False, True], [True, True, False]])
+    assert best_hope(values.T, own.T, axis=0).tolist() == [2.0, 0.5]
 
 
 def test_a_worker_compiles_a_shipped_scenario_once(monkeypatch):
