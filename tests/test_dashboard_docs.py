@@ -34,3 +34,28 @@ def test_every_screenshot_shown_is_taken_by_a_browser_test_at_1280x720():
     assert shown <= taken, f"shown in the docs but taken by no browser test: {shown - taken}"
     for name in sorted(shown):
         assert png_size(IMAGES / name) == (PROJECTOR["width"], PROJECTOR["height"]), name
+
+
+def test_a_screenshot_counts_as_new_only_where_it_may_not_change():
+    """A screenshot is rewritten only when the page changed: a difference inside a box named as
+    new in every run by design (a class's join code) is left out; the same one elsewhere is not."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from tests.browser.conftest import same_image
+
+    def png(pixels: np.ndarray) -> bytes:
+        out = io.BytesIO()
+        Image.fromarray(pixels).save(out, format="PNG")
+        return out.getvalue()
+
+    blank = np.full((100, 200, 3), 255, dtype=np.uint8)
+    code = blank.copy()
+    code[10:30, 20:60] = 0  # 800 of 20,000 pixels: 4%
+    box = {"x": 20.0, "y": 10.0, "width": 40.0, "height": 20.0}
+    assert same_image(png(blank), png(blank))
+    assert not same_image(png(blank), png(code))
+    assert same_image(png(blank), png(code), [box])
+    assert not same_image(png(blank), png(code), [{**box, "x": 120.0}])
