@@ -376,13 +376,6 @@ class ArmsControlModel(Model):
             )
         return found
 
-        # what an alarm tells of a state's type depends on these alone, the same all run
-        self._choosing = self.scenario.compliance.enabled
-        tm = self.scenario.trust_model
-        self._stated_likelihoods = (
-            (tm.p_cheat_security, tm.p_cheat_greedy) if tm.likelihoods == "stated" else None
-        )
-
     def _alarm_likelihoods(
         self, other: State, detection_per_year: float, detection: float, false_alarm: float
     ) -> tuple[float, float] | None:

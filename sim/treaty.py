@@ -93,19 +93,11 @@ class Treaty:
             return False
         return i not in self.suspended or i in self.respects_caps
 
-    def cap_of(self, i: int) -> float:
-        """The cap that binds state i now (forces; inf where none binds)."""
-        return self.caps_now()[i]
-
     def caps_now(self) -> list[float]:
         """The cap that binds each state now, as Python floats (forces; inf where none binds)."""
         if not self.in_force:
             return [math.inf] * len(self.caps)
         return [c if self.binds(i) else math.inf for i, c in enumerate(self.caps.tolist())]
-
-    def cap_vector(self, n: int) -> np.ndarray:
-        """Caps that bind each state now (inf where none binds)."""
-        return np.array(self.caps_now()[:n])
 
     def watched(self, j: int) -> bool:
         """Whether the treaty's verification regime watches state j now (a party that has not suspended it)."""
